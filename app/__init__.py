@@ -1,0 +1,45 @@
+"""The web layer: create_app() builds the Flask application."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from flask import Flask
+
+from app import config
+from app.extensions import csrf, db, login_manager, migrate
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=os.environ.get("PDLM_INSTANCE_PATH") or None, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.update(config.from_environment(app.instance_path))
+    if overrides:
+        app.config.update(overrides)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    import plans.models  # noqa: F401  every model registered before Alembic or queries look
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from app import auth, errors, main, territory, groupings, users
+
+    for module in (errors, auth, main, territory, groupings, users):
+        app.register_blueprint(module.bp)
+
+
+def register_commands(app: Flask) -> None:
+    from app import cli
+
+    cli.register(app)

@@ -1,0 +1,42 @@
+"""Settings read from environment variables, with defaults that work offline on a laptop."""
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """A key kept in instance/ so that sessions survive a restart of a laptop install without any setting."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, "1" if default else "0").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str) -> dict:
+    database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'pdlm.sqlite3'}"
+    if database_url.startswith("postgres://"):  # the scheme some hosts still hand out
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+    elif database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret_key(instance_path),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(os.environ.get("SESSION_HOURS", "8"))),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "WTF_CSRF_TIME_LIMIT": None,  # the session's own expiry bounds the token; a long form must not fail on save
+        "DEMO_DATA": _flag("PDLM_DEMO", default=True),
+        "GEODATA_DIR": os.environ.get("PDLM_GEODATA_DIR") or str(Path(__file__).resolve().parent.parent / "geodata"),
+    }

@@ -1,0 +1,162 @@
+"""Fixtures: a fresh database per test (territory loaded), the app, clients logged in per role."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from plans.accounts import Role
+from tests.databases import DatabaseFactory
+
+TEST_PASSWORD = "Motdepasse-solide-2026"
+
+
+def require_tool(name: str, debian_package: str) -> str:
+    """The path of an external tool the test needs. Missing: a skip on a developer laptop, a failure in CI."""
+    path = shutil.which(name)
+    if path is None:
+        message = f"{name} introuvable : installez le paquet Debian {debian_package} (voir .ci/run)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+def test_config(database_url: str, **extra) -> dict:
+    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
+            "SECRET_KEY": "clef-de-test", "DEMO_DATA": False, "SERVER_NAME": None, **extra}
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="session")
+def template_database(databases):
+    """Migrated to head with Alembic (as production is) and loaded with the real territory, once per run."""
+    from flask_migrate import upgrade
+
+    from plans.territory_loader import load_geodata
+
+    url = databases.empty()
+    app = create_app(test_config(url))
+    with app.app_context():
+        upgrade()
+        load_geodata(db.session, app.config["GEODATA_DIR"])
+        db.session.commit()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(databases, template_database):
+    url = databases.copy_of(template_database)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def app(database_url):
+    app = create_app(test_config(database_url))
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(app):
+    return db.session
+
+
+@pytest.fixture
+def make_user(app):
+    from plans import accounts_service
+
+    def make(role: Role | str = Role.PLANNER, email: str | None = None, owners=(), region=None, password=TEST_PASSWORD):
+        role = Role(role)
+        email = email or f"{role.value}{make.count}@exemple.ml"
+        make.count += 1
+        user = accounts_service.create_user(db.session, email=email, password=password, role=role,
+                                            owners=list(owners), region=region, full_name=f"Test {role.value}")
+        db.session.commit()
+        return user
+
+    make.count = 1
+    return make
+
+
+def login(client, email: str, password: str = TEST_PASSWORD):
+    return client.post("/compte/connexion", data={"email": email, "password": password})
+
+
+@pytest.fixture
+def koniakary_owner(app):
+    from plans import owners_service
+
+    owner = owners_service.commune_owner(db.session, "ML010115")
+    db.session.commit()
+    return owner
+
+
+@pytest.fixture
+def planner(make_user, koniakary_owner):
+    return make_user(Role.PLANNER, email="planificateur@koniakary.ml", owners=[koniakary_owner])
+
+
+@pytest.fixture
+def reviewer(make_user):
+    return make_user(Role.REVIEWER, email="relecteur@dgct.ml")
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user(Role.ADMIN, email="admin@dgct.ml")
+
+
+def _logged_in(app, user):
+    c = app.test_client()
+    response = login(c, user.email)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return c
+
+
+@pytest.fixture
+def planner_client(app, planner):
+    return _logged_in(app, planner)
+
+
+@pytest.fixture
+def reviewer_client(app, reviewer):
+    return _logged_in(app, reviewer)
+
+
+@pytest.fixture
+def admin_client(app, admin):
+    return _logged_in(app, admin)
+
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token_from(html: str) -> str:
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token in the page"
+    return match.group(1)
