@@ -2,3 +2,8 @@
 from plans.accounts import User, Role, user_owner  # noqa: F401
 from plans.owners import GroupingMember, OwnerKind, PlanOwner  # noqa: F401
 from plans.territory import AdminUnit, TerritoryEdition  # noqa: F401
+from plans.plan import (  # noqa: F401
+    Action, Axis, CodevProject, DestinationStock, DiasporaAssociation, Finding, FundingLine, Indicator,
+    MigrationProfile, Objective, Plan, PlanChange, PopulationRecord, Priority, ProcessStep, ScheduleEntry,
+    ScoringCriterion, SectionState, SectorDiagnostic,
+)
