@@ -33,9 +33,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import auth, errors, main, territory, groupings, users
+    from app import auth, errors, groupings, main, planning, territory, users
 
-    for module in (errors, auth, main, territory, groupings, users):
+    for module in (errors, auth, main, territory, groupings, users, planning):
         app.register_blueprint(module.bp)
 
 

@@ -1,0 +1,129 @@
+"""Glue between a section's form and its data module in plans/sectiondata."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from types import ModuleType
+from typing import Callable
+
+from flask import request
+from wtforms import Field
+from wtforms.fields import FieldList, FormField
+
+from app.choices import select_choices
+from app.planning import forms
+from plans import sections
+from plans.errors import ValidationError
+from plans.sectiondata import adoption, identification
+
+BLANK_ROWS = 2  # empty rows offered at the end of each list: adding a row works without JavaScript
+
+
+@dataclass
+class Editor:
+    module: ModuleType
+    form_class: type
+    template: str
+    to_data: Callable
+    prepare: Callable = lambda form, plan: None
+
+    def make_form(self, plan, version: int, submitted: bool):
+        if submitted:
+            form = self.form_class()
+        else:
+            form = self.form_class(data=_dates_from_iso(self.module.dump(plan)))
+            form.version.data = str(version)
+        self.prepare(form, plan)
+        if not submitted:
+            for field in form:
+                if isinstance(field, FieldList):
+                    for _ in range(BLANK_ROWS):
+                        field.append_entry()
+        if submitted and request.form.get("add_row"):
+            target = getattr(form, request.form["add_row"], None)
+            if isinstance(target, FieldList):
+                target.append_entry()
+        return form
+
+
+def _dates_from_iso(value, key: str = ""):
+    """Dumps hold ISO dates (JSON-friendly); date fields want date objects."""
+    if isinstance(value, dict):
+        return {k: _dates_from_iso(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_from_iso(v) for v in value]
+    if isinstance(value, str) and (key == "date" or key.endswith("_date")):
+        return date.fromisoformat(value)
+    return value
+
+
+def _fields(form):
+    for field in form:
+        if isinstance(field, FieldList):
+            for entry in field:
+                yield from _fields(entry.form) if isinstance(entry, FormField) else [entry]
+        elif isinstance(field, FormField):
+            yield from _fields(field.form)
+        else:
+            yield field
+
+
+def attach_errors(form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
+    """Puts each message of a plans/ ValidationError next to its field; the rest above the form."""
+    by_name: dict[str, Field] = {f.name: f for f in _fields(form)}
+    form.form_errors = list(getattr(form, "form_errors", []) or [])
+    for key, messages in error.errors.items():
+        key = (aliases or {}).get(key, key)
+        field = by_name.get(key)
+        if field is None:
+            form.form_errors.extend(messages)
+        else:
+            field.errors = list(field.errors) + messages if isinstance(field.errors, list) else list(messages)
+
+
+def conflict_view(session, plan, key: str, editor: Editor) -> dict:
+    state = sections.state(session, plan, key)
+    return {"version": state.version, "saved_at": state.saved_at,
+            "saved_by": state.saved_by.full_name or state.saved_by.email if state.saved_by else "",
+            "stored": editor.module.dump(plan)}
+
+
+# ----- Identification -----
+
+def _prepare_identification(form, plan):
+    from plans import formatting
+
+    country_choices = select_choices(formatting.countries())
+    for entry in form.process_steps:
+        entry.form.place_country.choices = country_choices
+        if not entry.form.place_country.data:
+            entry.form.place_country.data = "ML"
+
+
+def _identification_data(form) -> dict:
+    steps = []
+    for entry in form.process_steps:
+        row = entry.form
+        if row.is_blank():
+            continue
+        steps.append({"id": int(row.id.data) if row.id.data else None, "step": row.step.data,
+                      "date": row.date.data.isoformat() if isinstance(row.date.data, date) else None,
+                      "place": row.place.data or "", "place_country": row.place_country.data or "ML",
+                      "men": row.men.data or 0, "women": row.women.data or 0, "youth": row.youth.data or 0,
+                      "diaspora": row.diaspora.data or 0})
+    return {"title": form.title.data, "period_start": form.period_start.data, "period_end": form.period_end.data,
+            "guide_version": form.guide_version.data, "summary": form.summary.data or "",
+            "facilitators": form.facilitators.data or "", "process_funders": form.process_funders.data or "",
+            "process_steps": steps}
+
+
+def _adoption_data(form) -> dict:
+    return {name: (getattr(form, name).data.isoformat() if isinstance(getattr(form, name).data, date)
+                   else getattr(form, name).data) for name in adoption.FIELDS}
+
+
+EDITORS: dict[str, Editor] = {
+    "identification": Editor(identification, forms.IdentificationForm, "planning/section_identification.html",
+                             _identification_data, _prepare_identification),
+    "adoption": Editor(adoption, forms.AdoptionForm, "planning/section_adoption.html", _adoption_data),
+}

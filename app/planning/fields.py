@@ -1,0 +1,32 @@
+"""WTForms fields whose parsing rules live in plans/ (amounts, years)."""
+from wtforms import IntegerField, StringField
+from wtforms.validators import ValidationError as WTFValidationError
+
+
+class FrenchIntegerField(IntegerField):
+    """A whole number typed the French way ("1 500", "1500"); keeps the raw text on error."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist:
+            return
+        raw = (valuelist[0] or "").replace("\u202f", "").replace("\xa0", "").replace(" ", "").strip()
+        if raw == "":
+            self.data = None
+            return
+        try:
+            self.data = int(raw)
+        except ValueError:
+            self.data = None
+            raise ValueError("Saisissez un nombre entier.") from None
+
+
+class TrimmedStringField(StringField):
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = self.data.strip()
+
+
+def non_negative(form, field):
+    if field.data is not None and field.data < 0:
+        raise WTFValidationError("La valeur ne peut pas être négative.")

@@ -1,0 +1,168 @@
+"""The plan builder: list, creation, overview with the checklist, one page per section, history."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.choices import select_choices
+from app.extensions import db
+from app.planning import editors
+from app.planning.forms import NewPlanForm
+from plans import access, completeness, plan_service, sections
+from plans.accounts import Role
+from plans.errors import ConflictError, ValidationError
+from plans.plan import Plan, PlanChange, PlanStatus
+
+from app.planning import bp
+
+EDITABLE_STATUSES = {PlanStatus.BROUILLON, PlanStatus.A_REVISER}
+
+
+def readable_plan(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404, "Ce plan n'existe pas.")
+    if not access.can_read_owner(current_user, plan.owner):
+        abort(403, "Ce plan appartient à une autre collectivité.")
+    return plan
+
+
+def can_edit(plan: Plan) -> bool:
+    return access.can_edit_owner_plans(current_user, plan.owner) and plan.status in EDITABLE_STATUSES
+
+
+def editable_plan(plan_id: int) -> Plan:
+    plan = readable_plan(plan_id)
+    if not access.can_edit_owner_plans(current_user, plan.owner):
+        abort(403, "Seuls les planificateurs de cette collectivité modifient ce plan.")
+    if plan.status not in EDITABLE_STATUSES:
+        abort(403, f"Ce plan est « {plan.status.label} » : il ne peut plus être modifié.")
+    return plan
+
+
+@bp.route("/")
+@login_required
+def index():
+    return render_template("planning/index.html", plans=plan_service.visible_plans(db.session, current_user))
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@login_required
+def new():
+    if current_user.role is not Role.PLANNER:
+        abort(403, "Seuls les planificateurs créent des plans.")
+    form = NewPlanForm()
+    form.owner_id.choices = select_choices((o.id, f"{o.name} ({o.kind_label})") for o in current_user.owners)
+    if not form.owner_id.choices:
+        flash("Votre compte n'est rattaché à aucune collectivité : demandez-le à un administrateur.", "warning")
+    if request.method == "GET" and form.period_start.data is None:
+        form.period_start.data = date.today().year + 1
+    if form.validate_on_submit():
+        owner = next((o for o in current_user.owners if o.id == form.owner_id.data), None)
+        try:
+            plan = plan_service.create_plan(
+                db.session, owner=owner, title=form.title.data, period_start=form.period_start.data,
+                period_end=form.period_start.data + form.years.data - 1, guide_version=form.guide_version.data,
+                user=current_user)
+            db.session.commit()
+        except ValidationError as error:
+            db.session.rollback()
+            editors.attach_errors(form, error, aliases={"period_end": "years", "owner": "owner_id"})
+            return render_template("planning/new.html", form=form), 400
+        flash("Plan créé. Remplissez les sections dans l'ordre qui vous convient.", "info")
+        return redirect(url_for("planning.overview", plan_id=plan.id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("planning/new.html", form=form), status
+
+
+@bp.route("/<int:plan_id>")
+@login_required
+def overview(plan_id: int):
+    plan = readable_plan(plan_id)
+    return render_template("planning/overview.html", plan=plan, check=completeness.check_plan(plan),
+                           last=sections.last_saved(db.session, plan), can_edit=can_edit(plan))
+
+
+@bp.route("/<int:plan_id>/<section_key>", methods=["GET", "POST"])
+@login_required
+def section(plan_id: int, section_key: str):
+    if section_key not in sections.SECTIONS_BY_KEY:
+        abort(404, "Cette section n'existe pas.")
+    editor = editors.EDITORS.get(section_key)
+    plan = editable_plan(plan_id) if request.method == "POST" else readable_plan(plan_id)
+    if editor is None:
+        if request.method == "POST":
+            abort(405, "Cette section ne se saisit pas encore.")
+        return render_template("planning/section_pending.html", plan=plan, check=completeness.check_plan(plan),
+                               section=sections.section(section_key), conflict=None,
+                               state=sections.state(db.session, plan, section_key))
+    state = sections.state(db.session, plan, section_key)
+    form = editor.make_form(plan, state.version, submitted=request.method == "POST")
+    conflict = None
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            data = editor.to_data(form)
+            try:
+                sections.save_section(db.session, plan, section_key, form.version.data, current_user,
+                                      apply=lambda: editor.module.apply(db.session, plan, data),
+                                      snapshot=lambda: editor.module.dump(plan))
+                db.session.commit()
+            except ValidationError as error:
+                db.session.rollback()
+                editors.attach_errors(form, error)
+                status = 400
+            except ConflictError:
+                db.session.rollback()
+                plan = readable_plan(plan_id)
+                conflict = editors.conflict_view(db.session, plan, section_key, editor)
+                form.version.data = str(conflict["version"])  # a deliberate resubmission replaces their version
+                status = 409
+            else:
+                saved = sections.state(db.session, plan, section_key)
+                flash(f"Enregistré à {saved.saved_at:%H:%M}.", "info")
+                return redirect(url_for("planning.section", plan_id=plan.id, section_key=section_key))
+        else:
+            status = 400
+    if status == 400 and not conflict:
+        flash("La section n'a pas été enregistrée : corrigez les champs signalés.", "error")
+    return render_template(editor.template, plan=plan, form=form, editor=editor, conflict=conflict,
+                           check=completeness.check_plan(plan), state=sections.state(db.session, plan, section_key),
+                           can_edit=can_edit(plan), section=sections.section(section_key)), status
+
+
+@bp.route("/<int:plan_id>/historique")
+@login_required
+def history(plan_id: int):
+    plan = readable_plan(plan_id)
+    return render_template("planning/history.html", plan=plan, changes=sections.history(db.session, plan, limit=200),
+                           can_edit=can_edit(plan), titles={s.key: s.title for s in sections.SECTIONS})
+
+
+@bp.route("/<int:plan_id>/historique/<int:change_id>/restaurer", methods=["POST"])
+@login_required
+def restore(plan_id: int, change_id: int):
+    plan = editable_plan(plan_id)
+    change = db.session.get(PlanChange, change_id)
+    if change is None or change.plan_id != plan.id:
+        abort(404, "Cette version n'existe pas.")
+    editor = editors.EDITORS.get(change.section)
+    if editor is None:
+        abort(400, "Cette version ne peut pas être restaurée.")
+    current = sections.current_version(db.session, plan, change.section)
+    try:
+        sections.save_section(
+            db.session, plan, change.section, current, current_user,
+            apply=lambda: f"Restauration de la version du {change.at:%d/%m/%Y à %H:%M} — "
+                          + editor.module.apply(db.session, plan, editor.module.restore_data(change.snapshot)
+                                                if hasattr(editor.module, "restore_data") else change.snapshot),
+            snapshot=lambda: editor.module.dump(plan))
+        db.session.commit()
+    except (ValidationError, ConflictError) as error:
+        db.session.rollback()
+        flash(f"La restauration a échoué : {error}", "error")
+        return redirect(url_for("planning.history", plan_id=plan.id), code=303)
+    flash(f"Section « {sections.section(change.section).title} » restaurée.", "info")
+    return redirect(url_for("planning.section", plan_id=plan.id, section_key=change.section))
