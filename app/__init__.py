@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from app import config
+from app import config, filters
 from app.extensions import csrf, db, login_manager, migrate
 
 
@@ -20,6 +20,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
+    filters.register(app)
     return app
 
 

@@ -1,0 +1,13 @@
+"""Jinja filters: the French formats of plans/formatting.py, so pages and the .docx print numbers alike."""
+from flask import Flask
+
+from plans import formatting
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(formatting.fcfa, "fcfa")
+    app.add_template_filter(formatting.number, "number")
+    app.add_template_filter(formatting.percent, "percent")
+    app.add_template_filter(formatting.date_long, "date_long")
+    app.add_template_filter(formatting.date_short, "date_short")
+    app.add_template_filter(formatting.country_name, "country_name")
