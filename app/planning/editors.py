@@ -127,3 +127,8 @@ EDITORS: dict[str, Editor] = {
                              _identification_data, _prepare_identification),
     "adoption": Editor(adoption, forms.AdoptionForm, "planning/section_adoption.html", _adoption_data),
 }
+
+
+def register(key: str, editor: Editor) -> None:
+    """Section editors living in their own module (app/planning/section_<key>.py) register here."""
+    EDITORS[key] = editor

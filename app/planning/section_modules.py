@@ -1,0 +1,1 @@
+"""Imports the section editors that live in their own modules, so they register themselves."""
