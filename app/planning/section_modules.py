@@ -1,1 +1,3 @@
 """Imports the section editors that live in their own modules, so they register themselves."""
+from app.planning import section_situation  # noqa: F401
+from app.planning import section_suivi  # noqa: F401
