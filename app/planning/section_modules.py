@@ -1,3 +1,4 @@
 """Imports the section editors that live in their own modules, so they register themselves."""
 from app.planning import section_situation  # noqa: F401
 from app.planning import section_suivi  # noqa: F401
+from app.planning import section_migration  # noqa: F401

@@ -1,0 +1,258 @@
+"""Section 3 — Diagnostic migratoire: its form, its editor, and the owner's diaspora associations.
+
+The associations belong to the plan's owner (every plan of a commune shares them), so they have their own small
+form and POST route on the same page and stay out of the section's version and history. Their contact is shown
+only to people who may edit the owner's plans.
+"""
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField,
+                     TextAreaField)
+from wtforms.validators import Length, Optional
+
+from app.choices import select_choices
+from app.extensions import db
+from app.planning import bp, editors
+from app.planning.fields import FrenchIntegerField, TrimmedStringField
+from app.planning.forms import VersionedForm
+from plans import access, completeness, formatting, sections
+from plans.errors import ValidationError
+from plans.plan import DiasporaAssociation
+from plans.sectiondata import migration
+from plans.vocab import CODEV_STATES, RELIABILITY, SECTORS, TRENDS
+
+SECTION = "migration"
+ASSOCIATION_PREFIX = "association"
+
+
+def _country_choices(blank: str = "— pays —"):
+    groups = {None: [("", blank)]}
+    groups.update(formatting.country_choices())
+    return groups
+
+
+class DestinationForm(Form):
+    id = HiddenField()
+    country = SelectField("Pays", validate_choice=False)
+    city = TrimmedStringField("Ville", validators=[Length(max=200)])
+    count = FrenchIntegerField("Effectif", validators=[Optional()])
+    trend = SelectField("Tendance", choices=select_choices(TRENDS.items()), default="inconnue", validate_choice=False)
+
+    def is_blank(self) -> bool:
+        return not (self.country.data or self.city.data or self.count.data is not None)
+
+
+class CodevProjectForm(Form):
+    id = HiddenField()
+    title = TrimmedStringField("Intitulé", validators=[Length(max=300)])
+    locality = TrimmedStringField("Localité", validators=[Length(max=200)])
+    sector = SelectField("Secteur", choices=select_choices(SECTORS.items(), blank="— secteur —"), validate_choice=False)
+    year = FrenchIntegerField("Année", validators=[Optional()])
+    cost_fcfa = TrimmedStringField("Coût (FCFA)")
+    funders = TrimmedStringField("Financeurs", validators=[Length(max=500)])
+    state = SelectField("État", choices=select_choices(CODEV_STATES.items()), default="fonctionnel",
+                        validate_choice=False)
+
+    def is_blank(self) -> bool:
+        return not (self.title.data or self.locality.data or self.sector.data or self.year.data is not None
+                    or self.cost_fcfa.data or self.funders.data)
+
+
+class FindingForm(Form):
+    id = HiddenField()
+    text = TextAreaField("Constat")
+
+    def is_blank(self) -> bool:
+        return not (self.text.data or "").strip()
+
+
+class MigrationForm(VersionedForm):
+    emigrants_total = FrenchIntegerField("Émigrés (total)", validators=[Optional()])
+    emigrants_internal = FrenchIntegerField("dont migrants internes (ailleurs au Mali)", validators=[Optional()])
+    emigrants_international = FrenchIntegerField("dont émigrés internationaux", validators=[Optional()])
+    data_year = FrenchIntegerField("Année des données", validators=[Optional()])
+    source = TrimmedStringField("Source", validators=[Length(max=300)])
+    reliability = SelectField("Fiabilité", choices=select_choices(RELIABILITY.items(), blank="— fiabilité —"),
+                              validate_choice=False)
+    households_with_emigrant_pct = TrimmedStringField("Ménages ayant un émigré (%)")
+    households_receiving_remittances_pct = TrimmedStringField("Ménages recevant des transferts (%)")
+    remittances_fcfa_per_year = TrimmedStringField("Transferts reçus, estimation (FCFA par an)")
+    remittance_uses = TextAreaField("Usages des transferts")
+    returnees_voluntary = FrenchIntegerField("Migrants de retour volontaires", validators=[Optional()])
+    returnees_forced = FrenchIntegerField("Migrants de retour forcés (expulsés, rapatriés)", validators=[Optional()])
+    returnee_graduates = FrenchIntegerField("dont diplômés formés à l'étranger", validators=[Optional()])
+    returnee_skills_needs = TextAreaField("Compétences et besoins des migrants de retour")
+    displaced_hosted = FrenchIntegerField("Personnes déplacées accueillies", validators=[Optional()])
+    displaced_returned = FrenchIntegerField("Personnes déplacées retournées", validators=[Optional()])
+    transit_seasonal = TextAreaField("Transit et mobilité saisonnière (orpaillage, exode)")
+    destinations = FieldList(FormField(DestinationForm), min_entries=0)
+    codev_projects = FieldList(FormField(CodevProjectForm), min_entries=0)
+    findings = FieldList(FormField(FindingForm), min_entries=0)
+
+
+class AssociationForm(FlaskForm):
+    association_id = HiddenField()
+    name = TrimmedStringField("Nom de l'association", validators=[Length(max=300)])
+    host_country = SelectField("Pays du siège", validate_choice=False)
+    host_city = TrimmedStringField("Ville du siège", validators=[Length(max=200)])
+    sections = TextAreaField("Autres sections à l'étranger (une par ligne : pays, ville)")
+    sectors = SelectMultipleField("Secteurs d'intervention", choices=select_choices(SECTORS.items()),
+                                  validate_choice=False)
+    contact_name = TrimmedStringField("Nom du contact", validators=[Length(max=200)])
+    contact_details = TrimmedStringField("Coordonnées du contact (téléphone, courriel)", validators=[Length(max=300)])
+    contact_consent = BooleanField("L'association a consenti à ce que son contact soit enregistré")
+
+
+# ----- Editor glue -----
+
+def _display_number(value):
+    return formatting.number(value, plain=True) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+def _display_share(value):
+    if isinstance(value, str) and re.fullmatch(r"\d+\.\d+", value):
+        return value.replace(".", ",")
+    return value
+
+
+def association_form(plan, association: DiasporaAssociation | None = None, formdata=None) -> AssociationForm:
+    if formdata is not None:
+        form = AssociationForm(formdata=formdata, prefix=ASSOCIATION_PREFIX)
+    elif association is not None:
+        form = AssociationForm(formdata=None, prefix=ASSOCIATION_PREFIX, data=migration.association_data(association))
+        form.association_id.data = str(association.id)
+    else:
+        form = AssociationForm(formdata=None, prefix=ASSOCIATION_PREFIX)
+    form.host_country.choices = _country_choices()
+    return form
+
+
+def _diaspora_panel(plan, assoc_form=None, editing=None) -> SimpleNamespace:
+    associations = migration.associations_of(db.session, plan.owner)
+    if editing is None and request.args.get("association", "").isdigit():
+        wanted = int(request.args["association"])
+        editing = next((a for a in associations if a.id == wanted), None)
+    if assoc_form is None:
+        assoc_form = association_form(plan, editing)
+    return SimpleNamespace(associations=associations, form=assoc_form, editing=editing,
+                           show_contacts=access.can_edit_owner_plans(current_user, plan.owner),
+                           sector_labels=SECTORS, country_name=formatting.country_name)
+
+
+def _prepare(form, plan) -> None:
+    choices = _country_choices()
+    for entry in form.destinations:
+        entry.form.country.choices = choices
+    form.remittances_fcfa_per_year.data = _display_number(form.remittances_fcfa_per_year.data)
+    for name in migration.SHARE_FIELDS:
+        getattr(form, name).data = _display_share(getattr(form, name).data)
+    for entry in form.codev_projects:
+        entry.form.cost_fcfa.data = _display_number(entry.form.cost_fcfa.data)
+    form.diaspora = _diaspora_panel(plan)
+
+
+def _row_id(field) -> int | None:
+    return int(field.data) if (field.data or "").isdigit() else None
+
+
+def _to_data(form) -> dict:
+    """Every row, blank ones included, so that error keys ("destinations-3-count") name the form's own rows;
+    plans/sectiondata/migration.py skips the blank ones."""
+    data = {name: getattr(form, name).data for name in migration.PROFILE_FIELDS}
+    data["destinations"] = [
+        {"id": _row_id(r.id), "country": r.country.data or "", "city": r.city.data or "", "count": r.count.data,
+         "trend": r.trend.data or "inconnue"}
+        for r in (e.form for e in form.destinations)]
+    data["codev_projects"] = [
+        {"id": _row_id(r.id), "title": r.title.data or "", "locality": r.locality.data or "", "sector": r.sector.data,
+         "year": r.year.data, "cost_fcfa": r.cost_fcfa.data or None, "funders": r.funders.data or "",
+         "state": r.state.data or "fonctionnel"}
+        for r in (e.form for e in form.codev_projects)]
+    data["findings"] = [{"id": _row_id(r.id), "text": r.text.data}
+                        for r in (e.form for e in form.findings)]
+    return data
+
+
+EDITOR = editors.Editor(migration, MigrationForm, "planning/section_migration.html", _to_data, _prepare)
+editors.register(SECTION, EDITOR)
+
+
+# ----- Diaspora associations -----
+
+def _association_of(plan, association_id: int) -> DiasporaAssociation:
+    association = db.session.get(DiasporaAssociation, association_id)
+    if association is None or association.owner_id != plan.owner_id:
+        abort(404, "Cette association n'existe pas pour cette collectivité.")
+    return association
+
+
+def _render_with_association_form(plan, assoc_form, editing, status: int):
+    state = sections.state(db.session, plan, SECTION)
+    form = EDITOR.make_form(plan, state.version, submitted=False)
+    form.diaspora = _diaspora_panel(plan, assoc_form, editing)
+    flash("L'association n'a pas été enregistrée : corrigez les champs signalés.", "error")
+    return render_template(EDITOR.template, plan=plan, form=form, editor=EDITOR, conflict=None,
+                           check=completeness.check_plan(plan), state=state, can_edit=True,
+                           section=sections.section(SECTION)), status
+
+
+def _association_input(form: AssociationForm) -> dict:
+    return {"name": form.name.data, "host_country": form.host_country.data, "host_city": form.host_city.data,
+            "sections": form.sections.data, "sectors": form.sectors.data or [],
+            "contact_name": form.contact_name.data, "contact_details": form.contact_details.data,
+            "contact_consent": form.contact_consent.data}
+
+
+@bp.route("/<int:plan_id>/migration/associations", methods=["POST"])
+@login_required
+def save_association(plan_id: int):
+    from app.planning.routes import editable_plan
+
+    plan = editable_plan(plan_id)
+    form = association_form(plan, formdata=request.form)
+    editing = None
+    if form.association_id.data:
+        if not form.association_id.data.isdigit():
+            abort(400, "Association inconnue.")
+        editing = _association_of(plan, int(form.association_id.data))
+    if not form.validate_on_submit():
+        return _render_with_association_form(plan, form, editing, 400)
+    try:
+        if editing is None:
+            association = migration.create_association(db.session, plan.owner, _association_input(form))
+        else:
+            association = migration.update_association(db.session, editing, _association_input(form))
+        db.session.commit()
+    except ValidationError as error:
+        db.session.rollback()
+        editors.attach_errors(form, error, aliases={k: f"{ASSOCIATION_PREFIX}-{k}" for k in
+                                                    ("name", "host_country", "host_city", "sections", "sectors",
+                                                     "contact_name", "contact_details", "contact_consent")})
+        plan = editable_plan(plan_id)
+        return _render_with_association_form(plan, form, editing, 400)
+    flash(f"Association « {association.name} » enregistrée.", "info")
+    return redirect(url_for("planning.section", plan_id=plan.id, section_key=SECTION) + "#associations", code=303)
+
+
+@bp.route("/<int:plan_id>/migration/associations/<int:association_id>/supprimer", methods=["POST"])
+@login_required
+def delete_association(plan_id: int, association_id: int):
+    from app.planning.routes import editable_plan
+
+    plan = editable_plan(plan_id)
+    association = _association_of(plan, association_id)
+    try:
+        migration.delete_association(db.session, association)
+        db.session.commit()
+    except ValidationError as error:
+        db.session.rollback()
+        flash(" ".join(error.messages), "error")
+    else:
+        flash("Association supprimée.", "info")
+    return redirect(url_for("planning.section", plan_id=plan_id, section_key=SECTION) + "#associations", code=303)
