@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from app.choices import select_choices
 from app.extensions import db
-from app.planning import editors
+from app.planning import editors, financement
 from app.planning.forms import NewPlanForm
 from plans import access, completeness, plan_service, sections
 from plans.accounts import Role
@@ -92,6 +92,8 @@ def section(plan_id: int, section_key: str):
         abort(404, "Cette section n'existe pas.")
     editor = editors.EDITORS.get(section_key)
     plan = editable_plan(plan_id) if request.method == "POST" else readable_plan(plan_id)
+    if section_key == "financement":  # computed from the actions: GET only, 405 on POST
+        return financement.render(plan)
     if editor is None:
         if request.method == "POST":
             abort(405, "Cette section ne se saisit pas encore.")

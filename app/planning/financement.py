@@ -1,0 +1,47 @@
+"""Section 6 — Financement: computed from the actions, never typed.
+
+Every figure on the page comes from `plans.finance.plan_finance`; the view only loads the plan's actions in a
+few queries and hands the result to the template, which formats (filters fcfa, number, percent) and never adds
+anything up. The generic route `planning.section` delegates here for the key "financement"; a POST is refused
+with 405 (Allow: GET, HEAD) since there is nothing to save.
+"""
+from __future__ import annotations
+
+from flask import render_template, request
+from werkzeug.exceptions import MethodNotAllowed
+
+from app.extensions import db
+from plans import completeness, finance, sections
+from plans.plan import Plan
+from plans.vocab import FUNDING_SOURCES, FUNDING_STATUSES, SECTORS
+
+SECTION_KEY = "financement"
+ACTIONS_SECTION = "actions"
+
+
+def render(plan: Plan):
+    """The page for GET/HEAD; 405 for any other method."""
+    if request.method not in ("GET", "HEAD"):
+        raise MethodNotAllowed(valid_methods=["GET", "HEAD"],
+                               description="Le financement se calcule à partir des actions : "
+                                           "il ne se saisit pas. Modifiez les actions (section 5).")
+    plan = _with_actions(plan)
+    return render_financement(plan, completeness.check_plan(plan), sections.state(db.session, plan, SECTION_KEY))
+
+
+def render_financement(plan: Plan, check, state):
+    from app.planning.routes import can_edit  # routes imports this module
+
+    fin = finance.plan_finance(plan)
+    in_error = [f for f in fin.figures if f.errors]
+    return render_template(
+        "planning/section_financement.html", plan=plan, check=check, state=state, conflict=None,
+        section=sections.section(SECTION_KEY), fin=fin, in_error=in_error, can_edit=can_edit(plan),
+        source_labels=FUNDING_SOURCES, sector_labels=SECTORS, status_labels=FUNDING_STATUSES,
+        field_label=finance.field_label, actions_key=ACTIONS_SECTION)
+
+
+def _with_actions(plan: Plan) -> Plan:
+    """The same plan with its actions' schedules, funding lines and axes loaded in a handful of queries."""
+    loaded = db.session.get(Plan, plan.id, options=finance.load_options(), populate_existing=True)
+    return loaded if loaded is not None else plan
