@@ -1,0 +1,168 @@
+"""Section 4 — Orientations stratégiques: axes and their specific objectives (linked to the key findings), the
+scoring grid and the priorities, with the ranking computed in plans/sectiondata/orientations.py.
+
+On the form a priority names its axis and its scores name their criteria by ROW INDEX ("priorities-0-axis" = "2"
+is the third axis row, "priorities-0-scores-1" scores the second criterion row), so that an axis or a criterion
+added in the same post can be used at once; plans/ resolves the indices to ids after syncing the axes and
+criteria. Each axis offers a fixed number of objective rows (blank ones are skipped).
+"""
+from __future__ import annotations
+
+from flask import request
+from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField,
+                     TextAreaField)
+from wtforms.validators import Length, Optional
+
+from app.planning import editors
+from app.planning.fields import FrenchIntegerField, TrimmedStringField
+from app.planning.forms import VersionedForm
+from plans.sectiondata import orientations
+from plans.vocab import FINDING_THEMES, label
+
+OBJECTIVE_ROWS = 6  # objective rows offered per axis (one more when all are used)
+
+
+class ObjectiveForm(Form):
+    id = HiddenField()
+    title = TrimmedStringField("Objectif spécifique", validators=[Length(max=300, message="300 caractères au plus.")])
+    findings = SelectMultipleField("Constats clés auxquels il répond", choices=[], validate_choice=False)
+
+
+class AxisForm(Form):
+    id = HiddenField()
+    title = TrimmedStringField("Intitulé de l'axe", validators=[Length(max=300, message="300 caractères au plus.")])
+    general_objective = TextAreaField("Objectif général")
+    migration_crosscutting = BooleanField("Axe transversal migration")
+    objectives = FieldList(FormField(ObjectiveForm), min_entries=0)
+    delete = BooleanField("Supprimer cet axe")
+
+
+class CriterionForm(Form):
+    id = HiddenField()
+    name = TrimmedStringField("Critère", validators=[Length(max=200, message="200 caractères au plus.")])
+    weight = FrenchIntegerField("Poids (1 à 5)", validators=[Optional()])
+    delete = BooleanField("Supprimer")
+
+
+class PriorityForm(Form):
+    id = HiddenField()
+    title = TrimmedStringField("Priorité", validators=[Length(max=300, message="300 caractères au plus.")])
+    axis = SelectField("Axe", choices=[], validate_choice=False)
+    scores = FieldList(FrenchIntegerField("Note", validators=[Optional()]), min_entries=0)
+    delete = BooleanField("Supprimer")
+
+
+class OrientationsForm(VersionedForm):
+    axes = FieldList(FormField(AxisForm), min_entries=0)
+    criteria = FieldList(FormField(CriterionForm), min_entries=0)
+    priorities = FieldList(FormField(PriorityForm), min_entries=0)
+
+
+def _form_data(data: dict) -> dict:
+    """The data of plans/ as the form wants it: strings for the selects."""
+    return {
+        "axes": [{**a, "objectives": [{"id": o["id"], "title": o["title"],
+                                       "findings": [str(i) for i in o["finding_ids"]]} for o in a["objectives"]]}
+                 for a in data["axes"]],
+        "criteria": data["criteria"],
+        "priorities": [{**p, "axis": "" if p["axis"] is None else str(p["axis"])} for p in data["priorities"]],
+    }
+
+
+def _finding_choices(plan) -> list[tuple[str, str]]:
+    return [(str(f.id), f"{label(FINDING_THEMES, f.theme)} — {f.text}") for f in plan.findings]
+
+
+def make_orientations_form(editor: editors.Editor, plan, version: int, submitted: bool):
+    suggested = False
+    if submitted:
+        form = editor.form_class()
+        if request.form.get("add_row") in ("axes", "criteria", "priorities"):
+            getattr(form, request.form["add_row"]).append_entry()
+    else:
+        data = editor.module.dump(plan)
+        if not data["criteria"]:
+            data["criteria"] = orientations.suggested_criteria()
+            suggested = True
+        form = editor.form_class(data=_form_data(data))
+        form.version.data = str(version)
+        for field in (form.axes, form.criteria, form.priorities):
+            for _ in range(editors.BLANK_ROWS):
+                field.append_entry()
+    finding_choices = _finding_choices(plan)
+    for entry in form.axes:
+        objectives = entry.form.objectives
+        used = sum(1 for o in objectives if o.form.title.data or o.form.findings.data)
+        while len(objectives) < max(OBJECTIVE_ROWS, used + 1):
+            objectives.append_entry()
+        for o in objectives:
+            o.form.findings.choices = finding_choices
+            o.form.findings.data = o.form.findings.data or []
+    axis_choices = [("", "— aucun axe —")] + [
+        (str(i), e.form.title.data or f"Axe {i + 1}") for i, e in enumerate(form.axes)
+        if e.form.title.data and not e.form.delete.data]
+    names = [e.form.name.data or f"Critère {i + 1}" for i, e in enumerate(form.criteria)]
+    for entry in form.priorities:
+        entry.form.axis.choices = axis_choices
+        scores = entry.form.scores
+        while len(scores) < len(form.criteria):
+            scores.append_entry()
+        while len(scores) > len(form.criteria):
+            scores.pop_entry()
+        for name, score in zip(names, scores):
+            score.label.text = f"Note « {name} »"
+    form.suggested_criteria = suggested
+    form.ranking = orientations.ranked_priorities(plan)
+    form.ranking_criteria = list(plan.criteria)
+    return form
+
+
+class OrientationsEditor(editors.Editor):
+    """Its objective rows, axis choices and score columns depend on the plan and the rows of the form."""
+
+    def make_form(self, plan, version: int, submitted: bool):
+        return make_orientations_form(self, plan, version, submitted)
+
+
+def _id(field) -> int | None:
+    return int(field.data) if (field.data or "").isdigit() else None
+
+
+def _finding_id(value: str):
+    return int(value) if value.isdigit() else value  # anything else is refused by plans/
+
+
+def orientations_data(form) -> dict:
+    """Every row, blank ones included (plans/ skips them), so that error keys name the form's own rows; a row
+    ticked "Supprimer" becomes an empty row."""
+    axes = []
+    for entry in form.axes:
+        f = entry.form
+        if f.delete.data:
+            axes.append({})
+            continue
+        axes.append({"id": _id(f.id), "title": f.title.data or "", "general_objective": f.general_objective.data or "",
+                     "migration_crosscutting": bool(f.migration_crosscutting.data),
+                     "objectives": [{"id": _id(o.form.id), "title": o.form.title.data or "",
+                                     "finding_ids": [_finding_id(v) for v in o.form.findings.data or []]}
+                                    for o in f.objectives]})
+    criteria = [{} if e.form.delete.data else
+                {"id": _id(e.form.id), "name": e.form.name.data or "", "weight": e.form.weight.data}
+                for e in form.criteria]
+    priorities = []
+    for entry in form.priorities:
+        f = entry.form
+        if f.delete.data:
+            priorities.append({})
+            continue
+        axis = f.axis.data or ""
+        # A score's criterion is the row index in its name ("priorities-0-scores-2"), not its place in the list.
+        by_row = {int(s.name.rsplit("-", 1)[1]): s.data for s in f.scores}
+        priorities.append({"id": _id(f.id), "title": f.title.data or "",
+                           "axis": int(axis) if axis.isdigit() else (axis or None),
+                           "scores": [by_row.get(k) for k in range(len(form.criteria))]})
+    return {"axes": axes, "criteria": criteria, "priorities": priorities}
+
+
+editors.register("orientations", OrientationsEditor(orientations, OrientationsForm,
+                                                    "planning/section_orientations.html", orientations_data))
