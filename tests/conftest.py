@@ -1,11 +1,13 @@
 """Fixtures: a fresh database per test (territory loaded), the app, clients logged in per role."""
 from __future__ import annotations
 
+import contextvars
 import os
 import re
 import shutil
 
 import pytest
+from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db
@@ -62,9 +64,22 @@ def database_url(databases, template_database):
     databases.drop(url)
 
 
+class IsolatedClient(FlaskClient):
+    """Each request runs in a fresh application context, as in production.
+
+    The `app` fixture keeps an app context pushed for the test's own queries; without this, Flask would reuse it
+    for every request, so `g` (Flask-Login's current user) and the database session would leak from one request,
+    and one client, to the next.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url):
     app = create_app(test_config(database_url))
+    app.test_client_class = IsolatedClient
     with app.app_context():
         yield app
         db.session.remove()

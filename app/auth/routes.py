@@ -1,13 +1,14 @@
-"""Log in and out."""
+"""Log in and out, the account page and the password change."""
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import bp
-from app.auth.forms import LoginForm
+from app.auth.forms import LoginForm, PasswordChangeForm, show_errors
 from app.extensions import db, login_manager
 from plans import accounts_service
+from plans.errors import ValidationError
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Veuillez vous connecter pour accéder à cette page."
@@ -21,10 +22,19 @@ def load_user(token: str):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only a path on this site: an open redirect would let a phishing link borrow our login page."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    """Only a path on this site: an open redirect would let a phishing link borrow our login page.
+
+    Browsers read "/\\evil.example" as "//evil.example" and drop tabs and newlines, so those are refused too.
+    """
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(c.isspace() or ord(c) < 32 for c in target) and not urlsplit(target).netloc):
         return target
     return url_for("main.home")
+
+
+def _start_session(user) -> None:
+    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+    login_user(user)
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -36,8 +46,7 @@ def login():
         user = accounts_service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
-            session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
-            login_user(user)
+            _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append("Adresse électronique ou mot de passe incorrect.")
         return render_template("auth/login.html", form=form), 401
@@ -56,4 +65,25 @@ def logout():
 @bp.route("/")
 @login_required
 def account():
-    return render_template("auth/account.html")
+    return render_template("auth/account.html", user=current_user)
+
+
+@bp.route("/mot-de-passe", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            accounts_service.change_password(db.session, user, form.current_password.data, form.new_password.data)
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            _start_session(user)  # the token rotated: this session follows it, every other one ends
+            flash("Votre mot de passe a été changé. Vos sessions ouvertes sur d'autres appareils sont fermées.",
+                  "info")
+            return redirect(url_for("auth.account"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/password.html", form=form), status

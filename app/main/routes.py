@@ -1,11 +1,18 @@
-"""Routes."""
+"""The home page: what each role starts from."""
 from flask import render_template
-from flask_login import login_required
+from flask_login import current_user, login_required
 
+from app.extensions import db
 from app.main import bp
+from plans import accounts_service
+from plans.accounts import Role
 
 
 @bp.route("/")
 @login_required
 def home():
-    return render_template("main/home.html")
+    if current_user.role is Role.ADMIN:
+        return render_template("main/home_admin.html", counts=accounts_service.overview_counts(db.session))
+    if current_user.role is Role.REVIEWER:
+        return render_template("main/home_reviewer.html")
+    return render_template("main/home_planner.html", owners=current_user.owners)

@@ -1,11 +1,63 @@
-"""Routes."""
-from flask import render_template
+"""The territory browser: régions › cercles › communes, the neighbours' units, and the search every picker uses."""
+from __future__ import annotations
+
+from flask import abort, jsonify, render_template, request
 from flask_login import login_required
 
+from app.extensions import db
 from app.territory import bp
+from plans import owners_service
+from plans import territory_service as ts
+from plans.territory import MALI, NEIGHBOUR_ISO2
+
+PAGE_RESULTS = 50
+JSON_RESULTS = 20
+
+
+def _levels(value: str | None) -> list[int] | None:
+    """"3" or "1,2" → [3] or [1, 2]; anything else → no filter."""
+    levels = [int(v) for v in (value or "").split(",") if v.strip().isdigit() and 1 <= int(v) <= 3]
+    return levels or None
+
+
+def _country(value: str | None) -> str | None:
+    value = (value or "").strip().upper()
+    return value if value in NEIGHBOUR_ISO2 else None
 
 
 @bp.route("/")
 @login_required
 def browse():
-    return render_template("base.html")
+    q = request.args.get("q", "").strip()[:100]
+    country = _country(request.args.get("pays"))
+    results = ts.search_units(db.session, q, limit=PAGE_RESULTS) if q else None
+    foreign_units = ts.top_units(db.session, country) if country and country != MALI else None
+    return render_template("territory/browse.html", q=q, results=results, regions=ts.regions(db.session),
+                           countries=ts.neighbour_countries(), country=country, foreign_units=foreign_units,
+                           country_name=ts.country_name(country) if country else "",
+                           summary=ts.unit_summary, too_short=bool(q) and len(q) < ts.MIN_QUERY_LENGTH)
+
+
+@bp.route("/recherche.json")
+@login_required
+def search_json():
+    """{"results": [unit_summary…]} (at most 20), for the type-ahead pickers. Parameters: q, level, country, foreign."""
+    foreign = {"1": True, "0": False}.get(request.args.get("foreign", ""))
+    units = ts.search_units(db.session, request.args.get("q", "")[:100], levels=_levels(request.args.get("level")),
+                            country=_country(request.args.get("country")), foreign=foreign, limit=JSON_RESULTS)
+    response = jsonify(results=ts.summaries(units))
+    response.headers["Cache-Control"] = "private, max-age=60"
+    return response
+
+
+@bp.route("/<code>")
+@login_required
+def unit(code: str):
+    found = ts.unit_by_code(db.session, code)
+    if found is None:
+        abort(404, f"Aucune unité territoriale n'a le code « {code[:64]} ».")
+    children = ts.children(db.session, found)
+    return render_template("territory/unit.html", unit=found, crumbs=ts.breadcrumbs(found), children=children,
+                           children_label=ts.children_label(found, len(children)), area=ts.area_label(found.area_km2),
+                           country_name=ts.country_name(found.country_iso3),
+                           groupings=owners_service.groupings_of_unit(db.session, found))

@@ -1,11 +1,151 @@
-"""Routes."""
-from flask import render_template
-from flask_login import login_required
+"""User administration (administrators only): list, create, edit, deactivate, reset a password."""
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from app.auth.forms import show_errors
+from app.auth.guards import role_required
+from app.extensions import db
 from app.users import bp
+from app.users.forms import ConfirmForm, PasswordResetForm, UserCreateForm, UserEditForm
+from plans import accounts_service
+from plans.accounts import Role, User
+from plans.errors import ValidationError
+
+admin_only = role_required(Role.ADMIN)
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404, "Ce compte n'existe pas.")
+    return user
+
+
+def _form_choices(form) -> None:
+    form.set_choices(accounts_service.owner_choices(db.session), accounts_service.region_choices(db.session))
+
+
+def _profile(form) -> dict:
+    """The profile a form describes, as plans objects (raises ValidationError for an unknown code or région)."""
+    owners = accounts_service.owners_by_ids(db.session, form.owners.data or [])
+    owners += accounts_service.owners_by_codes(db.session, form.owner_codes.data)
+    region = accounts_service.region_by_id(db.session, form.region.data)
+    return {"role": form.role.data, "full_name": form.full_name.data or "", "owners": owners, "region": region}
+
+
+def _no_store(response):
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _warn(user: User) -> None:
+    for message in accounts_service.account_warnings(user):
+        flash(message, "warning")
 
 
 @bp.route("/")
-@login_required
+@admin_only
 def index():
-    return render_template("base.html")
+    return render_template("users/index.html", users=accounts_service.list_users(db.session))
+
+
+@bp.route("/nouveau", methods=["GET", "POST"])
+@admin_only
+def create():
+    form = UserCreateForm()
+    _form_choices(form)
+    if form.validate_on_submit():
+        try:
+            profile = _profile(form)
+            password = form.password.data or accounts_service.generate_password(form.email.data)
+            user = accounts_service.create_user(db.session, email=form.email.data, password=password, **profile)
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            _warn(user)
+            if form.password.data:
+                flash(f"Compte créé pour {user.email}.", "info")
+                return redirect(url_for("users.index"))
+            return _no_store(make_response(render_template("users/password_given.html", user=user,
+                                                           password=password, created=True)))
+    status = 400 if request.method == "POST" else 200
+    return render_template("users/form.html", form=form, user=None), status
+
+
+@bp.route("/<int:user_id>/modifier", methods=["GET", "POST"])
+@admin_only
+def edit(user_id: int):
+    user = _user_or_404(user_id)
+    form = UserEditForm()
+    _form_choices(form)
+    if request.method == "GET":
+        form.full_name.data = user.full_name
+        form.role.data = user.role.value
+        form.owners.data = [o.id for o in user.owners]
+        form.region.data = user.region_id
+    if form.validate_on_submit():
+        try:
+            accounts_service.update_user(db.session, user, active=user.active, acting_user=current_user, **_profile(form))
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            flash(f"Compte {user.email} modifié.", "info")
+            _warn(user)
+            return redirect(url_for("users.index"))
+    status = 400 if request.method == "POST" else 200
+    return render_template("users/form.html", form=form, user=user), status
+
+
+def _set_active(user_id: int, active: bool):
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        accounts_service.set_active(db.session, user, active, acting_user=current_user)
+    except ValidationError as error:
+        db.session.rollback()
+        for message in error.messages:
+            flash(message, "error")
+    else:
+        db.session.commit()
+        flash(f"Compte {user.email} {'réactivé' if active else 'désactivé'}.", "info")
+    return redirect(url_for("users.index"))
+
+
+@bp.route("/<int:user_id>/desactiver", methods=["POST"])
+@admin_only
+def deactivate(user_id: int):
+    return _set_active(user_id, False)
+
+
+@bp.route("/<int:user_id>/reactiver", methods=["POST"])
+@admin_only
+def reactivate(user_id: int):
+    return _set_active(user_id, True)
+
+
+@bp.route("/<int:user_id>/mot-de-passe", methods=["GET", "POST"])
+@admin_only
+def reset_password(user_id: int):
+    user = _user_or_404(user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        try:
+            password = accounts_service.reset_password(db.session, user, form.password.data or None,
+                                                       acting_user=current_user)
+        except ValidationError as error:
+            db.session.rollback()
+            show_errors(form, error)
+        else:
+            db.session.commit()
+            if form.password.data:
+                flash(f"Mot de passe de {user.email} remplacé ; ses sessions ouvertes sont fermées.", "info")
+                return redirect(url_for("users.index"))
+            return _no_store(make_response(render_template("users/password_given.html", user=user,
+                                                           password=password, created=False)))
+    status = 400 if request.method == "POST" else 200
+    return render_template("users/reset_password.html", form=form, user=user), status

@@ -1,0 +1,121 @@
+"""Every route of the URL map × every role (and own/other owner) → the expected status.
+
+A route added to the app without a line here fails `test_every_route_is_in_the_table`: nobody can add a page
+and forget to decide who may see it.
+"""
+from __future__ import annotations
+
+import pytest
+
+from app.extensions import db
+from plans import owners_service, plan_service
+from plans.accounts import Role
+from tests.conftest import login
+
+ROLES = ("anonymous", "planner", "reviewer", "admin")
+LOGIN = 302  # anonymous visitors are sent to the login page
+
+# endpoint → {method: (anonymous, planner, reviewer, admin)} on the planner's OWN owner's objects.
+TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
+    "static": {"GET": (200, 200, 200, 200)},
+    "main.home": {"GET": (LOGIN, 200, 200, 200)},
+    "auth.login": {"GET": (200, 302, 302, 302), "POST": (400, 302, 302, 302)},
+    "auth.logout": {"POST": (LOGIN, 302, 302, 302)},
+    "auth.account": {"GET": (LOGIN, 200, 200, 200)},
+    "auth.change_password": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 400, 400, 400)},
+    "territory.browse": {"GET": (LOGIN, 200, 200, 200)},
+    "territory.unit": {"GET": (LOGIN, 200, 200, 200)},
+    "territory.search_json": {"GET": (LOGIN, 200, 200, 200)},
+    "groupings.index": {"GET": (LOGIN, 403, 403, 200)},
+    "groupings.detail": {"GET": (LOGIN, 200, 200, 200)},
+    "groupings.create": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 400)},
+    "groupings.edit": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 409)},  # no version: stale
+    "groupings.delete": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 302)},
+    "users.index": {"GET": (LOGIN, 403, 403, 200)},
+    "users.create": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 400)},
+    "users.edit": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 400)},
+    "users.reset_password": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 400)},
+    "users.deactivate": {"POST": (LOGIN, 403, 403, 302)},
+    "users.reactivate": {"POST": (LOGIN, 403, 403, 302)},
+    "planning.index": {"GET": (LOGIN, 200, 200, 200)},
+    "planning.new": {"GET": (LOGIN, 200, 403, 403), "POST": (LOGIN, 400, 403, 403)},
+    "planning.overview": {"GET": (LOGIN, 200, 200, 200)},
+    "planning.section": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 400, 403, 403)},
+    "planning.history": {"GET": (LOGIN, 200, 200, 200)},
+    "planning.restore": {"POST": (LOGIN, 302, 403, 403)},
+    "planning.save_association": {"POST": (LOGIN, 400, 403, 403)},
+    "planning.delete_association": {"POST": (LOGIN, 303, 403, 403)},
+}
+
+# Routes on a plan or an association: a planner of ANOTHER owner gets these instead of the planner column.
+OTHER_OWNER = {"planning.overview": 403, "planning.section": 403, "planning.history": 403, "planning.restore": 403,
+               "planning.save_association": 403, "planning.delete_association": 403}
+
+
+@pytest.fixture
+def world(session, make_user, planner, koniakary_owner):
+    """One object of each kind the URLs name, the planner owning the first plan."""
+    from plans.plan import DiasporaAssociation, PlanChange
+
+    plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC", period_start=2025, user=planner)
+    session.flush()
+    change = PlanChange(plan_id=plan.id, section="adoption", snapshot={}, summary="")
+    association = DiasporaAssociation(owner=koniakary_owner, name="Enndam Jombuku", host_country="FR")
+    grouping_owner = owners_service.commune_owner(session, "ML010101")  # any owner page works as a detail target
+    from tests.factories import yelimane_grouping
+
+    grouping = yelimane_grouping(session)
+    session.add_all([change, association])
+    other_planner = make_user(Role.PLANNER, email="autre@commune.ml", owners=[grouping_owner])
+    reviewer = make_user(Role.REVIEWER, email="relecteur-acces@dgct.ml")
+    admin = make_user(Role.ADMIN, email="admin-acces@dgct.ml")
+    target_user = make_user(Role.PLANNER, email="cible@commune.ml")
+    session.commit()
+    return {"users": {"planner": planner, "reviewer": reviewer, "admin": admin, "other": other_planner},
+            "values": {"plan_id": plan.id, "change_id": change.id, "association_id": association.id,
+                       "owner_id": grouping.id, "user_id": target_user.id, "code": "ML010115",
+                       "section_key": "identification", "filename": "favicon.svg"}}
+
+
+def _url(app, endpoint: str, values: dict) -> str:
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        return url_for(endpoint, **{k: values[k] for k in rule.arguments})
+
+
+def _client(app, world, who: str):
+    client = app.test_client()
+    if who != "anonymous":
+        assert login(client, world["users"][who].email).status_code == 302
+    return client
+
+
+def test_every_route_is_in_the_table(app):
+    routes = {(r.endpoint, m) for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+    listed = {(e, m) for e, methods in TABLE.items() for m in methods}
+    assert routes - listed == set(), "routes without an access decision in TABLE"
+    assert listed - routes == set(), "TABLE lists routes the app no longer has"
+
+
+CASES = [(endpoint, method, i, role) for endpoint, methods in TABLE.items() for method in methods
+         for i, role in enumerate(ROLES)]
+
+
+@pytest.mark.parametrize("endpoint, method, index, role", CASES, ids=[f"{e}-{m}-{r}" for e, m, _, r in CASES])
+def test_route_status_per_role(app, world, endpoint, method, index, role):
+    client = _client(app, world, role)
+    url = _url(app, endpoint, world["values"])
+    response = client.open(url, method=method, data={})
+    assert response.status_code == TABLE[endpoint][method][index], f"{method} {url} as {role}"
+
+
+OTHER_CASES = [(e, m) for e in OTHER_OWNER for m in TABLE[e]]
+
+
+@pytest.mark.parametrize("endpoint, method", OTHER_CASES, ids=[f"{e}-{m}" for e, m in OTHER_CASES])
+def test_a_planner_of_another_owner_is_refused(app, world, endpoint, method):
+    client = _client(app, world, "other")
+    response = client.open(_url(app, endpoint, world["values"]), method=method, data={})
+    assert response.status_code == OTHER_OWNER[endpoint]
