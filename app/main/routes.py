@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.main import bp
-from plans import accounts_service
+from plans import accounts_service, plan_service
 from plans.accounts import Role
 
 
@@ -14,5 +14,6 @@ def home():
     if current_user.role is Role.ADMIN:
         return render_template("main/home_admin.html", counts=accounts_service.overview_counts(db.session))
     if current_user.role is Role.REVIEWER:
-        return render_template("main/home_reviewer.html")
-    return render_template("main/home_planner.html", owners=current_user.owners)
+        return render_template("main/home_reviewer.html", plans=plan_service.visible_plans(db.session, current_user))
+    return render_template("main/home_planner.html", owners=current_user.owners,
+                           plans=plan_service.visible_plans(db.session, current_user))

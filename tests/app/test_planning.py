@@ -143,3 +143,8 @@ def test_a_reviewer_reads_but_cannot_save(reviewer_client, plan):
     assert response.status_code == 403
     db.session.refresh(plan)
     assert plan.process_steps == []
+
+
+def test_homes_list_the_plans_each_role_may_read(planner_client, reviewer_client, plan):
+    assert "PDESC de Koniakary 2025-2029" in planner_client.get("/").get_data(as_text=True)
+    assert "PDESC de Koniakary 2025-2029" in reviewer_client.get("/").get_data(as_text=True)
