@@ -28,7 +28,7 @@ def require_tool(name: str, debian_package: str) -> str:
     return path
 
 
-def test_config(database_url: str, **extra) -> dict:
+def app_config(database_url: str, **extra) -> dict:
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "clef-de-test", "DEMO_DATA": False, "SERVER_NAME": None, **extra}
 
@@ -48,7 +48,7 @@ def template_database(databases):
     from plans.territory_loader import load_geodata
 
     url = databases.empty()
-    app = create_app(test_config(url))
+    app = create_app(app_config(url))
     with app.app_context():
         upgrade()
         load_geodata(db.session, app.config["GEODATA_DIR"])
@@ -78,7 +78,7 @@ class IsolatedClient(FlaskClient):
 
 @pytest.fixture
 def app(database_url):
-    app = create_app(test_config(database_url))
+    app = create_app(app_config(database_url))
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

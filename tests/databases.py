@@ -50,7 +50,7 @@ class DatabaseFactory:
             return f"sqlite:///{target}"
         template = make_url(template_url).database
         with self._admin_engine().connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+            conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY'))
         self.created.append(name)
         return make_url(self.server).set(database=name).render_as_string(hide_password=False)
 

@@ -13,7 +13,7 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import test_config as config_for
+from tests.conftest import app_config as config_for
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from app import create_app
 from app.extensions import db
 from plans.accounts import Role
 from tests.conftest import TEST_PASSWORD, csrf_token_from, login
-from tests.conftest import test_config as config_for  # aliased: pytest would collect a "test_" name
+from tests.conftest import app_config as config_for
 
 NEW_PASSWORD = "nouveau-secret-2027"
 

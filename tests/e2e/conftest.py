@@ -22,7 +22,7 @@ from app import create_app
 from app.extensions import db
 from plans.accounts import Role
 from tests.conftest import TEST_PASSWORD, require_tool
-from tests.conftest import test_config as config_for
+from tests.conftest import app_config as config_for
 
 CHROMIUM_ARGS = [
     "--no-sandbox",  # required as root (CI)
