@@ -6,7 +6,6 @@ version, and record a PlanChange holding the section as saved, so that any earli
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Callable, Iterable, Optional
 
 import sqlalchemy as sa

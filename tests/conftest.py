@@ -132,6 +132,17 @@ def koniakary_owner(app):
 
 
 @pytest.fixture
+def plan(session, planner, koniakary_owner):
+    """A draft PDESC 2025-2029 of Koniakary, owned by the `planner`."""
+    from plans import plan_service
+
+    plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC de Koniakary 2025-2029",
+                                    period_start=2025, user=planner)
+    session.commit()
+    return plan
+
+
+@pytest.fixture
 def planner(make_user, koniakary_owner):
     return make_user(Role.PLANNER, email="planificateur@koniakary.ml", owners=[koniakary_owner])
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from plans.errors import ValidationError
 from plans.plan import Axis, Objective, Plan, Priority, ScoringCriterion
 from plans.sections import sync_rows
-from plans.sectiondata.common import describe_count_change, summary
+from plans.sectiondata.common import describe_count_change, is_int, row_id, summary, text
 
 WEIGHT_MIN, WEIGHT_MAX = 1, 5
 SCORE_MIN, SCORE_MAX = 0, 5
@@ -44,22 +44,10 @@ AXIS_FIELDS = ("title", "general_objective", "migration_crosscutting")
 CRITERION_FIELDS = ("name", "weight")
 
 
-def _text(value) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _row_id(row: dict):
-    value = row.get("id")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def suggested_criteria() -> list[dict]:
@@ -109,21 +97,21 @@ def ranked_priorities(plan: Plan) -> list[tuple[int, Priority, int, int]]:
 # ----- Blank rows -----
 
 def _objective_blank(row: dict) -> bool:
-    return not _text(row.get("title")) and not (row.get("finding_ids") or [])
+    return not text(row.get("title")) and not (row.get("finding_ids") or [])
 
 
 def _axis_blank(row: dict) -> bool:
-    return (not _text(row.get("title")) and not _text(row.get("general_objective"))
+    return (not text(row.get("title")) and not text(row.get("general_objective"))
             and not row.get("migration_crosscutting")
             and all(_objective_blank(o) for o in row.get("objectives") or []))
 
 
 def _criterion_blank(row: dict) -> bool:
-    return not _text(row.get("name")) and row.get("weight") in (None, "")
+    return not text(row.get("name")) and row.get("weight") in (None, "")
 
 
 def _priority_blank(row: dict) -> bool:
-    return (not _text(row.get("title")) and row.get("axis") in (None, "")
+    return (not text(row.get("title")) and row.get("axis") in (None, "")
             and all(s in (None, "") for s in row.get("scores") or []))
 
 
@@ -134,7 +122,7 @@ def _kept(rows, blank) -> list[tuple[int, dict]]:
 def _index(value):
     if value in (None, ""):
         return None
-    if _is_int(value):
+    if is_int(value):
         return value
     try:
         return int(str(value))
@@ -150,20 +138,20 @@ def validate(data: dict, plan: Plan | None = None) -> None:
     axes = data.get("axes") or []
     for i, axis in _kept(axes, _axis_blank):
         prefix = f"axes-{i}-"
-        title = _text(axis.get("title"))
+        title = text(axis.get("title"))
         if not title:
             errors[prefix + "title"] = ["Donnez l'intitulé de l'axe stratégique."]
         elif len(title) > 300:
             errors[prefix + "title"] = ["L'intitulé de l'axe tient en 300 caractères au plus."]
         for j, objective in _kept(axis.get("objectives"), _objective_blank):
             oprefix = f"{prefix}objectives-{j}-"
-            otitle = _text(objective.get("title"))
+            otitle = text(objective.get("title"))
             if not otitle:
                 errors[oprefix + "title"] = ["Formulez l'objectif spécifique."]
             elif len(otitle) > 300:
                 errors[oprefix + "title"] = ["L'objectif tient en 300 caractères au plus."]
             ids = objective.get("finding_ids") or []
-            unknown = [f for f in ids if not _is_int(f) or (finding_ids is not None and f not in finding_ids)]
+            unknown = [f for f in ids if not is_int(f) or (finding_ids is not None and f not in finding_ids)]
             if unknown:
                 errors[oprefix + "findings"] = ["Constat inconnu : choisissez parmi les constats clés du diagnostic "
                                                 "de ce plan."]
@@ -171,7 +159,7 @@ def validate(data: dict, plan: Plan | None = None) -> None:
     kept_criteria = {i for i, _ in _kept(criteria, _criterion_blank)}
     for i in sorted(kept_criteria):
         row, prefix = criteria[i], f"criteria-{i}-"
-        name = _text(row.get("name"))
+        name = text(row.get("name"))
         if not name:
             errors[prefix + "name"] = ["Nommez le critère."]
         elif len(name) > 200:
@@ -179,12 +167,12 @@ def validate(data: dict, plan: Plan | None = None) -> None:
         weight = row.get("weight")
         if weight in (None, ""):
             errors[prefix + "weight"] = [f"Indiquez le poids du critère ({WEIGHT_MIN} à {WEIGHT_MAX})."]
-        elif not _is_int(weight) or not WEIGHT_MIN <= weight <= WEIGHT_MAX:
+        elif not is_int(weight) or not WEIGHT_MIN <= weight <= WEIGHT_MAX:
             errors[prefix + "weight"] = [f"Le poids est un nombre entier de {WEIGHT_MIN} à {WEIGHT_MAX}."]
     kept_axes = {i for i, _ in _kept(axes, _axis_blank)}
     for i, row in _kept(data.get("priorities"), _priority_blank):
         prefix = f"priorities-{i}-"
-        title = _text(row.get("title"))
+        title = text(row.get("title"))
         if not title:
             errors[prefix + "title"] = ["Donnez l'intitulé de la priorité."]
         elif len(title) > 300:
@@ -197,7 +185,7 @@ def validate(data: dict, plan: Plan | None = None) -> None:
             score = scores[k] if k < len(scores) else None
             if score in (None, ""):
                 errors[f"{prefix}scores-{k}"] = [f"Notez ce critère de {SCORE_MIN} à {SCORE_MAX}."]
-            elif not _is_int(score) or not SCORE_MIN <= score <= SCORE_MAX:
+            elif not is_int(score) or not SCORE_MIN <= score <= SCORE_MAX:
                 errors[f"{prefix}scores-{k}"] = [f"La note est un nombre entier de {SCORE_MIN} à {SCORE_MAX}."]
     if errors:
         raise ValidationError(errors)
@@ -213,29 +201,29 @@ def apply(session: Session, plan: Plan, data: dict) -> str:
     # Axes, then their objectives (matched by id within their axis).
     axis_rows = _kept(data.get("axes"), _axis_blank)
     existing_objectives = {o.id for a in plan.axes for o in a.objectives if o.id is not None}
-    kept_objectives = {_row_id(o) for _, a in axis_rows for _, o in _kept(a.get("objectives"), _objective_blank)}
+    kept_objectives = {row_id(o) for _, a in axis_rows for _, o in _kept(a.get("objectives"), _objective_blank)}
     removed = existing_objectives - kept_objectives
     used = [a for a in plan.actions if a.objective_id in removed]
     if used:
         raise ValidationError({"": [f"{len(used)} action(s) du PIP répondent à un objectif que vous retirez "
                                     f"(« {used[0].title} »…) : rattachez-les à un autre objectif avant de le "
                                     "supprimer."]})
-    sync_rows(session, plan.axes, [{"id": _row_id(a), "title": _text(a.get("title")),
-                                    "general_objective": _text(a.get("general_objective")),
+    sync_rows(session, plan.axes, [{"id": row_id(a), "title": text(a.get("title")),
+                                    "general_objective": text(a.get("general_objective")),
                                     "migration_crosscutting": bool(a.get("migration_crosscutting"))}
                                    for _, a in axis_rows], Axis, AXIS_FIELDS)
     axis_by_row = {}
     for (i, row), axis in zip(axis_rows, plan.axes):
         axis_by_row[i] = axis
         objective_rows = [o for _, o in _kept(row.get("objectives"), _objective_blank)]
-        sync_rows(session, axis.objectives, [{"id": _row_id(o), "title": _text(o.get("title"))}
+        sync_rows(session, axis.objectives, [{"id": row_id(o), "title": text(o.get("title"))}
                                              for o in objective_rows], Objective, ("title",))
         for objective, orow in zip(axis.objectives, objective_rows):
             objective.findings = [findings_by_id[f] for f in dict.fromkeys(orow.get("finding_ids") or [])]
 
     # Criteria, flushed so that new ones have the id the priorities' scores are keyed by.
     criterion_rows = _kept(data.get("criteria"), _criterion_blank)
-    sync_rows(session, plan.criteria, [{"id": _row_id(c), "name": _text(c.get("name")), "weight": c["weight"]}
+    sync_rows(session, plan.criteria, [{"id": row_id(c), "name": text(c.get("name")), "weight": c["weight"]}
                                        for _, c in criterion_rows], ScoringCriterion, CRITERION_FIELDS)
     session.flush()
     criterion_by_row = {i: c for (i, _), c in zip(criterion_rows, plan.criteria)}
@@ -244,7 +232,7 @@ def apply(session: Session, plan: Plan, data: dict) -> str:
     for _, row in _kept(data.get("priorities"), _priority_blank):
         scores = list(row.get("scores") or [])
         axis_row = _index(row.get("axis"))
-        priorities.append({"id": _row_id(row), "title": _text(row.get("title")),
+        priorities.append({"id": row_id(row), "title": text(row.get("title")),
                            "axis": axis_by_row.get(axis_row) if axis_row is not None else None,
                            "scores": {str(c.id): scores[k] for k, c in criterion_by_row.items()}})
     sync_rows(session, plan.priorities, priorities, Priority, ("title", "axis", "scores"))

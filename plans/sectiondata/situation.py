@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from plans.errors import ValidationError
 from plans.plan import Finding, Plan, PopulationRecord, SectorDiagnostic
 from plans.sections import sync_rows
-from plans.sectiondata.common import describe_count_change, summary
+from plans.sectiondata.common import describe_count_change, is_int, row_id, summary, text
 from plans.vocab import FINDING_THEMES, POPULATION_SOURCES, SECTORS
 
 MIN_YEAR, MAX_YEAR = 1950, 2100
@@ -24,12 +24,8 @@ DIAGNOSTIC_FIELDS = ("sector", "sub_sector", "findings_text", "assets", "constra
 FINDING_FIELDS = ("theme", "text")
 
 
-def _text(value) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def situation_findings(plan: Plan) -> list[Finding]:
@@ -48,15 +44,15 @@ def dump(plan: Plan) -> dict:
 
 def _population_blank(row: dict) -> bool:
     return row.get("year") in (None, "") and row.get("value") in (None, "") and not row.get("source") \
-        and not _text(row.get("note"))
+        and not text(row.get("note"))
 
 
 def _diagnostic_blank(row: dict) -> bool:
-    return not row.get("sector") and not any(_text(row.get(n)) for n in DIAGNOSTIC_FIELDS[1:])
+    return not row.get("sector") and not any(text(row.get(n)) for n in DIAGNOSTIC_FIELDS[1:])
 
 
 def _finding_blank(row: dict) -> bool:
-    return not row.get("theme") and not _text(row.get("text"))
+    return not row.get("theme") and not text(row.get("text"))
 
 
 def _rows(data: dict, key: str, blank) -> list[tuple[int, dict]]:
@@ -72,17 +68,17 @@ def validate(data: dict) -> None:
         year, value, source = row.get("year"), row.get("value"), row.get("source")
         if year in (None, ""):
             errors[prefix + "year"] = ["Indiquez l'année du chiffre de population."]
-        elif not _is_int(year) or not MIN_YEAR <= year <= MAX_YEAR:
+        elif not is_int(year) or not MIN_YEAR <= year <= MAX_YEAR:
             errors[prefix + "year"] = [f"L'année doit être comprise entre {MIN_YEAR} et {MAX_YEAR}."]
         if value in (None, ""):
             errors[prefix + "value"] = ["Indiquez le nombre d'habitants."]
-        elif not _is_int(value) or value <= 0:
+        elif not is_int(value) or value <= 0:
             errors[prefix + "value"] = ["La population doit être un nombre entier supérieur à zéro."]
         if source not in POPULATION_SOURCES:
             errors[prefix + "source"] = ["Choisissez la source du chiffre (RGPH, estimation…)."]
-        if len(_text(row.get("note"))) > 300:
+        if len(text(row.get("note"))) > 300:
             errors[prefix + "note"] = ["La note ne peut pas dépasser 300 caractères."]
-        if _is_int(year) and source in POPULATION_SOURCES and prefix + "year" not in errors:
+        if is_int(year) and source in POPULATION_SOURCES and prefix + "year" not in errors:
             if (year, source) in seen:
                 errors.setdefault(prefix + "year", []).append(
                     f"La population de {year} selon la source « {POPULATION_SOURCES[source]} » "
@@ -93,7 +89,7 @@ def validate(data: dict) -> None:
         prefix = f"sector_diagnostics-{i}-"
         if row.get("sector") not in SECTORS:
             errors[prefix + "sector"] = ["Choisissez le secteur de ce diagnostic."]
-        if len(_text(row.get("sub_sector"))) > 200:
+        if len(text(row.get("sub_sector"))) > 200:
             errors[prefix + "sub_sector"] = ["Le sous-secteur ne peut pas dépasser 200 caractères."]
     for i, row in _rows(data, "findings", _finding_blank):
         prefix = f"findings-{i}-"
@@ -101,37 +97,29 @@ def validate(data: dict) -> None:
             errors[prefix + "theme"] = ["Les constats sur la migration se saisissent dans le diagnostic migratoire."]
         elif row.get("theme") not in SITUATION_THEMES:
             errors[prefix + "theme"] = ["Choisissez le thème du constat."]
-        if not _text(row.get("text")):
+        if not text(row.get("text")):
             errors[prefix + "text"] = ["Formulez le constat."]
     if errors:
         raise ValidationError(errors)
 
 
-def _row_id(row: dict):
-    value = row.get("id")
-    if value in (None, ""):
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def apply(session: Session, plan: Plan, data: dict) -> str:
     validate(data)
     before = (len(plan.population_records), len(plan.sector_diagnostics), len(situation_findings(plan)))
 
-    population = [{"id": _row_id(r), "year": r["year"], "value": r["value"], "source": r["source"],
-                   "note": _text(r.get("note"))} for _, r in _rows(data, "population_records", _population_blank)]
+    population = [{"id": row_id(r), "year": r["year"], "value": r["value"], "source": r["source"],
+                   "note": text(r.get("note"))} for _, r in _rows(data, "population_records", _population_blank)]
     sync_rows(session, plan.population_records, population, PopulationRecord, POPULATION_FIELDS)
 
-    diagnostics = [{"id": _row_id(r), "sector": r["sector"], **{n: _text(r.get(n)) for n in DIAGNOSTIC_FIELDS[1:]}}
+    diagnostics = [{"id": row_id(r), "sector": r["sector"], **{n: text(r.get(n)) for n in DIAGNOSTIC_FIELDS[1:]}}
                    for _, r in _rows(data, "sector_diagnostics", _diagnostic_blank)]
     sync_rows(session, plan.sector_diagnostics, diagnostics, SectorDiagnostic, DIAGNOSTIC_FIELDS)
 
     # Only this section's findings are synced (an id of a migration finding is not found among them, so it
     # cannot be overwritten); the migration findings stay as they are, in place.
-    findings = [{"id": _row_id(r), "theme": r["theme"], "text": _text(r.get("text"))}
+    findings = [{"id": row_id(r), "theme": r["theme"], "text": text(r.get("text"))}
                 for _, r in _rows(data, "findings", _finding_blank)]
     migration = [f for f in plan.findings if f.theme == MIGRATION_THEME]
     mine = situation_findings(plan)

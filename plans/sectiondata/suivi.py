@@ -14,7 +14,7 @@ from plans.errors import ValidationError
 from plans.money import AmountError, parse_decimal
 from plans.plan import Indicator, Plan
 from plans.sections import sync_rows
-from plans.sectiondata.common import describe_count_change, summary
+from plans.sectiondata.common import describe_count_change, summary, text
 from plans.vocab import INDICATOR_CATEGORIES
 
 MIN_YEAR, MAX_YEAR = 1950, 2100
@@ -55,8 +55,6 @@ def dump(plan: Plan) -> dict:
         for i in plan.indicators]}
 
 
-def _text(value) -> str:
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _filled(value) -> bool:
@@ -66,8 +64,8 @@ def _filled(value) -> bool:
 def _is_blank(row: dict) -> bool:
     """The category alone is not content: a select always says something."""
     targets = row.get("targets") or {}
-    return not (_text(row.get("name")) or _text(row.get("unit")) or _filled(row.get("baseline_value"))
-                or _filled(row.get("baseline_year")) or _text(row.get("source"))
+    return not (text(row.get("name")) or text(row.get("unit")) or _filled(row.get("baseline_value"))
+                or _filled(row.get("baseline_year")) or text(row.get("source"))
                 or any(_filled(v) for v in targets.values()))
 
 
@@ -83,14 +81,14 @@ def _read(data: dict, years: list[int]) -> tuple[list[dict], dict[str, list[str]
         prefix = f"indicators-{i}-"
         if row.get("category") not in INDICATOR_CATEGORIES:
             errors[prefix + "category"] = ["Choisissez la catégorie de l'indicateur."]
-        name = _text(row.get("name"))
+        name = text(row.get("name"))
         if not name:
             errors[prefix + "name"] = ["Donnez un nom à l'indicateur."]
         elif len(name) > 300:
             errors[prefix + "name"] = ["Le nom ne peut pas dépasser 300 caractères."]
-        if len(_text(row.get("unit"))) > 50:
+        if len(text(row.get("unit"))) > 50:
             errors[prefix + "unit"] = ["L'unité ne peut pas dépasser 50 caractères."]
-        if len(_text(row.get("source"))) > 300:
+        if len(text(row.get("source"))) > 300:
             errors[prefix + "source"] = ["La source ne peut pas dépasser 300 caractères."]
         baseline = None
         try:
@@ -122,9 +120,9 @@ def _read(data: dict, years: list[int]) -> tuple[list[dict], dict[str, list[str]
                 continue
             targets[str(target_year)] = decimal_text(value)
         clean.append({"id": row.get("id"), "category": row.get("category"), "name": name,
-                      "unit": _text(row.get("unit")), "baseline_value": baseline, "baseline_year": year,
+                      "unit": text(row.get("unit")), "baseline_value": baseline, "baseline_year": year,
                       "targets": {str(y): targets[str(y)] for y in years if str(y) in targets},
-                      "source": _text(row.get("source"))})
+                      "source": text(row.get("source"))})
     return clean, errors
 
 

@@ -1,20 +1,10 @@
 """The plan builder as planners and reviewers use it through the browser's form posts."""
 import re
 
-import pytest
 
 from app.extensions import db
-from plans import plan_service
 from plans.plan import Plan, PlanChange
 from tests.conftest import login
-
-
-@pytest.fixture
-def plan(session, planner, koniakary_owner):
-    plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC de Koniakary 2025-2029",
-                                    period_start=2025, user=planner)
-    session.commit()
-    return plan
 
 
 def identification_form(plan, version, **overrides):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.extensions import db
 from plans import owners_service, plan_service
 from plans.accounts import Role
 from tests.conftest import login

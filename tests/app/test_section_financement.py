@@ -4,18 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from plans import plan_service
 from plans.finance import plan_finance
 from plans.formatting import plain
 from plans.plan import Action, DiasporaAssociation, FundingLine, ScheduleEntry
-
-
-@pytest.fixture
-def plan(session, planner, koniakary_owner):
-    plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC de Koniakary 2025-2029",
-                                    period_start=2025, user=planner)
-    session.commit()
-    return plan
 
 
 def _schedule(**amounts):

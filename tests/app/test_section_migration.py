@@ -12,14 +12,6 @@ from tests.conftest import login
 DESTINATIONS = ["FR", "GA", "SN", "CG", "CD", "GN", "GQ", "CI", "US", "AO"]
 
 
-@pytest.fixture
-def plan(session, planner, koniakary_owner):
-    plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC de Koniakary 2025-2029",
-                                    period_start=2025, user=planner)
-    session.commit()
-    return plan
-
-
 def migration_form(version, **overrides):
     data = {"version": str(version), "emigrants_total": "10 799", "emigrants_internal": "4 005",
             "emigrants_international": "6794", "data_year": "2009", "source": "Monographie communale",

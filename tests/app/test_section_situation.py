@@ -4,17 +4,8 @@ import re
 import pytest
 
 from app.extensions import db
-from plans import plan_service
 from plans.plan import Finding
 from tests.conftest import login
-
-
-@pytest.fixture
-def plan(session, planner, koniakary_owner):
-    plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC de Koniakary 2025-2029",
-                                    period_start=2025, user=planner)
-    session.commit()
-    return plan
 
 
 def situation_form(version, **overrides):

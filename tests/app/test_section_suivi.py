@@ -2,17 +2,8 @@
 import pytest
 
 from app.extensions import db
-from plans import plan_service
 from plans.sectiondata import suivi
 from tests.conftest import login
-
-
-@pytest.fixture
-def plan(session, planner, koniakary_owner):
-    plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC de Koniakary 2025-2029",
-                                    period_start=2025, user=planner)
-    session.commit()
-    return plan
 
 
 def suivi_form(version, **overrides):

@@ -11,14 +11,6 @@ from plans.sectiondata import migration
 KONIAKARY_DESTINATIONS = ["FR", "GA", "SN", "CG", "CD", "GN", "GQ", "CI", "US", "AO"]
 
 
-@pytest.fixture
-def plan(session, planner, koniakary_owner):
-    plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC de Koniakary 2025-2029",
-                                    period_start=2025, user=planner)
-    session.commit()
-    return plan
-
-
 def koniakary(**overrides) -> dict:
     data = {
         "emigrants_total": 10799, "emigrants_internal": 4005, "emigrants_international": 6794, "data_year": 2009,
