@@ -10,7 +10,7 @@ from flask import request
 from wtforms import Field
 from wtforms.fields import FieldList, FormField
 
-from app.choices import select_choices
+from app.choices import country_choices, select_choices
 from app.planning import forms
 from plans import sections
 from plans.errors import ValidationError
@@ -33,7 +33,6 @@ class Editor:
         else:
             form = self.form_class(data=_dates_from_iso(self.module.dump(plan)))
             form.version.data = str(version)
-        self.prepare(form, plan)
         if not submitted:
             for field in form:
                 if isinstance(field, FieldList):
@@ -43,6 +42,7 @@ class Editor:
             target = getattr(form, request.form["add_row"], None)
             if isinstance(target, FieldList):
                 target.append_entry()
+        self.prepare(form, plan)  # last: blank and added rows need their choices too
         return form
 
 
@@ -91,11 +91,9 @@ def conflict_view(session, plan, key: str, editor: Editor) -> dict:
 # ----- Identification -----
 
 def _prepare_identification(form, plan):
-    from plans import formatting
-
-    country_choices = select_choices(formatting.countries())
+    countries = country_choices()
     for entry in form.process_steps:
-        entry.form.place_country.choices = country_choices
+        entry.form.place_country.choices = countries
         if not entry.form.place_country.data:
             entry.form.place_country.data = "ML"
 

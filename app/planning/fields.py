@@ -1,10 +1,15 @@
 """WTForms fields whose parsing rules live in plans/ (amounts, years)."""
 from wtforms import IntegerField, StringField
+from wtforms.widgets import TextInput
 from wtforms.validators import ValidationError as WTFValidationError
 
 
 class FrenchIntegerField(IntegerField):
-    """A whole number typed the French way ("1 500", "1500"); keeps the raw text on error."""
+    """A whole number typed the French way ("1 500", "1500"); keeps the raw text on error.
+
+    Rendered as a text input (with a numeric keyboard on tablets): a browser's type="number" refuses "1 500"."""
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if not valuelist:

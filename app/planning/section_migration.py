@@ -16,7 +16,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, Sele
                      TextAreaField)
 from wtforms.validators import Length, Optional
 
-from app.choices import select_choices
+from app.choices import country_choices, select_choices
 from app.extensions import db
 from app.planning import bp, editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
@@ -32,9 +32,7 @@ ASSOCIATION_PREFIX = "association"
 
 
 def _country_choices(blank: str = "— pays —"):
-    groups = {None: [("", blank)]}
-    groups.update(formatting.country_choices())
-    return groups
+    return country_choices(blank)
 
 
 class DestinationForm(Form):
