@@ -15,6 +15,8 @@ def register(app: Flask) -> None:
     app.cli.add_command(geodata)
     app.cli.add_command(setup)
     app.cli.add_command(users)
+    app.cli.add_command(demo_group)
+    app.cli.add_command(plans_group)
 
 
 @click.group(help="Limites administratives (territoire).")
@@ -43,12 +45,18 @@ def setup():
     if current_app.config["DEMO_DATA"]:
         from plans import demo
 
-        logins = demo.seed_if_new(session)
+        report = demo.seed_new_install(session)
         session.commit()
-        if logins:
+        if report.logins:
             click.echo("Comptes de démonstration (base neuve) :")
-            for email, password, role in logins:
-                click.echo(f"  {role:<9} {email}  mot de passe : {password}")
+            width = max(len(email) for email, _, _ in report.logins)
+            role_width = max(len(role) for _, _, role in report.logins)
+            for email, password, role in report.logins:
+                click.echo(f"  {role:<{role_width}}  {email:<{width}}  mot de passe : {password}")
+        if report.plans:
+            click.echo("Plans de démonstration (cas d'essai) :")
+            for seeded in report.plans:
+                click.echo("  " + seeded.line())
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -151,3 +159,91 @@ def users_password(email, password_stdin):
         _fail(" ".join(error.messages))
     session.commit()
     click.echo(f"Mot de passe remplacé pour {user.email}.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# demo: realistic plans for demonstrations and load tests
+
+
+@click.group("demo", help="Données de démonstration.")
+def demo_group():
+    pass
+
+
+@demo_group.command("seed", help="Crée les trois plans des cas d'essai (s'ils manquent) et N plans aléatoires "
+                                 "réalistes sur des communes réelles. Exemple : demo seed --plans 50 --actions 40")
+@click.option("--plans", "count", default=0, show_default=True, type=click.IntRange(0, 10_000),
+              help="Nombre de plans aléatoires en plus des cas d'essai.")
+@click.option("--actions", default=20, show_default=True, type=click.IntRange(1, 500),
+              help="Nombre d'actions de chaque plan aléatoire.")
+@click.option("--seed", default=1, show_default=True, type=int,
+              help="Graine du tirage : la même graine donne les mêmes plans sur la même base.")
+def demo_seed(count: int, actions: int, seed: int):
+    from plans import demo
+
+    session = db.session
+    started = time.perf_counter()
+    try:
+        cases = demo.seed_test_cases(session)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    click.echo("Cas d'essai :")
+    for seeded in cases:
+        click.echo("  " + seeded.line())
+    if count:
+        click.echo(f"Plans aléatoires ({count} × {actions} actions, graine {seed}) :")
+        random_started = time.perf_counter()
+        created = demo.seed_random_plans(session, count, actions, seed,
+                                         progress=lambda seeded: click.echo("  " + seeded.line()))
+        elapsed = time.perf_counter() - random_started
+        total = sum(p.total for p in created)
+        click.echo(f"{len(created)} plan(s) aléatoire(s) créé(s), {sum(p.actions for p in created)} actions, "
+                   f"{demo._fcfa(total)} ; {elapsed:.1f} s ({elapsed / max(len(created), 1):.2f} s par plan).")
+    click.echo(f"Durée totale : {time.perf_counter() - started:.1f} s")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# plans: reading plans from a terminal
+
+
+@click.group("plans", help="Plans de développement.")
+def plans_group():
+    pass
+
+
+@plans_group.command("list", help="Liste les plans, un par ligne : n°, UUID, collectivité, statut, période.")
+@click.option("--owner", "owner_ref", default=None, metavar="P-CODE|NOM",
+              help="Seulement les plans d'une collectivité (P-code, par exemple ML010115) ou d'un groupement (nom "
+                   "exact).")
+@click.option("--full-uuid", is_flag=True, help="Affiche l'UUID complet (sinon ses 8 premiers caractères).")
+def plans_list(owner_ref: str | None, full_uuid: bool):
+    import sqlalchemy as sa
+
+    from plans import accounts_service, demo, owners_service
+    from plans.owners import PlanOwner
+
+    session = db.session
+    owner = None
+    if owner_ref:
+        unit = owners_service.unit_by_code(session, owner_ref)
+        if unit is not None:
+            owner = session.scalar(sa.select(PlanOwner).where(PlanOwner.unit_id == unit.id))
+            if owner is None:
+                click.echo(f"Aucun plan pour {unit.display_name} ({unit.code}).")
+                return
+        else:
+            owner = accounts_service.grouping_by_name(session, owner_ref)
+            if owner is None:
+                _fail(f"Ni P-code ni groupement connu : « {owner_ref} ». Exemple : --owner ML010115.")
+    found = demo.list_plans(session, owner)
+    if not found:
+        click.echo("Aucun plan.")
+        return
+    rows = [(str(p.id), p.uuid if full_uuid else p.uuid[:8] + "…", demo.owner_label(p.owner), p.status.value,
+             f"{p.period_start}-{p.period_end}") for p in found]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        cells = [row[0].rjust(widths[0])] + [c.ljust(w) for c, w in zip(row[1:], widths[1:])]
+        click.echo("  ".join(cells).rstrip())

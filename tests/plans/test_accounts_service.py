@@ -235,7 +235,8 @@ def test_demo_accounts_on_a_new_database(session):
     logins = demo.seed_if_new(session)
     assert [(email, role) for email, _, role in logins] == [
         ("admin@demo.ml", Role.ADMIN.label), ("relecteur@demo.ml", Role.REVIEWER.label),
-        ("planificateur@koniakary.demo.ml", Role.PLANNER.label)]
+        ("planificateur@koniakary.demo.ml", Role.PLANNER.label), ("planificateur@sicm.demo.ml", Role.PLANNER.label),
+        ("planificateur@kenedougou.demo.ml", Role.PLANNER.label)]
     for email, password, _ in logins:
         assert accounts_service.password_problems(password, email) == []
         assert accounts_service.authenticate(session, email, password) is not None
