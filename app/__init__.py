@@ -34,9 +34,9 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import auth, errors, groupings, main, planning, territory, users
+    from app import auth, errors, groupings, main, maps, planning, territory, users
 
-    for module in (errors, auth, main, territory, groupings, users, planning):
+    for module in (errors, auth, main, territory, groupings, users, planning, maps):
         app.register_blueprint(module.bp)
 
 

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 
 from app.choices import select_choices
 from app.extensions import db
-from app.planning import editors, financement
+from app.planning import actions, editors, financement
 from app.planning.forms import NewPlanForm
 from plans import access, completeness, plan_service, sections
 from plans.accounts import Role
@@ -94,6 +94,8 @@ def section(plan_id: int, section_key: str):
     plan = editable_plan(plan_id) if request.method == "POST" else readable_plan(plan_id)
     if section_key == "financement":  # computed from the actions: GET only, 405 on POST
         return financement.render(plan)
+    if section_key == "actions":  # edited one action at a time (app/planning/actions.py): the list, GET only
+        return actions.render_list(plan)
     if editor is None:
         if request.method == "POST":
             abort(405, "Cette section ne se saisit pas encore.")

@@ -44,17 +44,27 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "planning.restore": {"POST": (LOGIN, 302, 403, 403)},
     "planning.save_association": {"POST": (LOGIN, 400, 403, 403)},
     "planning.delete_association": {"POST": (LOGIN, 303, 403, 403)},
+    "planning.action_new": {"GET": (LOGIN, 200, 403, 403), "POST": (LOGIN, 400, 403, 403)},
+    "planning.action_edit": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 409, 403, 403)},  # no version: stale
+    "planning.action_duplicate": {"POST": (LOGIN, 303, 403, 403)},
+    "planning.action_move": {"POST": (LOGIN, 400, 403, 403)},  # no direction given
+    "planning.action_delete": {"GET": (LOGIN, 200, 403, 403), "POST": (LOGIN, 303, 403, 403)},
+    "maps.plan_map": {"GET": (LOGIN, 200, 200, 200)},
+    "maps.plan_map_png": {"GET": (LOGIN, 200, 200, 200)},
 }
 
 # Routes on a plan or an association: a planner of ANOTHER owner gets these instead of the planner column.
 OTHER_OWNER = {"planning.overview": 403, "planning.section": 403, "planning.history": 403, "planning.restore": 403,
-               "planning.save_association": 403, "planning.delete_association": 403}
+               "planning.save_association": 403, "planning.delete_association": 403,
+               "planning.action_new": 403, "planning.action_edit": 403, "planning.action_duplicate": 403,
+               "planning.action_move": 403, "planning.action_delete": 403,
+               "maps.plan_map": 403, "maps.plan_map_png": 403}
 
 
 @pytest.fixture
 def world(session, make_user, planner, koniakary_owner):
     """One object of each kind the URLs name, the planner owning the first plan."""
-    from plans.plan import DiasporaAssociation, PlanChange
+    from plans.plan import Action, DiasporaAssociation, PlanChange
 
     plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC", period_start=2025, user=planner)
     session.flush()
@@ -64,7 +74,8 @@ def world(session, make_user, planner, koniakary_owner):
     from tests.factories import yelimane_grouping
 
     grouping = yelimane_grouping(session)
-    session.add_all([change, association])
+    action = Action(plan=plan, sector="sante", title="Extension du CSCOM", unit_cost=45_000_000)
+    session.add_all([change, association, action])
     other_planner = make_user(Role.PLANNER, email="autre@commune.ml", owners=[grouping_owner])
     reviewer = make_user(Role.REVIEWER, email="relecteur-acces@dgct.ml")
     admin = make_user(Role.ADMIN, email="admin-acces@dgct.ml")
@@ -72,7 +83,7 @@ def world(session, make_user, planner, koniakary_owner):
     session.commit()
     return {"users": {"planner": planner, "reviewer": reviewer, "admin": admin, "other": other_planner},
             "values": {"plan_id": plan.id, "change_id": change.id, "association_id": association.id,
-                       "owner_id": grouping.id, "user_id": target_user.id, "code": "ML010115",
+                       "action_id": action.id, "owner_id": grouping.id, "user_id": target_user.id, "code": "ML010115",
                        "section_key": "identification", "filename": "favicon.svg"}}
 
 

@@ -1,0 +1,6 @@
+"""Maps of the plans: the plan's interactive map with its table twin, and its static PNG."""
+from flask import Blueprint
+
+bp = Blueprint("maps", __name__, url_prefix="/plans")
+
+from app.maps import routes  # noqa: E402,F401

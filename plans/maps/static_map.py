@@ -1,0 +1,237 @@
+"""The plan's map as a PNG, for the Word export and for printing (pure builder: plan in, PNG bytes out).
+
+    png = build_static_map_png(plan, owner_geometry(plan.owner), members=territory_shapes(plan.owner),
+                               context=neighbour_geometries(session, owner_geometry(plan.owner)))
+
+The same content as the interactive map (plans/maps/plan_map.py, whose `map_actions` decides what is placed):
+the territory (a grouping's foreign members dashed blue), the neighbouring communes in light grey for context,
+the located actions by sector colour with the diaspora ring, a legend, a scale bar in km, a north arrow and the
+boundaries' attribution. Actions whose location is masked are not drawn; the legend says how many.
+
+matplotlib's object-oriented API only (`Figure`, never pyplot): no global state, safe in a threaded server.
+Polygons are drawn as matplotlib paths straight from shapely (no geopandas: a quarter of the time). In WGS 84
+a degree of longitude is shorter than a degree of latitude, so the axes' aspect is 1 / cos(latitude).
+Text is never parsed as mathtext (a "$" in a label would be).
+"""
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from typing import Iterable, Sequence
+
+import numpy as np
+import sqlalchemy as sa
+from matplotlib.collections import PatchCollection
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path
+from shapely.geometry import Polygon
+from shapely.geometry.base import BaseGeometry
+from shapely.geometry.polygon import orient
+
+from plans import geo
+from plans.finance import PlanFinance
+from plans.maps import (APPROXIMATE_LABEL, BOUNDARY_ATTRIBUTION, DIASPORA_COLOUR, DIASPORA_GROUP,
+                        FOREIGN_ATTRIBUTION, FOREIGN_MEMBER_STYLE, MEMBER_STYLE, TERRITORY_STYLE, sector_colour)
+from plans.maps.plan_map import APPROXIMATE, MASKED, MapAction, TerritoryShape, map_actions
+from plans.vocab import SECTORS
+
+FIGSIZE = (8.0, 6.0)  # inches: 1200 × 900 px at 150 dpi
+DPI = 150
+CONTEXT_FACE, CONTEXT_EDGE = "#eeeeee", "#bdbdbd"
+KM_PER_DEGREE = 111.32
+NICE_STEPS = (1, 2, 5)
+MAP_BOX = (0.01, 0.05, 0.66, 0.93)  # the map's axes in figure fractions; the legend is on the right
+LEGEND_WRAP = 34  # characters per legend line
+
+
+def _path(geometry: BaseGeometry) -> Path | None:
+    polygons = [geometry] if isinstance(geometry, Polygon) else list(getattr(geometry, "geoms", []))
+    vertices, codes = [], []
+    for polygon in polygons:
+        if not isinstance(polygon, Polygon) or polygon.is_empty:
+            continue
+        polygon = orient(polygon, 1.0)  # exterior counter-clockwise, holes clockwise: holes stay empty
+        for ring in (polygon.exterior, *polygon.interiors):
+            coords = np.asarray(ring.coords)[:, :2]
+            if len(coords) < 3:
+                continue
+            vertices.append(coords)
+            ring_codes = np.full(len(coords), Path.LINETO, dtype=Path.code_type)
+            ring_codes[0], ring_codes[-1] = Path.MOVETO, Path.CLOSEPOLY
+            codes.append(ring_codes)
+    if not vertices:
+        return None
+    return Path(np.concatenate(vertices), np.concatenate(codes))
+
+
+def _draw(ax, geometries: Iterable[BaseGeometry | None], *, face, edge, width, linestyle="-", zorder=1) -> None:
+    patches = [PathPatch(p) for p in (_path(g) for g in geometries if g is not None and not g.is_empty) if p]
+    if patches:
+        ax.add_collection(PatchCollection(patches, facecolor=face, edgecolor=edge, linewidth=width,
+                                          linestyle=linestyle, zorder=zorder))
+
+
+def _extent(geometries: Sequence[BaseGeometry], entries: Sequence[MapAction]) -> tuple[float, float, float, float]:
+    boxes = [g.bounds for g in geometries if g is not None and not g.is_empty]
+    boxes += [(e.lon, e.lat, e.lon, e.lat) for e in entries if e.placed]
+    if not boxes:
+        return (-12.5, 10.0, 4.5, 25.0)  # Mali
+    west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    pad_x = max((east - west) * 0.08, 0.01)
+    pad_y = max((north - south) * 0.08, 0.01)
+    return west - pad_x, south - pad_y, east + pad_x, north + pad_y
+
+
+def _fit_box(west, south, east, north, aspect: float, box_ratio: float):
+    """The view widened (never cut) so that, drawn at `aspect`, it fills a box of width/height `box_ratio`."""
+    width, height = east - west, (north - south) * aspect
+    if width / height < box_ratio:
+        extra = (height * box_ratio - width) / 2
+        west, east = west - extra, east + extra
+    else:
+        extra = (width / box_ratio - height) / 2 / aspect
+        south, north = south - extra, north + extra
+    return west, south, east, north
+
+
+def nice_length(km: float) -> float:
+    """The largest 1, 2 or 5 × 10^k not above `km` (the scale bar's length)."""
+    if km <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(km))
+    return max(step * power for step in NICE_STEPS if step * power <= km)
+
+
+def _scale_bar(ax, west, south, east, north, lat) -> None:
+    km_per_deg = KM_PER_DEGREE * math.cos(math.radians(lat))
+    length_km = nice_length((east - west) * km_per_deg / 4)
+    length_deg = length_km / km_per_deg
+    x0, y0 = west + (east - west) * 0.04, south + (north - south) * 0.05
+    tick = (north - south) * 0.012
+    ax.plot([x0, x0 + length_deg], [y0, y0], color="black", linewidth=2.5, solid_capstyle="butt", zorder=6)
+    for x in (x0, x0 + length_deg):
+        ax.plot([x, x], [y0 - tick, y0 + tick], color="black", linewidth=1, zorder=6)
+    label = f"{length_km:g} km".replace(".", ",")
+    ax.text(x0 + length_deg / 2, y0 + tick * 1.5, label, ha="center", va="bottom", fontsize=7, zorder=6,
+            parse_math=False, bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.7, "pad": 1})
+
+
+def _north_arrow(ax) -> None:
+    ax.annotate("", xy=(0.95, 0.95), xytext=(0.95, 0.86), xycoords="axes fraction", zorder=6,
+                arrowprops={"arrowstyle": "-|>", "color": "black", "linewidth": 1.5})
+    ax.text(0.95, 0.955, "N", transform=ax.transAxes, ha="center", va="bottom", fontsize=9, fontweight="bold",
+            zorder=6, parse_math=False)
+
+
+def _safe(text: str) -> str:
+    """A legend label: wrapped, and never a mathtext formula (a "$" would open one)."""
+    return textwrap.fill(text, LEGEND_WRAP).replace("$", r"\$")
+
+
+def build_static_map_png(plan, owner_geometry: BaseGeometry | None, *, members: Sequence[TerritoryShape] = (),
+                         context: Sequence[BaseGeometry] = (), entries: list[MapAction] | None = None,
+                         finance: PlanFinance | None = None, attribution: str | None = None,
+                         figsize: tuple[float, float] = FIGSIZE, dpi: int = DPI) -> bytes:
+    """The PNG of the plan's map. `context`: neighbouring communes (neighbour_geometries) drawn in light grey."""
+    entries = entries if entries is not None else map_actions(plan, finance)
+    placed = [e for e in entries if e.placed]
+    drawn_members = [m for m in members if m.geometry is not None and not m.geometry.is_empty]
+    foreign = any(m.foreign for m in drawn_members)
+
+    fig = Figure(figsize=figsize, dpi=dpi, facecolor="white")
+    ax = fig.add_axes(MAP_BOX)
+    territory = [g for g in [owner_geometry, *(m.geometry for m in drawn_members)] if g is not None]
+    west, south, east, north = _extent(territory, placed)
+    mid_lat = (south + north) / 2
+
+    _draw(ax, context, face=CONTEXT_FACE, edge=CONTEXT_EDGE, width=0.4, zorder=1)
+    if drawn_members:
+        _draw(ax, [m.geometry for m in drawn_members if not m.foreign], face=MEMBER_STYLE["fillColor"],
+              edge=MEMBER_STYLE["color"], width=0.6, zorder=2)
+        _draw(ax, [m.geometry for m in drawn_members if m.foreign], face=FOREIGN_MEMBER_STYLE["fillColor"],
+              edge=FOREIGN_MEMBER_STYLE["color"], width=0.8, linestyle="--", zorder=2)
+        _draw(ax, [owner_geometry], face="none", edge=TERRITORY_STYLE["color"], width=1.6, zorder=2.5)
+    else:
+        _draw(ax, [owner_geometry], face=TERRITORY_STYLE["fillColor"], edge=TERRITORY_STYLE["color"], width=1.4,
+              zorder=2)
+
+    diaspora = [e for e in placed if e.diaspora]
+    if diaspora:
+        ax.scatter([e.lon for e in diaspora], [e.lat for e in diaspora], s=150, facecolors="none",
+                   edgecolors=DIASPORA_COLOUR, linewidths=2, zorder=3)
+    for approx in (False, True):
+        group = [e for e in placed if (e.location == APPROXIMATE) is approx]
+        if group:
+            ax.scatter([e.lon for e in group], [e.lat for e in group], s=45, c=[e.colour for e in group],
+                       edgecolors="#222222", linewidths=0.8, linestyles="--" if approx else "-", zorder=4)
+
+    aspect = 1 / math.cos(math.radians(mid_lat))
+    west, south, east, north = _fit_box(west, south, east, north, aspect,
+                                        figsize[0] * MAP_BOX[2] / (figsize[1] * MAP_BOX[3]))
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    ax.set_aspect(aspect, adjustable="box")
+    ax.set_axis_off()
+    _scale_bar(ax, west, south, east, north, mid_lat)
+    _north_arrow(ax)
+
+    handles = _legend_handles(entries, placed, grouping=bool(drawn_members), foreign=foreign, context=bool(context))
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.70, 0.98), fontsize=7, frameon=False,
+               title="Légende", title_fontsize=8, alignment="left")
+    masked = sum(1 for e in entries if e.location == MASKED)
+    if masked:
+        fig.text(0.71, 0.06, f"{masked} action{'s' if masked > 1 else ''} à localisation masquée\n(non représentée"
+                 f"{'s' if masked > 1 else ''})", fontsize=6.5, color="#444", va="bottom", parse_math=False)
+    if not territory and not placed:
+        ax.text(0.5, 0.5, "Aucune donnée géographique", transform=ax.transAxes, ha="center", va="center",
+                fontsize=10, color="#666", parse_math=False)
+    text = attribution or (BOUNDARY_ATTRIBUTION + (" ; " + FOREIGN_ATTRIBUTION if foreign else ""))
+    fig.text(0.99, 0.01, text, ha="right", va="bottom", fontsize=6, color="#555", parse_math=False)
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", metadata={"Software": "PDL-M"})
+    return buffer.getvalue()
+
+
+def _legend_handles(entries, placed, *, grouping: bool, foreign: bool, context: bool) -> list:
+    present = {e.sector for e in placed}
+    sectors = [(k, v) for k, v in SECTORS.items() if k in present] + sorted((k, k or "Secteur non précisé")
+                                                                             for k in present - set(SECTORS))
+    dot = {"marker": "o", "linestyle": "", "markeredgecolor": "#222222", "markersize": 6}
+    handles = [Line2D([], [], markerfacecolor=sector_colour(k), label=_safe(v), **dot) for k, v in sectors]
+    if any(e.diaspora for e in placed):
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none", markeredgecolor=DIASPORA_COLOUR,
+                              markeredgewidth=2, markersize=9, label=DIASPORA_GROUP))
+    if any(e.location == APPROXIMATE for e in placed):
+        handles.append(Line2D([], [], markerfacecolor="white", label=APPROXIMATE_LABEL.capitalize(), **dot))
+    handles.append(Patch(facecolor=TERRITORY_STYLE["fillColor"], edgecolor=TERRITORY_STYLE["color"],
+                         label="Communes membres" if grouping else "Territoire"))
+    if foreign:
+        handles.append(Patch(facecolor=FOREIGN_MEMBER_STYLE["fillColor"], edgecolor=FOREIGN_MEMBER_STYLE["color"],
+                             linestyle="--", label="Membres étrangers"))
+    if context:
+        handles.append(Patch(facecolor=CONTEXT_FACE, edgecolor=CONTEXT_EDGE, label="Communes voisines"))
+    return handles
+
+
+def neighbour_geometries(session, geometry: BaseGeometry | None, margin: float = 0.4) -> list[BaseGeometry]:
+    """The simplified polygons of the Malian communes around `geometry` (label point within its bounding box
+    widened by `margin` degrees): light grey context for the PNG. One query, no blob outside the box."""
+    from plans.territory import MALI, AdminUnit, TerritoryEdition
+
+    if geometry is None or geometry.is_empty:
+        return []
+    west, south, east, north = geometry.bounds
+    rows = session.scalars(
+        sa.select(AdminUnit.geometry_simplified)
+        .join(TerritoryEdition, TerritoryEdition.id == AdminUnit.edition_id)
+        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3, AdminUnit.has_geometry,
+               TerritoryEdition.is_current,
+               AdminUnit.label_lon.between(west - margin, east + margin),
+               AdminUnit.label_lat.between(south - margin, north + margin)))
+    return [g for g in (geo.from_wkb(r) for r in rows) if g is not None]
+

@@ -1,0 +1,248 @@
+"""The plan's maps (plans/maps/), built in memory with no database: folium offline, escaping, placement, PNG."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+from decimal import Decimal
+
+import folium
+import pytest
+from PIL import Image
+from shapely.geometry import box
+
+from plans.formatting import fcfa
+from plans.maps import SECTOR_COLOURS, UNKNOWN_SECTOR_COLOUR, sector_colour
+from plans.maps import offline
+from plans.maps.offline import (OfflineError, js_json, js_safe_text, map_components, offline_cluster, offline_map,
+                                render_page)
+from plans.maps.plan_map import (APPROXIMATE, MASKED, NOT_LOCATED, PLACED, ActionLayer, TerritoryShape,
+                                 build_plan_map, light_geometry, map_actions, placed_count, territory_features)
+from plans.maps.static_map import build_static_map_png, nice_length
+from plans.plan import Action, DiasporaAssociation, FundingLine, Plan, ScheduleEntry
+from plans.vocab import SECTORS
+from tests.offline import assert_no_external_refs
+
+XSS = "${alert(1)}<img src=x onerror=alert(1)>`"
+KONIAKARY = box(-11.0, 14.5, -10.85, 14.65)  # a stand-in for the commune's polygon
+
+
+def make_action(title, sector="sante", lon=-10.92, lat=14.58, precision="exacte", lines=(), cost=10_000_000,
+                tags=""):
+    return Action(title=title, sector=sector, quantity=Decimal(1), unit_cost=cost, lon=lon, lat=lat,
+                  location_precision=precision, tags=tags, status="prevu",
+                  schedule=[ScheduleEntry(year=2025, amount=cost)], funding_lines=list(lines))
+
+
+@pytest.fixture
+def plan():
+    enndam = DiasporaAssociation(id=1, name="Enndam <b>Jombuku</b>", host_country="FR")
+    p = Plan(title="PDESC de Koniakary 2025-2029", period_start=2025, period_end=2029)
+    p.actions = [
+        make_action(XSS, lines=[FundingLine(position=0, source_type="budget_communal", amount=2_000_000,
+                                            status="acquis"),
+                                FundingLine(position=1, source_type="association_diaspora", amount=3_000_000,
+                                            association=enndam, status="promis")]),
+        make_action("AEP du quartier Khasso", sector="hydraulique", lon=-10.95, lat=14.61, precision="approximative",
+                    lines=[FundingLine(position=0, source_type="anict", share_pct=Decimal(80))]),
+        make_action("Maison des femmes", sector="promotion_feminine", lon=-10.9111, lat=14.5999, precision="masquee"),
+        make_action("Centre de formation des jeunes", sector="emploi", lon=None, lat=None),
+    ]
+    for i, a in enumerate(p.actions):
+        a.position = i
+    return p
+
+
+# --- offline helpers -------------------------------------------------------------------------------------------------
+
+def test_js_safe_text_neutralises_html_and_template_literals():
+    safe = js_safe_text(XSS)
+    assert safe == "&#36;{alert(1)}&lt;img src=x onerror=alert(1)&gt;&#96;"
+    assert js_safe_text(None) == ""
+
+
+def test_js_json_cannot_close_a_script_nor_interpolate():
+    text = js_json({"t": XSS + "</script>\u2028"})
+    for raw in ("<", ">", "`", "$", "&", "\u2028"):
+        assert raw not in text
+    assert json.loads(text) == {"t": XSS + "</script>\u2028"}
+
+
+def test_offline_map_uses_vendored_files_and_leaves_folium_class_lists_alone():
+    before = list(folium.Map.default_js)
+    m = offline_map()
+    cluster = offline_cluster().add_to(m)
+    folium.CircleMarker([14.5, -11]).add_to(cluster)
+    page = render_page(m)
+    assert_no_external_refs(page, "offline map")
+    assert "http://" not in page and "https://" not in page
+    assert '"maxZoom": 18' in page  # without tiles folium drops max_zoom: MarkerCluster needs it
+    assert "/static/vendor/leaflet/leaflet.js" in page and "/static/vendor/markercluster/MarkerCluster.css" in page
+    assert folium.Map.default_js == before
+
+
+def test_a_cdn_left_by_a_plugin_is_refused():
+    m = offline_map()
+    m.default_js = m.default_js + [("evil", "https://cdn.example.org/x.js")]
+    with pytest.raises(OfflineError):
+        map_components(m)
+    with pytest.raises(OfflineError):
+        render_page(m)
+
+
+def test_branca_d3_is_rewritten_to_a_local_url():
+    rewritten = offline.rewrite_urls(f'<script src="{offline.BRANCA_D3_CDN}">')
+    assert rewritten == '<script src="/static/vendor/d3/d3.min.js">'
+
+
+# --- what is placed -------------------------------------------------------------------------------------------------
+
+def test_map_actions_places_exact_and_approximate_only(plan):
+    entries = map_actions(plan)
+    assert [e.location for e in entries] == [PLACED, APPROXIMATE, MASKED, NOT_LOCATED]
+    masked = entries[2]
+    assert masked.lat is None and masked.lon is None and masked.location_label == "localisation masquée"
+    assert entries[3].location_label == "non localisée"
+    assert "approximative" in entries[1].location_label
+
+
+def test_map_actions_takes_every_figure_from_finance(plan):
+    first, aep = map_actions(plan)[:2]
+    assert first.total == 10_000_000 and first.gap == 5_000_000 and first.diaspora
+    assert [(f.source, f.name, f.amount) for f in first.funding] == [
+        ("Budget communal", "", 2_000_000), ("Association de la diaspora", "Enndam <b>Jombuku</b>", 3_000_000)]
+    assert aep.funding[0].amount == 8_000_000 and not aep.diaspora  # 80 % of 10 000 000, from plans.finance
+
+
+def test_an_unknown_precision_is_treated_as_masked(plan):
+    plan.actions[0].location_precision = "secret"
+    assert map_actions(plan)[0].location == MASKED
+
+
+def test_every_sector_has_its_own_colour():
+    assert set(SECTOR_COLOURS) == set(SECTORS)
+    assert len(set(SECTOR_COLOURS.values())) == len(SECTORS)
+    assert UNKNOWN_SECTOR_COLOUR not in SECTOR_COLOURS.values()
+    assert sector_colour("inconnu") == UNKNOWN_SECTOR_COLOUR
+
+
+# --- the folium map -------------------------------------------------------------------------------------------------
+
+def test_plan_map_is_offline_escaped_and_places_only_located_actions(plan):
+    m = build_plan_map(plan, KONIAKARY)
+    assert placed_count(m) == 2
+    parts = map_components(m)
+    page = parts.html + parts.script
+    assert_no_external_refs(page, "plan map")
+    assert parts.js == ["/static/vendor/leaflet/leaflet.js"]  # no jQuery: nothing calls $
+    assert parts.css == ["/static/vendor/leaflet/leaflet.css"]
+    for raw in ("<img", "${", "`", "<b>Jombuku"):
+        assert raw not in parts.script, raw
+    assert "14.5999" not in parts.script and "-10.9111" not in parts.script  # the masked site never leaves
+    assert "Maison des femmes" not in parts.script
+    assert "Limites : DNCT/OCHA (CC BY 4.0)" in parts.script
+    assert fcfa(10_000_000) in parts.script and fcfa(3_000_000) in parts.script
+    assert "Financ\\u00e9 par la diaspora (1)" in parts.script  # the highlighted layer
+    assert "attributionControl.setPrefix(\"Leaflet\")" in parts.script  # no link to leafletjs.com
+
+
+def test_plan_map_popup_data_round_trips_the_payload_literally(plan):
+    m = build_plan_map(plan, KONIAKARY)
+    layer = next(c for c in _walk(m) if isinstance(c, ActionLayer))
+    first = next(p for p in layer.points if layer.text(p["t"]) == XSS)  # shown with textContent, as typed
+    assert json.loads(layer.strings_json)[first["t"]] == XSS
+    assert [[layer.text(i) for i in line] for line in first["f"]] == [
+        ["Budget communal", "acquis", fcfa(2_000_000)],
+        ["Association de la diaspora — Enndam <b>Jombuku</b>", "promis", fcfa(3_000_000)]]
+    assert layer.text(first["r"]) == fcfa(5_000_000) and first["d"] == 1 and "a" not in first
+
+
+def test_without_territory_or_location_the_map_still_renders():
+    empty = Plan(title="Vide", period_start=2025, period_end=2029)
+    empty.actions = []
+    parts = map_components(build_plan_map(empty, None))
+    assert "fitBounds" not in parts.script and "L.map(" in parts.script
+
+
+def test_grouping_members_are_drawn_foreign_ones_dashed():
+    members = [TerritoryShape("Finkolo", box(-5.6, 11.2, -5.4, 11.4)),
+               TerritoryShape("Koloko", box(-5.4, 11.2, -5.2, 11.4), foreign=True),
+               TerritoryShape("N'Dorola", None, foreign=True)]
+    features = territory_features(box(-5.6, 11.2, -5.2, 11.4), members)
+    styles = [f["properties"]["style"] for f in features]
+    assert len(features) == 3  # two members drawn, the union's outline; the member without geometry is not
+    assert "dashArray" in styles[1] and "dashArray" not in styles[0] and styles[2]["fill"] is False
+    parts = map_components(build_plan_map(Plan(title="G", period_start=2025, period_end=2029),
+                                          box(-5.6, 11.2, -5.2, 11.4), members=members))
+    assert "geoBoundaries (CC BY 4.0)" in parts.script and "Membres étrangers" in parts.script
+
+
+def test_light_geometry_rounds_and_simplifies():
+    from shapely.geometry import Point
+
+    circle = Point(-10.9, 14.6).buffer(0.1, quad_segs=256)
+    light = light_geometry(circle)
+    assert len(light.exterior.coords) < len(circle.exterior.coords) / 4
+    assert all(round(x, 5) == x for x, _ in light.exterior.coords)
+
+
+def test_150_actions_stay_small_and_quick():
+    big = Plan(title="Grand plan", period_start=2025, period_end=2029)
+    keys = list(SECTORS)
+    big.actions = [make_action(f"Construction d'une salle de classe n°{i} à Koniakary", sector=keys[i % len(keys)],
+                               lon=-10.99 + (i % 15) * 0.01, lat=14.51 + (i // 15) * 0.01,
+                               lines=[FundingLine(position=0, source_type="budget_communal", amount=1_000_000),
+                                      FundingLine(position=1, source_type="ptf", source_name="Coopération suisse",
+                                                  amount=6_000_000)])
+                   for i in range(150)]
+    start = time.perf_counter()
+    parts = map_components(build_plan_map(big, KONIAKARY))
+    elapsed = time.perf_counter() - start
+    assert parts.size < 50 * 1024, parts.size  # folium's own markers would weigh 210 KB
+    assert elapsed < 2.0
+
+
+def _walk(element):
+    for child in element._children.values():
+        yield child
+        yield from _walk(child)
+
+
+# --- the PNG ---------------------------------------------------------------------------------------------------------
+
+def test_static_map_png_is_a_real_non_blank_image(plan):
+    build_static_map_png(plan, KONIAKARY)  # fonts and caches warm up once per process
+    start = time.perf_counter()
+    png = build_static_map_png(plan, KONIAKARY, context=[box(-11.2, 14.4, -11.0, 14.7)])
+    elapsed = time.perf_counter() - start
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.size == (1200, 900)
+    colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
+    assert colours is not None and len(colours) > 20  # not blank
+    rgb = image.convert("RGB")
+    assert rgb.getpixel((300, 450)) != (255, 255, 255)  # the territory fills the map's middle
+    assert elapsed < 3.0  # about 0.2–0.3 s on a quiet machine; generous for loaded CI runners
+
+
+def test_static_map_without_any_geometry_says_so():
+    empty = Plan(title="Vide", period_start=2025, period_end=2029)
+    empty.actions = []
+    image = Image.open(io.BytesIO(build_static_map_png(empty, None)))
+    assert image.size == (1200, 900)
+
+
+def test_static_map_labels_are_never_mathtext(plan):
+    plan.actions[0].sector = "secteur_$x$_inconnu"  # an unknown key is shown as typed
+    Image.open(io.BytesIO(build_static_map_png(plan, KONIAKARY))).verify()
+
+
+@pytest.mark.parametrize("km, expected", [(0.7, 0.5), (3.2, 2), (7.9, 5), (10, 10), (180, 100)])
+def test_scale_bar_lengths_are_round(km, expected):
+    assert nice_length(km) == expected
+
+
+def test_module_docstrings_name_the_attribution():
+    from plans.maps import BOUNDARY_ATTRIBUTION
+
+    assert re.fullmatch(r"Limites : DNCT/OCHA \(CC BY 4\.0\)", BOUNDARY_ATTRIBUTION)
