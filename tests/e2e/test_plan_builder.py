@@ -14,7 +14,7 @@ def _save(page: Page) -> None:
 
 
 def _open_section(page: Page, title: str) -> None:
-    page.get_by_role("navigation", name="Sections du plan").get_by_role("link", name=re.compile(title)).click()
+    page.get_by_role("navigation", name="Sections du plan").get_by_role("link", name=re.compile(re.escape(title))).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
 
 
@@ -60,6 +60,26 @@ def test_a_planner_fills_a_plan_section_by_section_and_finds_it_again(guarded_pa
     page.locator('[name="axes-0-objectives-0-title"]').fill("Étendre le CSCOM")
     _save(page)
     expect(page.get_by_role("navigation", name="Sections du plan")).to_contain_text("Complète")
+
+    # Section 5: the AEP of quartier Khasso, ANICT 80 % / commune 10 %, the population's 10 % still sought.
+    _open_section(page, "Actions (PIP)")
+    page.get_by_role("link", name="Ajouter une action").click()
+    page.get_by_label("Secteur", exact=True).select_option("hydraulique")
+    page.get_by_label("Intitulé de l'action").fill("AEP du quartier Khasso")
+    page.get_by_label("Localité(s)").fill("Khasso")
+    page.get_by_label("Coût unitaire (FCFA)").fill("60.000.000")
+    page.get_by_role("button", name=re.compile("Répartir également")).click()
+    page.locator('[name="funding_lines-0-source_type"]').select_option("anict")
+    page.locator('[name="funding_lines-0-share_pct"]').fill("80")
+    page.locator('[name="funding_lines-1-source_type"]').select_option("budget_communal")
+    page.locator('[name="funding_lines-1-amount"]').fill("6 000 000")
+    page.get_by_role("button", name="Enregistrer l'action").click()
+    pip = page.locator("#action-list, table").first
+    expect(pip).to_contain_text("AEP du quartier Khasso")
+    expect(page.locator("body")).to_contain_text(re.compile(r"60\D000\D000"))
+    _open_section(page, "Financement")
+    summary = page.locator("body")
+    expect(summary).to_contain_text(re.compile(r"Reste à rechercher\s*6\D000\D000"))
 
     # Leave, come back another day: everything is there.
     page.get_by_role("button", name="Se déconnecter").click()
