@@ -121,3 +121,19 @@ def sync_rows(session: Session, collection: list, rows: Iterable[dict[str, Any]]
     for orphan in existing.values():
         if orphan in session:
             session.delete(orphan)
+
+
+def current_changes(plan: Plan, changes: list[PlanChange]) -> set[int]:
+    """The changes that hold what the plan holds now (restoring them would change nothing): the latest change of
+    each section, and for actions the latest change of each action that still exists. `changes`: newest first."""
+    existing_actions = {a.uuid for a in plan.actions}
+    current, seen = set(), set()
+    for change in changes:
+        key = (change.section, (change.snapshot or {}).get("action_uuid")) if change.section == "actions" \
+            else (change.section, None)
+        if key in seen:
+            continue
+        seen.add(key)
+        if change.section != "actions" or key[1] in existing_actions:
+            current.add(change.id)
+    return current

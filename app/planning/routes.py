@@ -141,8 +141,10 @@ def section(plan_id: int, section_key: str):
 @login_required
 def history(plan_id: int):
     plan = readable_plan(plan_id)
-    return render_template("planning/history.html", plan=plan, changes=sections.history(db.session, plan, limit=200),
-                           can_edit=can_edit(plan), titles={s.key: s.title for s in sections.SECTIONS})
+    changes = sections.history(db.session, plan, limit=200)
+    return render_template("planning/history.html", plan=plan, changes=changes, can_edit=can_edit(plan),
+                           current=sections.current_changes(plan, changes),
+                           titles={s.key: s.title for s in sections.SECTIONS})
 
 
 @bp.route("/<int:plan_id>/historique/<int:change_id>/restaurer", methods=["POST"])

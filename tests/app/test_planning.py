@@ -101,7 +101,9 @@ def test_a_section_is_restored_from_its_history(planner_client, plan):
     planner_client.post(f"/plans/{plan.id}/identification", data=identification_form(plan, 1, title="Version B"))
     history = planner_client.get(f"/plans/{plan.id}/historique").get_data(as_text=True)
     assert "Modifié : titre" in history
-    first_change = db.session.scalars(db.select(PlanChange).order_by(PlanChange.id)).first()
+    first_change, latest = db.session.scalars(db.select(PlanChange).order_by(PlanChange.id)).all()
+    assert f"/historique/{first_change.id}/restaurer" in history
+    assert f"/historique/{latest.id}/restaurer" not in history  # what the plan holds now: nothing to restore
     response = planner_client.post(f"/plans/{plan.id}/historique/{first_change.id}/restaurer")
     assert response.status_code == 302
     db.session.refresh(plan)

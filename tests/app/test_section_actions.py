@@ -290,6 +290,8 @@ def test_restore_from_history(planner_client, plan, enndam, session):
     created, updated, deleted = session.scalars(sa.select(PlanChange).where(PlanChange.section == "actions")
                                                 .order_by(PlanChange.id))
     assert deleted.summary == "Action « CSCOM agrandi » supprimée"
+    history = planner_client.get(f"/plans/{plan.id}/historique").get_data(as_text=True)
+    assert f"/historique/{deleted.id}/restaurer" in history  # the latest change, yet it can be undone
 
     # Bring the deleted action back, as it was when deleted.
     response = planner_client.post(f"/plans/{plan.id}/historique/{deleted.id}/restaurer")
