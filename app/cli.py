@@ -247,3 +247,23 @@ def plans_list(owner_ref: str | None, full_uuid: bool):
     for row in rows:
         cells = [row[0].rjust(widths[0])] + [c.ljust(w) for c, w in zip(row[1:], widths[1:])]
         click.echo("  ".join(cells).rstrip())
+
+
+@plans_group.command("docx", help="Écrit le document du conseil (Word) d'un plan. Exemple : plans docx 12 -o "
+                                  "PDESC_Koniakary_2025-2029.docx")
+@click.argument("plan_id", type=int)
+@click.option("-o", "--output", "output", default=None, metavar="FICHIER.docx",
+              help="Fichier à écrire (par défaut : PDESC_<collectivité>_<période>.docx dans le dossier courant).")
+def plans_docx(plan_id: int, output: str | None):
+    from plans import export_docx, finance
+    from plans.plan import Plan
+
+    started = time.perf_counter()
+    plan = db.session.get(Plan, plan_id, options=finance.load_options())
+    if plan is None:
+        _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
+    data = export_docx.render_docx(plan, db.session, changes=[])
+    path = output or export_docx.docx_filename(plan)
+    with open(path, "wb") as out:
+        out.write(data)
+    click.echo(f"{path} écrit ({len(data) // 1024} Ko, {time.perf_counter() - started:.1f} s).")

@@ -40,6 +40,7 @@ from plans.accounts import User
 from plans.cofinancing import SCHEMES
 from plans.db import utcnow
 from plans.errors import ConflictError, ValidationError
+from plans.location import check_location
 from plans.money import AmountError, parse_decimal, parse_fcfa, parse_share
 from plans.plan import Action, DiasporaAssociation, FundingLine, Plan, ScheduleEntry, new_uuid
 from plans.vocab import (ACTION_STATUSES, DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES, LOCATION_PRECISIONS,
@@ -208,6 +209,12 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
         err("lon" if lon is None else "lat", MSG_LOCATION_PAIR)
     values["lon"] = float(lon) if lon is not None else None
     values["lat"] = float(lat) if lat is not None else None
+    # --- plans/location.py: the point must lie in the owner's territory (500 m tolerance). Not when restoring
+    # from history (lenient): an earlier state is restored as it was, even if the boundaries changed since.
+    if not lenient and lon is not None and lat is not None and "lon" not in errors and "lat" not in errors:
+        for message in check_location(plan.owner, lon, lat):
+            err("lon", message)
+    # --- end plans/location.py
     precision = _text(data.get("location_precision")) or "exacte"
     if precision not in LOCATION_PRECISIONS:
         err("location_precision", "Choisissez une précision de la liste.")

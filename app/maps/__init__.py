@@ -4,3 +4,6 @@ from flask import Blueprint
 bp = Blueprint("maps", __name__, url_prefix="/plans")
 
 from app.maps import routes  # noqa: E402,F401
+from app.maps import compare  # noqa: E402,F401
+from app.maps import diaspora  # noqa: E402,F401
+from app.maps import national  # noqa: E402,F401  /carte-nationale and its JSON documents

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,7 +23,7 @@ from app.choices import select_choices
 from app.extensions import db
 from app.planning import bp, editors
 from app.planning.fields import TrimmedStringField
-from plans import actions_service, completeness, finance, formatting, sections
+from plans import actions_service, completeness, finance, formatting, location, sections
 from plans.cofinancing import scheme_choices, scheme_label
 from plans.errors import ConflictError, ValidationError
 from plans.plan import Action, Plan
@@ -402,6 +402,19 @@ def action_delete(plan_id: int, action_id: int):
     return render_template("planning/action_delete.html", plan=plan, action=action, figures=figures,
                            check=completeness.check_plan(plan), state=sections.state(db.session, plan, SECTION),
                            section=sections.section(SECTION), conflict=None, sector_labels=SECTORS)
+
+
+# ----- The territory, for the form's location picker (static/js/location_picker.js) -----------------------------
+
+@bp.route("/<int:plan_id>/territoire.geojson")
+@login_required
+def territory_geojson(plan_id: int):
+    """The plan owner's territory as GeoJSON (plans.location.territory_geojson): whoever may read the plan."""
+    plan = _routes().readable_plan(plan_id)
+    response = Response(location.territory_geojson(plan.owner), mimetype="application/geo+json")
+    response.headers["Cache-Control"] = "private, no-cache"  # revalidated: 304 while the territory is unchanged
+    response.add_etag()
+    return response.make_conditional(request)
 
 
 # The history's restore route finds the section's dump/apply through the editors registry.

@@ -4,3 +4,4 @@ from app.planning import section_suivi  # noqa: F401
 from app.planning import section_migration  # noqa: F401
 from app.planning import section_orientations  # noqa: F401
 from app.planning import actions  # noqa: F401
+from app.planning import export  # noqa: F401

@@ -49,15 +49,26 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "planning.action_duplicate": {"POST": (LOGIN, 303, 403, 403)},
     "planning.action_move": {"POST": (LOGIN, 400, 403, 403)},  # no direction given
     "planning.action_delete": {"GET": (LOGIN, 200, 403, 403), "POST": (LOGIN, 303, 403, 403)},
+    "planning.territory_geojson": {"GET": (LOGIN, 200, 200, 200)},
     "maps.plan_map": {"GET": (LOGIN, 200, 200, 200)},
     "maps.plan_map_png": {"GET": (LOGIN, 200, 200, 200)},
+    "planning.export_docx_file": {"GET": (LOGIN, 200, 200, 200)},
+    "planning.docx_template": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 400)},  # no file sent
+    "planning.docx_template_download": {"GET": (LOGIN, 403, 403, 200)},
+    "maps.national_map": {"GET": (LOGIN, 403, 200, 200)},
+    "maps.communes_geojson": {"GET": (LOGIN, 200, 200, 200)},
+    "maps.national_indicators": {"GET": (LOGIN, 403, 200, 200)},
+    "maps.national_actions": {"GET": (LOGIN, 403, 200, 200)},
+    "maps.compare": {"GET": (LOGIN, 200, 200, 200)},  # no plan given: the selection form
+    "maps.diaspora_map": {"GET": (LOGIN, 200, 200, 200)},  # each sees the associations of the owners they read
 }
 
 # Routes on a plan or an association: a planner of ANOTHER owner gets these instead of the planner column.
 OTHER_OWNER = {"planning.overview": 403, "planning.section": 403, "planning.history": 403, "planning.restore": 403,
                "planning.save_association": 403, "planning.delete_association": 403,
                "planning.action_new": 403, "planning.action_edit": 403, "planning.action_duplicate": 403,
-               "planning.action_move": 403, "planning.action_delete": 403,
+               "planning.action_move": 403, "planning.action_delete": 403, "planning.territory_geojson": 403,
+               "planning.export_docx_file": 403,
                "maps.plan_map": 403, "maps.plan_map_png": 403}
 
 

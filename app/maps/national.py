@@ -1,0 +1,134 @@
+"""The national map for DGCT reviewers (and admins): thin views over plans.maps.national.
+
+    GET /carte-nationale                          the page: filters (a GET form), map box, legend, table twin
+    GET /api/communes.geojson                     the communes layer, one cached string, ETag → 304
+    GET /api/carte-nationale/indicateurs.json     the chosen indicator per commune + groupings + table rows, ETag
+    GET /api/carte-nationale/actions.json         the located actions as ONE flat array (cluster layer), ETag
+
+Same blueprint as the plan map ("maps"), but these URLs are national, not under /plans: the rules are added to
+the app itself when the blueprint registers (`bp.record`), with "maps." endpoints.
+
+Access: the page and its two data documents are for reviewers and admins; a planner gets 403 (the map compares
+every commune's plan, which a planner may not read). A reviewer attached to a région sees only that région's
+plans (plans.access). The communes layer is public territory data: any logged-in user (other maps may reuse it).
+
+No folium here: the page is plain Leaflet driven by app/static/js/national_map.js (engineering.md §2: folium would
+embed 700 polygons in the HTML; the layer is fetched lazily and cached by the browser with its ETag instead).
+
+Transfer: JSON documents and the page are sent gzip-compressed when the browser accepts it (compressed once,
+cached with the document; `Vary: Accept-Encoding`), see docs/BENCHMARKS.md.
+"""
+from __future__ import annotations
+
+import gzip
+
+from flask import Response, abort, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.extensions import db
+from app.maps import bp
+from plans.accounts import Role
+from plans.maps import BOUNDARY_ATTRIBUTION
+from plans.maps import national as nm
+
+
+def _reviewer_scope() -> set[int] | None:
+    """403 for a planner; the régions a reviewer is limited to (None: all)."""
+    if current_user.role not in (Role.REVIEWER, Role.ADMIN):
+        abort(403, "La carte nationale est réservée aux relecteurs de la DGCT et aux administrateurs.")
+    if current_user.role is Role.REVIEWER and current_user.region_id is not None:
+        return {current_user.region_id}
+    return None
+
+
+def _accepts_gzip() -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "").lower()
+
+
+def _send(payload: nm.Payload, mimetype: str) -> Response:
+    """The payload, gzip when accepted, with its ETag (304 on If-None-Match) and revalidation each time."""
+    gz = _accepts_gzip()
+    response = Response(payload.gz if gz else payload.body, mimetype=mimetype)
+    if gz:
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    response.headers["Cache-Control"] = "private, no-cache"
+    response.set_etag(payload.etag + ("-gz" if gz else ""))
+    return response.make_conditional(request)
+
+
+def _indicator() -> str:
+    value = request.args.get("indicateur", nm.DEFAULT_INDICATOR)
+    return value if value in nm.INDICATORS else nm.DEFAULT_INDICATOR
+
+
+_ROWS_HTML: dict[tuple, tuple[str, int, int]] = {}
+
+
+def _rows_html(base: nm.NationalBase, filters: nm.Filters, indicator: str, scope, plan_url: str):
+    """The table twin's rows as HTML, rendered once per data state, filters and scope (the rest of the page is
+    per user: name, CSRF token), with the number of communes and of other rows."""
+    key = (str(db.session.get_bind().url), base.fingerprint, filters.key(), indicator,
+           tuple(sorted(scope)) if scope is not None else None)
+    cached = _ROWS_HTML.get(key)
+    if cached is None:
+        view = nm.national_view(base, filters, indicator, scope)
+        html = render_template("maps/_national_rows.html", view=view, plan_url=plan_url)
+        cached = (html, len(view.communes), len(view.others))
+        if len(_ROWS_HTML) > 128:
+            _ROWS_HTML.clear()
+        _ROWS_HTML[key] = cached
+    return cached
+
+
+@login_required
+def national_map():
+    scope = _reviewer_scope()
+    filters = nm.Filters.from_args(request.args)
+    indicator = _indicator()
+    base = nm.national_base(db.session)
+    plan_url = url_for("planning.overview", plan_id=0).replace("/0", "/{id}")
+    rows_html, n_communes, n_others = _rows_html(base, filters, indicator, scope, plan_url)
+    html = render_template(
+        "maps/national.html", rows_html=rows_html, n_communes=n_communes, n_others=n_others, filters=filters,
+        indicator=indicator, indicators=nm.INDICATORS, choices=nm.filter_choices(base, filters.region),
+        legend=nm.legend(indicator), threshold=nm.GAP_THRESHOLD_PER_MILLE, attribution=BOUNDARY_ATTRIBUTION,
+        plan_url=plan_url)
+    response = Response(html, mimetype="text/html")
+    if _accepts_gzip():
+        response.set_data(gzip.compress(response.get_data(), 6))
+        response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
+    return response
+
+
+@login_required
+def communes_geojson():
+    return _send(nm.communes_layer(db.session), "application/geo+json")
+
+
+@login_required
+def national_indicators():
+    scope = _reviewer_scope()
+    payload = nm.cached_payload(db.session, "indicateurs", nm.Filters.from_args(request.args), _indicator(), scope)
+    return _send(payload, "application/json")
+
+
+@login_required
+def national_actions():
+    scope = _reviewer_scope()
+    payload = nm.cached_payload(db.session, "actions", nm.Filters.from_args(request.args), nm.DEFAULT_INDICATOR,
+                                scope)
+    return _send(payload, "application/json")
+
+
+_RULES = [("/carte-nationale", "national_map", national_map),
+          ("/api/communes.geojson", "communes_geojson", communes_geojson),
+          ("/api/carte-nationale/indicateurs.json", "national_indicators", national_indicators),
+          ("/api/carte-nationale/actions.json", "national_actions", national_actions)]
+
+
+@bp.record
+def _add_rules(state) -> None:
+    for rule, endpoint, view in _RULES:
+        state.app.add_url_rule(rule, f"{bp.name}.{endpoint}", view, methods=["GET"])

@@ -1,0 +1,96 @@
+"""The council document: the plan as a Word file, and the administrators' page for the Word model.
+
+GET  /plans/<id>/export.docx          the plan as .docx (every status; a draft carries "PROJET — document non adopté")
+GET  /plans/modele-word               the model in use (administrators)
+POST /plans/modele-word               action=upload with a .docx file: checked with check_template first, kept only
+                                      when usable (else 400 and the previous model stays); action=reset: back to the
+                                      shipped model
+GET  /plans/modele-word/telecharger   the model in use, to edit it in Word (administrators)
+"""
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+
+from app.auth.guards import role_required
+from app.extensions import db
+from app.planning import bp
+from app.planning.routes import readable_plan
+from flask_login import login_required
+from plans import export_docx, finance
+from plans.accounts import Role
+from plans.plan import Plan
+
+admin_only = role_required(Role.ADMIN)
+
+
+@bp.route("/<int:plan_id>/export.docx")
+@login_required
+def export_docx_file(plan_id: int):
+    db.session.get(Plan, plan_id, options=finance.load_options())  # actions, schedules, lines: a few queries
+    plan = readable_plan(plan_id)
+    data = export_docx.render_docx(plan, db.session, changes=[])  # the version diff comes with its own issue
+    return send_file(io.BytesIO(data), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,
+                     download_name=export_docx.docx_filename(plan), max_age=0)
+
+
+def _model_state() -> dict:
+    uploaded = export_docx.uploaded_template_path()
+    if uploaded is not None and uploaded.is_file():
+        stamp = datetime.fromtimestamp(uploaded.stat().st_mtime)
+        return {"custom": True, "since": stamp.strftime("%d/%m/%Y à %H:%M")}
+    return {"custom": False, "since": None}
+
+
+def _page(problems: list[str] | None = None, status: int = 200):
+    return render_template("planning/docx_template.html", state=_model_state(), problems=problems or [],
+                           variables=sorted(export_docx.VARIABLES),
+                           required=sorted(export_docx.REQUIRED_VARIABLES)), status
+
+
+@bp.route("/modele-word", methods=["GET", "POST"])
+@admin_only
+def docx_template():
+    if request.method == "GET":
+        return _page()
+    target = export_docx.uploaded_template_path()
+    if request.form.get("action") == "reset":
+        if target.is_file():
+            target.unlink()
+        flash("Le modèle Word livré avec l'application est de nouveau utilisé.", "info")
+        return redirect(url_for("planning.docx_template"), code=303)
+    upload = request.files.get("modele")
+    if upload is None or not upload.filename:
+        return _page(["Choisissez un fichier Word (.docx) à envoyer."], 400)
+    if not upload.filename.lower().endswith(".docx"):
+        return _page(["Le modèle doit être un fichier Word au format .docx."], 400)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(suffix=".docx", dir=target.parent)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            upload.save(out)
+        problems = export_docx.check_template(temp)
+        if problems:
+            return _page(["Le modèle n'a pas été remplacé : " + problems[0]] + problems[1:], 400)
+        os.replace(temp, target)
+    finally:
+        if temp.exists():
+            temp.unlink()
+    flash(f"Nouveau modèle Word enregistré ({upload.filename}) : il sert désormais à tous les exports.", "info")
+    return redirect(url_for("planning.docx_template"), code=303)
+
+
+@bp.route("/modele-word/telecharger")
+@admin_only
+def docx_template_download():
+    path = export_docx.active_template_path()
+    if not path.is_file():
+        abort(404, "Le modèle Word est introuvable.")
+    return send_file(path, mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True, download_name="pdl_m.docx",
+                     max_age=0)

@@ -1,0 +1,321 @@
+"""The diaspora links map (peers.md §3 point 2): a line from where each association lives to the commune it comes
+from, on an offline folium map of West Africa, Europe and beyond.
+
+    links = diaspora_links(visible_associations(session, user))
+    m = build_diaspora_map(links, region_features(session))
+
+- Host: plans/places.py `locate(host_country, host_city)`: the city's point, else the country's capital,
+  else "position inconnue" (listed in the table twin, not drawn).
+- Origin: the owner's label point (a commune's `label_lat/label_lon`), else a point inside its geometry
+  (a grouping's union of members); none → not drawn either.
+- One line (`path.diaspora-link`) per association with both ends known, weight 2 + its number of sections
+  abroad (at most 6 more): an association with branches in five countries weighs more than a village club.
+  Each section the text names (a city or a country) gets a thin dashed line (`path.diaspora-section`).
+- One marker (`path.host-marker`) per host place, radius by the number of associations there; its popup lists
+  the associations (name, sectors, "section" when it is a branch). NEVER a contact name or contact detail.
+- Context: Mali's régions (geometry_simplified, simplified again to 0.01°), not interactive. No tiles.
+User text reaches the browser as JSON (`js_json`) and is shown with textContent; layer names go through
+`js_safe_text` (Leaflet shows them as HTML).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import folium
+import sqlalchemy as sa
+from branca.element import MacroElement
+from jinja2 import Template
+from shapely.geometry import mapping
+from sqlalchemy import orm
+from sqlalchemy.orm import Session
+
+from plans import access, geo, places
+from plans.accounts import Role, User
+from plans.formatting import country_name
+from plans.maps import BOUNDARY_ATTRIBUTION, MEMBER_STYLE
+from plans.maps.offline import js_json, js_safe_text, offline_map
+from plans.maps.plan_map import Attribution, Legend, MetricScale, light_geometry
+from plans.owners import PlanOwner
+from plans.plan import DiasporaAssociation
+from plans.vocab import SECTORS, label
+
+LINK_COLOUR = "#b8860b"
+SECTION_COLOUR = "#8c6d1f"
+HOST_COLOUR = "#e0a100"
+ORIGIN_COLOUR = "#5b4a2f"
+REGION_TOLERANCE = 0.01  # degrees: a national view (engineering.md §2)
+MAX_EXTRA_WEIGHT = 6
+# West Africa (ECOWAS) and Europe: the view always shows both, then grows to every point drawn (America…).
+BASE_BOUNDS = [[-5.0, -20.0], [55.0, 25.0]]
+LINKS_GROUP = "Liens des associations"
+SECTIONS_GROUP = "Sections à l'étranger"
+REGIONS_GROUP = "Régions du Mali"
+
+
+def owner_label(owner: PlanOwner) -> str:
+    """"Commune de Koniakary"; a grouping by its name."""
+    if owner.is_grouping:
+        return owner.name
+    name = owner.name or ""
+    article = "d'" if name[:1].lower() in "aeiouyéèêâîôûh" else "de "
+    return f"{owner.kind.label} {article}{name}"
+
+
+def owner_origin(owner: PlanOwner) -> tuple[float, float] | None:
+    """(lat, lon) where the owner's lines end: its unit's label point, else a point inside its geometry."""
+    unit = owner.unit
+    if unit is not None and unit.label_lat is not None and unit.label_lon is not None:
+        return round(float(unit.label_lat), 4), round(float(unit.label_lon), 4)
+    if owner.is_grouping:
+        points = [(u.label_lat, u.label_lon) for u in owner.member_units
+                  if u.label_lat is not None and u.label_lon is not None and not u.is_foreign]
+        if points:
+            return (round(sum(p[0] for p in points) / len(points), 4),
+                    round(sum(p[1] for p in points) / len(points), 4))
+        geometry = geo.from_wkb(owner.geometry_cache)
+    else:
+        geometry = geo.from_wkb(unit.geometry_simplified or unit.geometry) if unit is not None else None
+    if geometry is None or geometry.is_empty:
+        return None
+    point = geometry.representative_point()
+    return round(point.y, 4), round(point.x, 4)
+
+
+def visible_associations(session: Session, user: User) -> list[DiasporaAssociation]:
+    """The associations of the owners the user may read: a planner's own owners, a reviewer's région (or all),
+    all for an admin (plans.access.can_read_owner), by name."""
+    stmt = (sa.select(DiasporaAssociation).options(orm.joinedload(DiasporaAssociation.owner))
+            .order_by(DiasporaAssociation.name, DiasporaAssociation.id))
+    if user.role is Role.PLANNER:
+        stmt = stmt.where(DiasporaAssociation.owner_id.in_([o.id for o in user.owners] or [-1]))
+    rows = list(session.scalars(stmt).unique())
+    return [a for a in rows if access.can_read_owner(user, a.owner)]
+
+
+@dataclass
+class SectionLink:
+    text: str
+    place: places.Place
+
+
+@dataclass
+class DiasporaLink:
+    """One association as the map and its table twin show it."""
+
+    association: Any
+    name: str
+    sectors: list[str]  # French labels
+    host: places.Place
+    host_city: str  # as typed
+    country: str  # French country name
+    origin: tuple[float, float] | None
+    origin_label: str
+    sections: list[SectionLink] = field(default_factory=list)
+
+    @property
+    def drawn(self) -> bool:
+        return self.host.known and self.origin is not None
+
+    @property
+    def weight(self) -> float:
+        return 2 + min(len(self.sections), MAX_EXTRA_WEIGHT)
+
+    @property
+    def host_label(self) -> str:
+        if not self.host.known:
+            return places.UNKNOWN_LABEL
+        if self.host.precision == places.COUNTRY:
+            return f"{self.host.city} ({places.APPROXIMATE_LABEL})"
+        return self.host.city
+
+
+def _sector_labels(sectors: str | None) -> list[str]:
+    keys = [k.strip() for k in (sectors or "").split(",") if k.strip()]
+    return [label(SECTORS, k) or k for k in keys]
+
+
+def diaspora_links(associations: Iterable[DiasporaAssociation]) -> list[DiasporaLink]:
+    origins: dict[int, tuple[float, float] | None] = {}
+    out = []
+    for a in associations:
+        owner = a.owner
+        if owner.id not in origins:
+            origins[owner.id] = owner_origin(owner)
+        out.append(DiasporaLink(
+            association=a, name=a.name or "", sectors=_sector_labels(a.sectors),
+            host=places.locate(a.host_country, a.host_city), host_city=a.host_city or "",
+            country=country_name(a.host_country), origin=origins[owner.id], origin_label=owner_label(owner),
+            sections=[SectionLink(text, places.locate_section(text)) for text in places.section_lines(a.sections)]))
+    return out
+
+
+def region_features(session: Session) -> list[dict]:
+    """Mali's régions (current edition), light enough for a national view, as GeoJSON features."""
+    from plans.territory_service import regions
+
+    features = []
+    for unit in regions(session):
+        geometry = geo.from_wkb(unit.geometry_simplified or unit.geometry) if unit.has_geometry else None
+        light = light_geometry(geometry, REGION_TOLERANCE)
+        if light is not None:
+            features.append({"type": "Feature", "properties": {"style": MEMBER_STYLE},
+                             "geometry": mapping(light)})
+    return features
+
+
+class DiasporaLayer(MacroElement):
+    """Lines and host markers from JSON arrays; popups and tooltips built with textContent.
+
+    `strings`: every text once; `links`: [{"o": [lat, lon], "h": [lat, lon], "w": weight, "n": name index}];
+    `sections`: [{"o", "h", "n"}]; `hosts`: [{"p": [lat, lon], "r": radius, "t": title index,
+    "i": [[name index, detail index], …]}]."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (links, sections, hosts, S, linkGroup, sectionGroup, hostGroup) {
+          function add(parent, tag, text) {
+            var node = document.createElement(tag);
+            if (text) node.textContent = text;
+            if (parent) parent.appendChild(node);
+            return node;
+          }
+          links.forEach(function (l) {
+            L.polyline([l.o, l.h], {color: {{ this.link_colour|tojson }}, weight: l.w, opacity: 0.8,
+              className: "diaspora-link"}).bindTooltip(add(null, "span", S[l.n])).addTo(linkGroup);
+          });
+          sections.forEach(function (l) {
+            L.polyline([l.o, l.h], {color: {{ this.section_colour|tojson }}, weight: 1.5, opacity: 0.7,
+              dashArray: "4 4", className: "diaspora-section"}).bindTooltip(add(null, "span", S[l.n]))
+              .addTo(sectionGroup);
+          });
+          hosts.forEach(function (h) {
+            L.circleMarker(h.p, {radius: h.r, color: "#222", weight: 1, fillColor: {{ this.host_colour|tojson }},
+              fillOpacity: 0.9, className: "host-marker"})
+              .bindPopup(function () {
+                var box = add(null, "div");
+                box.className = "map-popup";
+                add(box, "strong", S[h.t]);
+                var list = add(box, "ul");
+                h.i.forEach(function (item) {
+                  var li = add(list, "li", S[item[0]]);
+                  if (S[item[1]]) add(li, "div", S[item[1]]);
+                });
+                return box;
+              }, {maxWidth: 320})
+              .bindTooltip(add(null, "span", S[h.t])).addTo(hostGroup);
+          });
+        })({{ this.links_json }}, {{ this.sections_json }}, {{ this.hosts_json }}, {{ this.strings_json }},
+           {{ this.link_group.get_name() }}, {{ this.section_group.get_name() }}, {{ this.host_group.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, link_group, section_group, host_group):
+        super().__init__()
+        self._name = "DiasporaLayer"
+        self.link_group, self.section_group, self.host_group = link_group, section_group, host_group
+        self.link_colour, self.section_colour, self.host_colour = LINK_COLOUR, SECTION_COLOUR, HOST_COLOUR
+        self.strings: list[str] = []
+        self._index: dict[str, int] = {}
+        self.links: list[dict] = []
+        self.sections: list[dict] = []
+        self.hosts: list[dict] = []
+
+    def text(self, value: str) -> int:
+        index = self._index.get(value)
+        if index is None:
+            index = self._index[value] = len(self.strings)
+            self.strings.append(value)
+        return index
+
+    @property
+    def links_json(self) -> str:
+        return js_json(self.links)
+
+    @property
+    def sections_json(self) -> str:
+        return js_json(self.sections)
+
+    @property
+    def hosts_json(self) -> str:
+        return js_json(self.hosts)
+
+    @property
+    def strings_json(self) -> str:
+        return js_json(self.strings)
+
+
+def _latlon(place: places.Place) -> list[float]:
+    return [place.lat, place.lon]
+
+
+def build_diaspora_map(links: list[DiasporaLink], regions: list[dict] = ()) -> folium.Map:
+    """The links map (no basemap, vendored Leaflet, no jQuery)."""
+    m = offline_map(zoom_start=3, location=[25.0, 0.0])
+    m.default_js = [js for js in m.default_js if js[0] != "jquery"]
+    MetricScale().add_to(m)
+    if regions:
+        folium.GeoJson({"type": "FeatureCollection", "features": list(regions)}, name=js_safe_text(REGIONS_GROUP),
+                       interactive=False).add_to(m)
+
+    drawn = [link for link in links if link.drawn]
+    section_count = sum(1 for link in drawn for s in link.sections if s.place.known)
+    link_group = folium.FeatureGroup(name=js_safe_text(f"{LINKS_GROUP} ({len(drawn)})")).add_to(m)
+    section_group = folium.FeatureGroup(name=js_safe_text(f"{SECTIONS_GROUP} ({section_count})")).add_to(m)
+    host_group = folium.FeatureGroup(name=js_safe_text("Lieux d'accueil")).add_to(m)
+    layer = DiasporaLayer(link_group, section_group, host_group)
+
+    hosts: dict[tuple[str, str], dict] = {}
+
+    def host(place: places.Place, name: str, detail: str) -> None:
+        entry = hosts.get(place.key)
+        if entry is None:
+            title = f"{place.city} ({country_name(place.country)})"
+            if place.precision == places.COUNTRY:
+                title = f"{country_name(place.country)} ({places.APPROXIMATE_LABEL})"
+            entry = hosts[place.key] = {"p": _latlon(place), "t": layer.text(title), "i": [], "count": 0}
+        entry["i"].append([layer.text(name), layer.text(detail)])
+        entry["count"] += 1
+
+    points = []
+    for link in drawn:
+        origin = list(link.origin)
+        points += [origin, _latlon(link.host)]
+        layer.links.append({"o": origin, "h": _latlon(link.host), "w": link.weight,
+                            "n": layer.text(f"{link.name} : {link.host.city} → {link.origin_label}")})
+        host(link.host, link.name, ", ".join(link.sectors))
+        for section in link.sections:
+            if not section.place.known:
+                continue
+            points.append(_latlon(section.place))
+            layer.sections.append({"o": origin, "h": _latlon(section.place),
+                                   "n": layer.text(f"{link.name} (section : {section.text})")})
+            host(section.place, link.name, f"section : {section.text}")
+    for entry in hosts.values():
+        count = entry.pop("count")
+        entry["r"] = min(5 + 2 * count, 16)
+        layer.hosts.append(entry)
+    layer.add_to(m)
+
+    Legend([{"kind": "area", "colour": ORIGIN_COLOUR, "label": "Régions du Mali"},
+            {"kind": "dot", "colour": HOST_COLOUR, "label": "Lieu d'accueil des associations"},
+            {"kind": "ring", "colour": LINK_COLOUR, "label": "Lien association → commune d'origine"}],
+           title="Diaspora").add_to(m)
+    Attribution(BOUNDARY_ATTRIBUTION).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+
+    south = min([BASE_BOUNDS[0][0]] + [p[0] for p in points])
+    west = min([BASE_BOUNDS[0][1]] + [p[1] for p in points])
+    north = max([BASE_BOUNDS[1][0]] + [p[0] for p in points])
+    east = max([BASE_BOUNDS[1][1]] + [p[1] for p in points])
+    m.fit_bounds([[south, west], [north, east]], padding=(10, 10))
+    return m
+
+
+def layer_of(m: folium.Map) -> DiasporaLayer | None:
+    """The map's DiasporaLayer (for tests)."""
+    def walk(element):
+        for child in element._children.values():
+            yield child
+            yield from walk(child)
+    return next((c for c in walk(m) if isinstance(c, DiasporaLayer)), None)

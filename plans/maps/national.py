@@ -1,0 +1,577 @@
+"""The national map for DGCT reviewers: one indicator per commune, from every plan, with its table twin.
+
+    base = national_base(session)                   # every plan's figures, in a few batch queries (cached)
+    view = national_view(base, Filters(region="ML01"), indicator="diaspora")
+    layer = communes_layer(session)                 # the communes' GeoJSON (a str), built once (cached)
+
+Indicators (per commune, from its LATEST plan matching the filters: the greatest period_start, then revision, then
+id; the others are listed so a click offers them all):
+- "statut": the plan's status (categorical);
+- "actions": the number of PIP actions;
+- "investissement": planned investment (Σ action totals, plans.finance) per inhabitant of the plan's latest
+  population record (greatest year, then id); None without a population;
+- "diaspora": the diaspora's share of the cost, plans.finance.share_of(Σ diaspora amounts, Σ totals), i.e. the
+  plan's PlanFinance.diaspora_share when no sector is chosen (TC1 Koniakary: 9,69 %);
+- "emigres": emigrants (migration profile, emigrants_total) per 1 000 inhabitants;
+- "ecart": the gap flag: emigration ≥ GAP_THRESHOLD_PER_MILLE ‰ but no action with diaspora funding.
+A sector filter restricts the actions counted (actions, investment, diaspora share, gap flag) to that sector.
+
+Every per-action figure comes from plans.finance.action_figures (never added up here otherwise); the per-plan
+sums are what plan_finance adds up. Batch: one query per table (plans, owners, members, units, actions with their
+funding lines and schedules through selectinload, population records, migration profiles): no query per plan.
+
+Groupings (syndicats, GLCT…): their plans do NOT count in their member communes' indicators (the commune's own
+plan and the grouping's plan are different budgets; adding them would double-count a commune in two plans).
+They are drawn separately, as an outline of the grouping's territory (PlanOwner.geometry_cache, simplified), and
+listed in the table as their own rows. A région/cercle filter keeps a grouping with at least one member there.
+Plans of a conseil de cercle or régional are listed in the table (their own rows), not shaded.
+
+Caching: `national_base` is cached per database and refreshed when `data_fingerprint` (one query of counts and
+latest timestamps) changes; `communes_layer` is cached per database and territory edition.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import threading
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Optional
+
+import shapely
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.orm import Session
+
+from plans import finance
+from plans.formatting import fcfa, number, percent
+from plans.maps import sector_colour
+from plans.owners import GroupingMember, OwnerKind, PlanOwner
+from plans.plan import Action, MigrationProfile, Plan, PlanChange, PlanStatus, PopulationRecord
+from plans.territory import MALI, AdminUnit, TerritoryEdition
+from plans.vocab import SECTORS
+
+GAP_THRESHOLD_PER_MILLE = 100  # "strong emigration": ≥ 100 emigrants per 1 000 inhabitants
+COORD_DECIMALS = 4  # ~11 m: the communes layer and grouping outlines
+POINT_DECIMALS = 3  # ~110 m: the clustered actions of a national view (a third lighter than 4)
+GROUPING_SIMPLIFY = 0.005  # degrees, grouping outlines (unions of full-resolution members)
+MASKED = "masquee"
+
+INDICATORS: dict[str, str] = {
+    "investissement": "Investissement prévu par habitant",
+    "diaspora": "Part de la diaspora dans le financement",
+    "emigres": "Émigrés pour 1 000 habitants",
+    "ecart": "Forte émigration sans action financée par la diaspora",
+    "actions": "Nombre d'actions",
+    "statut": "Statut du plan",
+}
+DEFAULT_INDICATOR = "investissement"
+
+# Fixed steps (not quantiles) so that two filtered views compare: a colour means the same value everywhere.
+STEP_COLOURS = ["#ffffcc", "#fed976", "#feb24c", "#fd8d3c", "#f03b20", "#bd0026"]
+STEPS: dict[str, list[float]] = {  # lower bounds of classes 2…6
+    "investissement": [10_000, 25_000, 50_000, 100_000, 250_000],
+    "diaspora": [1, 5, 10, 20, 35],
+    "emigres": [25, 50, 100, 200, 400],
+    "actions": [5, 10, 20, 40, 80],
+}
+STATUS_COLOURS = {"brouillon": "#d9d9d9", "soumis": "#9ecae1", "en_revue": "#fdd0a2", "a_reviser": "#fc8d59",
+                  "valide": "#74c476", "adopte": "#238b45"}
+GAP_COLOURS = {"oui": "#d7301f", "non": "#c6dbef"}
+NO_DATA_COLOUR = "#f0f0f0"  # a commune without a plan, or without the data the indicator needs
+
+
+# --- the filters ----------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Filters:
+    region: str = ""  # région P-code
+    cercle: str = ""  # cercle P-code
+    secteur: str = ""  # SECTORS key
+    statut: str = ""  # PlanStatus value
+    periode: Optional[int] = None  # a year the plan's period covers
+
+    @classmethod
+    def from_args(cls, args) -> "Filters":
+        """From request.args; unknown values are ignored (a hand-edited URL shows everything, never a 500)."""
+        statut = args.get("statut", "")
+        secteur = args.get("secteur", "")
+        periode = args.get("periode", "")
+        return cls(region=args.get("region", "")[:20], cercle=args.get("cercle", "")[:20],
+                   secteur=secteur if secteur in SECTORS else "",
+                   statut=statut if statut in {s.value for s in PlanStatus} else "",
+                   periode=int(periode) if periode.isdigit() and 1900 < int(periode) < 2200 else None)
+
+    def key(self) -> tuple:
+        return (self.region, self.cercle, self.secteur, self.statut, self.periode)
+
+
+# --- the base data: every plan's figures, batch-loaded --------------------------------------------------------
+
+@dataclass
+class UnitInfo:
+    id: int
+    code: str
+    name: str
+    level: int
+    parent_id: Optional[int]
+
+
+@dataclass
+class PlanInfo:
+    id: int
+    title: str
+    status: str
+    period_start: int
+    period_end: int
+    revision: int
+    owner_id: int
+    population: Optional[int]
+    population_year: Optional[int]
+    emigrants: Optional[int]
+    # per action: (sector, total, diaspora_amount); every figure from plans.finance.action_figures
+    actions: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class OwnerInfo:
+    id: int
+    kind: OwnerKind
+    name: str
+    unit_id: Optional[int]
+    member_unit_ids: list[int] = field(default_factory=list)
+    outline: Optional[dict] = None  # GeoJSON geometry (groupings), simplified and rounded
+
+
+@dataclass
+class NationalBase:
+    fingerprint: tuple
+    units: dict[int, UnitInfo]
+    owners: dict[int, OwnerInfo]
+    plans: list[PlanInfo]
+    # located actions, masked ones excluded: (plan_id, sector, lat, lon, diaspora)
+    points: list[tuple[int, str, float, float, bool]]
+
+    def region_of(self, unit_id: Optional[int]) -> Optional[UnitInfo]:
+        unit = self.units.get(unit_id) if unit_id is not None else None
+        while unit is not None and unit.level > 1:
+            unit = self.units.get(unit.parent_id) if unit.parent_id is not None else None
+        return unit
+
+    def cercle_of(self, unit_id: Optional[int]) -> Optional[UnitInfo]:
+        unit = self.units.get(unit_id) if unit_id is not None else None
+        while unit is not None and unit.level > 2:
+            unit = self.units.get(unit.parent_id) if unit.parent_id is not None else None
+        return unit if unit is not None and unit.level == 2 else None
+
+    def owner_unit_ids(self, owner: OwnerInfo) -> list[int]:
+        return [owner.unit_id] if owner.unit_id is not None else list(owner.member_unit_ids)
+
+
+def data_fingerprint(session: Session) -> tuple:
+    """Changes whenever a plan, an action, a funding line, a population record, a profile or a grouping changes
+    (PlanChange records every section save and every action edit)."""
+    def count_max(model, column):
+        return sa.select(sa.func.count(), sa.func.max(column)).select_from(model)
+
+    row = []
+    for model, column in ((Plan, Plan.updated_at), (Action, Action.updated_at), (PlanChange, PlanChange.id),
+                          (PlanOwner, PlanOwner.updated_at), (GroupingMember, GroupingMember.id),
+                          (PopulationRecord, PopulationRecord.id), (MigrationProfile, MigrationProfile.id)):
+        row.extend(session.execute(count_max(model, column)).one())
+    row.append(session.scalar(sa.select(sa.func.sum(Action.version_id))))
+    statuses = session.execute(sa.select(Plan.status, sa.func.count()).group_by(Plan.status)).all()
+    row.append(tuple(sorted((str(s), n) for s, n in statuses)))
+    return tuple(str(v) for v in row)
+
+
+def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
+    """Every plan and action figure in a fixed number of queries (no query per plan)."""
+    units = {u.id: UnitInfo(u.id, u.code, u.name_fr or u.name, u.level, u.parent_id) for u in session.execute(
+        sa.select(AdminUnit.id, AdminUnit.code, AdminUnit.name, AdminUnit.name_fr, AdminUnit.level,
+                  AdminUnit.parent_id).where(AdminUnit.country_iso3 == MALI))}
+    owners = {o.id: OwnerInfo(o.id, o.kind, o.name, o.unit_id) for o in session.execute(
+        sa.select(PlanOwner.id, PlanOwner.kind, PlanOwner.name, PlanOwner.unit_id))}
+    for owner_id, unit_id in session.execute(sa.select(GroupingMember.owner_id, GroupingMember.unit_id)
+                                             .order_by(GroupingMember.id)):
+        if owner_id in owners:
+            owners[owner_id].member_unit_ids.append(unit_id)
+
+    population: dict[int, tuple[int, int]] = {}
+    for plan_id, year, value in session.execute(
+            sa.select(PopulationRecord.plan_id, PopulationRecord.year, PopulationRecord.value)
+            .order_by(PopulationRecord.plan_id, PopulationRecord.year, PopulationRecord.id)):
+        population[plan_id] = (year, value)  # the last one wins: the latest year (then the latest entered)
+    emigrants = dict(session.execute(sa.select(MigrationProfile.plan_id, MigrationProfile.emigrants_total)).all())
+
+    plans: dict[int, PlanInfo] = {}
+    for p in session.execute(sa.select(Plan.id, Plan.title, Plan.status, Plan.period_start, Plan.period_end,
+                                       Plan.revision, Plan.owner_id)):
+        year, value = population.get(p.id, (None, None))
+        status = p.status.value if isinstance(p.status, PlanStatus) else str(p.status)
+        plans[p.id] = PlanInfo(p.id, p.title, status, p.period_start, p.period_end, p.revision or 1, p.owner_id,
+                               value, year, emigrants.get(p.id))
+
+    points: list[tuple[int, str, float, float, bool]] = []
+    actions = session.scalars(sa.select(Action).order_by(Action.plan_id, Action.position, Action.id).options(
+        orm.selectinload(Action.funding_lines), orm.selectinload(Action.schedule)))
+    for action in actions:
+        plan = plans.get(action.plan_id)
+        if plan is None:
+            continue
+        f = finance.action_figures(action)
+        sector = action.sector or ""
+        plan.actions.append((sector, f.total, f.diaspora_amount))
+        if action.lat is not None and action.lon is not None and action.location_precision != MASKED:
+            points.append((plan.id, sector, round(action.lat, POINT_DECIMALS), round(action.lon, POINT_DECIMALS),
+                           f.diaspora_amount > 0))
+
+    grouping_ids = [o.id for o in owners.values() if o.kind.is_grouping]
+    planned = {p.owner_id for p in plans.values()}
+    wanted = [i for i in grouping_ids if i in planned]
+    if wanted:
+        for owner_id, wkb in session.execute(sa.select(PlanOwner.id, PlanOwner.geometry_cache)
+                                             .where(PlanOwner.id.in_(wanted))):
+            if wkb:
+                geom = shapely.from_wkb(wkb).simplify(GROUPING_SIMPLIFY)
+                geom = shapely.transform(geom, lambda c: c.round(COORD_DECIMALS))
+                owners[owner_id].outline = shapely.geometry.mapping(geom)
+    return NationalBase(fingerprint, units, owners, sorted(plans.values(), key=lambda p: p.id), points)
+
+
+_CACHE_LOCK = threading.Lock()
+_BASES: dict[str, NationalBase] = {}
+_LAYERS: dict[str, tuple[tuple, "CommunesLayer"]] = {}
+
+
+def _db_key(session: Session) -> str:
+    return str(session.get_bind().url)
+
+
+def national_base(session: Session) -> NationalBase:
+    """The cached base for this database, reloaded when its fingerprint changed."""
+    key = _db_key(session)
+    fp = data_fingerprint(session)
+    base = _BASES.get(key)
+    if base is not None and base.fingerprint == fp:
+        return base
+    base = load_base(session, fp)
+    with _CACHE_LOCK:
+        _BASES[key] = base
+    return base
+
+
+def clear_caches() -> None:
+    with _CACHE_LOCK:
+        _BASES.clear()
+        _LAYERS.clear()
+        _VIEWS.clear()
+
+
+# --- one view: filters + indicator → values per commune, groupings, table rows --------------------------------
+
+def _half_up(value: Decimal, digits: int) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Row:
+    """One line of the table twin: a commune (its latest plan) or a grouping/cercle/région's plan."""
+    kind: str  # "commune" | "groupement" | "collectivite"
+    code: str  # commune P-code ("" for the others)
+    name: str
+    cercle: str
+    region: str
+    plan_id: int
+    plan_title: str
+    period: str
+    status: str
+    status_label: str
+    actions: int
+    total: int
+    population: Optional[int]
+    investment_per_inhabitant: Optional[int]
+    diaspora_share: Optional[Decimal]
+    emigrants_per_mille: Optional[Decimal]
+    gap: Optional[bool]
+    plans: list[tuple[int, str]]  # every matching plan of the territory, latest first: (id, "title (period)")
+    owner_id: int = 0
+
+    def value(self, indicator: str):
+        return {"investissement": self.investment_per_inhabitant, "diaspora": self.diaspora_share,
+                "emigres": self.emigrants_per_mille, "actions": self.actions, "statut": self.status,
+                "ecart": None if self.gap is None else ("oui" if self.gap else "non")}[indicator]
+
+    def texts(self) -> dict[str, str]:
+        """Every indicator as French text (formatted once here, for the page, the JSON and the tooltip)."""
+        return {
+            "investissement": fcfa(self.investment_per_inhabitant) if self.investment_per_inhabitant is not None
+            else "—",
+            "diaspora": percent(self.diaspora_share, 2) if self.diaspora_share is not None else "—",
+            "emigres": (number(self.emigrants_per_mille, 1) + " ‰") if self.emigrants_per_mille is not None else "—",
+            "actions": number(self.actions),
+            "statut": self.status_label,
+            "ecart": "—" if self.gap is None else ("Oui" if self.gap else "Non"),
+            "total": fcfa(self.total),
+        }
+
+
+def _row(base: NationalBase, kind: str, unit: Optional[UnitInfo], owner: OwnerInfo, plans: list[PlanInfo],
+         secteur: str) -> Row:
+    plan = plans[0]
+    actions = [a for a in plan.actions if not secteur or a[0] == secteur]
+    total = sum(a[1] for a in actions)
+    diaspora = sum(a[2] for a in actions)
+    pop = plan.population if plan.population and plan.population > 0 else None
+    per_mille = (_half_up(Decimal(plan.emigrants) * 1000 / Decimal(pop), 1)
+                 if pop and plan.emigrants is not None else None)
+    gap = None if per_mille is None else (per_mille >= GAP_THRESHOLD_PER_MILLE and diaspora == 0)
+    uid = unit.id if unit is not None else (owner.unit_id or (owner.member_unit_ids or [None])[0])
+    cercle = base.cercle_of(uid) if kind != "groupement" else None
+    region = base.region_of(uid)
+    status = PlanStatus(plan.status)
+    return Row(kind=kind, code=unit.code if (unit is not None and kind == "commune") else "",
+               name=unit.name if (unit is not None and kind == "commune") else owner.name,
+               cercle=cercle.name if cercle else "", region=region.name if region else "",
+               plan_id=plan.id, plan_title=plan.title, period=f"{plan.period_start}-{plan.period_end}",
+               status=status.value, status_label=status.label, actions=len(actions), total=total,
+               population=pop,
+               investment_per_inhabitant=(int(_half_up(Decimal(total) / Decimal(pop), 0)) if pop else None),
+               diaspora_share=finance.share_of(diaspora, total) if total else None,
+               emigrants_per_mille=per_mille, gap=gap,
+               plans=[(p.id, f"{p.title} ({p.period_start}-{p.period_end})") for p in plans], owner_id=owner.id)
+
+
+@dataclass
+class NationalView:
+    filters: Filters
+    indicator: str
+    communes: list[Row]  # one per commune with a matching plan, by région, cercle, name
+    others: list[Row]  # groupings and conseils de cercle / régionaux
+    plan_ids: set[int]  # the plans shown (the latest per territory and the older ones listed)
+
+    @property
+    def rows(self) -> list[Row]:
+        return self.communes + self.others
+
+
+def _in_area(base: NationalBase, unit_ids: list[int], filters: Filters) -> bool:
+    if not filters.region and not filters.cercle:
+        return True
+    for uid in unit_ids:
+        region = base.region_of(uid)
+        cercle = base.cercle_of(uid)
+        if filters.region and (region is None or region.code != filters.region):
+            continue
+        if filters.cercle and (cercle is None or cercle.code != filters.cercle):
+            continue
+        return True
+    return False
+
+
+def national_view(base: NationalBase, filters: Filters, indicator: str = DEFAULT_INDICATOR,
+                  region_ids: Optional[set[int]] = None) -> NationalView:
+    """The indicator for every commune with a plan matching the filters. `region_ids`: a reviewer attached to
+    régions sees only the plans of owners lying there (plans.access rules); None: every plan."""
+    if indicator not in INDICATORS:
+        indicator = DEFAULT_INDICATOR
+    by_owner: dict[int, list[PlanInfo]] = {}
+    for plan in base.plans:
+        if filters.statut and plan.status != filters.statut:
+            continue
+        if filters.periode is not None and not (plan.period_start <= filters.periode <= plan.period_end):
+            continue
+        by_owner.setdefault(plan.owner_id, []).append(plan)
+
+    communes, others, shown = [], [], set()
+    for owner_id, plans in by_owner.items():
+        owner = base.owners.get(owner_id)
+        if owner is None:
+            continue
+        unit_ids = base.owner_unit_ids(owner)
+        if region_ids is not None and not any((r := base.region_of(u)) is not None and r.id in region_ids
+                                              for u in unit_ids):
+            continue
+        if not _in_area(base, unit_ids, filters):
+            continue
+        plans.sort(key=lambda p: (p.period_start, p.revision, p.id), reverse=True)
+        shown.update(p.id for p in plans)
+        unit = base.units.get(owner.unit_id) if owner.unit_id is not None else None
+        if owner.kind is OwnerKind.COMMUNE and unit is not None:
+            communes.append(_row(base, "commune", unit, owner, plans, filters.secteur))
+        else:
+            others.append(_row(base, "groupement" if owner.kind.is_grouping else "collectivite", unit, owner,
+                               plans, filters.secteur))
+    communes.sort(key=lambda r: (r.region, r.cercle, r.name))
+    others.sort(key=lambda r: (r.kind, r.region, r.name))
+    return NationalView(filters, indicator, communes, others, shown)
+
+
+def colour_for(indicator: str, value) -> str:
+    if value is None:
+        return NO_DATA_COLOUR
+    if indicator == "statut":
+        return STATUS_COLOURS.get(value, NO_DATA_COLOUR)
+    if indicator == "ecart":
+        return GAP_COLOURS[value]
+    steps = STEPS[indicator]
+    return STEP_COLOURS[sum(1 for s in steps if value >= s)]
+
+
+def legend(indicator: str) -> list[dict[str, str]]:
+    """[{"colour", "label"}] for the HTML legend (the same colours as the polygons)."""
+    if indicator == "statut":
+        return [{"colour": STATUS_COLOURS[s.value], "label": s.label} for s in PlanStatus]
+    if indicator == "ecart":
+        return [{"colour": GAP_COLOURS["oui"], "label": f"Oui (≥ {GAP_THRESHOLD_PER_MILLE} ‰, aucune action diaspora)"},
+                {"colour": GAP_COLOURS["non"], "label": "Non"}]
+    fmt = {"investissement": lambda v: fcfa(int(v)), "diaspora": lambda v: percent(v, 0),
+           "emigres": lambda v: number(int(v)) + " ‰", "actions": lambda v: number(int(v))}[indicator]
+    steps = STEPS[indicator]
+    out = [{"colour": STEP_COLOURS[0], "label": f"moins de {fmt(steps[0])}"}]
+    for i, lo in enumerate(steps):
+        hi = steps[i + 1] if i + 1 < len(steps) else None
+        out.append({"colour": STEP_COLOURS[i + 1],
+                    "label": f"{fmt(lo)} à {fmt(hi)}" if hi is not None else f"{fmt(lo)} et plus"})
+    out.append({"colour": NO_DATA_COLOUR, "label": "pas de plan ou donnée manquante"})
+    return out
+
+
+def row_json(row: Row) -> dict[str, Any]:
+    return {"kind": row.kind, "code": row.code, "name": row.name, "cercle": row.cercle, "region": row.region,
+            "plan": row.plan_id, "period": row.period, "status": row.status, "texts": row.texts(),
+            "plans": [[i, t] for i, t in row.plans]}
+
+
+def view_document(base: NationalBase, view: NationalView) -> dict[str, Any]:
+    """The indicators JSON: the colour and text of each commune, grouping outlines, the legend and the rows."""
+    ind = view.indicator
+    groupings = []
+    for row in view.others:
+        owner = base.owners.get(row.owner_id)
+        if row.kind == "groupement" and owner is not None and owner.outline is not None:
+            groupings.append({"name": row.name, "text": row.texts()[ind], "plans": [[i, t] for i, t in row.plans],
+                              "geometry": owner.outline})
+    return {
+        "indicator": ind, "label": INDICATORS[ind], "legend": legend(ind),
+        "communes": {r.code: [colour_for(ind, r.value(ind)), r.texts()[ind]] for r in view.communes},
+        "groupings": groupings, "rows": [row_json(r) for r in view.rows],
+    }
+
+
+def points_document(base: NationalBase, view: NationalView) -> dict[str, Any]:
+    """The located actions of the plans shown, as ONE flat array (5 numbers per action) for the cluster layer:
+    [lat, lon, plan index, sector index, diaspora 0/1, …]; masked locations never leave the server."""
+    plan_ids = sorted(view.plan_ids)
+    plan_index = {pid: i for i, pid in enumerate(plan_ids)}
+    sectors = list(SECTORS)
+    sector_index = {s: i for i, s in enumerate(sectors)}
+    flat: list = []
+    secteur = view.filters.secteur
+    for plan_id, sector, lat, lon, diaspora in base.points:
+        i = plan_index.get(plan_id)
+        if i is None or (secteur and sector != secteur):
+            continue
+        flat.extend((lat, lon, i, sector_index.get(sector, -1), 1 if diaspora else 0))
+    titles = {p.id: p.title for p in base.plans}
+    return {"plans": [[pid, titles[pid]] for pid in plan_ids], "sectors": [[s, SECTORS[s], sector_colour(s)]
+                                                                         for s in sectors], "points": flat}
+
+
+# --- cached, serialised documents -----------------------------------------------------------------------------
+
+@dataclass
+class Payload:
+    """A JSON document serialised once, with its gzip and its ETag."""
+    body: bytes
+    gz: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, text: str) -> "Payload":
+        body = text.encode()
+        return cls(body, gzip.compress(body, 6, mtime=0), hashlib.sha1(body).hexdigest())
+
+
+def _dumps(doc) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+_VIEWS: dict[tuple, Payload] = {}
+_MAX_VIEWS = 256
+
+
+def cached_payload(session: Session, what: str, filters: Filters, indicator: str,
+                   region_ids: Optional[set[int]]) -> Payload:
+    """The indicators ("indicateurs") or points ("actions") JSON of a view, serialised once per data state."""
+    base = national_base(session)
+    key = (_db_key(session), base.fingerprint, what, filters.key(), indicator,
+           tuple(sorted(region_ids)) if region_ids is not None else None)
+    payload = _VIEWS.get(key)
+    if payload is None:
+        view = national_view(base, filters, indicator, region_ids)
+        doc = view_document(base, view) if what == "indicateurs" else points_document(base, view)
+        payload = Payload.of(_dumps(doc))
+        with _CACHE_LOCK:
+            if len(_VIEWS) >= _MAX_VIEWS:
+                _VIEWS.clear()
+            _VIEWS[key] = payload
+    return payload
+
+
+# --- the communes layer ---------------------------------------------------------------------------------------
+
+@dataclass
+class CommunesLayer(Payload):
+    count: int = 0
+
+
+def _territory_key(session: Session) -> tuple:
+    return tuple(session.execute(
+        sa.select(sa.func.count(), sa.func.max(AdminUnit.id)).select_from(AdminUnit)
+        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3)).one())
+
+
+def build_communes_geojson(session: Session) -> tuple[str, int]:
+    """The current edition's Malian communes: geometry_simplified (the geodata's topology-preserving
+    simplification) with coordinates rounded to COORD_DECIMALS; properties c (P-code), n (name). Compact JSON."""
+    rows = session.execute(
+        sa.select(AdminUnit.code, AdminUnit.name, AdminUnit.name_fr, AdminUnit.geometry_simplified)
+        .join(TerritoryEdition, TerritoryEdition.id == AdminUnit.edition_id)
+        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3, TerritoryEdition.is_current,
+               AdminUnit.geometry_simplified.is_not(None))
+        .order_by(AdminUnit.code)).all()
+    geoms = shapely.from_wkb([r.geometry_simplified for r in rows])
+    geoms = shapely.transform(geoms, lambda c: c.round(COORD_DECIMALS))
+    features = [{"type": "Feature", "id": r.code, "properties": {"c": r.code, "n": r.name_fr or r.name},
+                 "geometry": shapely.geometry.mapping(g)} for r, g in zip(rows, geoms)]
+    return _dumps({"type": "FeatureCollection", "features": features}), len(features)
+
+
+def communes_layer(session: Session) -> CommunesLayer:
+    key, tkey = _db_key(session), _territory_key(session)
+    cached = _LAYERS.get(key)
+    if cached is not None and cached[0] == tkey:
+        return cached[1]
+    text, count = build_communes_geojson(session)
+    p = Payload.of(text)
+    layer = CommunesLayer(p.body, p.gz, p.etag, count)
+    with _CACHE_LOCK:
+        _LAYERS[key] = (tkey, layer)
+    return layer
+
+
+# --- the filter form's choices ---------------------------------------------------------------------------------
+
+def filter_choices(base: NationalBase, region_code: str = "") -> dict[str, list[tuple[str, str]]]:
+    regions = sorted((u for u in base.units.values() if u.level == 1), key=lambda u: u.name)
+    cercles = [u for u in base.units.values() if u.level == 2]
+    if region_code:
+        cercles = [u for u in cercles if (r := base.region_of(u.id)) is not None and r.code == region_code]
+    years = sorted({y for p in base.plans for y in range(p.period_start, p.period_end + 1)})
+    return {"region": [(u.code, u.name) for u in regions],
+            "cercle": [(u.code, u.name) for u in sorted(cercles, key=lambda u: u.name)],
+            "secteur": list(SECTORS.items()),
+            "statut": [(s.value, s.label) for s in PlanStatus],
+            "periode": [(str(y), str(y)) for y in years]}

@@ -1,0 +1,108 @@
+"""The Word export route, the administrators' model page and the `plans docx` command."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from docx import Document
+
+from plans import export_docx
+from plans.accounts import Role
+from tests.conftest import login
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@pytest.fixture(autouse=True)
+def model_dir(app, tmp_path):
+    """Uploaded models go to a temporary folder, never to the real instance folder."""
+    app.config["DOCX_TEMPLATE_DIR"] = str(tmp_path / "modeles")
+    return tmp_path / "modeles"
+
+
+def _download(client, plan_id):
+    return client.get(f"/plans/{plan_id}/export.docx")
+
+
+def test_download_for_planner_and_reviewer(plan, planner_client, reviewer_client):
+    for client in (planner_client, reviewer_client):
+        response = _download(client, plan.id)
+        assert response.status_code == 200
+        assert response.mimetype == DOCX
+        assert 'filename=PDESC_Koniakary_2025-2029.docx' in response.headers["Content-Disposition"]
+        doc = Document(io.BytesIO(response.data))
+        texts = [p.text for p in doc.paragraphs]
+        assert "PDESC de Koniakary 2025-2029" in texts and "PROJET — document non adopté" in texts
+
+
+def test_planner_of_another_owner_is_refused(app, plan, make_user):
+    from app.extensions import db
+    from plans import owners_service
+
+    other_owner = owners_service.commune_owner(db.session, "ML010101")
+    db.session.commit()
+    other = make_user(Role.PLANNER, email="autre@commune.ml", owners=[other_owner])
+    client = app.test_client()
+    login(client, other.email)
+    assert _download(client, plan.id).status_code == 403
+
+
+def _docx_bytes(extra: str | None = None, *, base=None) -> bytes:
+    doc = Document(str(base or export_docx.SHIPPED_TEMPLATE))
+    if extra:
+        doc.add_paragraph(extra)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _upload(client, data: bytes, name="modele.docx"):
+    return client.post("/plans/modele-word", data={"action": "upload", "modele": (io.BytesIO(data), name)},
+                       content_type="multipart/form-data")
+
+
+def test_template_upload_is_checked_and_can_be_reset(admin_client, planner_client, plan, model_dir):
+    assert admin_client.get("/plans/modele-word").status_code == 200
+    assert planner_client.get("/plans/modele-word").status_code == 403
+    target = model_dir / "pdl_m.docx"
+
+    broken = _upload(admin_client, b"PK\x03\x04 pas un document Word")
+    assert broken.status_code == 400 and "endommagé" in broken.get_data(as_text=True)
+    assert not target.exists()
+    unknown = _upload(admin_client, _docx_bytes("{{ variable_inconnue }}"))
+    assert unknown.status_code == 400 and "variable_inconnue" in unknown.get_data(as_text=True)
+    assert not target.exists() and not list(model_dir.iterdir())  # no temporary file left behind
+
+    good = _upload(admin_client, _docx_bytes("Modèle maison de la DGCT"))
+    assert good.status_code == 303 and target.is_file()
+    doc = Document(io.BytesIO(_download(planner_client, plan.id).data))
+    assert "Modèle maison de la DGCT" in [p.text for p in doc.paragraphs]  # the uploaded model is used
+
+    refused = _upload(admin_client, _docx_bytes("{{ autre_inconnue }}"))
+    assert refused.status_code == 400
+    doc = Document(io.BytesIO(_download(planner_client, plan.id).data))
+    assert "Modèle maison de la DGCT" in [p.text for p in doc.paragraphs]  # the previous model is kept
+
+    downloaded = admin_client.get("/plans/modele-word/telecharger")
+    assert downloaded.status_code == 200 and downloaded.mimetype == DOCX
+    assert "Modèle maison de la DGCT" in [p.text for p in Document(io.BytesIO(downloaded.data)).paragraphs]
+
+    reset = admin_client.post("/plans/modele-word", data={"action": "reset"})
+    assert reset.status_code == 303 and not target.exists()
+    doc = Document(io.BytesIO(_download(planner_client, plan.id).data))
+    assert "Modèle maison de la DGCT" not in [p.text for p in doc.paragraphs]
+
+
+def test_cli_writes_the_file(runner, plan, tmp_path):
+    out = tmp_path / "plan.docx"
+    result = runner.invoke(args=["plans", "docx", str(plan.id), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and "écrit" in result.output
+    assert "PDESC de Koniakary 2025-2029" in [p.text for p in Document(str(out)).paragraphs]
+    missing = runner.invoke(args=["plans", "docx", "999999", "-o", str(out)])
+    assert missing.exit_code == 1 and "Aucun plan" in missing.output
+
+
+def test_the_plan_pages_link_to_the_word_document(planner_client, plan):
+    page = planner_client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert f'href="/plans/{plan.id}/export.docx"' in page

@@ -1,0 +1,122 @@
+"""A reviewer compares two plans and a planner opens the diaspora map: maps drawn, payload shown literally,
+no dialog, no console error, no request to another host (guarded_page fails the test on the last two)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from plans.accounts import Role
+from tests.e2e.test_plan_map import CENTER_LAT, CENTER_LON, _live_app
+
+pytestmark = pytest.mark.e2e
+
+XSS = "${alert(1)}<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def two_plan_ids(live_server):
+    """Two plans of Koniakary, one action each (the first titled with the payload), and an association named
+    with the payload, living in Montreuil with a section in Gabon."""
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from plans import owners_service, plan_service
+    from plans.accounts import User
+    from plans.plan import Action, DiasporaAssociation, PopulationRecord, ScheduleEntry
+
+    app = _live_app()
+    with app.app_context():
+        owner = owners_service.commune_owner(db.session, "ML010115")
+        planner = db.session.scalar(sa.select(User).where(User.email == "planificateur@koniakary.ml"))
+        ids = []
+        for i, title in enumerate((XSS, "Forage du quartier Khasso")):
+            plan = plan_service.create_plan(db.session, owner=owner, title=f"Plan comparé {i + 1} (e2e)",
+                                            period_start=2026, user=planner)
+            plan.population_records.append(PopulationRecord(year=2020, value=20000 + i, source="estimation"))
+            plan.actions.append(Action(sector="sante", title=title, quantity=Decimal(1), unit_cost=5_000_000,
+                                       lon=CENTER_LON, lat=CENTER_LAT, location_precision="exacte",
+                                       schedule=[ScheduleEntry(year=2026, amount=5_000_000)]))
+            db.session.flush()
+            ids.append(plan.id)
+        db.session.add(DiasporaAssociation(owner=owner, name=XSS, host_country="FR", host_city="Montreuil",
+                                           sections="Gabon", sectors="sante",
+                                           contact_details="ne-pas-afficher@example.org"))
+        db.session.commit()
+        db.session.remove()
+    return ids
+
+
+def _watch_dialogs(page):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    return dialogs
+
+
+def test_compare_two_plans(guarded_page: Page, log_in, two_plan_ids):
+    dialogs = _watch_dialogs(guarded_page)
+    page = log_in(guarded_page, Role.REVIEWER)
+    page.goto("/plans/")
+    page.get_by_role("link", name="Comparer des plans").click()
+    for plan_id in two_plan_ids:
+        page.locator(f'input[name="plans"][value="{plan_id}"]').check()
+    page.get_by_role("button", name="Comparer").click()
+    expect(page.locator(".folium-map")).to_have_count(2)
+    expect(page.locator("path.action-marker")).to_have_count(2)
+    table = page.locator("table.compare-table")
+    expect(table.locator("tbody tr")).to_have_count(11)
+    expect(table).to_contain_text("Coût par habitant")
+    texts = []
+    for i in range(2):  # one marker per map; the popup opens in the map clicked
+        marker = page.locator("path.action-marker").nth(i)
+        marker.click()
+        popup = page.locator(".leaflet-popup-content")
+        expect(popup).to_have_count(1)
+        texts.append(popup.inner_text())
+        page.locator(".folium-map").nth(i).focus()
+        page.keyboard.press("Escape")
+        expect(popup).to_have_count(0)
+    assert any(XSS in t for t in texts)  # literally, as typed
+    expect(page.locator("img[src=x]")).to_have_count(0)
+    page.evaluate("0")
+    assert dialogs == []
+
+
+def test_diaspora_map(guarded_page: Page, log_in, two_plan_ids):
+    from app.extensions import db
+    from plans.accounts import User
+    from plans.maps.diaspora_map import diaspora_links, visible_associations
+    import sqlalchemy as sa
+
+    app = _live_app()
+    with app.app_context():
+        planner = db.session.scalar(sa.select(User).where(User.email == "planificateur@koniakary.ml"))
+        links = diaspora_links(visible_associations(db.session, planner))
+        drawn = sum(1 for link in links if link.drawn)
+        db.session.remove()
+    assert drawn >= 1
+
+    dialogs = _watch_dialogs(guarded_page)
+    page = log_in(guarded_page, Role.PLANNER)
+    page.goto("/plans/")
+    page.get_by_role("link", name="Carte de la diaspora").click()
+    expect(page.locator("path.diaspora-link")).to_have_count(drawn)
+    expect(page.locator("path.diaspora-section").first).to_be_attached()
+    expect(page.locator("table.twin tbody tr")).to_have_count(len(links))
+    expect(page.locator("table.twin")).to_contain_text(XSS)
+    markers = page.locator("path.host-marker")
+    texts = []
+    for i in range(markers.count()):
+        markers.nth(i).click(force=True)
+        popup = page.locator(".leaflet-popup-content")
+        expect(popup).to_be_visible()
+        texts.append(popup.inner_text())
+        page.locator(".folium-map").focus()
+        page.keyboard.press("Escape")
+        expect(popup).to_have_count(0)
+    assert any(XSS in t for t in texts)
+    assert not any("ne-pas-afficher" in t for t in texts)
+    expect(page.locator("img[src=x]")).to_have_count(0)
+    page.evaluate("0")
+    assert dialogs == []

@@ -1,0 +1,136 @@
+"""plans.maps.national: the indicators per commune (from plans.finance), the filters, groupings, the layer."""
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from plans import demo, finance
+from plans import demo_data as D
+from plans.maps import national as nm
+from plans.plan import Plan
+
+
+@pytest.fixture
+def seeded(session):
+    nm.clear_caches()
+    demo.seed_test_cases(session)
+    session.commit()
+    return session
+
+
+def _tc1(session) -> Plan:
+    return session.scalar(sa.select(Plan).where(Plan.uuid == D.TC1_UUID))
+
+
+def test_koniakary_indicators_come_from_plans_finance(seeded):
+    view = nm.national_view(nm.national_base(seeded), nm.Filters(), "diaspora")
+    row = next(r for r in view.communes if r.code == D.KONIAKARY_PCODE)
+    plan = seeded.get(Plan, _tc1(seeded).id, options=finance.load_options())
+    pf = finance.plan_finance(plan)
+    assert row.diaspora_share == pf.diaspora_share == Decimal("9.69")
+    assert row.texts()["diaspora"].replace("\u202f", " ").replace("\xa0", " ") == "9,69 %"
+    assert row.total == pf.total == 160_000_000
+    latest = max(plan.population_records, key=lambda p: p.year)
+    assert row.population == latest.value == 20143
+    assert row.investment_per_inhabitant == round(160_000_000 / 20143)
+    assert row.actions == len(plan.actions)
+    assert row.plan_id == plan.id and row.status == plan.status.value
+    assert row.region == "Kayes"
+    emigrants = plan.migration_profile.emigrants_total
+    assert row.emigrants_per_mille == (Decimal(emigrants) * 1000 / Decimal(20143)).quantize(Decimal("0.1"))
+    assert row.gap is False  # it has diaspora-funded actions
+
+
+def test_the_gap_flag_needs_strong_emigration_and_no_diaspora_action(seeded):
+    base = nm.national_base(seeded)
+    plan = next(p for p in base.plans if p.id == _tc1(seeded).id)
+    plan.emigrants = plan.population  # 1 000 ‰
+    plan.actions = [(s, t, 0) for s, t, _ in plan.actions]  # no diaspora money
+    row = next(r for r in nm.national_view(base, nm.Filters()).communes if r.code == D.KONIAKARY_PCODE)
+    assert row.gap is True and row.value("ecart") == "oui"
+    plan.emigrants = plan.population // 20  # 50 ‰: below the threshold
+    row = next(r for r in nm.national_view(base, nm.Filters()).communes if r.code == D.KONIAKARY_PCODE)
+    assert row.gap is False
+    nm.clear_caches()
+
+
+def test_groupings_are_separate_rows_with_an_outline(seeded):
+    base = nm.national_base(seeded)
+    view = nm.national_view(base, nm.Filters())
+    groupings = [r for r in view.others if r.kind == "groupement"]
+    assert {r.name for r in groupings} >= {D.YELIMANE_NAME}
+    # The SICM's plan does not count in its member communes: they have no commune row (no plan of their own).
+    assert not set(D.YELIMANE_CODES) & {r.code for r in view.communes}
+    doc = nm.view_document(base, view)
+    assert any(g["name"] == D.YELIMANE_NAME and g["geometry"]["type"] in ("Polygon", "MultiPolygon")
+               for g in doc["groupings"])
+
+
+def test_filters(seeded):
+    base = nm.national_base(seeded)
+    kayes = nm.national_view(base, nm.Filters(region="ML01"))
+    assert kayes.communes and all(r.region == "Kayes" for r in kayes.rows)
+    assert D.KENEDOUGOU_NAME not in {r.name for r in kayes.rows}  # Sikasso
+    sikasso = nm.national_view(base, nm.Filters(region="ML03"))
+    assert D.KONIAKARY_PCODE not in {r.code for r in sikasso.communes}
+    tc1 = _tc1(seeded)
+    assert nm.national_view(base, nm.Filters(periode=tc1.period_start)).communes
+    assert not nm.national_view(base, nm.Filters(periode=1990)).rows
+    other = "adopte" if tc1.status.value != "adopte" else "brouillon"
+    assert D.KONIAKARY_PCODE not in {r.code for r in nm.national_view(base, nm.Filters(statut=other)).communes}
+    sante = next(r for r in nm.national_view(base, nm.Filters(secteur="sante")).communes
+                 if r.code == D.KONIAKARY_PCODE)
+    all_actions = next(r for r in nm.national_view(base, nm.Filters()).communes if r.code == D.KONIAKARY_PCODE)
+    assert 0 < sante.actions < all_actions.actions
+
+
+def test_points_never_carry_masked_locations(seeded):
+    tc1 = seeded.get(Plan, _tc1(seeded).id)
+    tc1.actions[0].lat, tc1.actions[0].lon, tc1.actions[0].location_precision = 14.5, -10.9, "masquee"
+    seeded.commit()
+    base = nm.national_base(seeded)  # the fingerprint changed: reloaded
+    doc = nm.points_document(base, nm.national_view(base, nm.Filters()))
+    pairs = {(doc["points"][i], doc["points"][i + 1]) for i in range(0, len(doc["points"]), 5)}
+    assert (14.5, -10.9) not in pairs
+    assert len(doc["points"]) % 5 == 0
+
+
+def test_base_loads_in_a_fixed_number_of_queries(seeded):
+    demo.seed_random_plans(seeded, 6, actions=4, seed=3)
+    counter = {"n": 0}
+    engine = seeded.get_bind()
+
+    def count(*args, **kwargs):
+        counter["n"] += 1
+
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        nm.load_base(seeded)
+        few = counter["n"]
+        demo.seed_random_plans(seeded, 6, actions=4, seed=4)
+        counter["n"] = 0
+        nm.load_base(seeded)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert counter["n"] == few  # twice the plans, the same number of queries
+
+
+def test_communes_layer_is_light_and_cached(seeded):
+    layer = nm.communes_layer(seeded)
+    doc = json.loads(layer.body)
+    assert layer.count == len(doc["features"]) >= 700
+    coords = json.dumps(doc["features"][0]["geometry"]["coordinates"])
+    assert all(len(x.split(".")[1]) <= nm.COORD_DECIMALS for x in coords.replace("[", "").replace("]", "").split(",")
+               if "." in x)
+    assert nm.communes_layer(seeded) is layer
+    assert len(layer.gz) < 200 * 1024
+
+
+def test_legend_colours_match_values():
+    assert nm.colour_for("diaspora", Decimal("9.69")) == nm.STEP_COLOURS[2]
+    assert nm.colour_for("diaspora", None) == nm.NO_DATA_COLOUR
+    assert nm.colour_for("statut", "adopte") == nm.STATUS_COLOURS["adopte"]
+    assert len(nm.legend("diaspora")) == len(nm.STEP_COLOURS) + 1
