@@ -39,4 +39,9 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own expiry bounds the token; a long form must not fail on save
         "DEMO_DATA": _flag("PDLM_DEMO", default=True),
         "GEODATA_DIR": os.environ.get("PDLM_GEODATA_DIR") or str(Path(__file__).resolve().parent.parent / "geodata"),
+        # Optional basemap (plans/maps/basemap.py), off by default: a local MBTiles file served by /tuiles/…, or a
+        # tile URL template of a server on the deployer's own network. Neither set: maps without tiles.
+        "MBTILES_PATH": os.environ.get("PDLM_MBTILES") or None,
+        "TILE_URL": os.environ.get("PDLM_TILE_URL") or None,
+        "TILE_ATTRIBUTION": os.environ.get("PDLM_TILE_ATTRIBUTION") or "© contributeurs OpenStreetMap",
     }

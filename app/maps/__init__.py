@@ -7,3 +7,4 @@ from app.maps import routes  # noqa: E402,F401
 from app.maps import compare  # noqa: E402,F401
 from app.maps import diaspora  # noqa: E402,F401
 from app.maps import national  # noqa: E402,F401  /carte-nationale and its JSON documents
+from app.maps import tiles  # noqa: E402,F401  /tuiles/<z>/<x>/<y>.<ext>, the optional basemap

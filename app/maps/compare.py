@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.maps import bp
+from app.maps.tiles import basemap_spec
 from plans import finance, plan_service
 from plans.maps.compare import HOUSEHOLD_NOTE, MAX_PLANS, MIN_PLANS, comparison_rows, plan_indicators
 from plans.maps.offline import map_components
@@ -56,7 +57,7 @@ def compare():
         fin = finance.plan_finance(plan)
         indicators.append(plan_indicators(plan, fin))
         m = build_plan_map(plan, owner_geometry(plan.owner), members=territory_shapes(plan.owner),
-                           entries=map_actions(plan, fin))
+                           entries=map_actions(plan, fin), basemap=basemap_spec())
         maps.append(map_components(m))
     js = list(dict.fromkeys(src for c in maps for src in c.js))
     css = list(dict.fromkeys(href for c in maps for href in c.css))

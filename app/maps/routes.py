@@ -14,6 +14,7 @@ from flask_login import login_required
 
 from app.extensions import db
 from app.maps import bp
+from app.maps.tiles import basemap_spec
 from app.planning.routes import readable_plan
 from plans import completeness, finance
 from plans.maps import BOUNDARY_ATTRIBUTION
@@ -38,7 +39,8 @@ def plan_map(plan_id: int):
     owner = plan.owner
     members = territory_shapes(owner)
     geometry = owner_geometry(owner)
-    components = map_components(build_plan_map(plan, geometry, members=members, entries=entries))
+    components = map_components(build_plan_map(plan, geometry, members=members, entries=entries,
+                                                basemap=basemap_spec()))
     summary = member_summary(owner) if owner.is_grouping else None
     return render_template(
         "maps/plan_map.html", plan=plan, check=completeness.check_plan(plan), section=None, map=components,

@@ -34,6 +34,7 @@ from plans import access, geo, places
 from plans.accounts import Role, User
 from plans.formatting import country_name
 from plans.maps import BOUNDARY_ATTRIBUTION, MEMBER_STYLE
+from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
 from plans.maps.plan_map import Attribution, Legend, MetricScale, light_geometry
 from plans.owners import PlanOwner
@@ -249,11 +250,12 @@ def _latlon(place: places.Place) -> list[float]:
     return [place.lat, place.lon]
 
 
-def build_diaspora_map(links: list[DiasporaLink], regions: list[dict] = ()) -> folium.Map:
-    """The links map (no basemap, vendored Leaflet, no jQuery)."""
+def build_diaspora_map(links: list[DiasporaLink], regions: list[dict] = (), basemap: dict | None = None) -> folium.Map:
+    """The links map (vendored Leaflet, no jQuery; no basemap unless `basemap`, plans.maps.basemap's spec)."""
     m = offline_map(zoom_start=3, location=[25.0, 0.0])
     m.default_js = [js for js in m.default_js if js[0] != "jquery"]
     MetricScale().add_to(m)
+    add_tile_layer(m, basemap)
     if regions:
         folium.GeoJson({"type": "FeatureCollection", "features": list(regions)}, name=js_safe_text(REGIONS_GROUP),
                        interactive=False).add_to(m)

@@ -105,8 +105,9 @@ def external_references(links: list[str], script: str = "") -> list[str]:
     return [u for u in links if _EXTERNAL_URL.match(u)] + [m.group(1) for m in _TILE_TEMPLATE.finditer(script)]
 
 
-def _check_offline(links: list[str], script: str = "") -> None:
-    found = external_references(links, script)
+def _check_offline(links: list[str], script: str = "", allowed: tuple[str, ...] = ()) -> None:
+    # `allowed`: the tile template a deployer configured (plans.maps.basemap.add_tile_layer), their explicit choice
+    found = [u for u in external_references(links, script) if u not in allowed]
     if found:
         raise OfflineError(f"the map refers to other hosts (vendor the files, see URL_REWRITES): {found[:5]}")
 
@@ -137,7 +138,7 @@ def map_components(m: folium.Map) -> MapComponents:
             css.append(rewrite_urls(child.url))
     html = rewrite_urls(root.html.render())
     script = squeeze(rewrite_urls(root.script.render()))
-    _check_offline(js + css, script)
+    _check_offline(js + css, script, tuple(getattr(m, "allowed_tile_templates", ())))
     return MapComponents(html=html, script=script, js=js, css=css)
 
 
@@ -147,7 +148,7 @@ _LINK = re.compile(r"""<(?:script|link)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)
 def render_page(m: folium.Map) -> str:
     """The map as a complete HTML document, every URL local."""
     page = rewrite_urls(m.get_root().render())
-    _check_offline(_LINK.findall(page), page)
+    _check_offline(_LINK.findall(page), page, tuple(getattr(m, "allowed_tile_templates", ())))
     return page
 
 

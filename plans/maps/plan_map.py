@@ -39,6 +39,7 @@ from plans.formatting import fcfa
 from plans.maps import (APPROXIMATE_LABEL, BOUNDARY_ATTRIBUTION, DIASPORA_COLOUR, DIASPORA_GROUP,
                         FOREIGN_ATTRIBUTION, FOREIGN_MEMBER_STYLE, MASKED_LABEL, MEMBER_STYLE, NOT_LOCATED_LABEL,
                         TERRITORY_GROUP, TERRITORY_STYLE, UNION_OUTLINE_STYLE, sector_colour)
+from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
 from plans.vocab import ACTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, SECTORS, label
 
@@ -406,9 +407,10 @@ def _bounds(features: list[dict], entries: list[MapAction]) -> list[list[float]]
 
 def build_plan_map(plan, owner_geometry: BaseGeometry | None, *, members: Sequence[TerritoryShape] = (),
                    entries: list[MapAction] | None = None, finance: PlanFinance | None = None,
-                   attribution: str | None = None) -> folium.Map:
+                   attribution: str | None = None, basemap: dict | None = None) -> folium.Map:
     """The plan's folium map (no basemap, vendored Leaflet). `owner_geometry`: plans.owners_service.owner_geometry;
-    `members`: territory_shapes(owner) for a grouping; `entries`: map_actions(plan), if the caller has them."""
+    `members`: territory_shapes(owner) for a grouping; `entries`: map_actions(plan), if the caller has them;
+    `basemap`: plans.maps.basemap.tile_layer_spec (None, the default: no tiles)."""
     entries = entries if entries is not None else map_actions(plan, finance)
     foreign = any(m.foreign and m.geometry is not None for m in members)
     m = offline_map(zoom_start=6)
@@ -416,6 +418,7 @@ def build_plan_map(plan, owner_geometry: BaseGeometry | None, *, members: Sequen
     # 87 KB less on a first visit over a slow link; a folium element needing it would fail the browser tests.
     m.default_js = [js for js in m.default_js if js[0] != "jquery"]
     MetricScale().add_to(m)
+    add_tile_layer(m, basemap)
 
     features = territory_features(owner_geometry, members)
     if features:

@@ -61,6 +61,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "maps.national_actions": {"GET": (LOGIN, 403, 200, 200)},
     "maps.compare": {"GET": (LOGIN, 200, 200, 200)},  # no plan given: the selection form
     "maps.diaspora_map": {"GET": (LOGIN, 200, 200, 200)},  # each sees the associations of the owners they read
+    "maps.tile": {"GET": (LOGIN, 404, 404, 404)},  # no PDLM_MBTILES in tests: no tile (test_tiles.py has one)
 }
 
 # Routes on a plan or an association: a planner of ANOTHER owner gets these instead of the planner column.
@@ -95,7 +96,8 @@ def world(session, make_user, planner, koniakary_owner):
     return {"users": {"planner": planner, "reviewer": reviewer, "admin": admin, "other": other_planner},
             "values": {"plan_id": plan.id, "change_id": change.id, "association_id": association.id,
                        "action_id": action.id, "owner_id": grouping.id, "user_id": target_user.id, "code": "ML010115",
-                       "section_key": "identification", "filename": "favicon.svg"}}
+                       "section_key": "identification", "filename": "favicon.svg",
+                       "z": 0, "x": 0, "y": 0, "ext": "png"}}
 
 
 def _url(app, endpoint: str, values: dict) -> str:

@@ -25,6 +25,15 @@
   box.hidden = false;
   var map = L.map(box, { attributionControl: true, zoomControl: true, maxZoom: 18, minZoom: 4 });
   map.attributionControl.setPrefix(false); // no link to leafletjs.com: the page stays offline
+  // Optional basemap (app/maps/tiles.py): only when the deployer configured one (data-tile-url); none by default.
+  if (box.getAttribute("data-tile-url")) {
+    var nativeZoom = Number(box.getAttribute("data-tile-max-native-zoom"));
+    L.tileLayer(box.getAttribute("data-tile-url"), {
+      attribution: (box.getAttribute("data-tile-attribution") || "").replace(/[<>&]/g, ""),
+      maxZoom: Number(box.getAttribute("data-tile-max-zoom")) || 18,
+      maxNativeZoom: nativeZoom || undefined
+    }).addTo(map);
+  }
   map.setView([17.5, -4], 5); // Mali, until the territory arrives
   var marker = null;
 

@@ -10,6 +10,15 @@
   var planUrl = function (id) { return box.dataset.planUrl.replace("{id}", String(id)); };
   var map = L.map(box, { maxZoom: 18, minZoom: 4, zoomSnap: 0.5 }).setView([17.5, -4.0], 5);
   map.attributionControl.setPrefix(false);
+  // Optional basemap (app/maps/tiles.py): only when the deployer configured one (data-tile-url); none by default.
+  if (box.getAttribute("data-tile-url")) {
+    var nativeZoom = Number(box.getAttribute("data-tile-max-native-zoom"));
+    L.tileLayer(box.getAttribute("data-tile-url"), {
+      attribution: (box.getAttribute("data-tile-attribution") || "").replace(/[<>&]/g, ""),
+      maxZoom: Number(box.getAttribute("data-tile-max-zoom")) || 18,
+      maxNativeZoom: nativeZoom || undefined
+    }).addTo(map);
+  }
   var state = { doc: null, communes: null, groupings: null, cluster: null };
   window.nationalMap = { map: map, state: state };
 
