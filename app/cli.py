@@ -255,6 +255,7 @@ def plans_list(owner_ref: str | None, full_uuid: bool):
 @click.option("-o", "--output", "output", default=None, metavar="FICHIER.docx",
               help="Fichier à écrire (par défaut : PDESC_<collectivité>_<période>.docx dans le dossier courant).")
 def plans_docx(plan_id: int, output: str | None):
+    from app.planning.export import active_template_path
     from plans import export_docx, finance
     from plans.plan import Plan
 
@@ -262,7 +263,7 @@ def plans_docx(plan_id: int, output: str | None):
     plan = db.session.get(Plan, plan_id, options=finance.load_options())
     if plan is None:
         _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
-    data = export_docx.render_docx(plan, db.session, changes=[])
+    data = export_docx.render_docx(plan, db.session, active_template_path(), changes=[])
     path = output or export_docx.docx_filename(plan)
     with open(path, "wb") as out:
         out.write(data)

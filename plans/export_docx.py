@@ -11,7 +11,7 @@ Rules (engineering.md §3):
   12 mars 2026, 12,5 %): the template only places strings; it adds up nothing.
 - The diaspora associations appear WITHOUT their contact details (the document is public).
 - The static map PNG (plans.maps.static_map) is embedded with InlineImage.
-- A model uploaded by an administrator (instance folder, see `uploaded_template_path`) replaces the shipped one once
+- A model uploaded by an administrator (instance folder, see app/planning/export.py) replaces the shipped one once
   `check_template` accepts it.
 """
 from __future__ import annotations
@@ -438,31 +438,13 @@ def map_png(plan, session, pf=None) -> bytes | None:
 
 # --- the model ---------------------------------------------------------------------------------------------
 
-def uploaded_template_path() -> Path | None:
-    """Where an administrator's replacement model lives (inside a Flask app): <instance>/templates_docx/pdl_m.docx,
-    or config DOCX_TEMPLATE_DIR. None outside an application context."""
-    try:
-        from flask import current_app, has_app_context
-    except ImportError:  # pragma: no cover
-        return None
-    if not has_app_context():
-        return None
-    directory = current_app.config.get("DOCX_TEMPLATE_DIR") or Path(current_app.instance_path) / TEMPLATE_SUBDIR
-    return Path(directory) / TEMPLATE_NAME
-
-
-def active_template_path() -> Path:
-    """The uploaded model when there is one, else the shipped one."""
-    uploaded = uploaded_template_path()
-    return uploaded if uploaded is not None and uploaded.is_file() else SHIPPED_TEMPLATE
-
-
 def render_docx(plan, session, template_path=None, *, changes: list[str] | None = None, with_map: bool = True,
                 jinja_env=None) -> bytes:
-    """The plan as .docx bytes, rendered with autoescape=True from `template_path` (default: the active model)."""
+    """The plan as .docx bytes, rendered with autoescape=True from `template_path` (default: the shipped model;
+    the web layer passes an administrator's replacement when there is one)."""
     from docxtpl import DocxTemplate
 
-    tpl = DocxTemplate(str(template_path or active_template_path()))
+    tpl = DocxTemplate(str(template_path or SHIPPED_TEMPLATE))
     context = build_context(plan, session, template=tpl, with_map=with_map, changes=changes)
     tpl.render(context, jinja_env=jinja_env, autoescape=True)
     fit_table_grids(tpl.docx)

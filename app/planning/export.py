@@ -15,7 +15,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 
 from app.auth.guards import role_required
 from app.extensions import db
@@ -29,18 +29,30 @@ from plans.plan import Plan
 admin_only = role_required(Role.ADMIN)
 
 
+def uploaded_template_path() -> Path:
+    """Where an administrator's replacement model lives: <instance>/templates_docx/pdl_m.docx, or DOCX_TEMPLATE_DIR."""
+    directory = current_app.config.get("DOCX_TEMPLATE_DIR") or Path(current_app.instance_path) / export_docx.TEMPLATE_SUBDIR
+    return Path(directory) / export_docx.TEMPLATE_NAME
+
+
+def active_template_path() -> Path:
+    """The uploaded model when there is one, else the shipped one."""
+    uploaded = uploaded_template_path()
+    return uploaded if uploaded.is_file() else export_docx.SHIPPED_TEMPLATE
+
+
 @bp.route("/<int:plan_id>/export.docx")
 @login_required
 def export_docx_file(plan_id: int):
     db.session.get(Plan, plan_id, options=finance.load_options())  # actions, schedules, lines: a few queries
     plan = readable_plan(plan_id)
-    data = export_docx.render_docx(plan, db.session, changes=[])  # the version diff comes with its own issue
+    data = export_docx.render_docx(plan, db.session, active_template_path(), changes=[])  # the version diff comes with its own issue
     return send_file(io.BytesIO(data), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,
                      download_name=export_docx.docx_filename(plan), max_age=0)
 
 
 def _model_state() -> dict:
-    uploaded = export_docx.uploaded_template_path()
+    uploaded = uploaded_template_path()
     if uploaded is not None and uploaded.is_file():
         stamp = datetime.fromtimestamp(uploaded.stat().st_mtime)
         return {"custom": True, "since": stamp.strftime("%d/%m/%Y à %H:%M")}
@@ -58,7 +70,7 @@ def _page(problems: list[str] | None = None, status: int = 200):
 def docx_template():
     if request.method == "GET":
         return _page()
-    target = export_docx.uploaded_template_path()
+    target = uploaded_template_path()
     if request.form.get("action") == "reset":
         if target.is_file():
             target.unlink()
@@ -89,7 +101,7 @@ def docx_template():
 @bp.route("/modele-word/telecharger")
 @admin_only
 def docx_template_download():
-    path = export_docx.active_template_path()
+    path = active_template_path()
     if not path.is_file():
         abort(404, "Le modèle Word est introuvable.")
     return send_file(path, mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True, download_name="pdl_m.docx",
