@@ -4,7 +4,6 @@ import glob
 import os
 from decimal import Decimal
 
-import pytest
 
 from plans import formatting
 from plans.formatting import (NBSP, NNBSP, FREQUENT_COUNTRIES, countries, country_choices, country_name, date_long,
