@@ -62,11 +62,12 @@ start() {
     for attempt in 1 2 3; do
         port=$(free_port)
         # A throw-away server: durability off, and rare checkpoints, make CREATE DATABASE … TEMPLATE (one per test)
-        # and commits several times faster.
+        # and commits several times faster. No autovacuum: its workers (no role) cannot be ended by the test role,
+        # which made DROP DATABASE … WITH (FORCE) fail now and then.
         if as_owner "$pg_bin/pg_ctl" -D "$data" -l "$dir/server.log" -w -t 60 -o "\
 -c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$socket_dir \
 -c unix_socket_permissions=0700 -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
--c max_wal_size=4GB -c checkpoint_timeout=1h -c max_connections=200" start >/dev/null; then
+-c max_wal_size=4GB -c checkpoint_timeout=1h -c max_connections=200 -c autovacuum=off" start >/dev/null; then
             break
         fi
         if [ "$attempt" -eq 3 ]; then

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -59,8 +60,15 @@ class DatabaseFactory:
             Path(make_url(url).database).unlink(missing_ok=True)
             return
         name = make_url(url).database
-        with self._admin_engine().connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for attempt in range(3):  # a server process we may not end (autovacuum on a shared server) can linger
+            try:
+                with self._admin_engine().connect() as conn:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                break
+            except sa.exc.ProgrammingError:
+                if attempt == 2:
+                    raise
+                time.sleep(0.5)
         if name in self.created:
             self.created.remove(name)
 
