@@ -7,3 +7,6 @@ from plans.plan import (  # noqa: F401
     MigrationProfile, Objective, Plan, PlanChange, PopulationRecord, Priority, ProcessStep, ScheduleEntry,
     ScoringCriterion, SectionState, SectorDiagnostic,
 )
+from plans.review import PlanComment, PlanSnapshot, PlanTransition, ReviewCheck  # noqa: F401
+from plans.audit import AuditEntry, LoginAttempt  # noqa: F401
+from plans.api_tokens import ApiToken  # noqa: F401
