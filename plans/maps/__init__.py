@@ -51,6 +51,7 @@ TERRITORY_GROUP = "Territoire"
 MASKED_LABEL = "localisation masquée"
 NOT_LOCATED_LABEL = "non localisée"
 APPROXIMATE_LABEL = "localisation approximative"
+NO_AXIS_LABEL = "Sans axe stratégique"
 
 
 def sector_colour(sector: str | None) -> str:

@@ -10,6 +10,7 @@
   FeatureGroup per sector, plus a "Financé par la diaspora" group of rings around the actions the diaspora
   finances; an approximate location has a dotted outline. An action whose location is "masquee" is NEVER placed:
   its coordinates do not even reach the page; it is listed as "localisation masquée" by the table twin.
+  The layer control switches sectors; a "Filtrer les actions" control beside it ticks axes and statuses.
 - Popups: title, sector, status, total cost and each funding line with its amount, from plans.finance (never
   recomputed here), formatted by plans.formatting. User text reaches the browser as JSON (`js_json`: no <, >, &,
   ` or $ left raw) and is put in the page with textContent; what Leaflet shows as HTML (layer names, the
@@ -37,7 +38,8 @@ from shapely.geometry.base import BaseGeometry
 from plans.finance import PlanFinance, plan_finance
 from plans.formatting import fcfa
 from plans.maps import (APPROXIMATE_LABEL, BOUNDARY_ATTRIBUTION, DIASPORA_COLOUR, DIASPORA_GROUP,
-                        FOREIGN_ATTRIBUTION, FOREIGN_MEMBER_STYLE, MASKED_LABEL, MEMBER_STYLE, NOT_LOCATED_LABEL,
+                        FOREIGN_ATTRIBUTION, FOREIGN_MEMBER_STYLE, MASKED_LABEL, MEMBER_STYLE, NO_AXIS_LABEL,
+                        NOT_LOCATED_LABEL,
                         TERRITORY_GROUP, TERRITORY_STYLE, UNION_OUTLINE_STYLE, sector_colour)
 from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
@@ -72,6 +74,7 @@ class MapAction:
     title: str
     sector: str
     sector_label: str
+    axis_label: str
     status_label: str
     total: int
     gap: int
@@ -119,6 +122,13 @@ def _funder_name(line) -> str:
     return (line.source_name or "").strip()
 
 
+def _axis_label(action) -> str:
+    objective = action.objective
+    if objective is None or objective.axis is None:
+        return NO_AXIS_LABEL
+    return objective.axis.title or NO_AXIS_LABEL
+
+
 def map_actions(plan, finance: PlanFinance | None = None) -> list[MapAction]:
     """Every action of the plan, in the PIP's order, with its figures from plans.finance and where it goes."""
     finance = finance or plan_finance(plan)
@@ -132,6 +142,7 @@ def map_actions(plan, finance: PlanFinance | None = None) -> list[MapAction]:
         out.append(MapAction(
             action=action, number=number, title=action.title or "", sector=action.sector or "",
             sector_label=label(SECTORS, action.sector) or "Secteur non précisé",
+            axis_label=_axis_label(action),
             status_label=label(ACTION_STATUSES, action.status or "prevu"), total=f.total, gap=f.gap,
             funding=funding, diaspora=f.diaspora_amount > 0 or "diaspora" in (action.tags or "").split(","),
             location=location, lat=lat, lon=lon))
@@ -199,13 +210,15 @@ class ActionLayer(MacroElement):
     `strings`: every text once (titles, statuses, amounts formatted by plans.formatting, funder labels: a PIP
     repeats them a lot); `points`: [{"g" (group index), "lat", "lon", "t" (title), "s" (status), "c" (total
     cost), "f": [[funder, line status, amount], …], "r" (left to fund, optional), "a" (approximate, optional),
-    "d" (financed by the diaspora, optional)}], texts given by their index in `strings`. Popups and tooltips are
+    "d" (financed by the diaspora, optional), "x" (axis)}], texts given by their index in `strings`. Popups and tooltips are
     built with textContent when opened, so user text is never parsed as HTML; the JSON is escaped by js_json.
-    `ring_group`: the FeatureGroup of the diaspora rings (non-interactive circles around those actions)."""
+    `ring_group`: the FeatureGroup of the diaspora rings (non-interactive circles around those actions).
+    `filter_order`: the axes and statuses in the order the "Filtrer les actions" control lists them (the layer
+    control filters by sector; a marker is shown when its axis and status are ticked too)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
-        (function (groups, ring, sectors, S, points) {
+        (function (map, groups, ring, sectors, S, points, filters) {
           function add(parent, tag, text) {
             var node = document.createElement(tag);
             if (text) node.textContent = text;
@@ -231,24 +244,75 @@ class ActionLayer(MacroElement):
               return box;
             };
           }
-          points.forEach(function (p) {
-            L.circleMarker([p.lat, p.lon], {radius: {{ this.radius }}, color: "#222", weight: 1,
+          var markers = points.map(function (p) {
+            var marker = L.circleMarker([p.lat, p.lon], {radius: {{ this.radius }}, color: "#222", weight: 1,
               dashArray: p.a ? "2 2" : null, fillColor: sectors[p.g].colour, fillOpacity: 0.9,
               className: "action-marker"})
               .bindPopup(popup(p), {maxWidth: 320}).bindTooltip(add(null, "span", S[p.t])).addTo(groups[p.g]);
+            var halo = null;
             if (p.d && ring) {
-              L.circleMarker([p.lat, p.lon], {radius: {{ this.radius + 4 }}, color: {{ this.ring_colour|tojson }},
+              halo = L.circleMarker([p.lat, p.lon], {radius: {{ this.radius + 4 }}, color: {{ this.ring_colour|tojson }},
                 weight: 3, fill: false, interactive: false, className: "diaspora-ring"}).addTo(ring);
             }
+            return {p: p, marker: marker, halo: halo};
           });
-        })([{% for g in this.groups %}{{ g.get_name() }}{{ "," if not loop.last }}{% endfor %}],
+          // Axis and status filters: a marker stays in its sector's layer (the layer control) only while its
+          // axis and its status are both ticked.
+          if (filters.x.length < 2 && filters.s.length < 2) return;
+          var shown = {x: {}, s: {}};
+          function place(layer, group, on) {
+            if (!layer || !group) return;
+            if (on && !group.hasLayer(layer)) group.addLayer(layer);
+            if (!on && group.hasLayer(layer)) group.removeLayer(layer);
+          }
+          function apply() {
+            markers.forEach(function (k) {
+              var on = shown.x[k.p.x] && shown.s[k.p.s];
+              place(k.marker, groups[k.p.g], on);
+              place(k.halo, ring, on);
+            });
+          }
+          function fieldset(parent, legendText, key) {
+            var set = add(parent, "fieldset");
+            add(set, "legend", legendText);
+            filters[key].forEach(function (index) {
+              shown[key][index] = true;
+              var row = add(set, "label");
+              row.style.display = "block";
+              var box = add(row, "input");
+              box.type = "checkbox";
+              box.checked = true;
+              box.className = "map-filter-" + key;
+              box.addEventListener("change", function () { shown[key][index] = box.checked; apply(); });
+              row.appendChild(document.createTextNode(" " + S[index]));
+            });
+          }
+          var control = L.control({position: "topright"});
+          control.onAdd = function () {
+            var box = L.DomUtil.create("div", "map-filter leaflet-bar");
+            box.style.cssText = "background:#fff;padding:4px 8px;font-size:12px;max-width:18rem;max-height:50vh;overflow:auto";
+            var details = add(box, "details");
+            add(details, "summary", "Filtrer les actions");
+            if (filters.x.length > 1) fieldset(details, "Axe stratégique", "x");
+            else filters.x.forEach(function (index) { shown.x[index] = true; });
+            if (filters.s.length > 1) fieldset(details, "Statut", "s");
+            else filters.s.forEach(function (index) { shown.s[index] = true; });
+            L.DomEvent.disableClickPropagation(box);
+            L.DomEvent.disableScrollPropagation(box);
+            return box;
+          };
+          control.addTo(map);
+        })({{ this._parent.get_name() }},
+           [{% for g in this.groups %}{{ g.get_name() }}{{ "," if not loop.last }}{% endfor %}],
            {{ this.ring_group.get_name() if this.ring_group else "null" }}, {{ this.sectors_json }},
-           {{ this.strings_json }}, {{ this.points_json }});
+           {{ this.strings_json }}, {{ this.points_json }}, {{ this.filters_json }});
         {% endmacro %}
     """)
 
-    def __init__(self, groups: list, sectors: list[dict], ring_group=None, radius: int = MARKER_RADIUS):
+    def __init__(self, groups: list, sectors: list[dict], ring_group=None, radius: int = MARKER_RADIUS,
+                 filter_order: tuple[Sequence[str], Sequence[str]] = ((), ())):
         super().__init__()
+        self.filter_order = filter_order
         self._name = "ActionLayer"
         self.groups = groups
         self.sectors = sectors
@@ -271,7 +335,7 @@ class ActionLayer(MacroElement):
 
     def add_action(self, entry: MapAction, group: int) -> None:
         point = {"g": group, "lat": round(entry.lat, 6), "lon": round(entry.lon, 6), "t": self._text(entry.title),
-                 "s": self._text(entry.status_label), "c": self._text(fcfa(entry.total)),
+                 "s": self._text(entry.status_label), "x": self._text(entry.axis_label), "c": self._text(fcfa(entry.total)),
                  "f": [[self._text(line.label), self._text(line.status.lower()), self._text(fcfa(line.amount))]
                        for line in entry.funding]}
         if entry.gap:
@@ -281,6 +345,16 @@ class ActionLayer(MacroElement):
         if entry.diaspora:
             point["d"] = 1
         self.points.append(point)
+
+    @property
+    def filters_json(self) -> str:
+        """The string indexes of the axes and statuses the points use, in `filter_order`."""
+        used = {"x": {p["x"] for p in self.points}, "s": {p["s"] for p in self.points}}
+        out = {}
+        for key, order in zip(("x", "s"), self.filter_order):
+            ranked = {text: rank for rank, text in enumerate(order)}
+            out[key] = sorted(used[key], key=lambda i: (ranked.get(self.strings[i], len(ranked)), self.strings[i]))
+        return js_json(out)
 
     @property
     def sectors_json(self) -> str:
@@ -443,7 +517,8 @@ def build_plan_map(plan, owner_geometry: BaseGeometry | None, *, members: Sequen
         name = f'<strong style="color:#8a6100">{js_safe_text(f"{DIASPORA_GROUP} ({diaspora})")}</strong>'
         ring_group = folium.FeatureGroup(name=name).add_to(m)
     if placed:
-        layer = ActionLayer(groups, sectors, ring_group)
+        axis_order = [axis.title for axis in plan.axes] + [NO_AXIS_LABEL]
+        layer = ActionLayer(groups, sectors, ring_group, filter_order=(axis_order, list(ACTION_STATUSES.values())))
         for index, group_entries in enumerate(by_group):
             for entry in group_entries:
                 layer.add_action(entry, index)

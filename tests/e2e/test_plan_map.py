@@ -36,7 +36,7 @@ def map_plan_id(live_server):
     from app.extensions import db
     from plans import owners_service, plan_service
     from plans.accounts import User
-    from plans.plan import Action, DiasporaAssociation, FundingLine, ScheduleEntry
+    from plans.plan import Action, Axis, DiasporaAssociation, FundingLine, Objective, ScheduleEntry
     import sqlalchemy as sa
 
     app = _live_app()
@@ -46,19 +46,24 @@ def map_plan_id(live_server):
         plan = plan_service.create_plan(db.session, owner=owner, title="Plan de la carte (e2e)", period_start=2026,
                                         user=planner)
         association = DiasporaAssociation(owner=owner, name="Enndam <b>Jombuku</b>", host_country="FR")
+        health = Objective(title="Soigner", position=0)
+        plan.axes = [Axis(title="Santé <i>pour tous</i>", position=0, objectives=[health])]
 
-        def action(position, title, sector, dlon, dlat, precision="exacte", lines=()):
+        def action(position, title, sector, dlon, dlat, precision="exacte", lines=(), objective=None,
+                   status="prevu"):
             return Action(plan=plan, position=position, title=title, sector=sector, quantity=Decimal(1),
+                          objective=objective, status=status,
                           unit_cost=12_000_000, lon=None if dlon is None else CENTER_LON + dlon,
                           lat=None if dlat is None else CENTER_LAT + dlat, location_precision=precision,
                           schedule=[ScheduleEntry(year=2026, amount=12_000_000)], funding_lines=list(lines))
 
         db.session.add_all([association,
-            action(0, XSS, "sante", 0.0, 0.0, lines=[
+            action(0, XSS, "sante", 0.0, 0.0, objective=health, lines=[
                 FundingLine(position=0, source_type="association_diaspora", amount=4_000_000,
                             association=association),
                 FundingLine(position=1, source_type="budget_communal", amount=2_000_000, status="acquis")]),
-            action(1, "AEP du quartier Khasso", "hydraulique", -0.012, 0.008, precision="approximative"),
+            action(1, "AEP du quartier Khasso", "hydraulique", -0.012, 0.008, precision="approximative",
+                   status="en_cours"),
             action(2, "Maison des femmes", "promotion_feminine", 0.01, -0.008, precision="masquee"),
             action(3, "Centre de formation", "emploi", None, None)])
         db.session.commit()
@@ -119,3 +124,36 @@ def test_the_layer_control_hides_a_sector(guarded_page: Page, log_in, map_plan_i
     page.locator(".leaflet-control-layers-overlays label").filter(has_text="Santé").locator("input").uncheck()
     expect(page.locator("path.action-marker")).to_have_count(1)
     expect(page.locator(".leaflet-control-layers-overlays strong")).to_have_text("Financé par la diaspora (1)")
+
+
+def test_the_filter_control_hides_actions_by_axis_and_by_status(guarded_page: Page, log_in, map_plan_id):
+    page = log_in(guarded_page, Role.PLANNER)
+    page.goto(f"/plans/{map_plan_id}/carte")
+    markers, rings = page.locator("path.action-marker"), page.locator("path.diaspora-ring")
+    expect(markers).to_have_count(2)
+    control = page.locator(".map-filter")
+    control.locator("summary").click()
+    axis = control.locator("fieldset").filter(has_text="Axe stratégique")
+    expect(axis.locator("label")).to_have_text(["Santé <i>pour tous</i>", "Sans axe stratégique"])  # literal
+    expect(control.locator("i")).to_have_count(0)
+
+    axis.locator("label").filter(has_text="Santé").locator("input").uncheck()
+    expect(markers).to_have_count(1)  # the payload (axis Santé) is hidden, with its diaspora ring
+    expect(rings).to_have_count(0)
+    axis.locator("label").filter(has_text="Santé").locator("input").check()
+    expect(markers).to_have_count(2)
+    expect(rings).to_have_count(1)
+
+    status = control.locator("fieldset").filter(has_text="Statut")
+    expect(status.locator("label")).to_have_text(["Prévu", "En cours"])
+    status.locator("label").filter(has_text="En cours").locator("input").uncheck()
+    expect(markers).to_have_count(1)
+    status.locator("label").filter(has_text="Prévu").locator("input").uncheck()
+    expect(markers).to_have_count(0)
+    # The sector layers still work underneath: ticking a status back shows only the sectors left on.
+    page.locator(".leaflet-control-layers").hover()
+    page.locator(".leaflet-control-layers-overlays label").filter(has_text="Santé").locator("input").uncheck()
+    status.locator("label").filter(has_text="Prévu").locator("input").check()
+    expect(markers).to_have_count(0)  # Prévu is the Santé action, whose sector is off
+    status.locator("label").filter(has_text="En cours").locator("input").check()
+    expect(markers).to_have_count(1)

@@ -115,6 +115,25 @@ def test_map_actions_takes_every_figure_from_finance(plan):
     assert aep.funding[0].amount == 8_000_000 and not aep.diaspora  # 80 % of 10 000 000, from plans.finance
 
 
+def test_axis_and_status_filters_list_what_the_placed_actions_use_in_the_plans_order(plan):
+    from plans.plan import Axis, Objective
+    late, early = Objective(title="o2"), Objective(title="o1")
+    plan.axes = [Axis(title="Eau `${x}` </script>", position=0, objectives=[early]),
+                 Axis(title="Santé", position=1, objectives=[late])]
+    plan.actions[0].objective, plan.actions[1].objective = late, early
+    plan.actions[1].status = "en_cours"
+    entries = map_actions(plan)
+    assert [e.axis_label for e in entries] == ["Santé", "Eau `${x}` </script>", "Sans axe stratégique",
+                                               "Sans axe stratégique"]
+    m = build_plan_map(plan, KONIAKARY)
+    html = m.get_root().render()
+    layer = next(c for c in m._children.values() if isinstance(c, ActionLayer))
+    filters = json.loads(layer.filters_json)
+    assert [layer.text(i) for i in filters["x"]] == ["Eau `${x}` </script>", "Santé"]  # axes' order, placed only
+    assert [layer.text(i) for i in filters["s"]] == ["Prévu", "En cours"]  # ACTION_STATUSES' order
+    assert "`${x}`" not in html and "</script>" not in layer.strings_json  # the axis title travels escaped
+
+
 def test_an_unknown_precision_is_treated_as_masked(plan):
     plan.actions[0].location_precision = "secret"
     assert map_actions(plan)[0].location == MASKED
