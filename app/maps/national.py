@@ -92,7 +92,8 @@ def national_map():
     html = render_template(
         "maps/national.html", rows_html=rows_html, n_communes=n_communes, n_others=n_others, filters=filters,
         indicator=indicator, indicators=nm.INDICATORS, choices=nm.filter_choices(base, filters.region),
-        legend=nm.legend(indicator), threshold=nm.GAP_THRESHOLD_PER_MILLE, attribution=BOUNDARY_ATTRIBUTION,
+        minimum_text=request.args.get("min", "")[:20], legend=nm.legend(indicator),
+        threshold=nm.GAP_THRESHOLD_PER_MILLE, attribution=BOUNDARY_ATTRIBUTION,
         plan_url=plan_url)
     response = Response(html, mimetype="text/html")
     if _accepts_gzip():
@@ -117,8 +118,10 @@ def national_indicators():
 @login_required
 def national_actions():
     scope = _reviewer_scope()
-    payload = nm.cached_payload(db.session, "actions", nm.Filters.from_args(request.args), nm.DEFAULT_INDICATOR,
-                                scope)
+    filters = nm.Filters.from_args(request.args)
+    # The points do not depend on the indicator, unless a minimum value filters the communes by it.
+    indicator = _indicator() if filters.minimum is not None else nm.DEFAULT_INDICATOR
+    payload = nm.cached_payload(db.session, "actions", filters, indicator, scope)
     return _send(payload, "application/json")
 
 

@@ -91,6 +91,7 @@ class Filters:
     secteur: str = ""  # SECTORS key
     statut: str = ""  # PlanStatus value
     periode: Optional[int] = None  # a year the plan's period covers
+    minimum: Optional[Decimal] = None  # keep the rows whose (numeric) indicator is at least this ("min")
 
     @classmethod
     def from_args(cls, args) -> "Filters":
@@ -101,10 +102,21 @@ class Filters:
         return cls(region=args.get("region", "")[:20], cercle=args.get("cercle", "")[:20],
                    secteur=secteur if secteur in SECTORS else "",
                    statut=statut if statut in {s.value for s in PlanStatus} else "",
-                   periode=int(periode) if periode.isdigit() and 1900 < int(periode) < 2200 else None)
+                   periode=int(periode) if periode.isdigit() and 1900 < int(periode) < 2200 else None,
+                   minimum=_minimum(args.get("min", "")))
 
     def key(self) -> tuple:
-        return (self.region, self.cercle, self.secteur, self.statut, self.periode)
+        return (self.region, self.cercle, self.secteur, self.statut, self.periode, self.minimum)
+
+
+def _minimum(text: str) -> Optional[Decimal]:
+    """"20", "20,5" or "1 000" typed in the filter form; anything else (or a huge number) means no minimum."""
+    cleaned = "".join(text.split()).replace(",", ".")[:20]
+    try:
+        value = Decimal(cleaned)
+    except ArithmeticError:
+        return None
+    return value if value.is_finite() and abs(value) < 10**15 else None
 
 
 # --- the base data: every plan's figures, batch-loaded --------------------------------------------------------
@@ -396,16 +408,25 @@ def national_view(base: NationalBase, filters: Filters, indicator: str = DEFAULT
         if not _in_area(base, unit_ids, filters):
             continue
         plans.sort(key=lambda p: (p.period_start, p.revision, p.id), reverse=True)
-        shown.update(p.id for p in plans)
         unit = base.units.get(owner.unit_id) if owner.unit_id is not None else None
-        if owner.kind is OwnerKind.COMMUNE and unit is not None:
-            communes.append(_row(base, "commune", unit, owner, plans, filters.secteur))
-        else:
-            others.append(_row(base, "groupement" if owner.kind.is_grouping else "collectivite", unit, owner,
-                               plans, filters.secteur))
+        is_commune = owner.kind is OwnerKind.COMMUNE and unit is not None
+        kind = "commune" if is_commune else ("groupement" if owner.kind.is_grouping else "collectivite")
+        row = _row(base, kind, unit, owner, plans, filters.secteur)
+        if not _reaches_minimum(row, indicator, filters.minimum):
+            continue
+        shown.update(p.id for p in plans)
+        (communes if is_commune else others).append(row)
     communes.sort(key=lambda r: (r.region, r.cercle, r.name))
     others.sort(key=lambda r: (r.kind, r.region, r.name))
     return NationalView(filters, indicator, communes, others, shown)
+
+
+def _reaches_minimum(row: Row, indicator: str, minimum: Optional[Decimal]) -> bool:
+    """The minimum applies to the numeric indicators (the status and the gap flag have none)."""
+    if minimum is None or indicator not in STEPS:
+        return True
+    value = row.value(indicator)
+    return value is not None and value >= minimum
 
 
 def colour_for(indicator: str, value) -> str:

@@ -60,3 +60,65 @@ def test_reviewer_national_map(guarded_page, log_in, tc1_plan_id):
     assert fill and fill != "#f0f0f0"
     row.get_by_role("link").first.click()
     expect(page).to_have_url(re.compile(rf"/plans/{tc1_plan_id}$"))
+
+
+@pytest.fixture
+def diamou_plan_id(tc1_plan_id):
+    """A plan of Diamou (cercle de Kayes): one action of 10 000 000 FCFA, 30 % from a diaspora association."""
+    from decimal import Decimal
+
+    from app.extensions import db
+    from plans import owners_service, plan_service
+    from plans.plan import Action, DiasporaAssociation, FundingLine, PopulationRecord, ScheduleEntry
+
+    app = _live_app()
+    with app.app_context():
+        owner = owners_service.commune_owner(db.session, "ML010103")
+        plan = plan_service.create_plan(db.session, owner=owner, title="PDESC de Diamou (e2e)", period_start=2025)
+        plan.population_records.append(PopulationRecord(year=2024, value=18_000, source="estimation"))
+        association = DiasporaAssociation(owner=owner, name="Ressortissants de Diamou en France", host_country="FR")
+        plan.actions.append(Action(sector="hydraulique", title="Forage pastoral", quantity=Decimal(1),
+                                   unit_cost=10_000_000, schedule=[ScheduleEntry(year=2025, amount=10_000_000)],
+                                   funding_lines=[FundingLine(source_type="association_diaspora", amount=3_000_000,
+                                                              association=association)]))
+        db.session.add(association)
+        db.session.commit()
+        plan_id = plan.id
+        db.session.remove()
+    return plan_id
+
+
+def test_reviewer_finds_kayes_plans_above_20_percent_and_compares_two(guarded_page, log_in, tc1_plan_id,
+                                                                       diamou_plan_id):
+    """The issue's scenario: diaspora share above 20 % in the région de Kayes, open one, compare it."""
+    page = guarded_page
+    log_in(page, Role.REVIEWER)
+    page.get_by_role("link", name="Carte nationale").click()
+    expect(page.locator("path.commune-shape")).to_have_count(701, timeout=20_000)
+    page.get_by_label("Indicateur", exact=True).select_option(label="Part de la diaspora dans le financement")
+    page.get_by_label("Région", exact=True).select_option(label="Kayes")
+    page.get_by_label("Période (année couverte)").select_option("2025")
+    rows = page.locator("#nat-rows")
+    expect(rows).to_contain_text("Koniakary")  # 9,69 %
+    page.get_by_label("Valeur au moins").fill("20")
+    page.get_by_label("Valeur au moins").press("Enter")
+    expect(rows).not_to_contain_text("Koniakary")
+    diamou = rows.locator("tr", has=page.get_by_role("rowheader", name="Diamou", exact=True))
+    expect(diamou).to_contain_text("30,00")
+    assert "min=20" in page.url
+    fills = page.evaluate("""() => { var out = {}; window.nationalMap.state.communes.eachLayer(l => {
+        var c = l.feature.properties.c; if (c === 'ML010115' || c === 'ML010103') out[c] = l.options.fillColor; });
+        return out; }""")
+    assert fills["ML010115"] == "#f0f0f0" and fills["ML010103"] != "#f0f0f0"  # below the minimum: greyed
+
+    diamou.get_by_role("link").first.click()
+    expect(page).to_have_url(re.compile(rf"/plans/{diamou_plan_id}$"))
+    page.goto("/plans/comparer")
+    for plan_id in (diamou_plan_id, tc1_plan_id):
+        page.locator(f'input[name="plans"][value="{plan_id}"]').check()
+    page.get_by_role("button", name="Comparer").click()
+    expect(page.locator(".folium-map")).to_have_count(2)
+    table = page.locator("table.compare-table")
+    expect(table).to_contain_text("PDESC de Diamou (e2e)")
+    expect(table).to_contain_text("30,0\u00a0%")
+    expect(table).to_contain_text("9,7\u00a0%")

@@ -134,3 +134,20 @@ def test_legend_colours_match_values():
     assert nm.colour_for("diaspora", None) == nm.NO_DATA_COLOUR
     assert nm.colour_for("statut", "adopte") == nm.STATUS_COLOURS["adopte"]
     assert len(nm.legend("diaspora")) == len(nm.STEP_COLOURS) + 1
+
+
+def test_a_minimum_keeps_the_communes_whose_indicator_reaches_it(seeded):
+    base = nm.national_base(seeded)
+    codes = lambda view: {r.code for r in view.communes}  # noqa: E731
+    assert D.KONIAKARY_PCODE in codes(nm.national_view(base, nm.Filters(minimum=Decimal("9.69")), "diaspora"))
+    above = nm.national_view(base, nm.Filters(minimum=Decimal("9.7")), "diaspora")
+    assert D.KONIAKARY_PCODE not in codes(above) and _tc1(seeded).id not in above.plan_ids
+    # The status and the gap flag have no minimum: it is ignored for them.
+    assert D.KONIAKARY_PCODE in codes(nm.national_view(base, nm.Filters(minimum=Decimal(1000)), "statut"))
+
+
+@pytest.mark.parametrize("typed, expected", [("20", Decimal(20)), ("20,5", Decimal("20.5")),
+                                             ("1 000", Decimal(1000)), ("", None), ("abc", None),
+                                             ("NaN", None), ("1e400", None)])
+def test_the_minimum_is_read_as_typed_in_french(typed, expected):
+    assert nm.Filters.from_args({"min": typed}).minimum == expected
