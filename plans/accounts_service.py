@@ -57,15 +57,40 @@ def parse_role(role: Role | str) -> Role:
                                         "reviewer (relecteur DGCT), admin (administrateur)."]}) from None
 
 
+# Passwords, or cores of passwords ("Azerty2024!" → "azerty"), that guessing tools try first. Short on purpose:
+# length and the mix of characters do the rest.
+COMMON_PASSWORDS = frozenset({
+    "password", "passw0rd", "motdepasse", "motdepass", "azerty", "azertyuiop", "qwerty", "qwertyuiop", "qwertz",
+    "abc", "abcd", "abcdef", "abcdefgh", "admin", "administrateur", "administrator", "root", "user", "utilisateur",
+    "bonjour", "bonsoir", "salut", "soleil", "bienvenue", "welcome", "letmein", "iloveyou", "jetaime", "loulou",
+    "doudou", "chouchou", "football", "dragon", "monkey", "master", "sunshine", "princess", "secret", "changeme",
+    "test", "demo", "mali", "bamako", "mairie", "commune", "pdlm", "dgct", "allah", "inchallah", "alhamdoulillah",
+    "1q2w3e4r5t", "1qaz2wsx3edc", "a1b2c3d4e5", "q1w2e3r4t5", "1234567890a", "a1234567890", "12345678910",
+})
+_EDGES = re.compile(r"^[\d\W_]+|[\d\W_]+$")
+_LEET = str.maketrans("@0134$5!", "aoieassi")
+
+
+def _is_common(password: str) -> bool:
+    text = password.strip().lower()
+    return text in COMMON_PASSWORDS or _EDGES.sub("", text).translate(_LEET) in COMMON_PASSWORDS
+
+
 def password_problems(password: str, email: str = "") -> list[str]:
-    """The password policy, in French; an empty list means the password is acceptable."""
+    """The password policy, in French; an empty list means the password is acceptable. Every form and command
+    that sets a password goes through it."""
     problems = []
     if len(password or "") < MIN_PASSWORD_LENGTH:
         problems.append(f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères.")
     elif password.isdigit() or password.isalpha():
         problems.append("Le mot de passe doit mêler lettres et chiffres ou signes.")
-    identifier = normalise_email(email).split("@")[0]
-    if len(identifier) >= 3 and password and identifier in password.lower():  # "a@…" would forbid every "a"
+    if password and _is_common(password):
+        problems.append("Ce mot de passe est trop courant : choisissez-en un moins facile à deviner.")
+    email = normalise_email(email)
+    identifier = email.split("@")[0]
+    if password and email and password.strip().lower() == email:
+        problems.append("Le mot de passe ne doit pas être l'adresse électronique.")
+    elif len(identifier) >= 3 and password and identifier in password.lower():  # "a@…" would forbid every "a"
         problems.append("Le mot de passe ne doit pas contenir l'identifiant de l'adresse électronique.")
     return problems
 

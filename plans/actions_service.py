@@ -77,6 +77,9 @@ MSG_ASSOCIATION = "Cette association n'est pas enregistrée pour cette collectiv
 MSG_LOCATION_PAIR = "Indiquez la longitude et la latitude, ou aucune des deux."
 MSG_LON = "La longitude va de -180 à 180 (le Mali est entre -12,3 et 4,3)."
 MSG_LAT = "La latitude va de -90 à 90 (le Mali est entre 10,1 et 25,0)."
+MSG_QUANTITY_TOO_LARGE = "Quantité trop élevée : vérifiez le nombre de zéros."
+# The quantity column's whole digits (Numeric(14, 3): below 10^11); PostgreSQL refuses a larger value.
+QUANTITY_LIMIT = Decimal(10) ** (Action.__table__.c.quantity.type.precision - Action.__table__.c.quantity.type.scale)
 
 
 def _too_long(n: int) -> str:
@@ -177,6 +180,9 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
             return None
 
     values["quantity"] = figure("quantity", parse_decimal, required=True, max_decimals=3)
+    if values["quantity"] is not None and values["quantity"] >= QUANTITY_LIMIT:
+        err("quantity", MSG_QUANTITY_TOO_LARGE)
+        values["quantity"] = None
     values["unit_cost"] = figure("unit_cost", parse_fcfa, required=False)
     values["total_override"] = figure("total_override", parse_fcfa, required=False)
     if values["unit_cost"] is None and values["total_override"] is None and "unit_cost" not in errors \
@@ -288,7 +294,7 @@ def _shadow(cleaned: Cleaned) -> Action:
 
 def _remap(key: str, line_rows: list[int]) -> str:
     parts = key.split("-")
-    if parts[0] == "funding_lines" and len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(line_rows):
+    if parts[0] == "funding_lines" and len(parts) == 3 and parts[1].isdecimal() and int(parts[1]) < len(line_rows):
         return f"funding_lines-{line_rows[int(parts[1])]}-{parts[2]}"
     return key
 

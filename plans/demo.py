@@ -331,16 +331,18 @@ def communes(session: Session) -> list[Commune]:
     return [Commune(r[0], r[1], r[3] or r[2], r[5] or r[4] or "", r[6], r[7]) for r in rows]
 
 
-def seed_random_plans(session: Session, count: int, actions: int = DEFAULT_ACTIONS, seed: int = 1,
+def seed_random_plans(session: Session, count: Optional[int], actions: int = DEFAULT_ACTIONS, seed: int = 1,
                       progress: Optional[Callable[[SeededPlan], None]] = None) -> list[SeededPlan]:
     """`count` plans on communes drawn at random (those without a plan first), each with `actions` actions;
-    one commit per plan."""
+    `count` None: one plan on every commune that has none. One commit per plan."""
     rng = random.Random(seed)
     everything = communes(session)
     planned = set(session.scalars(sa.select(PlanOwner.unit_id).join(Plan, Plan.owner_id == PlanOwner.id)
                                   .where(PlanOwner.unit_id.is_not(None))))
     free = [c for c in everything if c.id not in planned and c.code != D.KONIAKARY_PCODE]
     rng.shuffle(free)
+    if count is None:
+        count = len(free)
     chosen = free[:count]
     while len(chosen) < count:  # more plans than free communes: a second plan (a later period) on some
         chosen.append(rng.choice(everything))

@@ -446,7 +446,7 @@ def field_label(field_name: str) -> str:
     parts = field_name.split("-")
     if parts[0] == "schedule" and len(parts) == 2:
         return f"Programmation {parts[1]}"
-    if parts[0] == "funding_lines" and len(parts) == 3 and parts[1].isdigit():
+    if parts[0] == "funding_lines" and len(parts) == 3 and parts[1].isdecimal():
         return f"Financement n°{int(parts[1]) + 1} ({_LINE_FIELDS.get(parts[2], parts[2])})"
     return field_name
 

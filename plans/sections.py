@@ -47,11 +47,26 @@ def section(key: str) -> Section:
 
 
 def state(session: Session, plan: Plan, key: str) -> SectionState:
+    """The section's saved state. A section never saved reads as version 0, and reading it writes nothing."""
     row = session.get(SectionState, (plan.id, key))
     if row is None:
-        row = SectionState(plan_id=plan.id, section=key, version=0)
-        session.add(row)
-        session.flush()
+        return SectionState(plan_id=plan.id, section=key, version=0)  # transient: not added to the session
+    return row
+
+
+def _stored_state(session: Session, plan: Plan, key: str) -> SectionState:
+    """The section's state row, created at version 0 if missing. Two first saves at once both find no row: the
+    insert skips a row that the other has just created (a plain INSERT failed on the unique key: a 500)."""
+    row = session.get(SectionState, (plan.id, key))
+    if row is None:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        session.execute(insert(SectionState).values(plan_id=plan.id, section=key, version=0)
+                        .on_conflict_do_nothing())
+        row = session.get(SectionState, (plan.id, key))
     return row
 
 
@@ -72,7 +87,7 @@ def save_section(session: Session, plan: Plan, key: str, expected_version: int |
     `expected_version`, then records the change. The version check is an UPDATE … WHERE version = expected, so
     two concurrent saves cannot both pass it. The caller commits."""
     section(key)
-    st = state(session, plan, key)
+    st = _stored_state(session, plan, key)
     if expected_version is None or int(expected_version) != st.version:
         raise ConflictError(key)
     summary = apply()

@@ -1,8 +1,20 @@
-"""Text rules shared by search, uniqueness checks and sorting."""
+"""Text rules shared by input cleaning, search, uniqueness checks and sorting."""
 import re
 import unicodedata
 
 _NON_ALNUM = re.compile(r"[^0-9a-z]+")
+# C0 control characters but tab, line feed and carriage return, and DEL: nobody types them (they come with text
+# pasted from a binary file); PostgreSQL refuses NUL, XML (the .docx) holds none of them.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def has_control_characters(text: str) -> bool:
+    return _CONTROL.search(text) is not None
+
+
+def without_control_characters(text: str) -> str:
+    """Typed text as it is kept: every form value, query argument and imported plan file goes through this."""
+    return _CONTROL.sub("", text)
 
 
 def search_key(*texts: str | None) -> str:

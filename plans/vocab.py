@@ -111,6 +111,19 @@ INDICATOR_CATEGORIES = {
 
 FINDING_THEMES = {"migration": "Migration", **{k: v for k, v in SECTORS.items() if k != "migration"}}
 
+# What a DGCT reviewer checks on a PDL-M (plans/review_service.py); keys are stored (review_check.key, 40 max).
+REVIEW_CHECKLIST = {
+    "diagnostic_migratoire": "Diagnostic migratoire renseigné (émigrés, destinations, transferts, retours), "
+                             "sources et fiabilité indiquées",
+    "actions_migration": "Actions en faveur des migrants, des migrants de retour et de la diaspora inscrites au PIP",
+    "objectifs_constats": "Objectifs reliés aux constats clés du diagnostic",
+    "capacites_financieres": "PIP cohérent avec les capacités financières de la collectivité "
+                             "(ressources internes, financements acquis ou promis)",
+    "participation": "Participation des femmes, des jeunes et de la diaspora à la démarche d'élaboration",
+    "indicateurs": "Indicateurs de suivi avec leur situation de référence et leurs cibles",
+    "deliberation": "Délibération d'adoption prévue par le conseil (session, puis numéro et date)",
+}
+
 
 def label(vocabulary: dict[str, str], key: str | None) -> str:
     """The French label of a key, or the key itself if an older plan file used one we no longer list."""

@@ -102,7 +102,8 @@ class Filters:
         return cls(region=args.get("region", "")[:20], cercle=args.get("cercle", "")[:20],
                    secteur=secteur if secteur in SECTORS else "",
                    statut=statut if statut in {s.value for s in PlanStatus} else "",
-                   periode=int(periode) if periode.isdigit() and 1900 < int(periode) < 2200 else None,
+                   periode=int(periode) if periode.isdecimal() and len(periode) == 4 and 1900 < int(periode) < 2200
+                   else None,
                    minimum=_minimum(args.get("min", "")))
 
     def key(self) -> tuple:

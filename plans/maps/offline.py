@@ -57,11 +57,14 @@ class OfflineError(RuntimeError):
 
 
 def js_safe_text(value: Any) -> str:
-    """Text safe inside HTML, inside a JS template literal and in innerHTML: HTML-escaped, ` and $ as entities.
-    None → "". The browser shows the text literally."""
+    """Text safe inside HTML, inside a JS template literal and in innerHTML: HTML-escaped, ` and $ as entities,
+    and { } too: branca compiles every element's rendered script as a Jinja template once more (Element(script)
+    in MacroElement.render), so a typed "{{ 7*7 }}" would be evaluated there. None → "". The browser shows the
+    text literally."""
     if value is None:
         return ""
-    return str(markupsafe.escape(str(value))).replace("`", "&#96;").replace("$", "&#36;")
+    return (str(markupsafe.escape(str(value))).replace("`", "&#96;").replace("$", "&#36;")
+            .replace("{", "&#123;").replace("}", "&#125;"))
 
 
 _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "`": "\\u0060", "$": "\\u0024",
@@ -69,11 +72,17 @@ _JSON_ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "`": "\\u0060",
 _JSON_ESCAPE = re.compile("[" + "".join(_JSON_ESCAPES) + "]")
 
 
+# A Jinja opener ({{, {%, {#) can only be inside a JSON string (a structural brace is followed by " or }).
+_JINJA_OPENER = re.compile(r"\{(?=[{%#])")
+
+
 def js_json(value: Any) -> str:
     """JSON to write inside an inline <script>: < > & escaped (no text closes the script), ` and $ too (nothing
-    interpolates even if pasted into a template literal), U+2028/U+2029 (JS line breaks) too."""
+    interpolates even if pasted into a template literal), U+2028/U+2029 (JS line breaks) too, and the "{" of
+    "{{", "{%" and "{#" (branca compiles every rendered script as a Jinja template once more: see js_safe_text)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-    return _JSON_ESCAPE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text)
+    text = _JSON_ESCAPE.sub(lambda m: _JSON_ESCAPES[m.group(0)], text)
+    return _JINJA_OPENER.sub(r"\\u007b", text)
 
 
 def offline_map(**kwargs) -> folium.Map:

@@ -37,12 +37,24 @@ def is_int(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+# The largest whole number an INTEGER column holds (32 bits on PostgreSQL; SQLite refuses beyond 64 bits): a count
+# above it is a typo, refused with a message instead of failing in the database.
+MAX_COUNT = 2**31 - 1
+MSG_COUNT_TOO_LARGE = "Nombre trop élevé : vérifiez le nombre de chiffres."
+
+
 def row_id(row: dict) -> int | None:
     """The id a form row carries for an existing item, or None for a new row (or a forged id)."""
-    value = row.get("id")
-    if value in (None, ""):
+    return parse_id(row.get("id"))
+
+
+def parse_id(value) -> int | None:
+    """An id posted in a hidden field: None when blank, forged ("²", "1e3", "abc") or beyond any stored id (a
+    query with it would fail in the database)."""
+    if value in (None, "") or isinstance(value, bool):
         return None
     try:
-        return int(value)
+        n = int(value)
     except (TypeError, ValueError):
         return None
+    return n if 0 < n <= MAX_COUNT else None

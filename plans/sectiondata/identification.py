@@ -7,7 +7,7 @@ from plans import plan_service
 from plans.errors import ValidationError
 from plans.plan import Plan, ProcessStep
 from plans.sections import sync_rows
-from plans.sectiondata.common import describe_count_change, from_iso, iso, summary
+from plans.sectiondata.common import MAX_COUNT, MSG_COUNT_TOO_LARGE, describe_count_change, from_iso, iso, summary
 from plans.vocab import GUIDE_VERSIONS, PROCESS_STEPS
 
 PLAN_FIELDS = ("title", "period_start", "period_end", "guide_version", "facilitators", "process_funders", "summary")
@@ -39,6 +39,8 @@ def validate(data: dict) -> None:
             value = step.get(field)
             if value is not None and value < 0:
                 errors[f"process_steps-{i}-{field}"] = ["Un nombre de participants ne peut pas être négatif."]
+            elif value is not None and value > MAX_COUNT:
+                errors[f"process_steps-{i}-{field}"] = [MSG_COUNT_TOO_LARGE]
     if errors:
         raise ValidationError(errors)
 

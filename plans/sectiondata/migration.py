@@ -20,7 +20,7 @@ from plans.money import AmountError, parse_fcfa, parse_share
 from plans.owners import PlanOwner
 from plans.plan import CodevProject, DestinationStock, DiasporaAssociation, Finding, FundingLine, MigrationProfile, Plan
 from plans.sections import sync_rows
-from plans.sectiondata.common import describe_count_change, summary
+from plans.sectiondata.common import MAX_COUNT, MSG_COUNT_TOO_LARGE, describe_count_change, summary
 from plans.vocab import CODEV_STATES, RELIABILITY, SECTORS, TRENDS
 
 THEME = "migration"
@@ -101,6 +101,8 @@ def _count(value, key: str, errors: dict) -> int | None:
     n = _int(value, key, errors)
     if n is not None and n < 0:
         errors[key] = ["Un effectif ne peut pas être négatif."]
+    elif n is not None and n > MAX_COUNT:
+        errors[key] = [MSG_COUNT_TOO_LARGE]
     return n
 
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from plans.errors import ValidationError
 from plans.plan import Finding, Plan, PopulationRecord, SectorDiagnostic
 from plans.sections import sync_rows
-from plans.sectiondata.common import describe_count_change, is_int, row_id, summary, text
+from plans.sectiondata.common import (MAX_COUNT, MSG_COUNT_TOO_LARGE, describe_count_change, is_int, row_id, summary,
+                                     text)
 from plans.vocab import FINDING_THEMES, POPULATION_SOURCES, SECTORS
 
 MIN_YEAR, MAX_YEAR = 1950, 2100
@@ -74,6 +75,8 @@ def validate(data: dict) -> None:
             errors[prefix + "value"] = ["Indiquez le nombre d'habitants."]
         elif not is_int(value) or value <= 0:
             errors[prefix + "value"] = ["La population doit être un nombre entier supérieur à zéro."]
+        elif value > MAX_COUNT:
+            errors[prefix + "value"] = [MSG_COUNT_TOO_LARGE]
         if source not in POPULATION_SOURCES:
             errors[prefix + "source"] = ["Choisissez la source du chiffre (RGPH, estimation…)."]
         if len(text(row.get("note"))) > 300:

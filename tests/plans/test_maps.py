@@ -58,7 +58,7 @@ def plan():
 
 def test_js_safe_text_neutralises_html_and_template_literals():
     safe = js_safe_text(XSS)
-    assert safe == "&#36;{alert(1)}&lt;img src=x onerror=alert(1)&gt;&#96;"
+    assert safe == "&#36;&#123;alert(1)&#125;&lt;img src=x onerror=alert(1)&gt;&#96;"
     assert js_safe_text(None) == ""
 
 
@@ -265,3 +265,19 @@ def test_module_docstrings_name_the_attribution():
     from plans.maps import BOUNDARY_ATTRIBUTION
 
     assert re.fullmatch(r"Limites : DNCT/OCHA \(CC BY 4\.0\)", BOUNDARY_ATTRIBUTION)
+
+
+def test_jinja_tags_typed_by_users_are_not_evaluated_when_branca_renders_the_scripts(plan):
+    """branca compiles each rendered script as a Jinja template again: a typed tag must reach it escaped."""
+    from plans.plan import Axis, Objective
+    objective = Objective(title="o")
+    plan.axes = [Axis(title="{%p if True %}axe{%p endif %}", position=0, objectives=[objective])]
+    plan.actions[0].title, plan.actions[0].objective = "{{ 7*7 }} {# c #}", objective
+    plan.actions[1].sector = "{{ 6*7 }}"  # an unknown sector names its layer
+    html = build_plan_map(plan, KONIAKARY).get_root().render()  # no TemplateSyntaxError
+    assert "\\u007b{ 7*7 }} \\u007b# c #}" in html  # the title reached the page as typed, escaped
+    assert "\\u0026#123;\\u0026#123; 6*7 \\u0026#125;\\u0026#125;" in html  # the layer name (entities, tojson)
+    layer = next(c for c in build_plan_map(plan, KONIAKARY)._children.values() if isinstance(c, ActionLayer))
+    assert "{{ 7*7 }} {# c #}" in json.loads(layer.strings_json)
+    assert js_json("{{ x }}") == '"\\u007b{ x }}"' and json.loads(js_json({"a": "{%"})) == {"a": "{%"}
+    assert js_safe_text("{{ x }}") == "&#123;&#123; x &#125;&#125;"

@@ -151,3 +151,8 @@ def test_a_minimum_keeps_the_communes_whose_indicator_reaches_it(seeded):
                                              ("NaN", None), ("1e400", None)])
 def test_the_minimum_is_read_as_typed_in_french(typed, expected):
     assert nm.Filters.from_args({"min": typed}).minimum == expected
+
+
+@pytest.mark.parametrize("typed", ["²⁰²⁵", "9" * 5000, "٢٠٢٥x", "-2025"])
+def test_a_strange_period_is_ignored_not_an_error(typed):
+    assert nm.Filters.from_args({"periode": typed}).periode is None
