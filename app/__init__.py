@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from app import config, filters
+from app import config, filters, request_input, security
 from app.extensions import csrf, db, login_manager, migrate
 
 
@@ -17,6 +17,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     if overrides:
         app.config.update(overrides)
 
+    security.init_app(app)
+    request_input.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
@@ -34,10 +36,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import auth, errors, groupings, main, maps, planning, territory, users
+    from app import api_v1, audit, auth, dashboard, errors, groupings, main, maps, planning, review, territory, users
 
-    for module in (errors, auth, main, territory, groupings, users, planning, maps):
+    for module in (errors, auth, main, territory, groupings, users, planning, maps, review, dashboard, audit):
         app.register_blueprint(module.bp)
+    api_v1.register(app)  # its own error answers (JSON), CSRF exemption and the token pages
 
 
 def register_commands(app: Flask) -> None:

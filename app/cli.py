@@ -7,6 +7,9 @@ import time
 import click
 from flask import Flask, current_app
 
+from app.cli_backup import backup_group
+from app.cli_planfile import register as register_planfile
+from app.cli_tokens import tokens_group
 from app.extensions import db
 from plans import territory_loader
 
@@ -17,6 +20,9 @@ def register(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(demo_group)
     app.cli.add_command(plans_group)
+    register_planfile(plans_group)  # plans export / plans import
+    app.cli.add_command(backup_group)
+    app.cli.add_command(tokens_group)
 
 
 @click.group(help="Limites administratives (territoire).")
@@ -256,14 +262,15 @@ def plans_list(owner_ref: str | None, full_uuid: bool):
               help="Fichier à écrire (par défaut : PDESC_<collectivité>_<période>.docx dans le dossier courant).")
 def plans_docx(plan_id: int, output: str | None):
     from app.planning.export import active_template_path
-    from plans import export_docx, finance
+    from plans import export_docx, finance, plandiff
     from plans.plan import Plan
 
     started = time.perf_counter()
     plan = db.session.get(Plan, plan_id, options=finance.load_options())
     if plan is None:
         _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
-    data = export_docx.render_docx(plan, db.session, active_template_path(), changes=[])
+    data = export_docx.render_docx(plan, db.session, active_template_path(),
+                                   changes=plandiff.changes_since_adoption(db.session, plan))
     path = output or export_docx.docx_filename(plan)
     with open(path, "wb") as out:
         out.write(data)

@@ -35,6 +35,8 @@ def from_environment(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE"),
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=float(os.environ.get("SESSION_HOURS", "8"))),
+        # Reverse proxies in front of the app (nginx: 1): the client address is then the one they forward.
+        "TRUSTED_PROXIES": int(os.environ.get("PDLM_TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own expiry bounds the token; a long form must not fail on save
         "DEMO_DATA": _flag("PDLM_DEMO", default=True),

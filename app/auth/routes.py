@@ -1,13 +1,15 @@
 """Log in and out, the account page and the password change."""
+import time
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from app.audit import log_action
 from app.auth import bp
 from app.auth.forms import LoginForm, PasswordChangeForm, show_errors
 from app.extensions import db, login_manager
-from plans import accounts_service
+from plans import accounts_service, throttle
 from plans.errors import ValidationError
 
 login_manager.login_view = "auth.login"
@@ -33,8 +35,29 @@ def _safe_next(target: str | None) -> str:
 
 
 def _start_session(user) -> None:
-    session.permanent = True  # expires after PERMANENT_SESSION_LIFETIME
+    session.permanent = True  # the cookie is refused once PERMANENT_SESSION_LIFETIME passes without a request
+    session["login_at"] = int(time.time())
     login_user(user)
+
+
+@bp.before_app_request
+def end_expired_login():
+    """A login lasts SESSION_HOURS however busy its user is: the signed cookie's age restarts at every request,
+    the login time it carries does not."""
+    if "_user_id" not in session:
+        return
+    login_at = session.get("login_at")
+    if not isinstance(login_at, int) or time.time() - login_at > current_app.permanent_session_lifetime.total_seconds():
+        logout_user()
+        session.pop("login_at", None)
+        flash("Votre session a expiré. Veuillez vous reconnecter.", "warning")
+
+
+def _throttled(form, refused: throttle.Refusal):
+    form.form_errors.append(refused.message)
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(refused.retry_after)
+    return response
 
 
 @bp.route("/connexion", methods=["GET", "POST"])
@@ -43,11 +66,20 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        ip = request.remote_addr or ""
+        refused = throttle.refusal(db.session, form.email.data, ip)
+        if refused is not None:  # the password is not even checked
+            return _throttled(form, refused)
         user = accounts_service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
+            throttle.record_success(db.session, user.email)
             db.session.commit()
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
+        started = throttle.record_failure(db.session, form.email.data, ip)
+        if started is not None:
+            log_action("auth.lockout", form.email.data, scope=started.scope, minutes=started.minutes)
+        db.session.commit()
         form.password.errors.append("Adresse électronique ou mot de passe incorrect.")
         return render_template("auth/login.html", form=form), 401
     status = 400 if request.method == "POST" else 200

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from app.audit import log_action
 from app.auth.forms import show_errors
 from app.auth.guards import role_required
 from app.extensions import db
@@ -180,6 +181,7 @@ def _save(form: GroupingForm, owner: PlanOwner | None):
         show_errors(form, ValidationError({k: v for k, v in errors.items()
                                            if k in form._fields or k == ""}))
         return _render(form, owner=owner, rows=rows, status=_status(error, too_large), errors=errors)
+    log_action("grouping.create" if owner is None else "grouping.update", saved.name, kind=saved.kind_label)
     db.session.commit()
     flash(f"Groupement {'créé' if owner is None else 'enregistré'} : {saved.name}.", "success")
     return redirect(url_for("groupings.detail", owner_id=saved.id))
@@ -245,6 +247,7 @@ def delete(owner_id: int):
             return render_template("groupings/delete.html", owner=owner, form=form, conflict=False,
                                    summary=owners_service.member_summary(owner), blocking=error.messages), 409
         name = owner.name
+        log_action("grouping.delete", name)
         db.session.commit()
         flash(f"Groupement supprimé : {name}.", "success")
         return redirect(url_for("groupings.index"))

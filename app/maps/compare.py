@@ -24,7 +24,7 @@ def _ids(values: list[str]) -> list[int] | None:
     ids = []
     for value in values:
         value = value.strip()
-        if not value.isdigit():
+        if not value.isdecimal() or len(value) > 9:
             return None
         if int(value) not in ids:
             ids.append(int(value))

@@ -10,11 +10,12 @@ from flask import request
 from wtforms import Field
 from wtforms.fields import FieldList, FormField
 
-from app.choices import country_choices, select_choices
+from app.choices import country_choices
 from app.planning import forms
 from plans import sections
 from plans.errors import ValidationError
 from plans.sectiondata import adoption, identification
+from plans.sectiondata.common import parse_id
 
 BLANK_ROWS = 2  # empty rows offered at the end of each list: adding a row works without JavaScript
 
@@ -104,7 +105,7 @@ def _identification_data(form) -> dict:
         row = entry.form
         if row.is_blank():
             continue
-        steps.append({"id": int(row.id.data) if row.id.data else None, "step": row.step.data,
+        steps.append({"id": parse_id(row.id.data), "step": row.step.data,
                       "date": row.date.data.isoformat() if isinstance(row.date.data, date) else None,
                       "place": row.place.data or "", "place_country": row.place_country.data or "ML",
                       "men": row.men.data or 0, "women": row.women.data or 0, "youth": row.youth.data or 0,

@@ -1,6 +1,7 @@
 """The council document: the plan as a Word file, and the administrators' page for the Word model.
 
-GET  /plans/<id>/export.docx          the plan as .docx (every status; a draft carries "PROJET — document non adopté")
+GET  /plans/<id>/export.docx          the plan as .docx (every status; a draft carries "PROJET — document non adopté";
+                                      once a version was adopted, an annex lists what changed since)
 GET  /plans/modele-word               the model in use (administrators)
 POST /plans/modele-word               action=upload with a .docx file: checked with check_template first, kept only
                                       when usable (else 400 and the previous model stays); action=reset: back to the
@@ -17,12 +18,13 @@ from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 
+from app.audit import log_action
 from app.auth.guards import role_required
 from app.extensions import db
 from app.planning import bp
 from app.planning.routes import readable_plan
 from flask_login import login_required
-from plans import export_docx, finance
+from plans import export_docx, finance, plandiff
 from plans.accounts import Role
 from plans.plan import Plan
 
@@ -46,7 +48,8 @@ def active_template_path() -> Path:
 def export_docx_file(plan_id: int):
     db.session.get(Plan, plan_id, options=finance.load_options())  # actions, schedules, lines: a few queries
     plan = readable_plan(plan_id)
-    data = export_docx.render_docx(plan, db.session, active_template_path(), changes=[])  # the version diff comes with its own issue
+    data = export_docx.render_docx(plan, db.session, active_template_path(),
+                                   changes=plandiff.changes_since_adoption(db.session, plan))
     return send_file(io.BytesIO(data), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,
                      download_name=export_docx.docx_filename(plan), max_age=0)
 
@@ -74,6 +77,8 @@ def docx_template():
     if request.form.get("action") == "reset":
         if target.is_file():
             target.unlink()
+            log_action("docx_template.reset")
+            db.session.commit()
         flash("Le modèle Word livré avec l'application est de nouveau utilisé.", "info")
         return redirect(url_for("planning.docx_template"), code=303)
     upload = request.files.get("modele")
@@ -94,6 +99,8 @@ def docx_template():
     finally:
         if temp.exists():
             temp.unlink()
+    log_action("docx_template.upload", upload.filename)
+    db.session.commit()
     flash(f"Nouveau modèle Word enregistré ({upload.filename}) : il sert désormais à tous les exports.", "info")
     return redirect(url_for("planning.docx_template"), code=303)
 

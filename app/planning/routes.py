@@ -10,14 +10,12 @@ from app.choices import select_choices
 from app.extensions import db
 from app.planning import actions, editors, financement
 from app.planning.forms import NewPlanForm
-from plans import access, completeness, plan_service, sections
+from plans import access, completeness, plan_service, sections, workflow
 from plans.accounts import Role
 from plans.errors import ConflictError, ValidationError
-from plans.plan import Plan, PlanChange, PlanStatus
+from plans.plan import Plan, PlanChange
 
 from app.planning import bp
-
-EDITABLE_STATUSES = {PlanStatus.BROUILLON, PlanStatus.A_REVISER}
 
 
 def readable_plan(plan_id: int) -> Plan:
@@ -30,14 +28,14 @@ def readable_plan(plan_id: int) -> Plan:
 
 
 def can_edit(plan: Plan) -> bool:
-    return access.can_edit_owner_plans(current_user, plan.owner) and plan.status in EDITABLE_STATUSES
+    return access.can_edit_owner_plans(current_user, plan.owner) and workflow.is_editable(plan)
 
 
 def editable_plan(plan_id: int) -> Plan:
     plan = readable_plan(plan_id)
     if not access.can_edit_owner_plans(current_user, plan.owner):
         abort(403, "Seuls les planificateurs de cette collectivité modifient ce plan.")
-    if plan.status not in EDITABLE_STATUSES:
+    if not workflow.is_editable(plan):
         abort(403, f"Ce plan est « {plan.status.label} » : il ne peut plus être modifié.")
     return plan
 

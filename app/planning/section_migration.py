@@ -25,6 +25,7 @@ from plans import access, completeness, formatting, sections
 from plans.errors import ValidationError
 from plans.plan import DiasporaAssociation
 from plans.sectiondata import migration
+from plans.sectiondata.common import parse_id
 from plans.vocab import CODEV_STATES, RELIABILITY, SECTORS, TRENDS
 
 SECTION = "migration"
@@ -133,8 +134,8 @@ def association_form(plan, association: DiasporaAssociation | None = None, formd
 
 def _diaspora_panel(plan, assoc_form=None, editing=None) -> SimpleNamespace:
     associations = migration.associations_of(db.session, plan.owner)
-    if editing is None and request.args.get("association", "").isdigit():
-        wanted = int(request.args["association"])
+    if editing is None and parse_id(request.args.get("association")) is not None:
+        wanted = parse_id(request.args["association"])
         editing = next((a for a in associations if a.id == wanted), None)
     if assoc_form is None:
         assoc_form = association_form(plan, editing)
@@ -156,7 +157,7 @@ def _prepare(form, plan) -> None:
 
 
 def _row_id(field) -> int | None:
-    return int(field.data) if (field.data or "").isdigit() else None
+    return parse_id(field.data)
 
 
 def _to_data(form) -> dict:
@@ -216,9 +217,9 @@ def save_association(plan_id: int):
     form = association_form(plan, formdata=request.form)
     editing = None
     if form.association_id.data:
-        if not form.association_id.data.isdigit():
+        if parse_id(form.association_id.data) is None:
             abort(400, "Association inconnue.")
-        editing = _association_of(plan, int(form.association_id.data))
+        editing = _association_of(plan, parse_id(form.association_id.data))
     if not form.validate_on_submit():
         return _render_with_association_form(plan, form, editing, 400)
     try:

@@ -5,3 +5,5 @@ from app.planning import section_migration  # noqa: F401
 from app.planning import section_orientations  # noqa: F401
 from app.planning import actions  # noqa: F401
 from app.planning import export  # noqa: F401
+from app.planning import planfile  # noqa: F401
+from app.planning import versions  # noqa: F401

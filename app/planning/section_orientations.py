@@ -17,6 +17,7 @@ from app.planning import editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
 from plans.sectiondata import orientations
+from plans.sectiondata.common import parse_id
 from plans.vocab import FINDING_THEMES, label
 
 OBJECTIVE_ROWS = 6  # objective rows offered per axis (one more when all are used)
@@ -125,11 +126,12 @@ class OrientationsEditor(editors.Editor):
 
 
 def _id(field) -> int | None:
-    return int(field.data) if (field.data or "").isdigit() else None
+    return parse_id(field.data)
 
 
 def _finding_id(value: str):
-    return int(value) if value.isdigit() else value  # anything else is refused by plans/
+    n = parse_id(value)
+    return n if n is not None else value  # anything else is refused by plans/
 
 
 def orientations_data(form) -> dict:
@@ -159,7 +161,7 @@ def orientations_data(form) -> dict:
         # A score's criterion is the row index in its name ("priorities-0-scores-2"), not its place in the list.
         by_row = {int(s.name.rsplit("-", 1)[1]): s.data for s in f.scores}
         priorities.append({"id": _id(f.id), "title": f.title.data or "",
-                           "axis": int(axis) if axis.isdigit() else (axis or None),
+                           "axis": int(axis) if axis.isascii() and axis.isdigit() else (axis or None),
                            "scores": [by_row.get(k) for k in range(len(form.criteria))]})
     return {"axes": axes, "criteria": criteria, "priorities": priorities}
 

@@ -9,6 +9,7 @@ from app.planning import editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
 from plans.sectiondata import situation
+from plans.sectiondata.common import parse_id
 from plans.vocab import POPULATION_SOURCES, SECTORS
 
 
@@ -52,7 +53,7 @@ def _row(entry, names: tuple[str, ...]) -> dict:
     form = entry.form
     if form.delete.data:
         return {}
-    return {"id": int(form.id.data) if (form.id.data or "").isdigit() else None,
+    return {"id": parse_id(form.id.data),
             **{name: getattr(form, name).data for name in names}}
 
 

@@ -11,6 +11,7 @@ from app.planning import editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
 from plans.sectiondata import suivi
+from plans.sectiondata.common import parse_id
 from plans.vocab import INDICATOR_CATEGORIES
 
 
@@ -90,7 +91,7 @@ def suivi_data(form) -> dict:
         if f.delete.data:
             rows.append({})
             continue
-        rows.append({"id": int(f.id.data) if (f.id.data or "").isdigit() else None, "category": f.category.data,
+        rows.append({"id": parse_id(f.id.data), "category": f.category.data,
                      "name": f.name.data or "", "unit": f.unit.data or "", "baseline_value": f.baseline_value.data,
                      "baseline_year": f.baseline_year.data, "source": f.source.data or "",
                      "targets": {str(y): t.data for y, t in zip(years, f.targets) if (t.data or "").strip()}})

@@ -16,7 +16,7 @@ JSON_RESULTS = 20
 
 def _levels(value: str | None) -> list[int] | None:
     """"3" or "1,2" → [3] or [1, 2]; anything else → no filter."""
-    levels = [int(v) for v in (value or "").split(",") if v.strip().isdigit() and 1 <= int(v) <= 3]
+    levels = [int(v) for v in (value or "").split(",") if v.strip().isdecimal() and 1 <= int(v) <= 3]
     return levels or None
 
 

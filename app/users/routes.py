@@ -2,6 +2,7 @@
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.audit import log_action
 from app.auth.forms import show_errors
 from app.auth.guards import role_required
 from app.extensions import db
@@ -31,6 +32,12 @@ def _profile(form) -> dict:
     owners += accounts_service.owners_by_codes(db.session, form.owner_codes.data)
     region = accounts_service.region_by_id(db.session, form.region.data)
     return {"role": form.role.data, "full_name": form.full_name.data or "", "owners": owners, "region": region}
+
+
+def _audited_profile(user: User) -> dict:
+    """What the journal shows of an account before and after an edit."""
+    return {"role": user.role.value, "full_name": user.full_name, "owners": [o.name for o in user.owners],
+            "region": user.region.display_name if user.region else None}
 
 
 def _no_store(response):
@@ -63,6 +70,8 @@ def create():
             db.session.rollback()
             show_errors(form, error)
         else:
+            log_action("user.create", user.email, role=user.role.value, owners=[o.name for o in user.owners],
+                       region=user.region.display_name if user.region else None, generated=not form.password.data)
             db.session.commit()
             _warn(user)
             if form.password.data:
@@ -86,12 +95,16 @@ def edit(user_id: int):
         form.owners.data = [o.id for o in user.owners]
         form.region.data = user.region_id
     if form.validate_on_submit():
+        before = _audited_profile(user)
         try:
             accounts_service.update_user(db.session, user, active=user.active, acting_user=current_user, **_profile(form))
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
         else:
+            after = _audited_profile(user)
+            log_action("user.update", user.email, **{key: {"before": before[key], "after": after[key]}
+                                                     for key in before if before[key] != after[key]})
             db.session.commit()
             flash(f"Compte {user.email} modifié.", "info")
             _warn(user)
@@ -111,6 +124,7 @@ def _set_active(user_id: int, active: bool):
         for message in error.messages:
             flash(message, "error")
     else:
+        log_action("user.reactivate" if active else "user.deactivate", user.email)
         db.session.commit()
         flash(f"Compte {user.email} {'réactivé' if active else 'désactivé'}.", "info")
     return redirect(url_for("users.index"))
@@ -141,6 +155,7 @@ def reset_password(user_id: int):
             db.session.rollback()
             show_errors(form, error)
         else:
+            log_action("user.password_reset", user.email, generated=not form.password.data)
             db.session.commit()
             if form.password.data:
                 flash(f"Mot de passe de {user.email} remplacé ; ses sessions ouvertes sont fermées.", "info")

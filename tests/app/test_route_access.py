@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from plans import owners_service, plan_service
+from plans import api_tokens_service, owners_service, plan_service
 from plans.accounts import Role
 from tests.conftest import login
 
@@ -36,11 +36,13 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "users.reset_password": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 400)},
     "users.deactivate": {"POST": (LOGIN, 403, 403, 302)},
     "users.reactivate": {"POST": (LOGIN, 403, 403, 302)},
+    "audit.journal": {"GET": (LOGIN, 403, 403, 200)},
     "planning.index": {"GET": (LOGIN, 200, 200, 200)},
     "planning.new": {"GET": (LOGIN, 200, 403, 403), "POST": (LOGIN, 400, 403, 403)},
     "planning.overview": {"GET": (LOGIN, 200, 200, 200)},
     "planning.section": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 400, 403, 403)},
     "planning.history": {"GET": (LOGIN, 200, 200, 200)},
+    "planning.versions": {"GET": (LOGIN, 200, 200, 200)},  # no snapshot yet: the list and its explanation
     "planning.restore": {"POST": (LOGIN, 302, 403, 403)},
     "planning.save_association": {"POST": (LOGIN, 400, 403, 403)},
     "planning.delete_association": {"POST": (LOGIN, 303, 403, 403)},
@@ -55,6 +57,8 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "planning.export_docx_file": {"GET": (LOGIN, 200, 200, 200)},
     "planning.docx_template": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 400)},  # no file sent
     "planning.docx_template_download": {"GET": (LOGIN, 403, 403, 200)},
+    "planning.export_planfile": {"GET": (LOGIN, 200, 200, 200)},
+    "planning.import_planfile": {"GET": (LOGIN, 200, 403, 200), "POST": (LOGIN, 400, 403, 400)},  # no file sent
     "maps.national_map": {"GET": (LOGIN, 403, 200, 200)},
     "maps.communes_geojson": {"GET": (LOGIN, 200, 200, 200)},
     "maps.national_indicators": {"GET": (LOGIN, 403, 200, 200)},
@@ -62,21 +66,45 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "maps.compare": {"GET": (LOGIN, 200, 200, 200)},  # no plan given: the selection form
     "maps.diaspora_map": {"GET": (LOGIN, 200, 200, 200)},  # each sees the associations of the owners they read
     "maps.tile": {"GET": (LOGIN, 404, 404, 404)},  # no PDLM_MBTILES in tests: no tile (test_tiles.py has one)
+    # The partner API (app/api_v1) opens only with a bearer token: a logged-in session is not enough.
+    "api_v1.list_plans": {"GET": (401, 401, 401, 401)},
+    "api_v1.get_plan": {"GET": (401, 401, 401, 401)},
+    "api_v1.openapi": {"GET": (200, 200, 200, 200)},
+    "api_tokens.index": {"GET": (LOGIN, 403, 403, 200)},
+    "api_tokens.create": {"POST": (LOGIN, 403, 403, 400)},  # no name
+    "api_tokens.revoke": {"POST": (LOGIN, 403, 403, 302)},
+    # The reviewers' dashboard and its exports (app/dashboard): a planner has their home page.
+    "dashboard.plans": {"GET": (LOGIN, 403, 200, 200)},
+    "dashboard.export_csv": {"GET": (LOGIN, 403, 200, 200)},
+    "dashboard.export_xlsx": {"GET": (LOGIN, 403, 200, 200)},
+    "dashboard.export_geojson": {"GET": (LOGIN, 403, 200, 200)},
+    # The review (app/review): an empty post names no status (400); admins neither comment nor move plans.
+    "review.page": {"GET": (LOGIN, 200, 200, 200)},
+    "review.transition": {"POST": (LOGIN, 400, 400, 400)},
+    "review.start_revision": {"POST": (LOGIN, 400, 403, 403)},  # the plan is a draft: nothing to revise
+    "review.add_comment": {"POST": (LOGIN, 400, 400, 403)},  # no text
+    "review.resolve_comment": {"POST": (LOGIN, 303, 303, 403)},
+    "review.reopen_comment": {"POST": (LOGIN, 303, 303, 403)},
+    "review.checklist": {"POST": (LOGIN, 403, 303, 403)},  # the reviewer's own
 }
 
 # Routes on a plan or an association: a planner of ANOTHER owner gets these instead of the planner column.
-OTHER_OWNER = {"planning.overview": 403, "planning.section": 403, "planning.history": 403, "planning.restore": 403,
+OTHER_OWNER = {"planning.overview": 403, "planning.section": 403, "planning.history": 403, "planning.versions": 403,
+               "planning.restore": 403,
                "planning.save_association": 403, "planning.delete_association": 403,
                "planning.action_new": 403, "planning.action_edit": 403, "planning.action_duplicate": 403,
                "planning.action_move": 403, "planning.action_delete": 403, "planning.territory_geojson": 403,
-               "planning.export_docx_file": 403,
-               "maps.plan_map": 403, "maps.plan_map_png": 403}
+               "planning.export_docx_file": 403, "planning.export_planfile": 403,
+               "maps.plan_map": 403, "maps.plan_map_png": 403,
+               "review.page": 403, "review.transition": 403, "review.start_revision": 403, "review.add_comment": 403,
+               "review.resolve_comment": 403, "review.reopen_comment": 403, "review.checklist": 403}
 
 
 @pytest.fixture
 def world(session, make_user, planner, koniakary_owner):
     """One object of each kind the URLs name, the planner owning the first plan."""
     from plans.plan import Action, DiasporaAssociation, PlanChange
+    from plans.review import PlanComment
 
     plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC", period_start=2025, user=planner)
     session.flush()
@@ -88,16 +116,20 @@ def world(session, make_user, planner, koniakary_owner):
     grouping = yelimane_grouping(session)
     action = Action(plan=plan, sector="sante", title="Extension du CSCOM", unit_cost=45_000_000)
     session.add_all([change, association, action])
+    comment = PlanComment(plan_id=plan.id, section="identification", body="Précisez les dates.")
+    session.add(comment)
     other_planner = make_user(Role.PLANNER, email="autre@commune.ml", owners=[grouping_owner])
     reviewer = make_user(Role.REVIEWER, email="relecteur-acces@dgct.ml")
     admin = make_user(Role.ADMIN, email="admin-acces@dgct.ml")
     target_user = make_user(Role.PLANNER, email="cible@commune.ml")
+    token = api_tokens_service.create_token(session, target_user, "Partenaire").token
     session.commit()
     return {"users": {"planner": planner, "reviewer": reviewer, "admin": admin, "other": other_planner},
             "values": {"plan_id": plan.id, "change_id": change.id, "association_id": association.id,
                        "action_id": action.id, "owner_id": grouping.id, "user_id": target_user.id, "code": "ML010115",
-                       "section_key": "identification", "filename": "favicon.svg",
-                       "z": 0, "x": 0, "y": 0, "ext": "png"}}
+                       "section_key": "identification", "filename": "favicon.svg", "entity": "plans", "comment_id": comment.id,
+                       "z": 0, "x": 0, "y": 0, "ext": "png",
+                       "plan_uuid": plan.uuid, "token_id": token.id}}
 
 
 def _url(app, endpoint: str, values: dict) -> str:

@@ -86,8 +86,9 @@ def test_koniakary_financing_is_shown_in_french(planner_client, koniakary_action
     assert "Financement du PIA 2025 par source" in text
     # Accessible tables.
     assert html.count("<caption>") >= 6 and 'scope="col"' in html and 'scope="row"' in html
-    # Nothing to type.
-    assert "<form" not in html.split('<div class="plan-main">')[1]
+    # Nothing to type: the only form is the review comments' (anchored to this section), no figure is posted.
+    main = html.split('<div class="plan-main">')[1]
+    assert re.findall(r'<form[^>]*action="([^"]*)"', main) == [f"/plans/{plan.id}/commentaires"]
 
 
 def test_actions_in_error_are_listed_with_a_link_to_the_actions_section(planner_client, koniakary_actions, session):

@@ -1,0 +1,82 @@
+"""Administrators' pages for an account's API tokens: list, create (the token is shown once), revoke."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, url_for
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from app.audit.recording import log_action
+from app.auth.forms import FrenchForm, show_errors
+from app.auth.guards import role_required
+from app.extensions import db
+from app.users.forms import ConfirmForm
+from plans import api_tokens_service
+from plans.accounts import Role, User
+from plans.errors import ValidationError
+
+bp = Blueprint("api_tokens", __name__, url_prefix="/utilisateurs")
+admin_only = role_required(Role.ADMIN)
+
+
+class TokenForm(FrenchForm):
+    name = StringField("Nom du jeton", validators=[
+        DataRequired("Donnez un nom au jeton (par exemple le nom du partenaire)."),
+        Length(max=api_tokens_service.NAME_MAX, message=f"{api_tokens_service.NAME_MAX} caractères au plus.")])
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404, "Ce compte n'existe pas.")
+    return user
+
+
+def _page(user: User, form: TokenForm, status: int = 200):
+    tokens = api_tokens_service.list_tokens(db.session, user)
+    return render_template("users/tokens.html", user=user, tokens=tokens, form=form,
+                           confirm=ConfirmForm()), status
+
+
+@bp.get("/<int:user_id>/jetons")
+@admin_only
+def index(user_id: int):
+    return _page(_user_or_404(user_id), TokenForm(formdata=None))
+
+
+@bp.post("/<int:user_id>/jetons")
+@admin_only
+def create(user_id: int):
+    user = _user_or_404(user_id)
+    form = TokenForm()
+    if not form.validate_on_submit():
+        return _page(user, form, 400)
+    try:
+        issued = api_tokens_service.create_token(db.session, user, form.name.data)
+    except ValidationError as error:
+        db.session.rollback()
+        show_errors(form, error)
+        return _page(user, form, 400)
+    log_action("token.create", user.email, token_id=issued.token.id, name=issued.token.name)
+    db.session.commit()
+    response = make_response(render_template("users/tokens_created.html", user=user, token=issued.token,
+                                             secret=issued.secret))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.post("/<int:user_id>/jetons/<int:token_id>/revoquer")
+@admin_only
+def revoke(user_id: int, token_id: int):
+    user = _user_or_404(user_id)
+    token = api_tokens_service.token_by_id(db.session, token_id)
+    if token is None or token.user_id != user.id:
+        abort(404, "Ce jeton n'existe pas.")
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if api_tokens_service.revoke_token(db.session, token):
+        log_action("token.revoke", user.email, token_id=token.id, name=token.name)
+        db.session.commit()
+        flash(f"Jeton « {token.name} » révoqué : il n'ouvre plus l'API.", "info")
+    else:
+        flash(f"Le jeton « {token.name} » était déjà révoqué.", "info")
+    return redirect(url_for("api_tokens.index", user_id=user.id))

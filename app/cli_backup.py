@@ -1,0 +1,77 @@
+"""`flask --app wsgi backup create FICHIER` and `backup restore FICHIER` (the logic: plans/backup.py)."""
+from __future__ import annotations
+
+import time
+
+import click
+from flask import current_app
+
+from app.extensions import db
+from plans import backup
+
+
+def _database_url() -> str:
+    return current_app.config["SQLALCHEMY_DATABASE_URI"]
+
+
+def _known_revisions() -> list[str]:
+    return backup.migration_revisions(current_app.extensions["migrate"].directory)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"Erreur : {message}", err=True)
+    raise SystemExit(1)
+
+
+def _size(size: int) -> str:
+    return f"{size / 1_048_576:.1f} Mo".replace(".", ",")
+
+
+@click.group("backup", help="Sauvegarde et restauration de la base (possibles pendant que le serveur tourne).")
+def backup_group():
+    pass
+
+
+@backup_group.command("create", help="Écrit une sauvegarde de toute la base dans FICHIER (remplacé s'il existe). "
+                                     "SQLite : copie cohérente par l'API de sauvegarde de SQLite ; PostgreSQL : "
+                                     "pg_dump au format personnalisé. Exemple : backup create pdlm-2026-03-01.bak")
+@click.argument("path", metavar="FICHIER")
+def backup_create(path: str):
+    started = time.perf_counter()
+    db.session.remove()
+    try:
+        info = backup.create_backup(_database_url(), path)
+    except backup.BackupError as error:
+        _fail(str(error))
+    click.echo(f"Sauvegarde écrite : {info.path} ({_size(info.size)}, schéma {info.revision or 'inconnu'}, "
+               f"{time.perf_counter() - started:.1f} s).")
+    click.echo("Les fichiers du dossier instance/ (modèle Word envoyé) ne sont pas dans la sauvegarde : "
+               "copiez-les à part.")
+
+
+@backup_group.command("restore", help="Remplace TOUT le contenu de la base par la sauvegarde FICHIER. Refuse un "
+                                      "fichier qui n'est pas une sauvegarde de PDL-M ou qui vient d'une version plus "
+                                      "récente ; met ensuite le schéma à jour si la sauvegarde est plus ancienne.")
+@click.argument("path", metavar="FICHIER")
+@click.option("--yes", "confirmed", is_flag=True, help="Ne demande pas de confirmation.")
+def backup_restore(path: str, confirmed: bool):
+    if not confirmed and not click.confirm("Tout le contenu actuel de la base sera remplacé par cette sauvegarde. "
+                                           "Continuer ?"):
+        _fail("Restauration annulée ; la base n'a pas été modifiée.")
+    started = time.perf_counter()
+    db.session.remove()
+    db.engine.dispose()  # no connection of this process holds the database during the restore
+    known = _known_revisions()
+    try:
+        info = backup.restore_backup(_database_url(), path, known)
+    except backup.BackupError as error:
+        _fail(str(error))
+    db.engine.dispose()
+    click.echo(f"Base restaurée depuis {info.path} (schéma {info.revision}, "
+               f"{time.perf_counter() - started:.1f} s).")
+    if info.revision != known[-1]:
+        from flask_migrate import upgrade
+
+        click.echo(f"La sauvegarde est d'un schéma plus ancien : mise à jour vers {known[-1]}…")
+        upgrade()
+        click.echo("Schéma à jour.")

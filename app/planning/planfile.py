@@ -1,0 +1,71 @@
+"""The plan file in the browser: download a plan as JSON, upload one (plans/plandoc.py does the work).
+
+GET  /plans/<id>/plan.json   the plan file (anyone who may read the plan)
+GET  /plans/importer         the upload form (planners: plans of their collectivités; administrators)
+POST /plans/importer         a .json file: imported whole, or refused with the French reasons (400), nothing changed
+"""
+from __future__ import annotations
+
+import io
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from app.audit import log_action
+from app.extensions import db
+from app.planning import bp
+from app.planning.routes import readable_plan
+from plans import finance, plandoc
+from plans.accounts import Role
+from plans.errors import ValidationError
+from plans.plan import Plan
+
+IMPORTERS = (Role.PLANNER, Role.ADMIN)
+
+
+@bp.route("/<int:plan_id>/plan.json")
+@login_required
+def export_planfile(plan_id: int):
+    db.session.get(Plan, plan_id, options=finance.load_options())
+    plan = readable_plan(plan_id)
+    data = plandoc.document_bytes(plandoc.export_document(db.session, plan))
+    return send_file(io.BytesIO(data), mimetype=plandoc.MEDIA_TYPE, as_attachment=True,
+                     download_name=plandoc.file_name(plan), max_age=0)
+
+
+def _page(problems: list[str] | None = None, status: int = 200):
+    return render_template("planning/import.html", problems=problems or [],
+                           max_mb=plandoc.MAX_DOCUMENT_MB), status
+
+
+@bp.route("/importer", methods=["GET", "POST"])
+@login_required
+def import_planfile():
+    if current_user.role not in IMPORTERS:
+        abort(403, "Seuls les planificateurs et les administrateurs importent un fichier de plan.")
+    if request.method == "GET":
+        return _page()
+    upload = request.files.get("fichier")
+    if upload is None or not upload.filename:
+        return _page(["Choisissez le fichier du plan (.json) à envoyer."], 400)
+    data = upload.stream.read(plandoc.MAX_DOCUMENT_BYTES + 1)
+    try:
+        result = plandoc.import_document(db.session, data, current_user._get_current_object(),
+                                         source=upload.filename)
+    except ValidationError as error:
+        db.session.rollback()
+        lines = plandoc.error_lines(error)
+        return _page(["Le fichier n'a pas été importé, rien n'a été modifié :"] + lines[:plandoc.MAX_MESSAGES], 400)
+    plan = result.plan
+    log_action("plan.import", plan.uuid, revision=plan.revision, file=upload.filename, created=result.created,
+               new_revision=result.new_revision)
+    db.session.commit()
+    if result.created:
+        flash(f"Plan « {plan.title} » créé à partir du fichier {upload.filename}.", "info")
+    elif result.new_revision:
+        flash(f"Révision {plan.revision} du plan « {plan.title} » créée à partir du fichier {upload.filename}.", "info")
+    else:
+        flash(f"Plan « {plan.title} » mis à jour à partir du fichier {upload.filename}.", "info")
+    for warning in result.warnings:
+        flash(warning, "warning")
+    return redirect(url_for("planning.overview", plan_id=plan.id), code=303)

@@ -1,0 +1,207 @@
+"""The reviewers' dashboard (/revue/plans) and its exports: sorting, filters shared with the national map, the
+reader's scope, the files read back with csv, openpyxl and json."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from html import unescape
+from urllib.parse import parse_qs, urlsplit
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from plans import demo
+from plans import demo_data as D
+from plans.accounts import Role
+from plans.maps import national as nm
+from plans.owners_service import unit_by_code
+from plans.plan import Action, Plan, PlanStatus
+from tests.conftest import login
+from tests.offline import assert_no_external_refs
+
+EXPORTS = ["/revue/export/plans.csv", "/revue/export/actions.csv", "/revue/export/financements.csv",
+           "/revue/export/indicateurs.csv", "/revue/export/associations.csv", "/revue/export/plans.xlsx",
+           "/revue/export/actions.geojson"]
+
+
+@pytest.fixture
+def seeded(session):
+    nm.clear_caches()
+    demo.seed_test_cases(session)
+    session.commit()
+    return {u: session.scalar(sa.select(Plan.id).where(Plan.uuid == u)) for u in D.TEST_CASE_UUIDS}
+
+
+def _plan_ids(html: str) -> list[int]:
+    return [int(i) for i in re.findall(r'<tr data-plan="(\d+)"', html)]
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def _csv(response) -> list[dict]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"), newline=""), delimiter=";"))
+
+
+def test_page_lists_every_plan_with_its_figures_and_links(seeded, reviewer_client):
+    response = reviewer_client.get("/revue/plans")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert_no_external_refs(html)
+    assert sorted(_plan_ids(html)) == sorted(seeded.values())
+    koniakary = _plain(html.split(f'<tr data-plan="{seeded[D.TC1_UUID]}">')[1].split("</tr>")[0])
+    assert "160 000 000 FCFA" in koniakary and "9,69 %" in koniakary and "3 / 4" in koniakary
+    assert f'href="/plans/{seeded[D.TC1_UUID]}"' in koniakary
+    assert 'href="/revue/plans"' in html and "Tableau des plans" in html  # the nav link
+    for url in EXPORTS:
+        assert f'href="{url}' in html
+
+
+def test_sorting_by_query_parameter_with_aria_sort(seeded, reviewer_client):
+    html = reviewer_client.get("/revue/plans?tri=cout&ordre=desc").get_data(as_text=True)
+    assert _plan_ids(html) == [seeded[D.TC1_UUID], seeded[D.TC2_UUID], seeded[D.TC3_UUID]]  # 160, 135, 92 M
+    header = re.search(r'<th scope="col"[^>]*aria-sort="descending"><a href="([^"]+)">Coût total', html)
+    assert header, "the sorted column says so to screen readers"
+    assert html.count("aria-sort=") == 1
+    again = reviewer_client.get(unescape(header.group(1))).get_data(as_text=True)  # the header link: ascending
+    assert _plan_ids(again) == [seeded[D.TC3_UUID], seeded[D.TC2_UUID], seeded[D.TC1_UUID]]
+    assert 'aria-sort="ascending"' in again
+    by_owner = reviewer_client.get("/revue/plans?tri=collectivite").get_data(as_text=True)
+    assert _plan_ids(by_owner) == [seeded[D.TC3_UUID], seeded[D.TC1_UUID], seeded[D.TC2_UUID]]  # G, K, S
+    assert reviewer_client.get("/revue/plans?tri=<b>&ordre=zz").status_code == 200  # unknown: the default
+
+
+def test_filters_keep_the_sort_and_link_to_the_map_with_the_same_query(seeded, session, reviewer_client):
+    session.get(Plan, seeded[D.TC2_UUID]).status = PlanStatus.VALIDE
+    session.commit()
+    html = reviewer_client.get("/revue/plans?region=ML01&tri=cout&ordre=asc").get_data(as_text=True)
+    assert _plan_ids(html) == [seeded[D.TC2_UUID], seeded[D.TC1_UUID]]  # Kayes only, cheapest first
+    assert 'name="tri" value="cout"' in html and '<option value="ML01" selected>' in html
+    map_link = unescape(re.search(r'href="([^"]+)" id="dash-map-link"', html).group(1))
+    assert urlsplit(map_link).path == "/carte-nationale" and parse_qs(urlsplit(map_link).query) == {"region": ["ML01"]}
+    assert _plan_ids(reviewer_client.get("/revue/plans?statut=valide").get_data(as_text=True)) == [seeded[D.TC2_UUID]]
+    assert _plan_ids(reviewer_client.get("/revue/plans?type=glct").get_data(as_text=True)) == [seeded[D.TC3_UUID]]
+    assert set(_plan_ids(reviewer_client.get("/revue/plans?periode=2028").get_data(as_text=True))) == {
+        seeded[D.TC1_UUID], seeded[D.TC2_UUID]}
+    sector = reviewer_client.get("/revue/plans?secteur=hydraulique&region=ML01").get_data(as_text=True)
+    assert seeded[D.TC1_UUID] in _plan_ids(sector) and "Coût du secteur" in sector
+
+
+@pytest.mark.parametrize("query", ["", "region=ML01", "region=ML03", "cercle=ML0107", "statut=brouillon",
+                                   "periode=2029", "indicateur=diaspora&min=10", "indicateur=diaspora&min=12,5"])
+def test_the_table_shows_the_plans_of_the_national_map(seeded, reviewer_client, query):
+    """The same query string selects the same plans on the map (its table twin's JSON) and in the dashboard."""
+    doc = reviewer_client.get(f"/api/carte-nationale/indicateurs.json?{query}").get_json()
+    on_map = {plan_id for row in doc["rows"] for plan_id, _ in row["plans"]}
+    in_table = set(_plan_ids(reviewer_client.get(f"/revue/plans?{query}").get_data(as_text=True)))
+    assert in_table == on_map
+
+
+def test_the_map_links_back_to_the_table(seeded, reviewer_client):
+    html = reviewer_client.get("/carte-nationale?region=ML01&indicateur=diaspora").get_data(as_text=True)
+    link = unescape(re.search(r'href="([^"]+)" id="nat-table-link"', html).group(1))
+    assert urlsplit(link).path == "/revue/plans"
+    assert parse_qs(urlsplit(link).query) == {"region": ["ML01"], "indicateur": ["diaspora"]}
+    assert "Voir le tableau" in html
+    assert set(_plan_ids(reviewer_client.get(link).get_data(as_text=True))) == {
+        seeded[D.TC1_UUID], seeded[D.TC2_UUID]}
+
+
+def test_a_regional_reviewer_sees_and_exports_only_their_region(seeded, session, make_user, app):
+    reviewer = make_user(Role.REVIEWER, email="relecteur-sikasso@dgct.ml", region=unit_by_code(session, "ML03"))
+    client = app.test_client()
+    assert login(client, reviewer.email).status_code == 302
+    assert _plan_ids(client.get("/revue/plans").get_data(as_text=True)) == [seeded[D.TC3_UUID]]
+    assert _plan_ids(client.get("/revue/plans?region=ML01").get_data(as_text=True)) == []
+    assert {r["plan_uuid"] for r in _csv(client.get("/revue/export/plans.csv"))} == {D.TC3_UUID}
+    assert {r["plan_uuid"] for r in _csv(client.get("/revue/export/actions.csv?region=ML01"))} == set()
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/revue/export/plans.xlsx").data))
+    assert [r[0] for r in book["Plans"].iter_rows(min_row=2, values_only=True)] == [D.TC3_UUID]
+    features = json.loads(client.get("/revue/export/actions.geojson").data)["features"]
+    assert features and {f["properties"]["plan_uuid"] for f in features} == {D.TC3_UUID}
+
+
+def test_csv_exports_honour_the_filters_and_name_the_file_with_the_date(seeded, reviewer_client):
+    response = reviewer_client.get("/revue/export/plans.csv?region=ML01&tri=cout&ordre=desc")
+    rows = _csv(response)
+    assert [r["plan_uuid"] for r in rows] == [D.TC1_UUID, D.TC2_UUID]  # Kayes, in the table's order
+    assert (rows[0]["cout_total_fcfa"], rows[0]["apport_diaspora_fcfa"], rows[0]["part_diaspora_pct"]) == \
+        ("160000000", "15500000", "9,69")
+    today = date.today().isoformat()
+    assert response.headers["Content-Disposition"] == f'attachment; filename="pdlm-plans-{today}.csv"'
+    actions = _csv(reviewer_client.get("/revue/export/actions.csv?secteur=hydraulique"))
+    assert actions and {r["secteur"] for r in actions} == {"hydraulique"}
+    lines = _csv(reviewer_client.get("/revue/export/financements.csv?type=commune"))
+    assert {r["plan_uuid"] for r in lines} == {D.TC1_UUID}
+    assert sum(int(r["montant_fcfa"]) for r in lines if r["source"] == "association_diaspora") == 15_500_000
+    assert _csv(reviewer_client.get("/revue/export/indicateurs.csv?type=glct"))
+    assert {r["nom"] for r in _csv(reviewer_client.get("/revue/export/associations.csv?region=ML01"))} >= {
+        "Enndam Jombuku"}
+    assert reviewer_client.get("/revue/export/utilisateurs.csv").status_code == 404
+
+
+def test_xlsx_export_reads_back_with_openpyxl(seeded, admin_client):
+    response = admin_client.get("/revue/export/plans.xlsx?type=commune")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Content-Disposition"].endswith(f'pdlm-plans-{date.today().isoformat()}.xlsx"')
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["Plans", "Actions", "Financements", "Indicateurs", "Associations", "Colonnes"]
+    plans = book["Plans"]
+    header = [c.value for c in plans[1]]
+    (row,) = [dict(zip(header, r)) for r in plans.iter_rows(min_row=2, values_only=True)]
+    assert row["plan_uuid"] == D.TC1_UUID and row["cout_total_fcfa"] == 160_000_000
+    assert row["part_diaspora_pct"] == pytest.approx(9.69)
+    assert plans.freeze_panes == "A2" and plans["A1"].font.b
+    assert len(list(book["Actions"].iter_rows(min_row=2))) == 4
+    notes = [r[0] for r in book["Colonnes"].iter_rows(max_row=2, values_only=True)]
+    assert notes[1] == "Filtres : Type de collectivité : Commune."
+
+
+def test_geojson_export_leaves_out_withheld_locations(seeded, session, reviewer_client):
+    actions = session.scalars(sa.select(Action).where(Action.plan_id == seeded[D.TC1_UUID])
+                              .order_by(Action.position)).all()
+    actions[0].location_precision = "masquee"
+    actions[1].title = "<b>Forage</b> & château d'eau"
+    session.commit()
+    response = reviewer_client.get("/revue/export/actions.geojson?type=commune")
+    assert response.mimetype == "application/geo+json"
+    assert b"<b>" not in response.data
+    doc = json.loads(response.data)
+    by_uuid = {f["properties"]["action_uuid"]: f for f in doc["features"]}
+    assert set(by_uuid) == {a.uuid for a in actions[1:]}
+    assert by_uuid[actions[1].uuid]["properties"]["titre"] == "<b>Forage</b> & château d'eau"
+    lon, lat = by_uuid[actions[1].uuid]["geometry"]["coordinates"]
+    assert (lon, lat) == (pytest.approx(actions[1].lon), pytest.approx(actions[1].lat))
+    csv_rows = {r["action_uuid"]: r for r in _csv(reviewer_client.get("/revue/export/actions.csv?type=commune"))}
+    assert (csv_rows[actions[0].uuid]["lon"], csv_rows[actions[0].uuid]["lat"]) == ("", "")
+
+
+def test_user_text_is_escaped_on_the_page(seeded, session, reviewer_client):
+    session.get(Plan, seeded[D.TC1_UUID]).title = "<script>alert(1)</script>"
+    session.commit()
+    html = reviewer_client.get("/revue/plans").get_data(as_text=True)
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+
+
+def test_bad_filters_never_fail(seeded, admin_client):
+    response = admin_client.get("/revue/plans?periode=abc&statut=zz&secteur=<b>&type=x&min=zz&indicateur=y")
+    assert response.status_code == 200  # unknown values are ignored, as on the map
+    assert sorted(_plan_ids(response.get_data(as_text=True))) == sorted(seeded.values())
+    unknown_place = admin_client.get("/revue/plans?region=%FF&cercle=" + "9" * 50)
+    assert unknown_place.status_code == 200 and "Aucun plan ne répond à ces filtres." in unknown_place.get_data(
+        as_text=True)
+    assert admin_client.get("/revue/export/plans.csv?periode=99999&min=1e999").status_code == 200
+
+
+def test_planner_is_refused_everywhere_and_has_no_nav_link(seeded, planner_client, client):
+    for url in ["/revue/plans", *EXPORTS]:
+        assert planner_client.get(url).status_code == 403, url
+        assert client.get(url).status_code == 302, url  # anonymous: to the login page
+    assert "Tableau des plans" not in planner_client.get("/").get_data(as_text=True)

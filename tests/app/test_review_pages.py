@@ -1,0 +1,305 @@
+"""The review through the browser's form posts: status changes, who may edit in which status, comments shown
+where they point, the checklist, and a revision of an adopted plan."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from plans import owners_service, review_service, sections
+from plans.accounts import Role
+from plans.plan import Action, Plan, PlanChange, PlanStatus
+from plans.review import PlanComment, PlanTransition, ReviewCheck
+from tests.app.test_planning import identification_form
+from tests.conftest import login
+from tests.plans.test_workflow import build_complete_plan
+
+XSS = "<script>alert('revue')</script>"
+
+
+@pytest.fixture
+def complete(session, planner, koniakary_owner):
+    return build_complete_plan(session, koniakary_owner, planner)
+
+
+@pytest.fixture
+def other_planner_client(app, make_user, session):
+    owner = owners_service.commune_owner(session, "ML010101")
+    session.commit()
+    user = make_user(Role.PLANNER, email="autre@commune.ml", owners=[owner])
+    client = app.test_client()
+    assert login(client, user.email).status_code == 302
+    return client
+
+
+def set_status(session, plan, status):
+    plan.status = status
+    session.commit()
+
+
+def post_status(client, plan, seen, target, **extra):
+    return client.post(f"/plans/{plan.id}/statut", data={"seen_status": seen, "to_status": target, **extra})
+
+
+def text_of(response) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))))
+
+
+def transitions(session, plan):
+    return list(session.scalars(sa.select(PlanTransition).where(PlanTransition.plan_id == plan.id)))
+
+
+# ----- Who edits what, in which status -----
+
+@pytest.mark.parametrize("status", ["soumis", "en_revue", "valide", "adopte"])
+def test_a_planner_cannot_edit_a_plan_under_review(planner_client, session, plan, status):
+    set_status(session, plan, PlanStatus(status))
+    response = planner_client.post(f"/plans/{plan.id}/identification",
+                                   data=identification_form(plan, 0, title="Titre changé"))
+    assert response.status_code == 403
+    assert f"Ce plan est « {PlanStatus(status).label} » : il ne peut plus être modifié." in text_of(response)
+    session.expire_all()
+    assert session.get(Plan, plan.id).title == "PDESC de Koniakary 2025-2029"
+    assert session.scalar(sa.select(sa.func.count()).select_from(PlanChange)) == 0
+    assert planner_client.post(f"/plans/{plan.id}/actions/nouvelle", data={"title": "Nouvelle"}).status_code == 403
+
+
+def test_the_planner_edits_again_once_the_plan_is_sent_back(planner_client, session, plan):
+    set_status(session, plan, PlanStatus.A_REVISER)
+    response = planner_client.post(f"/plans/{plan.id}/identification",
+                                   data=identification_form(plan, 0, title="Titre corrigé"))
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(Plan, plan.id).title == "Titre corrigé"
+
+
+@pytest.mark.parametrize("status", ["brouillon", "en_revue", "a_reviser"])
+def test_a_reviewer_never_edits_content(reviewer_client, session, plan, status):
+    action = Action(plan=plan, sector="sante", title="Extension du CSCOM", unit_cost=45_000_000)
+    session.add(action)
+    set_status(session, plan, PlanStatus(status))
+    response = reviewer_client.post(f"/plans/{plan.id}/identification",
+                                    data=identification_form(plan, 0, title="Titre du relecteur"))
+    assert response.status_code == 403
+    assert "Seuls les planificateurs de cette collectivité modifient ce plan." in text_of(response)
+    edit = reviewer_client.post(f"/plans/{plan.id}/actions/{action.id}",
+                                data={"title": "Action du relecteur", "version": str(action.version_id)})
+    assert edit.status_code == 403
+    session.expire_all()
+    assert session.get(Plan, plan.id).title == "PDESC de Koniakary 2025-2029"
+    assert session.get(Action, action.id).title == "Extension du CSCOM"
+
+
+# ----- Status changes -----
+
+def test_submit_take_send_back_resubmit_validate_adopt(planner_client, reviewer_client, session, complete):
+    plan = complete
+    response = post_status(planner_client, plan, "brouillon", "soumis")
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"/plans/{plan.id}/revue")
+    page = text_of(planner_client.get(f"/plans/{plan.id}/revue"))
+    assert "Plan soumis à la revue de la DGCT." in page and "Statut actuel Soumis" in page
+    assert "Prendre le plan en revue" not in page  # not the planner's button
+
+    reviewer_page = text_of(reviewer_client.get(f"/plans/{plan.id}/revue"))
+    assert "Prendre le plan en revue" in reviewer_page
+    assert post_status(reviewer_client, plan, "soumis", "en_revue").status_code == 303
+
+    refused = post_status(reviewer_client, plan, "en_revue", "a_reviser", reason="  ")
+    assert refused.status_code == 400
+    assert "Expliquez au planificateur ce qu'il doit revoir." in text_of(refused)
+    reason = "Le PIP dépasse les capacités financières de la commune."
+    assert post_status(reviewer_client, plan, "en_revue", "a_reviser", reason=reason).status_code == 303
+
+    overview = text_of(planner_client.get(f"/plans/{plan.id}"))
+    assert "Statut : À réviser" in overview and f"Motif du renvoi : {reason}" in overview
+    history = text_of(planner_client.get(f"/plans/{plan.id}/revue"))
+    assert reason in history and "Test reviewer" in history
+
+    assert post_status(planner_client, plan, "a_reviser", "soumis").status_code == 303
+    assert post_status(reviewer_client, plan, "soumis", "en_revue").status_code == 303
+    assert post_status(reviewer_client, plan, "en_revue", "valide").status_code == 303
+
+    missing = post_status(planner_client, plan, "valide", "adopte", deliberation_number="",
+                          deliberation_date="2026-03-12", council_session="Session de mars")
+    assert missing.status_code == 400
+    page = missing.get_data(as_text=True)
+    assert "Indiquez le numéro de la délibération d&#39;adoption." in page
+    assert 'value="2026-03-12"' in page and 'value="Session de mars"' in page  # what was typed is kept
+    adopted = post_status(planner_client, plan, "valide", "adopte", deliberation_number="2026-014/CC-KNK",
+                          deliberation_date="2026-03-12", council_session="Session de mars")
+    assert adopted.status_code == 303
+    overview = text_of(planner_client.get(f"/plans/{plan.id}"))
+    assert "Statut : Adopté" in overview and "délibération n° 2026-014/CC-KNK du 12/03/2026" in overview
+    assert [t.to_status for t in transitions(session, plan)] == [
+        "soumis", "en_revue", "a_reviser", "soumis", "en_revue", "valide", "adopte"]
+
+
+def test_an_incomplete_plan_gets_the_list_of_what_is_missing(planner_client, session, plan):
+    page = text_of(planner_client.get(f"/plans/{plan.id}/revue"))
+    assert "Avant de soumettre le plan, il faut encore :" in page
+    response = post_status(planner_client, plan, "brouillon", "soumis")
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "Le plan ne peut pas être soumis : il manque encore les éléments suivants." in page
+    assert "5. Actions (PIP) : Ajoutez au moins une action au PIP." in page
+    session.expire_all()
+    assert session.get(Plan, plan.id).status is PlanStatus.BROUILLON
+
+
+def test_a_forged_transition_from_a_planner_of_another_owner_is_refused(other_planner_client, session, complete):
+    response = post_status(other_planner_client, complete, "brouillon", "soumis")
+    assert response.status_code == 403
+    assert "Ce plan appartient à une autre collectivité." in text_of(response)
+    session.expire_all()
+    assert session.get(Plan, complete.id).status is PlanStatus.BROUILLON and transitions(session, complete) == []
+
+
+def test_a_planner_forging_a_reviewers_move_is_refused(planner_client, session, complete):
+    set_status(session, complete, PlanStatus.EN_REVUE)
+    response = post_status(planner_client, complete, "en_revue", "valide")
+    assert response.status_code == 403
+    assert "Seuls les relecteurs de la DGCT peuvent faire cette opération : « Valider le plan »." in text_of(response)
+    forged = post_status(planner_client, complete, "en_revue", "adopte")  # no such move at all
+    assert forged.status_code == 400
+    assert "Un plan « En revue » ne peut pas passer à « Adopté »." in text_of(forged)
+    session.expire_all()
+    assert session.get(Plan, complete.id).status is PlanStatus.EN_REVUE and transitions(session, complete) == []
+
+
+def test_a_replayed_or_stale_transition_gets_409(planner_client, reviewer_client, session, complete, make_user,
+                                                 app):
+    assert post_status(planner_client, complete, "brouillon", "soumis").status_code == 303
+    replay = post_status(planner_client, complete, "brouillon", "soumis")
+    assert replay.status_code == 409
+    page = text_of(replay)
+    assert "Le statut du plan a changé entre-temps" in page
+    assert "Ce plan est « Soumis »" in page and "et non plus « Brouillon »" in page
+    second = make_user(Role.REVIEWER, email="deuxieme@dgct.ml")
+    second_client = app.test_client()
+    assert login(second_client, second.email).status_code == 302
+    assert post_status(reviewer_client, complete, "soumis", "en_revue").status_code == 303
+    stale = post_status(second_client, complete, "soumis", "en_revue")
+    assert stale.status_code == 409 and "Ce plan est « En revue »" in text_of(stale)
+    assert len(transitions(session, complete)) == 2
+
+
+# ----- Comments -----
+
+def test_a_reviewers_comment_shows_on_the_section_page_of_the_planner(planner_client, reviewer_client, session,
+                                                                      plan):
+    set_status(session, plan, PlanStatus.EN_REVUE)
+    response = reviewer_client.post(f"/plans/{plan.id}/commentaires",
+                                    data={"anchor": "section:migration", "body": "Citez la source des chiffres.",
+                                          "retour": "ancre"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/plans/{plan.id}/migration#commentaires")
+    section_page = text_of(planner_client.get(f"/plans/{plan.id}/migration"))
+    assert "Commentaires de la revue — 1 non résolu" in section_page
+    assert "Citez la source des chiffres." in section_page and "Test reviewer (relecteur)" in section_page
+    assert "Citez la source" not in text_of(planner_client.get(f"/plans/{plan.id}/situation"))
+    overview = text_of(planner_client.get(f"/plans/{plan.id}"))
+    assert "1 commentaire de revue non résolu" in overview
+
+
+def test_a_comment_on_an_action_shows_on_its_page_and_the_planner_replies_and_resolves(
+        planner_client, reviewer_client, session, plan):
+    action = Action(plan=plan, sector="sante", title="Extension du CSCOM", unit_cost=45_000_000)
+    session.add(action)
+    set_status(session, plan, PlanStatus.A_REVISER)
+    response = reviewer_client.post(f"/plans/{plan.id}/commentaires",
+                                    data={"anchor": f"action:{action.uuid}", "body": "Coût unitaire à justifier.",
+                                          "retour": "ancre"})
+    assert response.headers["Location"].endswith(f"/plans/{plan.id}/actions/{action.id}#commentaires")
+    page = text_of(planner_client.get(f"/plans/{plan.id}/actions/{action.id}"))
+    assert "Coût unitaire à justifier." in page and "Commenter cette action" not in page
+    assert planner_client.post(f"/plans/{plan.id}/commentaires",
+                               data={"anchor": f"action:{action.uuid}", "body": "Devis joint.",
+                                     "retour": "ancre"}).status_code == 303
+    comment = session.scalar(sa.select(PlanComment).where(PlanComment.body == "Coût unitaire à justifier."))
+    resolved = planner_client.post(f"/plans/{plan.id}/commentaires/{comment.id}/resoudre", data={"retour": "ancre"})
+    assert resolved.status_code == 303
+    session.expire_all()
+    assert session.get(PlanComment, comment.id).resolved
+    review_page = text_of(reviewer_client.get(f"/plans/{plan.id}/revue"))
+    assert "Action 1. Extension du CSCOM 1 non résolu sur 2" in review_page
+    assert "Résolu le" in review_page and "Devis joint." in review_page
+
+
+def test_a_comment_with_a_script_is_shown_as_text(planner_client, reviewer_client, session, plan):
+    assert reviewer_client.post(f"/plans/{plan.id}/commentaires",
+                                data={"anchor": "section:suivi", "body": XSS}).status_code == 303
+    for url in (f"/plans/{plan.id}/suivi", f"/plans/{plan.id}/revue"):
+        page = planner_client.get(url).get_data(as_text=True)
+        assert XSS not in page, url
+        assert "&lt;script&gt;alert(&#39;revue&#39;)&lt;/script&gt;" in page, url
+
+
+def test_a_bad_comment_comes_back_with_its_text(reviewer_client, session, plan):
+    too_long = "Trop long. " * 500
+    response = reviewer_client.post(f"/plans/{plan.id}/commentaires",
+                                    data={"anchor": "section:suivi", "body": too_long})
+    assert response.status_code == 400
+    assert "Le commentaire n&#39;a pas été ajouté" in response.get_data(as_text=True)
+    assert too_long.strip() in html.unescape(response.get_data(as_text=True))
+    unknown = reviewer_client.post(f"/plans/{plan.id}/commentaires",
+                                   data={"anchor": "action:inconnue", "body": "Texte gardé"})
+    assert unknown.status_code == 400
+    assert "Cette action n&#39;existe pas (ou plus) dans ce plan." in unknown.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(PlanComment)) == 0
+
+
+def test_a_comment_of_another_plan_is_not_found(planner_client, reviewer, session, plan, koniakary_owner, planner):
+    from plans import plan_service
+
+    other = plan_service.create_plan(session, owner=koniakary_owner, title="Autre", period_start=2030, user=planner)
+    comment = review_service.add_comment(session, other, reviewer, "Ailleurs")
+    session.commit()
+    assert planner_client.post(f"/plans/{plan.id}/commentaires/{comment.id}/resoudre").status_code == 404
+    assert not comment.resolved
+
+
+# ----- Checklist -----
+
+def test_the_reviewer_fills_the_checklist_and_the_planner_reads_it(reviewer_client, planner_client, session, plan):
+    response = reviewer_client.post(f"/plans/{plan.id}/controle",
+                                    data={"ok_participation": "y", "note_participation": "Femmes : 35 %",
+                                          "note_indicateurs": "Cibles 2029 manquantes"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/revue#controle")
+    rows = {r.key: (r.checked, r.note) for r in session.scalars(sa.select(ReviewCheck))}
+    assert rows == {"participation": (True, "Femmes : 35 %"), "indicateurs": (False, "Cibles 2029 manquantes")}
+    page = text_of(planner_client.get(f"/plans/{plan.id}/revue"))
+    assert "☑ Vérifié : Participation des femmes, des jeunes et de la diaspora" in page
+    assert "Femmes : 35 %" in page and "Enregistrer la grille" not in page
+    assert planner_client.post(f"/plans/{plan.id}/controle", data={"ok_participation": ""}).status_code == 403
+    assert session.get(ReviewCheck, (plan.id, "participation")).checked
+
+
+# ----- Revisions -----
+
+def test_an_adopted_plan_is_revised_and_the_old_revision_stays_readable_and_frozen(planner_client, session,
+                                                                                  complete):
+    set_status(session, complete, PlanStatus.ADOPTE)
+    adopted_title = complete.title
+    page = text_of(planner_client.get(f"/plans/{complete.id}/revue"))
+    assert "Ouvrir la révision 2" in page
+    response = planner_client.post(f"/plans/{complete.id}/reviser")
+    assert response.status_code == 303
+    new_plan = session.scalar(sa.select(Plan).where(Plan.uuid == complete.uuid, Plan.revision == 2))
+    assert response.headers["Location"].endswith(f"/plans/{new_plan.id}")
+    assert new_plan.status is PlanStatus.BROUILLON and len(new_plan.actions) == len(complete.actions)
+
+    old = planner_client.get(f"/plans/{complete.id}")
+    assert old.status_code == 200 and "révision 2 (Brouillon)" in text_of(old)
+    frozen = planner_client.post(f"/plans/{complete.id}/identification",
+                                 data=identification_form(complete, 1, title="Changé"))
+    assert frozen.status_code == 403
+    again = planner_client.post(f"/plans/{complete.id}/reviser")
+    assert again.status_code == 409 and "La révision 2 de ce plan existe déjà" in text_of(again)
+    version = sections.current_version(session, new_plan, "identification")
+    assert planner_client.post(f"/plans/{new_plan.id}/identification",
+                               data=identification_form(new_plan, version, title="Révision 2")).status_code == 302
+    session.expire_all()
+    assert session.get(Plan, new_plan.id).title == "Révision 2"
+    assert session.get(Plan, complete.id).title == adopted_title
