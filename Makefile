@@ -36,8 +36,10 @@ run: setup
 test: venv-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# Every benchmark, full size (several minutes), into docs/BENCHMARKS.md; a quick check of the scripts:
+# make bench BENCH_ARGS="--plans 30 --actions 10 --duration 3"
 bench: venv-dev
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -1,129 +1,132 @@
 """Benchmark of the national map (docs/BENCHMARKS.md, "Carte nationale").
 
-    .venv/bin/python scripts/bench_national_map.py [--plans 701] [--actions 29] [--db /tmp/bench.sqlite3]
+    .venv/bin/python scripts/bench_national_map.py [--db FILE] [--write] [--runs 10]
 
-Seeds a temporary SQLite database (migrated, territory loaded, demo test cases + `plans.demo.seed_random_plans`),
-then with the Flask test client as an admin measures: the bytes of a first load (page + JS/CSS + communes GeoJSON
-+ indicators + actions), plain and gzip, and the server time of each request cold and warm (median of 10); and
-compares with a naive folium.GeoJson of geodata/mali_communes.geojson (full resolution) rendered to HTML.
-Prints a Markdown table. An existing --db is reused (seeding 20 000 actions takes minutes).
+On the benchmark database (scripts/bench_common.py: created unless --db names one), with the Flask test client
+logged in as an admin, measures: the bytes of a first load (page + its JS/CSS + communes GeoJSON + indicators +
+actions), plain and gzip, and the server time of each request cold (first request after the caches are
+emptied) and warm (median of --runs); then the naive baseline, a folium.GeoJson of the full-resolution
+geodata/mali_communes.geojson rendered to HTML. Budgets (issue 4): first load ≤ 600 KiB, each warm request
+≤ 200 ms.
 """
 from __future__ import annotations
 
-import argparse
-import os
-import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_common as bc  # noqa: E402
+
+TITLE = "Carte nationale"
+URLS = ["/carte-nationale", "/api/communes.geojson", "/api/carte-nationale/indicateurs.json",
+        "/api/carte-nationale/actions.json"]
+FIRST_LOAD_BUDGET = 600 * 1024
+WARM_BUDGET_MS = 200.0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--plans", type=int, default=701)
-    ap.add_argument("--actions", type=int, default=29)
-    ap.add_argument("--db", default=str(Path(tempfile.gettempdir()) / "pdlm_bench_national.sqlite3"))
-    args = ap.parse_args()
+def naive_national_html() -> str:
+    """The naive map: folium.GeoJson of the full-resolution communes file, embedded in the HTML folium writes."""
+    import folium
 
-    from flask_migrate import upgrade
+    from plans.maps.offline import offline_map, render_page
 
-    from app import create_app
-    from app.extensions import db
-    from plans import accounts_service, demo
-    from plans.accounts import Role
+    m = offline_map(zoom_start=5)
+    folium.GeoJson(str(bc.ROOT / "geodata" / "mali_communes.geojson"), name="communes").add_to(m)
+    return render_page(m)
+
+
+def run(args) -> bc.Report:
+    bench = bc.start(args)
+    contents, runs = bench.contents, bench.runs
+
     from plans.maps import national as nm
-    from plans.plan import Action
-    from plans.territory_loader import load_geodata
 
-    url = f"sqlite:///{args.db}"
-    fresh = not os.path.exists(args.db)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True,
-                      "SECRET_KEY": "bench", "DEMO_DATA": False, "SERVER_NAME": None})
-    with app.app_context():
-        if fresh:
-            t = time.perf_counter()
-            upgrade()
-            load_geodata(db.session, app.config["GEODATA_DIR"])
-            accounts_service.create_user(db.session, email="bench@dgct.ml", password="Kx7-rapide-Mesure-42",
-                                         role=Role.ADMIN, full_name="Bench")
-            demo.seed_test_cases(db.session)
-            db.session.commit()
-            demo.seed_random_plans(db.session, args.plans, actions=args.actions, seed=7)
-            print(f"seeded in {time.perf_counter() - t:.0f} s", file=sys.stderr)
-        n_actions = db.session.query(Action).count()
-        db.session.remove()
+    client = bench.client()
 
-    client = app.test_client()
-    client.post("/compte/connexion", data={"email": "bench@dgct.ml", "password": "Kx7-rapide-Mesure-42"})
-    urls = ["/carte-nationale", "/api/communes.geojson", "/api/carte-nationale/indicateurs.json",
-            "/api/carte-nationale/actions.json"]
-    assets = ["/static/js/national_map.js", "/static/vendor/leaflet/leaflet.js",
-              "/static/vendor/markercluster/leaflet.markercluster.js", "/static/vendor/leaflet/leaflet.css",
-              "/static/vendor/markercluster/MarkerCluster.css",
-              "/static/vendor/markercluster/MarkerCluster.Default.css", "/static/css/app.css", "/static/css/maps.css"]
-
-    def timed(u, gz):
-        headers = {"Accept-Encoding": "gzip"} if gz else {}
+    def timed(u, gzip_ok):
+        headers = {"Accept-Encoding": "gzip"} if gzip_ok else {}
         t = time.perf_counter()
         r = client.get(u, headers=headers)
         dt = (time.perf_counter() - t) * 1000
-        assert r.status_code == 200, (u, r.status_code)
+        if r.status_code != 200:
+            raise RuntimeError(f"GET {u}: HTTP {r.status_code}")
         return len(r.data), dt
 
     nm.clear_caches()
     rows = []
-    for u in urls:
+    for u in URLS:
         _, cold = timed(u, True)
         plain, _ = timed(u, False)
         gz_size, _ = timed(u, True)
-        warm = statistics.median(timed(u, True)[1] for _ in range(10))
+        warm = statistics.median(timed(u, True)[1] for _ in range(runs))
         rows.append((u, plain, gz_size, cold, warm))
-    asset_bytes = 0
-    for a in assets:
-        r = client.get(a)
-        asset_bytes += len(r.data)
-        r.close()
+    page = client.get(URLS[0]).get_data(as_text=True)
+    assets = bc.static_links(page)
+    if not assets:
+        raise RuntimeError("the national map page links no script: cannot count its static files")
+    asset_bytes = sum(len(bc.fetch_bytes(client, a)) for a in assets)
 
-    # The naive variant: folium.GeoJson of the full-resolution communes, embedded in the HTML.
-    import folium
+    naive_times, naive_html = bc.repeat(naive_national_html, max(3, runs // 2))
+    naive_bytes = naive_html.encode()
+    naive_plain, naive_gz = len(naive_bytes), bc.gz(naive_bytes)
 
-    from plans.maps.offline import offline_map, render_page
-    t = time.perf_counter()
-    m = offline_map(zoom_start=5)
-    folium.GeoJson(str(ROOT / "geodata" / "mali_communes.geojson"), name="communes").add_to(m)
-    naive_html = render_page(m)
-    naive_ms = (time.perf_counter() - t) * 1000
-
-    kib = lambda n: f"{n / 1024:,.0f} KiB".replace(",", " ")  # noqa: E731
-    print(f"Machine: {os.cpu_count()} CPU (nproc), RAM {_ram()}, Python {platform.python_version()}, "
-          f"{platform.system()} {platform.machine()}; {n_actions} actions, SQLite.\n")
-    print("| request | plain | gzip | server cold | server warm (median of 10) |")
-    print("|---|---:|---:|---:|---:|")
-    for u, plain, gz_size, cold, warm in rows:
-        print(f"| `{u}` | {kib(plain)} | {kib(gz_size)} | {cold:,.0f} ms | {warm:,.1f} ms |")
-    print(f"| static JS + CSS (Leaflet, markercluster, national_map.js, app/maps CSS; not compressed by Flask) | "
-          f"{kib(asset_bytes)} | {kib(asset_bytes)} | | |")
     total_plain = sum(r[1] for r in rows) + asset_bytes
     total_gz = sum(r[2] for r in rows) + asset_bytes
-    print(f"| **first load, total** | **{kib(total_plain)}** | **{kib(total_gz)}** | "
-          f"{sum(r[3] for r in rows):,.0f} ms | {sum(r[4] for r in rows):,.1f} ms |")
-    print(f"| naive `folium.GeoJson(mali_communes.geojson)` → HTML (communes only, no data) | "
-          f"{kib(len(naive_html.encode()))} | | {naive_ms:,.0f} ms (render) | |")
+    total_cold = sum(r[3] for r in rows)
+    total_warm = sum(r[4] for r in rows)
+    slowest = max(rows, key=lambda r: r[4])
+    naive_ms = statistics.median(naive_times)
+
+    lines = [
+        f"{contents.actions} actions in {contents.plans} plans, {contents.communes_with_plan} of "
+        f"{contents.communes} communes with a plan.",
+        "",
+        f"| request | plain | gzip | server cold | server warm (median of {runs}) |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for u, plain, gz_size, cold, warm in rows:
+        lines.append(f"| `{u}` | {bc.kib(plain)} | {bc.kib(gz_size)} | {bc.ms(cold)} | {bc.ms(warm)} |")
+    lines += [
+        f"| static JS + CSS linked by the page ({len(assets)} files; not compressed by Flask) | {bc.kib(asset_bytes)} "
+        f"| {bc.kib(asset_bytes)} | | |",
+        f"| **first load, total** | **{bc.kib(total_plain)}** | **{bc.kib(total_gz)}** | {bc.ms(total_cold)} | "
+        f"{bc.ms(total_warm)} |",
+        f"| naive `folium.GeoJson(mali_communes.geojson)` → HTML (communes only, no data; gzip if a proxy "
+        f"compressed it) | {bc.kib(naive_plain)} | {bc.kib(naive_gz)} | | {bc.spread(naive_times)} (render) |",
+        "",
+        f"Ratios to the naive map: bytes of a first load {bc.ratio(total_gz, naive_gz)} (gzip / gzip), "
+        f"{bc.ratio(total_gz, naive_plain)} (gzip / the plain HTML folium writes); warm server time of the four "
+        f"requests {bc.ratio(total_warm, naive_ms)} of the naive render — while carrying every indicator and "
+        f"{contents.actions} actions, which the naive map does not.",
+    ]
+    intro = f"""`scripts/bench_national_map.py`, on the benchmark database (see "Territoire et données de
+démonstration"). Measured with the Flask test client logged in as an admin, in one process; "gzip" is the size
+sent when the browser sends `Accept-Encoding: gzip` (every browser does): the page and the three JSON documents
+are compressed by the app (`app/maps/national.py`, compressed once and cached with the document); static files
+are not compressed by Flask, so Leaflet and markercluster count at full size. Cold = the first request after the
+caches are emptied (`plans.maps.national.clear_caches()`: the data of every plan is loaded and the communes
+layer built); warm = median of {runs} later requests. Naive baseline (issue 4): `folium.GeoJson` of the
+full-resolution `geodata/mali_communes.geojson` in a folium map rendered to HTML, timed as a median (min–max)
+of {max(3, runs // 2)} renders after a warm-up; it has the communes only, no indicator and no action.
+Budgets (issue 4): first load ≤ 600 KiB (stated for 20 000 actions; this run has {contents.actions}), each warm
+request ≤ 200 ms."""
+    checks = [
+        bc.budget("national map, first load (gzip)", total_gz, FIRST_LOAD_BUDGET, bc.kib,
+                  naive=f"{bc.kib(naive_gz)} gzip, {bc.kib(naive_plain)} plain",
+                  ratio=f"{bc.ratio(total_gz, naive_gz)} of the naive gzip"),
+        bc.budget(f"national map, slowest warm request (`{slowest[0]}`)", slowest[4], WARM_BUDGET_MS, bc.ms,
+                  naive=f"{bc.ms(naive_ms)} render",
+                  ratio=f"four requests {bc.ratio(total_warm, naive_ms)} of the naive render"),
+        bc.Check("national map, cold (first request after a change, every plan reloaded)", bc.ms(total_cold)),
+    ]
+    return bench.report(TITLE, intro, lines, checks)
 
 
-def _ram() -> str:
-    try:
-        with open("/proc/meminfo") as f:
-            kb = int(f.readline().split()[1])
-        return f"{kb / 1024 / 1024:.0f} GiB"
-    except OSError:
-        return "?"
+def main(argv=None) -> int:
+    return bc.main(run, __doc__, argv, runs=10)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
