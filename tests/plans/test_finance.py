@@ -3,7 +3,6 @@
 The reference case is domain.md §6 TC1, Koniakary 2025-2029: four actions, 160 000 000 FCFA.
 """
 import random
-import time
 from decimal import Decimal
 
 import pytest
@@ -386,7 +385,8 @@ def test_share_of():
 
 # --- scale --------------------------------------------------------------------------------------------------
 
-def test_150_actions_are_fast():
+def test_150_actions_with_three_lines_each_add_up():
+    """Scale of a big PIP (its speed is measured by `make bench`, not here)."""
     axis = Axis(title="Axe", position=0)
     objective = Objective(title="Objectif", axis=axis)
     enndam = DiasporaAssociation(id=1, name="Enndam Jombuku", host_country="FR")
@@ -398,10 +398,7 @@ def test_150_actions_are_fast():
                       scheme="diaspora_ctc", objective=objective, tags="diaspora")
                for i in range(150)]
     plan = Plan(title="t", period_start=2025, period_end=2029, actions=actions)
-    start = time.perf_counter()
     pf = plan_finance(plan)
-    elapsed = time.perf_counter() - start
-    assert elapsed < 0.5, elapsed
     assert len(pf.figures) == 150 and pf.migration_actions == 150
     assert_matrix_consistent(pf)
 

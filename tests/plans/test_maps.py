@@ -4,7 +4,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import time
 from decimal import Decimal
 
 import folium
@@ -206,7 +205,7 @@ def test_light_geometry_rounds_and_simplifies():
     assert all(round(x, 5) == x for x, _ in light.exterior.coords)
 
 
-def test_150_actions_stay_small_and_quick():
+def test_150_actions_stay_small():
     big = Plan(title="Grand plan", period_start=2025, period_end=2029)
     keys = list(SECTORS)
     big.actions = [make_action(f"Construction d'une salle de classe n°{i} à Koniakary", sector=keys[i % len(keys)],
@@ -215,11 +214,8 @@ def test_150_actions_stay_small_and_quick():
                                       FundingLine(position=1, source_type="ptf", source_name="Coopération suisse",
                                                   amount=6_000_000)])
                    for i in range(150)]
-    start = time.perf_counter()
     parts = map_components(build_plan_map(big, KONIAKARY))
-    elapsed = time.perf_counter() - start
-    assert parts.size < 50 * 1024, parts.size  # folium's own markers would weigh 210 KB
-    assert elapsed < 2.0
+    assert parts.size < 50 * 1024, parts.size  # folium's own markers would weigh 210 KB (time: `make bench`)
 
 
 def _walk(element):
@@ -231,17 +227,13 @@ def _walk(element):
 # --- the PNG ---------------------------------------------------------------------------------------------------------
 
 def test_static_map_png_is_a_real_non_blank_image(plan):
-    build_static_map_png(plan, KONIAKARY)  # fonts and caches warm up once per process
-    start = time.perf_counter()
     png = build_static_map_png(plan, KONIAKARY, context=[box(-11.2, 14.4, -11.0, 14.7)])
-    elapsed = time.perf_counter() - start
     image = Image.open(io.BytesIO(png))
     assert image.format == "PNG" and image.size == (1200, 900)
     colours = image.convert("RGB").getcolors(maxcolors=1 << 16)
     assert colours is not None and len(colours) > 20  # not blank
     rgb = image.convert("RGB")
     assert rgb.getpixel((300, 450)) != (255, 255, 255)  # the territory fills the map's middle
-    assert elapsed < 3.0  # about 0.2–0.3 s on a quiet machine; generous for loaded CI runners
 
 
 def test_static_map_without_any_geometry_says_so():
