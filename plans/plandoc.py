@@ -203,6 +203,8 @@ def _sections_part(plan: Plan, refs: _Refs) -> dict:
     situation_findings = [{"ref": refs.add("finding", f["id"]), "theme": f["theme"], "text": f["text"]}
                           for f in sit["findings"]]
     migration_findings = [{"ref": refs.add("finding", f["id"]), "text": f["text"]} for f in mig["findings"]]
+    # An objective's findings in the findings' order, not the link table's (which differs between databases).
+    finding_order = {f["ref"]: n for n, f in enumerate(situation_findings + migration_findings)}
     ori = orientations.dump(plan)
     axes = []
     for a in ori["axes"]:
@@ -210,8 +212,8 @@ def _sections_part(plan: Plan, refs: _Refs) -> dict:
         axes.append({"ref": axis_ref, "title": a["title"], "general_objective": a["general_objective"],
                      "migration_crosscutting": a["migration_crosscutting"],
                      "objectives": [{"ref": refs.add("objective", o["id"]), "title": o["title"],
-                                     "findings": [refs.get("finding", f) for f in o["finding_ids"]
-                                                  if refs.get("finding", f)]}
+                                     "findings": sorted((refs.get("finding", f) for f in o["finding_ids"]
+                                                         if refs.get("finding", f)), key=finding_order.get)}
                                     for o in a["objectives"]]})
     criteria = [{"ref": refs.add("criterion", c["id"]), "name": c["name"], "weight": c["weight"]}
                 for c in ori["criteria"]]
