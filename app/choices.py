@@ -1,4 +1,4 @@
-"""WTForms select options from the (key, label) lists of plans/vocab.py."""
+"""WTForms select options from the (key, label) lists of plans/core/vocab.py."""
 from typing import Iterable
 
 from wtforms.fields.choices import SelectChoice
@@ -11,7 +11,7 @@ def select_choices(pairs: Iterable[tuple[str, str]], blank: str | None = None) -
 
 def country_choices(blank: str | None = None) -> list[SelectChoice]:
     """Countries in two groups: Mali's neighbours and main destinations first, then every country."""
-    from plans import formatting
+    from plans.core import formatting
 
     options = [SelectChoice(value="", label=blank)] if blank is not None else []
     for group, pairs in formatting.country_choices().items():

@@ -11,7 +11,7 @@ from app.cli_backup import backup_group
 from app.cli_planfile import register as register_planfile
 from app.cli_tokens import tokens_group
 from app.extensions import db
-from plans import territory_loader
+from plans.territory import loader as territory_loader
 
 
 def register(app: Flask) -> None:
@@ -49,7 +49,7 @@ def setup():
         session.commit()
         click.echo(report.summary())
     if current_app.config["DEMO_DATA"]:
-        from plans import demo
+        from plans.demo import seed as demo
 
         report = demo.seed_new_install(session)
         session.commit()
@@ -103,8 +103,8 @@ def users():
 @click.option("--name", "full_name", default="", help="Nom et prénom.")
 @click.option("--password-stdin", is_flag=True, help="Lit le mot de passe sur l'entrée standard (une ligne).")
 def users_create(email, role, owner_refs, region_code, full_name, password_stdin):
-    from plans import accounts_service
-    from plans.errors import ValidationError
+    from plans.accounts import service as accounts_service
+    from plans.core.errors import ValidationError
 
     session = db.session
     try:
@@ -127,7 +127,7 @@ def users_create(email, role, owner_refs, region_code, full_name, password_stdin
 
 @users.command("list", help="Liste les comptes.")
 def users_list():
-    from plans import accounts_service
+    from plans.accounts import service as accounts_service
 
     accounts = accounts_service.list_users(db.session)
     if not accounts:
@@ -148,8 +148,8 @@ def users_list():
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Lit le mot de passe sur l'entrée standard (une ligne).")
 def users_password(email, password_stdin):
-    from plans import accounts_service
-    from plans.errors import ValidationError
+    from plans.accounts import service as accounts_service
+    from plans.core.errors import ValidationError
 
     session = db.session
     user = accounts_service.user_by_email(session, email)
@@ -185,7 +185,7 @@ def demo_group():
 @click.option("--seed", default=1, show_default=True, type=int,
               help="Graine du tirage : la même graine donne les mêmes plans sur la même base.")
 def demo_seed(count: int, actions: int, seed: int):
-    from plans import demo
+    from plans.demo import seed as demo
 
     session = db.session
     started = time.perf_counter()
@@ -227,8 +227,10 @@ def plans_group():
 def plans_list(owner_ref: str | None, full_uuid: bool):
     import sqlalchemy as sa
 
-    from plans import accounts_service, demo, owners_service
-    from plans.owners import PlanOwner
+    from plans.accounts import service as accounts_service
+    from plans.demo import seed as demo
+    from plans.owners import service as owners_service
+    from plans.owners.models import PlanOwner
 
     session = db.session
     owner = None
@@ -262,8 +264,10 @@ def plans_list(owner_ref: str | None, full_uuid: bool):
               help="Fichier à écrire (par défaut : PDESC_<collectivité>_<période>.docx dans le dossier courant).")
 def plans_docx(plan_id: int, output: str | None):
     from app.planning.export import active_template_path
-    from plans import export_docx, finance, plandiff
-    from plans.plan import Plan
+    from plans.documents import plan_document as export_docx
+    from plans.planning import finance
+    from plans.review import diff as plandiff
+    from plans.planning.models import Plan
 
     started = time.perf_counter()
     plan = db.session.get(Plan, plan_id, options=finance.load_options())

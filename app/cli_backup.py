@@ -1,4 +1,4 @@
-"""`flask --app wsgi backup create FICHIER` and `backup restore FICHIER` (the logic: plans/backup.py)."""
+"""`flask --app wsgi backup create FICHIER` and `backup restore FICHIER` (the logic: plans/core/backup.py)."""
 from __future__ import annotations
 
 import time
@@ -7,7 +7,7 @@ import click
 from flask import current_app
 
 from app.extensions import db
-from plans import backup
+from plans.core import backup
 
 
 def _database_url() -> str:

@@ -1,4 +1,4 @@
-"""`flask plans export` and `flask plans import`: the plan file (plans/plandoc.py) from a terminal, to carry a plan
+"""`flask plans export` and `flask plans import`: the plan file (plans/review/planfile.py) from a terminal, to carry a plan
 between a commune's laptop and the national server."""
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ def _fail(message: str) -> None:
               help="Fichier à écrire (par défaut : plan-<uuid>-r<révision>.json dans le dossier courant ; "
                    "« - » pour la sortie standard).")
 def plans_export(plan_id: int, output: str | None):
-    from plans import finance, plandoc
-    from plans.plan import Plan
+    from plans.planning import finance
+    from plans.review import planfile as plandoc
+    from plans.planning.models import Plan
 
     plan = db.session.get(Plan, plan_id, options=finance.load_options())
     if plan is None:
@@ -45,8 +46,10 @@ def plans_export(plan_id: int, output: str | None):
               help="Importe au nom de ce compte (ses droits s'appliquent et l'historique le nomme) ; sans cette "
                    "option, l'import est fait au nom de l'administration du serveur.")
 def plans_import(path: str, as_email: str | None):
-    from plans import accounts_service, audit_service, plandoc
-    from plans.errors import ValidationError
+    from plans.accounts import service as accounts_service
+    from plans.accounts import audit as audit_service
+    from plans.review import planfile as plandoc
+    from plans.core.errors import ValidationError
 
     session = db.session
     user = None

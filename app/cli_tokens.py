@@ -25,8 +25,10 @@ def tokens_group():
 @click.argument("email")
 @click.option("--name", required=True, help="Nom du jeton : le partenaire ou l'usage.")
 def tokens_create(email: str, name: str):
-    from plans import accounts_service, api_tokens_service, audit_service
-    from plans.errors import ValidationError
+    from plans.accounts import service as accounts_service
+    from plans.accounts import api_tokens as api_tokens_service
+    from plans.accounts import audit as audit_service
+    from plans.core.errors import ValidationError
 
     session = db.session
     user = accounts_service.user_by_email(session, email)
@@ -48,7 +50,7 @@ def tokens_create(email: str, name: str):
 
 @tokens_group.command("list", help="Liste les jetons : n°, état, compte, nom, création, dernier usage.")
 def tokens_list():
-    from plans import api_tokens_service
+    from plans.accounts import api_tokens as api_tokens_service
 
     tokens = api_tokens_service.list_tokens(db.session)
     if not tokens:
@@ -63,7 +65,8 @@ def tokens_list():
 @tokens_group.command("revoke", help="Révoque un jeton (définitivement). Exemple : tokens revoke 3")
 @click.argument("token_id", type=int)
 def tokens_revoke(token_id: int):
-    from plans import api_tokens_service, audit_service
+    from plans.accounts import api_tokens as api_tokens_service
+    from plans.accounts import audit as audit_service
 
     session = db.session
     token = api_tokens_service.token_by_id(session, token_id)

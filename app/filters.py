@@ -1,7 +1,7 @@
-"""Jinja filters: the French formats of plans/formatting.py, so pages and the .docx print numbers alike."""
+"""Jinja filters: the French formats of plans/core/formatting.py, so pages and the .docx print numbers alike."""
 from flask import Flask
 
-from plans import formatting
+from plans.core import formatting
 
 
 def register(app: Flask) -> None:

@@ -1,6 +1,6 @@
 """What a browser sends, made safe once before any view reads it.
 
-- Control characters (plans.text.without_control_characters: NUL and the other C0 controls but tab and line
+- Control characters (plans.core.text.without_control_characters: NUL and the other C0 controls but tab and line
   breaks) are dropped from every form value and query argument (names included). Nobody types one (they come with
   text pasted from a binary file); SQLite stores a NUL but PostgreSQL refuses it ("text fields cannot contain
   NUL"), so a save that worked on one backend failed with a 500 on the other, and XML (the .docx) holds none.
@@ -14,7 +14,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
-from plans.text import has_control_characters, without_control_characters
+from plans.core.text import has_control_characters, without_control_characters
 
 MAX_ID = 2**31 - 1  # the largest INTEGER of PostgreSQL, the type of every id
 

@@ -61,7 +61,7 @@ def _arguments(argv):
 def seed_report(bench_db: bc.BenchDB, load_start: str) -> bc.Report:
     """The set-up of the benchmark database (times of the run that created it) and a territory re-load now."""
     from app.extensions import db
-    from plans.territory_loader import load_geodata
+    from plans.territory.loader import load_geodata
 
     app = bc.bench_app(bench_db.url)
     with app.app_context():
@@ -82,11 +82,11 @@ def seed_report(bench_db: bc.BenchDB, load_start: str) -> bc.Report:
     secs = lambda x: f"{x:,.1f} s".replace(",", " ")  # noqa: E731
     rows = [
         ("migrate: `flask_migrate.upgrade()` on an empty database", steps["migrate"]),
-        ("territory load: `plans.territory_loader.load_geodata` (régions, cercles, communes, neighbours)",
+        ("territory load: `plans.territory.loader.load_geodata` (régions, cercles, communes, neighbours)",
          steps["territory"]),
         ("three accounts (admin, national reviewer, planner of Koniakary; password hashing)", steps["accounts"]),
-        ("the three test cases (`plans.demo.seed_test_cases`)", steps["test_cases"]),
-        (f"random plans: `plans.demo.seed_random_plans` — {plans} plans × {sizes.get('actions', '?')} actions "
+        ("the three test cases (`plans.demo.seed.seed_test_cases`)", steps["test_cases"]),
+        (f"random plans: `plans.demo.seed.seed_random_plans` — {plans} plans × {sizes.get('actions', '?')} actions "
          f"({bc.ms(per_plan * 1000)} per plan)", steps["random_plans"]),
         (f"the big plan ({contents.big_plan_actions} actions)", steps["big_plan"]),
     ]
@@ -98,7 +98,7 @@ def seed_report(bench_db: bc.BenchDB, load_start: str) -> bc.Report:
               f"compared, nothing written) | {secs(reload_s)} |"]
     body = f"""Made by `scripts/bench_common.py` (`prepare`), {when}: a new SQLite file (or an empty PostgreSQL
 database given with `--db`), each step timed on its own and committed. The random plans go through the same
-section `apply()` functions as typed ones (`plans/demo.py`), one commit per plan. The re-load was timed in this
+section `apply()` functions as typed ones (`plans/demo/seed.py`), one commit per plan. The re-load was timed in this
 run. No naive baseline: these are set-up times, recorded so that a slower machine or a slower loader shows.
 
 The database: {contents.plans} plans ({len(contents.case_ids)} test cases), {contents.actions} actions;

@@ -3,7 +3,7 @@ checks and the writing of one "## Section" of docs/BENCHMARKS.md.
 
 The database: a SQLite file (in a temporary folder unless --db names one; a postgresql:// URL works too, on an
 empty database), migrated with Alembic (flask_migrate.upgrade), the territory loaded, three accounts (admin,
-national reviewer, planner of Koniakary), the three test cases, `plans.demo.seed_random_plans` on every commune
+national reviewer, planner of Koniakary), the three test cases, `plans.demo.seed.seed_random_plans` on every commune
 without a plan (or --plans N) with --actions each, and one more random plan of --big-actions actions (the "big
 plan" of the plan map, Word export, comparison and plan file benchmarks). Each step is timed; the times are kept
 in a JSON file beside the database, so a reused --db still reports how long it took to make.
@@ -290,10 +290,12 @@ def prepare(db: str, *, plans: Optional[int] = None, actions: int = DEFAULT_ACTI
     from flask_migrate import upgrade
 
     from app.extensions import db as flask_db
-    from plans import accounts_service, demo, owners_service
-    from plans import demo_data as D
-    from plans.accounts import Role
-    from plans.territory_loader import load_geodata
+    from plans.accounts import service as accounts_service
+    from plans.demo import seed as demo
+    from plans.owners import service as owners_service
+    from plans.demo import data as D
+    from plans.accounts.models import Role
+    from plans.territory.loader import load_geodata
 
     print(f"creating the benchmark database {db}", file=sys.stderr)
     app = bench_app(url)
@@ -366,10 +368,10 @@ def contents(session) -> Contents:
     """What the database holds, and the big plan: the random plan with the most actions."""
     import sqlalchemy as sa
 
-    from plans import demo
-    from plans import demo_data as D
-    from plans.owners import PlanOwner
-    from plans.plan import Action, Plan
+    from plans.demo import seed as demo
+    from plans.demo import data as D
+    from plans.owners.models import PlanOwner
+    from plans.planning.models import Action, Plan
 
     n_actions = sa.func.count(Action.id)
     big = session.execute(

@@ -25,7 +25,7 @@ PLANS = 4
 def _compared_ids(session, big_plan_id: int, case_ids) -> list[int]:
     import sqlalchemy as sa
 
-    from plans.plan import Plan
+    from plans.planning.models import Plan
 
     others = list(session.scalars(sa.select(Plan.id).where(Plan.id != big_plan_id, Plan.id.not_in(
         list(case_ids.values()))).order_by(Plan.id).limit(PLANS - 1)))

@@ -5,10 +5,10 @@
 On the benchmark database (scripts/bench_common.py: created unless --db names one), measures on the big plan
 (150 actions), each a median and range of --runs runs (the session is emptied before each run, as a request
 would start):
-(a) the full export, map included (`plans.export_docx.render_docx`);
+(a) the full export, map included (`plans.documents.plan_document.render_docx`);
 (b) the naive baseline: a bare `DocxTemplate(path).render(ctx, autoescape=True)` + save to BytesIO with the same,
     already built context (the map PNG already drawn);
-(c) the static map PNG alone (`plans.export_docx.map_png`);
+(c) the static map PNG alone (`plans.documents.plan_document.map_png`);
 (d) the context alone, without the map (`build_context(..., with_map=False)`);
 and the ratio (a)/(b). For the three test cases and the big plan: export time (median), .docx size and page count
 (LibreOffice → PDF, then pdfinfo). Budget (issue 5): (a) ≤ 1.5 s.
@@ -38,9 +38,9 @@ def run(args) -> bc.Report:
     from docxtpl import DocxTemplate, InlineImage
 
     from app.extensions import db
-    from plans import export_docx as ex
-    from plans import demo_data as D
-    from plans.plan import Plan
+    from plans.documents import plan_document as ex
+    from plans.demo import data as D
+    from plans.planning.models import Plan
 
     tmp = Path(tempfile.mkdtemp(prefix="pdlm_bench_docx_"))
     big_id, big_n = bench.contents.big_plan_id, bench.contents.big_plan_actions
@@ -116,7 +116,7 @@ def run(args) -> bc.Report:
     intro = f"""`scripts/bench_docx.py`, on the benchmark database (the big plan of {big_n} actions and the three
 test cases). Every time is the median (min–max) of {runs} runs after a warm-up, each on an emptied session (the
 plan and its collections reloaded, as in a request). (a) is what the export route does
-(`plans.export_docx.render_docx`: context, static map, docxtpl render with `autoescape=True`, table grids, save);
+(`plans.documents.plan_document.render_docx`: context, static map, docxtpl render with `autoescape=True`, table grids, save);
 (b) is the naive baseline (issue 5) — a bare docxtpl render of the same model with the same, already built
 context (map PNG already drawn, only re-attached as an `InlineImage`) and a save to `BytesIO`; (c) and (d) are
 the two parts (a) adds on top of (b). Pages: the .docx converted by LibreOffice (`soffice --headless

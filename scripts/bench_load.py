@@ -193,7 +193,7 @@ def run(args) -> bc.Report:
 
     import requests
 
-    from plans import demo_data as D
+    from plans.demo import data as D
 
     targets = [
         (f"/plans/{contents.big_plan_id}", f"plan page ({contents.big_plan_actions} actions)"),

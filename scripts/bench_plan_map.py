@@ -42,7 +42,7 @@ def naive_plan_map_html(plan, entries, *, every_commune: bool = False) -> str:
     and Tooltip — rendered by folium to one HTML page."""
     import folium
 
-    from plans.formatting import fcfa
+    from plans.core.formatting import fcfa
     from plans.maps.offline import offline_map, render_page
 
     communes = _full_resolution_communes()
@@ -65,10 +65,10 @@ def naive_plan_map_html(plan, entries, *, every_commune: bool = False) -> str:
 
 
 def naive_entries(session, plan_id: int):
-    """The plan and its map entries, loaded as the naive page would (everything from plans.finance)."""
-    from plans import finance
+    """The plan and its map entries, loaded as the naive page would (everything from plans.planning.finance)."""
+    from plans.planning import finance
     from plans.maps.plan_map import map_actions
-    from plans.plan import Plan
+    from plans.planning.models import Plan
 
     session.expire_all()
     plan = session.get(Plan, plan_id, options=finance.load_options())
@@ -128,7 +128,7 @@ def run(args) -> bc.Report:
     intro = f"""`scripts/bench_plan_map.py`, on the benchmark database: the big plan's map page, requested with the
 Flask test client logged in as an admin (`Accept-Encoding: gzip`). Cold = the first request of the process;
 warm = median (min–max) of {runs} later requests; the server time includes loading the plan, its finances
-(`plans.finance`), the folium map (`plans.maps.plan_map`) and the page with its table twin. "gzip" is what a
+(`plans.planning.finance`), the folium map (`plans.maps.plan_map`) and the page with its table twin. "gzip" is what a
 compressing reverse proxy would send. Naive baseline (issue 4: folium with the full-resolution communes): a folium
 map of the same plan built object by object — `folium.GeoJson` of the owner's commune taken from the
 full-resolution `geodata/mali_communes.geojson`, and for each placed action a `folium.CircleMarker` with a

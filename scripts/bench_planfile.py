@@ -4,7 +4,7 @@
 
 On the benchmark database (scripts/bench_common.py), on the big plan (150 actions), each a median and range of
 --runs runs on an emptied session:
-(a) export: `plans.plandoc.export_document` + `document_bytes` (the file as downloaded);
+(a) export: `plans.review.planfile.export_document` + `document_bytes` (the file as downloaded);
 (b) naive export: every column of the plan and of the rows it owns (its delete-orphan relationships, walked
     generically through the SQLAlchemy mapper) to `json.dumps` — no refs, no fixed order, database ids left in;
 (c) import of that file onto the same plan (`import_document`: the update of a draft), rolled back after each run;
@@ -61,8 +61,8 @@ def run(args) -> bc.Report:
     runs = bench.runs
 
     from app.extensions import db
-    from plans import plandoc
-    from plans.plan import Plan
+    from plans.review import planfile as plandoc
+    from plans.planning.models import Plan
 
     pid, n = bench.contents.big_plan_id, bench.contents.big_plan_actions
     with bench.app.app_context():
@@ -119,7 +119,7 @@ def run(args) -> bc.Report:
         f"| **(a) / (b)** | **{bc.ratio(med(a), med(b))}** |",
         f"| **(c) / (e)** | **{bc.ratio(med(c), med(e))}** |",
     ]
-    intro = f"""`scripts/bench_planfile.py`, on the benchmark database: the big plan's file (`plans/plandoc.py`),
+    intro = f"""`scripts/bench_planfile.py`, on the benchmark database: the big plan's file (`plans/review/planfile.py`),
 every time the median (min–max) of {runs} runs after a warm-up, each on an emptied session. (a) the export as
 downloaded; (b) its naive baseline, a generic dump of every column of the plan and of the rows it owns (walked
 through the SQLAlchemy mapper) to `json.dumps`, without the refs, fixed order and history summary the file

@@ -7,7 +7,7 @@ paragraph of its own, every `{%tr … %}` tag a row of its own, every `{%tc … 
 (Heading 1–3, a table style "Tableau PDL-M", List Bullet), a header with {{ collectivite }}, page numbers (PAGE
 field) in the footer, a cover page without header, a TOC field that Word refreshes on opening (w:updateFields in
 settings.xml) and a landscape section for the PIP and the financing plan, whose header rows repeat on each page
-(w:tblHeader). The variables are listed in templates_docx/README.md and in plans/export_docx.py (VARIABLES).
+(w:tblHeader). The variables are listed in templates_docx/README.md and in plans/documents/plan_document.py (VARIABLES).
 
 Edit this script, not the .docx, and run it again: the generated file is committed.
 """

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.extensions import db
-from plans.accounts import Role
+from plans.accounts.models import Role
 from tests.databases import DatabaseFactory
 
 TEST_PASSWORD = "Motdepasse-solide-2026"
@@ -45,7 +45,7 @@ def template_database(databases):
     """Migrated to head with Alembic (as production is) and loaded with the real territory, once per run."""
     from flask_migrate import upgrade
 
-    from plans.territory_loader import load_geodata
+    from plans.territory.loader import load_geodata
 
     url = databases.empty()
     app = create_app(app_config(url))
@@ -103,7 +103,7 @@ def session(app):
 
 @pytest.fixture
 def make_user(app):
-    from plans import accounts_service
+    from plans.accounts import service as accounts_service
 
     def make(role: Role | str = Role.PLANNER, email: str | None = None, owners=(), region=None, password=TEST_PASSWORD):
         role = Role(role)
@@ -124,7 +124,7 @@ def login(client, email: str, password: str = TEST_PASSWORD):
 
 @pytest.fixture
 def koniakary_owner(app):
-    from plans import owners_service
+    from plans.owners import service as owners_service
 
     owner = owners_service.commune_owner(db.session, "ML010115")
     db.session.commit()
@@ -134,7 +134,7 @@ def koniakary_owner(app):
 @pytest.fixture
 def plan(session, planner, koniakary_owner):
     """A draft PDESC 2025-2029 of Koniakary, owned by the `planner`."""
-    from plans import plan_service
+    from plans.planning import service as plan_service
 
     plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC de Koniakary 2025-2029",
                                     period_start=2025, user=planner)

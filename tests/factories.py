@@ -1,16 +1,16 @@
 """Builders of realistic records for tests (the domain brief's test cases TC2 and TC3).
 
-Member lists come from plans/demo_data.py (OCHA COD-AB 2015 P-codes of geodata/mali_communes.csv).
+Member lists come from plans/demo/data.py (OCHA COD-AB 2015 P-codes of geodata/mali_communes.csv).
 """
 from __future__ import annotations
 
 from datetime import date
 
-from plans import owners_service
-# The member lists live in plans/demo_data.py (the demo seed creates the same groupings); re-exported here.
-from plans.demo_data import (KENEDOUGOU_BFA_NAMES, KENEDOUGOU_MALI_CODES, KENEDOUGOU_NAME,  # noqa: F401
+from plans.owners import service as owners_service
+# The member lists live in plans/demo/data.py (the demo seed creates the same groupings); re-exported here.
+from plans.demo.data import (KENEDOUGOU_BFA_NAMES, KENEDOUGOU_MALI_CODES, KENEDOUGOU_NAME,  # noqa: F401
                              YELIMANE_CERCLE, YELIMANE_CODES, YELIMANE_NAME)
-from plans.owners import OwnerKind, PlanOwner
+from plans.owners.models import OwnerKind, PlanOwner
 
 
 def yelimane_grouping(session, *, name: str = YELIMANE_NAME, commit: bool = True) -> PlanOwner:

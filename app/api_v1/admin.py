@@ -10,9 +10,9 @@ from app.auth.forms import FrenchForm, show_errors
 from app.auth.guards import role_required
 from app.extensions import db
 from app.users.forms import ConfirmForm
-from plans import api_tokens_service
-from plans.accounts import Role, User
-from plans.errors import ValidationError
+from plans.accounts import api_tokens as api_tokens_service
+from plans.accounts.models import Role, User
+from plans.core.errors import ValidationError
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/utilisateurs")
 admin_only = role_required(Role.ADMIN)

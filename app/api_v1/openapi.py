@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 
-from plans.api_plans import DEFAULT_PER_PAGE, MAX_INT_PARAMETER, MAX_PER_PAGE, STATUSES
+from plans.reporting.api import DEFAULT_PER_PAGE, MAX_INT_PARAMETER, MAX_PER_PAGE, STATUSES
 
 API_VERSION = "1.0.0"
 
@@ -105,7 +105,7 @@ SCHEMAS = {
 def plan_document_schema() -> dict:
     """The plan file's JSON Schema, its `$id`/`$schema` dropped (OpenAPI 3.1 schemas are JSON Schema 2020-12) and
     its internal `#/$defs/…` references rewritten to where the schema sits in the OpenAPI document."""
-    from plans import plandoc
+    from plans.review import planfile as plandoc
 
     schema = copy.deepcopy(plandoc.schema())
     defs = schema.pop("$defs", {}) or schema.pop("definitions", {})

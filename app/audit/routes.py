@@ -4,8 +4,8 @@ from flask import render_template, request
 from app.audit import bp
 from app.auth.guards import role_required
 from app.extensions import db
-from plans import audit_journal
-from plans.accounts import Role
+from plans.reporting import journal as audit_journal
+from plans.accounts.models import Role
 
 
 @bp.route("/journal")

@@ -10,7 +10,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 
-from plans.accounts import Role
+from plans.accounts.models import Role
 
 _PLURAL = {Role.PLANNER: "aux planificateurs", Role.REVIEWER: "aux relecteurs (DGCT)",
            Role.ADMIN: "aux administrateurs"}

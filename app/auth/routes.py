@@ -9,8 +9,9 @@ from app.audit import log_action
 from app.auth import bp
 from app.auth.forms import LoginForm, PasswordChangeForm, show_errors
 from app.extensions import db, login_manager
-from plans import accounts_service, throttle
-from plans.errors import ValidationError
+from plans.accounts import service as accounts_service
+from plans.accounts import throttle
+from plans.core.errors import ValidationError
 
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Veuillez vous connecter pour accéder à cette page."

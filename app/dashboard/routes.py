@@ -1,4 +1,4 @@
-"""The reviewers' dashboard and its exports: thin views over plans.tabular and plans.spreadsheet.
+"""The reviewers' dashboard and its exports: thin views over plans.reporting.tables and plans.reporting.spreadsheet.
 
     GET /revue/plans                      the table: filters (a GET form), sortable headers, export links
     GET /revue/export/<entity>.csv        one entity (plans, actions, financements, indicateurs, associations)
@@ -9,7 +9,7 @@ Every URL takes the national map's filter parameters (region, cercle, secteur, s
 indicateur) plus `type` (owner type) and `tri`/`ordre` (sort); the page links to the map with the same filters,
 the map links back here (its "Voir le tableau").
 Reviewers and administrators only (a planner has their home page: 403); a reviewer attached to a région reads
-that région's plans only — the selection starts from plans.plan_service.visible_plans.
+that région's plans only — the selection starts from plans.planning.service.visible_plans.
 """
 from __future__ import annotations
 
@@ -21,15 +21,17 @@ from flask_login import current_user
 from app.auth.guards import role_required
 from app.extensions import db
 from app.dashboard import bp
-from plans import plan_service, spreadsheet, tabular
-from plans.accounts import Role
+from plans.planning import service as plan_service
+from plans.reporting import spreadsheet
+from plans.reporting import tables as tabular
+from plans.accounts.models import Role
 from plans.maps import national as nm
 
 reviewers_only = role_required(Role.REVIEWER, Role.ADMIN)
 ENTITY_RULE = "any(" + ", ".join(tabular.ENTITIES) + ")"
 SORT_PARAM, ORDER_PARAM, DESCENDING = "tri", "ordre", "desc"
 
-# The page's columns: (sort key, header); the sort keys are plans.tabular.SORTS' (the owner's type is shown
+# The page's columns: (sort key, header); the sort keys are plans.reporting.tables.SORTS' (the owner's type is shown
 # under its name; `tri=type` still sorts on it).
 COLUMNS = [("plan", "Plan"), ("collectivite", "Collectivité ou groupement"), ("region", "Région"),
            ("cercle", "Cercle"), ("statut", "Statut"), ("periode", "Période"), ("cout", "Coût total"),

@@ -1,4 +1,4 @@
-"""The grouping form. Its rules live in plans.owners_service; the form only carries the fields and shows messages.
+"""The grouping form. Its rules live in plans.owners.service; the form only carries the fields and shows messages.
 
 The members are not WTForms fields: the pickers add hidden inputs `member_codes` / `foreign_codes`, the textareas
 take codes one per line (without JavaScript), and the rows of foreign communes known by name are numbered
@@ -8,7 +8,7 @@ already received, kept when the form comes back with an error).
 from wtforms import HiddenField, SelectChoice, SelectField, StringField, TextAreaField
 
 from app.auth.forms import FrenchForm
-from plans.owners_service import GROUPING_KINDS
+from plans.owners.service import GROUPING_KINDS
 
 KIND_CHOICES = [SelectChoice("", "— Choisir —")] + [SelectChoice(k.value, k.label) for k in GROUPING_KINDS]
 

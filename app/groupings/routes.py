@@ -14,11 +14,12 @@ from app.auth.guards import role_required
 from app.extensions import db
 from app.groupings import bp
 from app.groupings.forms import ConfirmForm, GroupingForm
-from plans import geo, owners_service
-from plans.accounts import Role
-from plans.errors import ConflictError, ValidationError
-from plans.owners import PlanOwner
-from plans.territory_service import neighbour_countries, unit_by_code, unit_summary
+from plans.core import geo
+from plans.owners import service as owners_service
+from plans.accounts.models import Role
+from plans.core.errors import ConflictError, ValidationError
+from plans.owners.models import PlanOwner
+from plans.territory.service import neighbour_countries, unit_by_code, unit_summary
 
 admin_only = role_required(Role.ADMIN)
 MAX_ROWS = 60

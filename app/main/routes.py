@@ -4,8 +4,9 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.main import bp
-from plans import accounts_service, plan_service
-from plans.accounts import Role
+from plans.accounts import service as accounts_service
+from plans.planning import service as plan_service
+from plans.accounts.models import Role
 
 
 @bp.route("/")

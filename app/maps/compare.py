@@ -9,12 +9,13 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.maps import bp
 from app.maps.tiles import basemap_spec
-from plans import finance, plan_service
+from plans.planning import finance
+from plans.planning import service as plan_service
 from plans.maps.compare import HOUSEHOLD_NOTE, MAX_PLANS, MIN_PLANS, comparison_rows, plan_indicators
 from plans.maps.offline import map_components
 from plans.maps.plan_map import build_plan_map, map_actions, territory_shapes
-from plans.owners_service import owner_geometry
-from plans.plan import Plan
+from plans.owners.service import owner_geometry
+from plans.planning.models import Plan
 
 TOO_MANY = f"Choisissez au plus {MAX_PLANS} plans à comparer."
 TOO_FEW = f"Choisissez au moins {MIN_PLANS} plans existants à comparer."

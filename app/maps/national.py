@@ -10,7 +10,7 @@ the app itself when the blueprint registers (`bp.record`), with "maps." endpoint
 
 Access: the page and its two data documents are for reviewers and admins; a planner gets 403 (the map compares
 every commune's plan, which a planner may not read). A reviewer attached to a région sees only that région's
-plans (plans.access). The communes layer is public territory data: any logged-in user (other maps may reuse it).
+plans (plans.accounts.access). The communes layer is public territory data: any logged-in user (other maps may reuse it).
 
 No folium here: the page is plain Leaflet driven by app/static/js/national_map.js (engineering.md §2: folium would
 embed 700 polygons in the HTML; the layer is fetched lazily and cached by the browser with its ETag instead).
@@ -27,7 +27,7 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.maps import bp
-from plans.accounts import Role
+from plans.accounts.models import Role
 from plans.maps import BOUNDARY_ATTRIBUTION
 from plans.maps import national as nm
 

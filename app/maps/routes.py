@@ -16,13 +16,14 @@ from app.extensions import db
 from app.maps import bp
 from app.maps.tiles import basemap_spec
 from app.planning.routes import readable_plan
-from plans import completeness, finance
+from plans.planning import completeness
+from plans.planning import finance
 from plans.maps import BOUNDARY_ATTRIBUTION
 from plans.maps.offline import map_components
 from plans.maps.plan_map import MASKED, NOT_LOCATED, build_plan_map, map_actions, territory_shapes
 from plans.maps.static_map import build_static_map_png, neighbour_geometries
-from plans.owners_service import member_summary, owner_geometry
-from plans.plan import Plan
+from plans.owners.service import member_summary, owner_geometry
+from plans.planning.models import Plan
 
 
 def _plan(plan_id: int) -> Plan:

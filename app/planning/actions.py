@@ -1,10 +1,10 @@
 """Section 5 — Actions (PIP): the list (the PIP table), the form of one action, duplicate, reorder, delete.
 
-Views are thin: the figures come from plans.finance (action_figures / plan_finance), the rules and the writes
-from plans.actions_service. The generic route `planning.section` delegates the GET of /plans/<id>/actions to
+Views are thin: the figures come from plans.planning.finance (action_figures / plan_finance), the rules and the writes
+from plans.planning.actions. The generic route `planning.section` delegates the GET of /plans/<id>/actions to
 `render_list`. Actions are saved one at a time, each with its own version (a stale form → 409 showing the stored
 action and keeping what was typed). The section is registered as an editor so that the history's restore
-route can restore an action (plans.actions_service exposes dump/apply for one action's snapshot).
+route can restore an action (plans.planning.actions exposes dump/apply for one action's snapshot).
 """
 from __future__ import annotations
 
@@ -23,12 +23,17 @@ from app.choices import select_choices
 from app.extensions import db
 from app.planning import bp, editors
 from app.planning.fields import TrimmedStringField
-from plans import actions_service, completeness, finance, formatting, location, sections
-from plans.cofinancing import scheme_choices, scheme_label
-from plans.errors import ConflictError, ValidationError
-from plans.plan import Action, Plan
-from plans.sectiondata.migration import associations_of
-from plans.vocab import (ACTION_STATUSES, DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES, LOCATION_PRECISIONS,
+from plans.planning import actions as actions_service
+from plans.planning import completeness
+from plans.planning import finance
+from plans.core import formatting
+from plans.planning import location
+from plans.planning import sections
+from plans.planning.cofinancing import scheme_choices, scheme_label
+from plans.core.errors import ConflictError, ValidationError
+from plans.planning.models import Action, Plan
+from plans.planning.sectiondata.migration import associations_of
+from plans.core.vocab import (ACTION_STATUSES, DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES, LOCATION_PRECISIONS,
                          MIGRATION_TAGS, SECTORS)
 
 SECTION = actions_service.SECTION
@@ -409,7 +414,7 @@ def action_delete(plan_id: int, action_id: int):
 @bp.route("/<int:plan_id>/territoire.geojson")
 @login_required
 def territory_geojson(plan_id: int):
-    """The plan owner's territory as GeoJSON (plans.location.territory_geojson): whoever may read the plan."""
+    """The plan owner's territory as GeoJSON (plans.planning.location.territory_geojson): whoever may read the plan."""
     plan = _routes().readable_plan(plan_id)
     response = Response(location.territory_geojson(plan.owner), mimetype="application/geo+json")
     response.headers["Cache-Control"] = "private, no-cache"  # revalidated: 304 while the territory is unchanged

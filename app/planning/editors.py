@@ -12,10 +12,10 @@ from wtforms.fields import FieldList, FormField
 
 from app.choices import country_choices
 from app.planning import forms
-from plans import sections
-from plans.errors import ValidationError
-from plans.sectiondata import adoption, identification
-from plans.sectiondata.common import parse_id
+from plans.planning import sections
+from plans.core.errors import ValidationError
+from plans.planning.sectiondata import adoption, identification
+from plans.planning.sectiondata.common import parse_id
 
 BLANK_ROWS = 2  # empty rows offered at the end of each list: adding a row works without JavaScript
 

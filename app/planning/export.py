@@ -24,9 +24,11 @@ from app.extensions import db
 from app.planning import bp
 from app.planning.routes import readable_plan
 from flask_login import login_required
-from plans import export_docx, finance, plandiff
-from plans.accounts import Role
-from plans.plan import Plan
+from plans.documents import plan_document as export_docx
+from plans.planning import finance
+from plans.review import diff as plandiff
+from plans.accounts.models import Role
+from plans.planning.models import Plan
 
 admin_only = role_required(Role.ADMIN)
 

@@ -1,6 +1,6 @@
 """Section 6 — Financement: computed from the actions, never typed.
 
-Every figure on the page comes from `plans.finance.plan_finance`; the view only loads the plan's actions in a
+Every figure on the page comes from `plans.planning.finance.plan_finance`; the view only loads the plan's actions in a
 few queries and hands the result to the template, which formats (filters fcfa, number, percent) and never adds
 anything up. The generic route `planning.section` delegates here for the key "financement"; a POST is refused
 with 405 (Allow: GET, HEAD) since there is nothing to save.
@@ -11,9 +11,11 @@ from flask import render_template, request
 from werkzeug.exceptions import MethodNotAllowed
 
 from app.extensions import db
-from plans import completeness, finance, sections
-from plans.plan import Plan
-from plans.vocab import FUNDING_SOURCES, FUNDING_STATUSES, SECTORS
+from plans.planning import completeness
+from plans.planning import finance
+from plans.planning import sections
+from plans.planning.models import Plan
+from plans.core.vocab import FUNDING_SOURCES, FUNDING_STATUSES, SECTORS
 
 SECTION_KEY = "financement"
 ACTIONS_SECTION = "actions"

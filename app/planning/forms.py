@@ -5,7 +5,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.planning.fields import FrenchIntegerField, TrimmedStringField, non_negative
 from app.choices import select_choices
-from plans.vocab import GUIDE_VERSIONS, PROCESS_STEPS
+from plans.core.vocab import GUIDE_VERSIONS, PROCESS_STEPS
 
 
 class VersionedForm(FlaskForm):

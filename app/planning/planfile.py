@@ -1,4 +1,4 @@
-"""The plan file in the browser: download a plan as JSON, upload one (plans/plandoc.py does the work).
+"""The plan file in the browser: download a plan as JSON, upload one (plans/review/planfile.py does the work).
 
 GET  /plans/<id>/plan.json   the plan file (anyone who may read the plan)
 GET  /plans/importer         the upload form (planners: plans of their collectivités; administrators)
@@ -15,10 +15,11 @@ from app.audit import log_action
 from app.extensions import db
 from app.planning import bp
 from app.planning.routes import readable_plan
-from plans import finance, plandoc
-from plans.accounts import Role
-from plans.errors import ValidationError
-from plans.plan import Plan
+from plans.planning import finance
+from plans.review import planfile as plandoc
+from plans.accounts.models import Role
+from plans.core.errors import ValidationError
+from plans.planning.models import Plan
 
 IMPORTERS = (Role.PLANNER, Role.ADMIN)
 

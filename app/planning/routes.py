@@ -10,10 +10,14 @@ from app.choices import select_choices
 from app.extensions import db
 from app.planning import actions, editors, financement
 from app.planning.forms import NewPlanForm
-from plans import access, completeness, plan_service, sections, workflow
-from plans.accounts import Role
-from plans.errors import ConflictError, ValidationError
-from plans.plan import Plan, PlanChange
+from plans.accounts import access
+from plans.planning import completeness
+from plans.planning import service as plan_service
+from plans.planning import sections
+from plans.review import workflow
+from plans.accounts.models import Role
+from plans.core.errors import ConflictError, ValidationError
+from plans.planning.models import Plan, PlanChange
 
 from app.planning import bp
 

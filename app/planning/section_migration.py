@@ -21,12 +21,15 @@ from app.extensions import db
 from app.planning import bp, editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
-from plans import access, completeness, formatting, sections
-from plans.errors import ValidationError
-from plans.plan import DiasporaAssociation
-from plans.sectiondata import migration
-from plans.sectiondata.common import parse_id
-from plans.vocab import CODEV_STATES, RELIABILITY, SECTORS, TRENDS
+from plans.accounts import access
+from plans.planning import completeness
+from plans.core import formatting
+from plans.planning import sections
+from plans.core.errors import ValidationError
+from plans.planning.models import DiasporaAssociation
+from plans.planning.sectiondata import migration
+from plans.planning.sectiondata.common import parse_id
+from plans.core.vocab import CODEV_STATES, RELIABILITY, SECTORS, TRENDS
 
 SECTION = "migration"
 ASSOCIATION_PREFIX = "association"
@@ -162,7 +165,7 @@ def _row_id(field) -> int | None:
 
 def _to_data(form) -> dict:
     """Every row, blank ones included, so that error keys ("destinations-3-count") name the form's own rows;
-    plans/sectiondata/migration.py skips the blank ones."""
+    plans/planning/sectiondata/migration.py skips the blank ones."""
     data = {name: getattr(form, name).data for name in migration.PROFILE_FIELDS}
     data["destinations"] = [
         {"id": _row_id(r.id), "country": r.country.data or "", "city": r.city.data or "", "count": r.count.data,

@@ -1,5 +1,5 @@
 """Section 4 — Orientations stratégiques: axes and their specific objectives (linked to the key findings), the
-scoring grid and the priorities, with the ranking computed in plans/sectiondata/orientations.py.
+scoring grid and the priorities, with the ranking computed in plans/planning/sectiondata/orientations.py.
 
 On the form a priority names its axis and its scores name their criteria by ROW INDEX ("priorities-0-axis" = "2"
 is the third axis row, "priorities-0-scores-1" scores the second criterion row), so that an axis or a criterion
@@ -16,9 +16,9 @@ from wtforms.validators import Length, Optional
 from app.planning import editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
-from plans.sectiondata import orientations
-from plans.sectiondata.common import parse_id
-from plans.vocab import FINDING_THEMES, label
+from plans.planning.sectiondata import orientations
+from plans.planning.sectiondata.common import parse_id
+from plans.core.vocab import FINDING_THEMES, label
 
 OBJECTIVE_ROWS = 6  # objective rows offered per axis (one more when all are used)
 

@@ -1,4 +1,4 @@
-"""Section 2 — Situation de référence: its forms and how they become the data of plans/sectiondata/situation."""
+"""Section 2 — Situation de référence: its forms and how they become the data of plans/planning/sectiondata/situation."""
 from __future__ import annotations
 
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, TextAreaField
@@ -8,9 +8,9 @@ from app.choices import select_choices
 from app.planning import editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
-from plans.sectiondata import situation
-from plans.sectiondata.common import parse_id
-from plans.vocab import POPULATION_SOURCES, SECTORS
+from plans.planning.sectiondata import situation
+from plans.planning.sectiondata.common import parse_id
+from plans.core.vocab import POPULATION_SOURCES, SECTORS
 
 
 class PopulationRecordForm(Form):

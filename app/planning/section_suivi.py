@@ -10,9 +10,9 @@ from app.choices import select_choices
 from app.planning import editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
-from plans.sectiondata import suivi
-from plans.sectiondata.common import parse_id
-from plans.vocab import INDICATOR_CATEGORIES
+from plans.planning.sectiondata import suivi
+from plans.planning.sectiondata.common import parse_id
+from plans.core.vocab import INDICATOR_CATEGORIES
 
 
 class FrenchDecimalField(TrimmedStringField):

@@ -1,4 +1,4 @@
-"""The versions of a plan and what changed between two of them (plans/plandiff.py).
+"""The versions of a plan and what changed between two of them (plans/review/diff.py).
 
 GET /plans/<id>/versions                     the versions (snapshots of the plan's lineage, newest first, and the
                                              version en cours) and, by default, the diff from the last adopted
@@ -16,7 +16,7 @@ from flask_login import login_required
 from app.extensions import db
 from app.planning import bp
 from app.planning.routes import readable_plan
-from plans import plandiff
+from plans.review import diff as plandiff
 
 DEFAULT_KINDS = ("adopte", "soumis")  # the default "before": the last adoption, else the last submission
 

@@ -1,13 +1,13 @@
-"""Forms of the review. They parse what was typed; the rules are checked in plans/workflow.py and
-plans/review_service.py."""
+"""Forms of the review. They parse what was typed; the rules are checked in plans/review/workflow.py and
+plans/review/comments.py."""
 from wtforms import BooleanField, DateField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from app.auth.forms import FrenchForm
 from app.planning.fields import TrimmedStringField
-from plans.review_service import MAX_COMMENT, MAX_NOTE
-from plans.vocab import REVIEW_CHECKLIST
-from plans.workflow import MAX_REASON
+from plans.review.comments import MAX_COMMENT, MAX_NOTE
+from plans.core.vocab import REVIEW_CHECKLIST
+from plans.review.workflow import MAX_REASON
 
 
 class TransitionForm(FrenchForm):

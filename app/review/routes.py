@@ -1,5 +1,5 @@
 """The review page of a plan and its posts: status changes, comments, checklist, the start of a revision.
-The rules are in plans/workflow.py and plans/review_service.py; these views parse, call and render."""
+The rules are in plans/review/workflow.py and plans/review/comments.py; these views parse, call and render."""
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -14,11 +14,13 @@ from app.planning.editors import attach_errors
 from app.planning.routes import readable_plan
 from app.review import bp
 from app.review.forms import ChecklistForm, CommentForm, CommentStateForm, StartRevisionForm, TransitionForm
-from plans import completeness, review_service, workflow
-from plans.errors import ConflictError, ValidationError
-from plans.plan import Plan, PlanStatus
-from plans.review_service import Anchor
-from plans.vocab import REVIEW_CHECKLIST
+from plans.planning import completeness
+from plans.review import comments as review_service
+from plans.review import workflow
+from plans.core.errors import ConflictError, ValidationError
+from plans.planning.models import Plan, PlanStatus
+from plans.review.comments import Anchor
+from plans.core.vocab import REVIEW_CHECKLIST
 
 
 def _ip() -> str:

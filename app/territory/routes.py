@@ -6,9 +6,9 @@ from flask_login import login_required
 
 from app.extensions import db
 from app.territory import bp
-from plans import owners_service
-from plans import territory_service as ts
-from plans.territory import MALI, NEIGHBOUR_ISO2
+from plans.owners import service as owners_service
+from plans.territory import service as ts
+from plans.territory.models import MALI, NEIGHBOUR_ISO2
 
 PAGE_RESULTS = 50
 JSON_RESULTS = 20

@@ -3,7 +3,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, Selec
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.auth.forms import FrenchForm
-from plans.accounts import Role
+from plans.accounts.models import Role
 
 ROLE_CHOICES = [SelectChoice(r.value, r.label) for r in Role]
 

@@ -8,9 +8,9 @@ from app.auth.guards import role_required
 from app.extensions import db
 from app.users import bp
 from app.users.forms import ConfirmForm, PasswordResetForm, UserCreateForm, UserEditForm
-from plans import accounts_service
-from plans.accounts import Role, User
-from plans.errors import ValidationError
+from plans.accounts import service as accounts_service
+from plans.accounts.models import Role, User
+from plans.core.errors import ValidationError
 
 admin_only = role_required(Role.ADMIN)
 

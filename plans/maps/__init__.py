@@ -3,7 +3,7 @@
 Both builders are pure (plan in, folium.Map / PNG bytes out) and work offline: no tile, no CDN (offline.py).
 This module holds only constants, so importing it costs nothing: folium and matplotlib load with the builder.
 
-Colours: one fixed colour per sector key of plans/vocab.py SECTORS, the same on screen, in the PNG and in the
+Colours: one fixed colour per sector key of plans/core/vocab.py SECTORS, the same on screen, in the PNG and in the
 Word export, so a council member who learned "blue = hydraulique" on one reads the others. The 19 colours are
 Kelly's and Tableau's distinct hues, checked distinct in tests/plans/test_maps.py; an unknown sector (an older
 plan file) is grey.

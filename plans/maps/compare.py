@@ -1,5 +1,5 @@
 """Plans side by side (DGCT review, peers.md §3 point 6): indicators normalised per inhabitant and per migrant
-household, computed from plans.finance (never re-adding money here) and the plan's situation and migration data.
+household, computed from plans.planning.finance (never re-adding money here) and the plan's situation and migration data.
 
     indicators = [plan_indicators(p) for p in plans]
     rows = comparison_rows(indicators)   # [(label, [cell per plan], note)] for the table
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from plans.finance import PlanFinance, plan_finance
-from plans.formatting import fcfa, number, percent
+from plans.planning.finance import PlanFinance, plan_finance
+from plans.core.formatting import fcfa, number, percent
 
 MIN_PLANS, MAX_PLANS = 2, 4
 # Persons per household assumed to count migrant households (no plan records a household size; see above).

@@ -4,7 +4,7 @@ from, on an offline folium map of West Africa, Europe and beyond.
     links = diaspora_links(visible_associations(session, user))
     m = build_diaspora_map(links, region_features(session))
 
-- Host: plans/places.py `locate(host_country, host_city)`: the city's point, else the country's capital,
+- Host: plans/territory/places.py `locate(host_country, host_city)`: the city's point, else the country's capital,
   else "position inconnue" (listed in the table twin, not drawn).
 - Origin: the owner's label point (a commune's `label_lat/label_lon`), else a point inside its geometry
   (a grouping's union of members); none → not drawn either.
@@ -30,16 +30,18 @@ from shapely.geometry import mapping
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans import access, geo, places
-from plans.accounts import Role, User
-from plans.formatting import country_name
+from plans.accounts import access
+from plans.core import geo
+from plans.territory import places
+from plans.accounts.models import Role, User
+from plans.core.formatting import country_name
 from plans.maps import BOUNDARY_ATTRIBUTION, MEMBER_STYLE
 from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
 from plans.maps.plan_map import Attribution, Legend, MetricScale, light_geometry
-from plans.owners import PlanOwner
-from plans.plan import DiasporaAssociation
-from plans.vocab import SECTORS, label
+from plans.owners.models import PlanOwner
+from plans.planning.models import DiasporaAssociation
+from plans.core.vocab import SECTORS, label
 
 LINK_COLOUR = "#b8860b"
 SECTION_COLOUR = "#8c6d1f"
@@ -85,7 +87,7 @@ def owner_origin(owner: PlanOwner) -> tuple[float, float] | None:
 
 def visible_associations(session: Session, user: User) -> list[DiasporaAssociation]:
     """The associations of the owners the user may read: a planner's own owners, a reviewer's région (or all),
-    all for an admin (plans.access.can_read_owner), by name."""
+    all for an admin (plans.accounts.access.can_read_owner), by name."""
     stmt = (sa.select(DiasporaAssociation).options(orm.joinedload(DiasporaAssociation.owner))
             .order_by(DiasporaAssociation.name, DiasporaAssociation.id))
     if user.role is Role.PLANNER:
@@ -153,7 +155,7 @@ def diaspora_links(associations: Iterable[DiasporaAssociation]) -> list[Diaspora
 
 def region_features(session: Session) -> list[dict]:
     """Mali's régions (current edition), light enough for a national view, as GeoJSON features."""
-    from plans.territory_service import regions
+    from plans.territory.service import regions
 
     features = []
     for unit in regions(session):

@@ -8,15 +8,15 @@ Indicators (per commune, from its LATEST plan matching the filters: the greatest
 id; the others are listed so a click offers them all):
 - "statut": the plan's status (categorical);
 - "actions": the number of PIP actions;
-- "investissement": planned investment (Σ action totals, plans.finance) per inhabitant of the plan's latest
+- "investissement": planned investment (Σ action totals, plans.planning.finance) per inhabitant of the plan's latest
   population record (greatest year, then id); None without a population;
-- "diaspora": the diaspora's share of the cost, plans.finance.share_of(Σ diaspora amounts, Σ totals), i.e. the
+- "diaspora": the diaspora's share of the cost, plans.planning.finance.share_of(Σ diaspora amounts, Σ totals), i.e. the
   plan's PlanFinance.diaspora_share when no sector is chosen (TC1 Koniakary: 9,69 %);
 - "emigres": emigrants (migration profile, emigrants_total) per 1 000 inhabitants;
 - "ecart": the gap flag: emigration ≥ GAP_THRESHOLD_PER_MILLE ‰ but no action with diaspora funding.
 A sector filter restricts the actions counted (actions, investment, diaspora share, gap flag) to that sector.
 
-Every per-action figure comes from plans.finance.action_figures (never added up here otherwise); the per-plan
+Every per-action figure comes from plans.planning.finance.action_figures (never added up here otherwise); the per-plan
 sums are what plan_finance adds up. Batch: one query per table (plans, owners, members, units, actions with their
 funding lines and schedules through selectinload, population records, migration profiles): no query per plan.
 
@@ -44,13 +44,13 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans import finance
-from plans.formatting import fcfa, number, percent
+from plans.planning import finance
+from plans.core.formatting import fcfa, number, percent
 from plans.maps import sector_colour
-from plans.owners import GroupingMember, OwnerKind, PlanOwner
-from plans.plan import Action, MigrationProfile, Plan, PlanChange, PlanStatus, PopulationRecord
-from plans.territory import MALI, AdminUnit, TerritoryEdition
-from plans.vocab import SECTORS
+from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
+from plans.planning.models import Action, MigrationProfile, Plan, PlanChange, PlanStatus, PopulationRecord
+from plans.territory.models import MALI, AdminUnit, TerritoryEdition
+from plans.core.vocab import SECTORS
 
 GAP_THRESHOLD_PER_MILLE = 100  # "strong emigration": ≥ 100 emigrants per 1 000 inhabitants
 COORD_DECIMALS = 4  # ~11 m: the communes layer and grouping outlines
@@ -143,7 +143,7 @@ class PlanInfo:
     population: Optional[int]
     population_year: Optional[int]
     emigrants: Optional[int]
-    # per action: (sector, total, diaspora_amount); every figure from plans.finance.action_figures
+    # per action: (sector, total, diaspora_amount); every figure from plans.planning.finance.action_figures
     actions: list[tuple[str, int, int]] = field(default_factory=list)
 
 
@@ -386,7 +386,7 @@ def _in_area(base: NationalBase, unit_ids: list[int], filters: Filters) -> bool:
 def national_view(base: NationalBase, filters: Filters, indicator: str = DEFAULT_INDICATOR,
                   region_ids: Optional[set[int]] = None) -> NationalView:
     """The indicator for every commune with a plan matching the filters. `region_ids`: a reviewer attached to
-    régions sees only the plans of owners lying there (plans.access rules); None: every plan."""
+    régions sees only the plans of owners lying there (plans.accounts.access rules); None: every plan."""
     if indicator not in INDICATORS:
         indicator = DEFAULT_INDICATOR
     by_owner: dict[int, list[PlanInfo]] = {}

@@ -11,8 +11,8 @@
   finances; an approximate location has a dotted outline. An action whose location is "masquee" is NEVER placed:
   its coordinates do not even reach the page; it is listed as "localisation masquée" by the table twin.
   The layer control switches sectors; a "Filtrer les actions" control beside it ticks axes and statuses.
-- Popups: title, sector, status, total cost and each funding line with its amount, from plans.finance (never
-  recomputed here), formatted by plans.formatting. User text reaches the browser as JSON (`js_json`: no <, >, &,
+- Popups: title, sector, status, total cost and each funding line with its amount, from plans.planning.finance (never
+  recomputed here), formatted by plans.core.formatting. User text reaches the browser as JSON (`js_json`: no <, >, &,
   ` or $ left raw) and is put in the page with textContent; what Leaflet shows as HTML (layer names, the
   attribution) goes through `js_safe_text`.
 
@@ -35,15 +35,15 @@ from jinja2 import Template
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from plans.finance import PlanFinance, plan_finance
-from plans.formatting import fcfa
+from plans.planning.finance import PlanFinance, plan_finance
+from plans.core.formatting import fcfa
 from plans.maps import (APPROXIMATE_LABEL, BOUNDARY_ATTRIBUTION, DIASPORA_COLOUR, DIASPORA_GROUP,
                         FOREIGN_ATTRIBUTION, FOREIGN_MEMBER_STYLE, MASKED_LABEL, MEMBER_STYLE, NO_AXIS_LABEL,
                         NOT_LOCATED_LABEL,
                         TERRITORY_GROUP, TERRITORY_STYLE, UNION_OUTLINE_STYLE, sector_colour)
 from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
-from plans.vocab import ACTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, SECTORS, label
+from plans.core.vocab import ACTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, SECTORS, label
 
 SIMPLIFY_DEGREES = 0.0005
 COORD_DECIMALS = 5
@@ -130,7 +130,7 @@ def _axis_label(action) -> str:
 
 
 def map_actions(plan, finance: PlanFinance | None = None) -> list[MapAction]:
-    """Every action of the plan, in the PIP's order, with its figures from plans.finance and where it goes."""
+    """Every action of the plan, in the PIP's order, with its figures from plans.planning.finance and where it goes."""
     finance = finance or plan_finance(plan)
     out = []
     for number, action in enumerate(plan.actions, start=1):
@@ -165,7 +165,7 @@ def territory_shapes(owner) -> list[TerritoryShape]:
     Members without geometry come back with geometry None (listed beside the map, not drawn)."""
     if not owner.is_grouping:
         return []
-    from plans import geo
+    from plans.core import geo
 
     shapes = []
     for unit in owner.member_units:
@@ -207,7 +207,7 @@ class ActionLayer(MacroElement):
     """The CircleMarkers of the plan's actions, drawn from one JSON array (see the module's docstring).
 
     `groups`: the FeatureGroup of each sector, in order; `sectors`: [{"label", "colour"}] in the same order;
-    `strings`: every text once (titles, statuses, amounts formatted by plans.formatting, funder labels: a PIP
+    `strings`: every text once (titles, statuses, amounts formatted by plans.core.formatting, funder labels: a PIP
     repeats them a lot); `points`: [{"g" (group index), "lat", "lon", "t" (title), "s" (status), "c" (total
     cost), "f": [[funder, line status, amount], …], "r" (left to fund, optional), "a" (approximate, optional),
     "d" (financed by the diaspora, optional), "x" (axis)}], texts given by their index in `strings`. Popups and tooltips are
@@ -482,7 +482,7 @@ def _bounds(features: list[dict], entries: list[MapAction]) -> list[list[float]]
 def build_plan_map(plan, owner_geometry: BaseGeometry | None, *, members: Sequence[TerritoryShape] = (),
                    entries: list[MapAction] | None = None, finance: PlanFinance | None = None,
                    attribution: str | None = None, basemap: dict | None = None) -> folium.Map:
-    """The plan's folium map (no basemap, vendored Leaflet). `owner_geometry`: plans.owners_service.owner_geometry;
+    """The plan's folium map (no basemap, vendored Leaflet). `owner_geometry`: plans.owners.service.owner_geometry;
     `members`: territory_shapes(owner) for a grouping; `entries`: map_actions(plan), if the caller has them;
     `basemap`: plans.maps.basemap.tile_layer_spec (None, the default: no tiles)."""
     entries = entries if entries is not None else map_actions(plan, finance)

@@ -31,12 +31,12 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
-from plans import geo
-from plans.finance import PlanFinance
+from plans.core import geo
+from plans.planning.finance import PlanFinance
 from plans.maps import (APPROXIMATE_LABEL, BOUNDARY_ATTRIBUTION, DIASPORA_COLOUR, DIASPORA_GROUP,
                         FOREIGN_ATTRIBUTION, FOREIGN_MEMBER_STYLE, MEMBER_STYLE, TERRITORY_STYLE, sector_colour)
 from plans.maps.plan_map import APPROXIMATE, MASKED, MapAction, TerritoryShape, map_actions
-from plans.vocab import SECTORS
+from plans.core.vocab import SECTORS
 
 FIGSIZE = (8.0, 6.0)  # inches: 1200 × 900 px at 150 dpi
 DPI = 150
@@ -221,7 +221,7 @@ def _legend_handles(entries, placed, *, grouping: bool, foreign: bool, context: 
 def neighbour_geometries(session, geometry: BaseGeometry | None, margin: float = 0.4) -> list[BaseGeometry]:
     """The simplified polygons of the Malian communes around `geometry` (label point within its bounding box
     widened by `margin` degrees): light grey context for the PNG. One query, no blob outside the box."""
-    from plans.territory import MALI, AdminUnit, TerritoryEdition
+    from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 
     if geometry is None or geometry.is_empty:
         return []

@@ -5,9 +5,10 @@ import re
 
 import sqlalchemy as sa
 
-from plans import api_tokens_service, audit_service
-from plans.accounts import Role
-from plans.api_tokens import ApiToken
+from plans.accounts import api_tokens as api_tokens_service
+from plans.accounts import audit as audit_service
+from plans.accounts.models import Role
+from plans.accounts.models import ApiToken
 from tests.conftest import csrf_token_from
 
 SECRET_RE = re.compile(r"<code[^>]*>([A-Za-z0-9_-]{40,})</code>")

@@ -7,11 +7,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from plans import api_tokens_service, demo, finance, plandoc
-from plans import demo_data as D
-from plans.accounts import Role
-from plans.plan import Plan, PlanStatus
-from plans.territory_service import unit_by_code
+from plans.accounts import api_tokens as api_tokens_service
+from plans.demo import seed as demo
+from plans.planning import finance
+from plans.review import planfile as plandoc
+from plans.demo import data as D
+from plans.accounts.models import Role
+from plans.planning.models import Plan, PlanStatus
+from plans.territory.service import unit_by_code
 
 UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
 
@@ -160,7 +163,7 @@ def test_a_summary_carries_the_figures_of_plans_finance(client, session, cases, 
 
 
 def test_pages_and_their_links_cover_every_plan_once(client, session, cases, admin, koniakary_owner, bearer):
-    from plans import plan_service
+    from plans.planning import service as plan_service
 
     for year in range(2030, 2034):
         plan_service.create_plan(session, owner=koniakary_owner, title=f"Plan {year}", period_start=year)

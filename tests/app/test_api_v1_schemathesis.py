@@ -11,9 +11,10 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from plans import api_tokens_service, demo
-from plans import demo_data as D
-from plans.accounts import Role
+from plans.accounts import api_tokens as api_tokens_service
+from plans.demo import seed as demo
+from plans.demo import data as D
+from plans.accounts.models import Role
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 CONFIG = {"generation": {"deterministic": True, "database": "none"}}  # no example database written to disk

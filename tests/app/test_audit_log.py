@@ -7,8 +7,11 @@ import io
 
 from docx import Document
 
-from plans import accounts_service, audit_journal, audit_service, export_docx
-from plans.audit import AuditEntry
+from plans.accounts import service as accounts_service
+from plans.reporting import journal as audit_journal
+from plans.accounts import audit as audit_service
+from plans.documents import plan_document as export_docx
+from plans.accounts.models import AuditEntry
 from tests.conftest import TEST_PASSWORD
 from tests.factories import YELIMANE_CODES, yelimane_grouping
 
@@ -89,7 +92,7 @@ def test_word_model_changes_are_journaled(app, session, admin_client, tmp_path):
 
 def test_the_journal_shows_entries_in_french_newest_first(session, admin, admin_client, plan):
     audit_service.record(session, admin, "user.deactivate", "awa@mairie.ml", {}, "10.0.0.1")
-    audit_service.record(session, admin, "plan.transition", f"plan:{plan.id}",  # as plans/workflow.py writes it
+    audit_service.record(session, admin, "plan.transition", f"plan:{plan.id}",  # as plans/review/workflow.py writes it
                          {"plan_uuid": plan.uuid, "revision": 1, "from": "soumis", "to": "a_reviser",
                           "reason": "Budget incomplet"}, "10.0.0.2")
     audit_service.record(session, None, "token.create", "relecteur@dgct.ml",

@@ -7,7 +7,7 @@ import pytest
 
 from app import create_app
 from app.extensions import db
-from plans.accounts import Role
+from plans.accounts.models import Role
 from tests.conftest import TEST_PASSWORD, csrf_token_from, login
 from tests.conftest import app_config as config_for
 

@@ -4,10 +4,10 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
-from plans import accounts_service
-from plans import demo_data as D
-from plans.plan import Plan
-from plans.accounts import User
+from plans.accounts import service as accounts_service
+from plans.demo import data as D
+from plans.planning.models import Plan
+from plans.accounts.models import User
 
 
 def _plans():

@@ -4,10 +4,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from app.extensions import db
-from plans import accounts_service, owners_service
-from plans.accounts import Role, User
-from plans.owners import GroupingMember, OwnerKind, PlanOwner
-from plans.text import search_key
+from plans.accounts import service as accounts_service
+from plans.owners import service as owners_service
+from plans.accounts.models import Role, User
+from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
+from plans.core.text import search_key
 from tests.conftest import TEST_PASSWORD
 
 

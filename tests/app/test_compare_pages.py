@@ -6,10 +6,13 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from plans import demo, finance, owners_service, plan_service
-from plans.demo_data import TC1_UUID, TC2_UUID
-from plans.formatting import fcfa
-from plans.plan import DiasporaAssociation, Plan
+from plans.demo import seed as demo
+from plans.planning import finance
+from plans.owners import service as owners_service
+from plans.planning import service as plan_service
+from plans.demo.data import TC1_UUID, TC2_UUID
+from plans.core.formatting import fcfa
+from plans.planning.models import DiasporaAssociation, Plan
 from tests.offline import assert_no_external_refs
 
 XSS = "${alert(1)}<img src=x onerror=alert(1)>"

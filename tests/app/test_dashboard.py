@@ -14,12 +14,12 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from plans import demo
-from plans import demo_data as D
-from plans.accounts import Role
+from plans.demo import seed as demo
+from plans.demo import data as D
+from plans.accounts.models import Role
 from plans.maps import national as nm
-from plans.owners_service import unit_by_code
-from plans.plan import Action, Plan, PlanStatus
+from plans.owners.service import unit_by_code
+from plans.planning.models import Action, Plan, PlanStatus
 from tests.conftest import login
 from tests.offline import assert_no_external_refs
 

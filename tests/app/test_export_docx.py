@@ -6,8 +6,8 @@ import io
 import pytest
 from docx import Document
 
-from plans import export_docx
-from plans.accounts import Role
+from plans.documents import plan_document as export_docx
+from plans.accounts.models import Role
 from tests.conftest import login
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -37,7 +37,7 @@ def test_download_for_planner_and_reviewer(plan, planner_client, reviewer_client
 
 def test_planner_of_another_owner_is_refused(app, plan, make_user):
     from app.extensions import db
-    from plans import owners_service
+    from plans.owners import service as owners_service
 
     other_owner = owners_service.commune_owner(db.session, "ML010101")
     db.session.commit()

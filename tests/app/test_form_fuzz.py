@@ -14,11 +14,11 @@ from werkzeug.datastructures import MultiDict
 
 from app import create_app
 from app.extensions import db
-from plans import demo
-from plans.demo_data import TC1_UUID
-from plans.plan import Action, DiasporaAssociation, Plan, SectionState
-from plans.sectiondata.common import parse_id
-from plans.text import without_control_characters
+from plans.demo import seed as demo
+from plans.demo.data import TC1_UUID
+from plans.planning.models import Action, DiasporaAssociation, Plan, SectionState
+from plans.planning.sectiondata.common import parse_id
+from plans.core.text import without_control_characters
 from tests.conftest import app_config
 from tests.system.html_forms import form_fields
 

@@ -8,9 +8,10 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from plans import geo, owners_service
-from plans.owners import GroupingMember, OwnerKind, PlanOwner
-from plans.territory import AdminUnit
+from plans.core import geo
+from plans.owners import service as owners_service
+from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
+from plans.territory.models import AdminUnit
 from tests.conftest import csrf_token_from
 from tests.factories import (KENEDOUGOU_BFA_NAMES, KENEDOUGOU_MALI_CODES, KENEDOUGOU_NAME, YELIMANE_CERCLE,
                              YELIMANE_CODES, YELIMANE_NAME, kenedougou_grouping, yelimane_grouping)

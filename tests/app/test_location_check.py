@@ -1,11 +1,12 @@
-"""The action form refuses a point outside the owner's territory (plans/location.py), next to the longitude, and
+"""The action form refuses a point outside the owner's territory (plans/planning/location.py), next to the longitude, and
 offers the location picker (static/js/location_picker.js) with the territory as GeoJSON."""
 import json
 import re
 
 import pytest
 
-from plans import owners_service, plan_service
+from plans.owners import service as owners_service
+from plans.planning import service as plan_service
 from tests.app.test_section_actions import actions_of, error_after, form_data, post_new
 
 INSIDE = ("-10,92288", "14,58481")  # Koniakary's label point

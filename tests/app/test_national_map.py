@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from plans import demo
-from plans import demo_data as D
+from plans.demo import seed as demo
+from plans.demo import data as D
 from plans.maps import national as nm
 from tests.offline import assert_no_external_refs
 
@@ -63,7 +63,7 @@ def test_indicators_json_filters_and_etag(seeded, reviewer_client):
 
 
 def test_user_text_is_escaped_in_the_page(seeded, session, reviewer_client):
-    from plans.plan import Plan
+    from plans.planning.models import Plan
     import sqlalchemy as sa
 
     plan = session.scalar(sa.select(Plan).where(Plan.uuid == D.TC1_UUID))

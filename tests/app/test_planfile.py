@@ -6,10 +6,11 @@ import json
 import sqlalchemy as sa
 
 from app.extensions import db
-from plans import demo, plandoc
-from plans import demo_data as D
-from plans.db import Base
-from plans.plan import Plan, PlanStatus
+from plans.demo import seed as demo
+from plans.review import planfile as plandoc
+from plans.demo import data as D
+from plans.core.db import Base
+from plans.planning.models import Plan, PlanStatus
 
 
 def _counts() -> dict[str, int]:

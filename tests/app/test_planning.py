@@ -3,7 +3,7 @@ import re
 
 
 from app.extensions import db
-from plans.plan import Plan, PlanChange
+from plans.planning.models import Plan, PlanChange
 from tests.conftest import login
 
 
@@ -120,7 +120,7 @@ def test_adoption_dates_must_follow_each_other(planner_client, plan):
 
 
 def test_a_planner_of_another_commune_cannot_see_or_edit_the_plan(app, make_user, plan):
-    from plans import owners_service
+    from plans.owners import service as owners_service
 
     other = make_user("planner", email="autre@commune.ml", owners=[owners_service.commune_owner(db.session, "ML010101")])
     client = app.test_client()

@@ -8,10 +8,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from plans import owners_service, review_service, sections
-from plans.accounts import Role
-from plans.plan import Action, Plan, PlanChange, PlanStatus
-from plans.review import PlanComment, PlanTransition, ReviewCheck
+from plans.owners import service as owners_service
+from plans.review import comments as review_service
+from plans.planning import sections
+from plans.accounts.models import Role
+from plans.planning.models import Action, Plan, PlanChange, PlanStatus
+from plans.review.models import PlanComment, PlanTransition, ReviewCheck
 from tests.app.test_planning import identification_form
 from tests.conftest import login
 from tests.plans.test_workflow import build_complete_plan
@@ -251,7 +253,7 @@ def test_a_bad_comment_comes_back_with_its_text(reviewer_client, session, plan):
 
 
 def test_a_comment_of_another_plan_is_not_found(planner_client, reviewer, session, plan, koniakary_owner, planner):
-    from plans import plan_service
+    from plans.planning import service as plan_service
 
     other = plan_service.create_plan(session, owner=koniakary_owner, title="Autre", period_start=2030, user=planner)
     comment = review_service.add_comment(session, other, reviewer, "Ailleurs")

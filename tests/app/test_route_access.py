@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from plans import api_tokens_service, owners_service, plan_service
-from plans.accounts import Role
+from plans.accounts import api_tokens as api_tokens_service
+from plans.owners import service as owners_service
+from plans.planning import service as plan_service
+from plans.accounts.models import Role
 from tests.conftest import login
 
 ROLES = ("anonymous", "planner", "reviewer", "admin")
@@ -103,8 +105,8 @@ OTHER_OWNER = {"planning.overview": 403, "planning.section": 403, "planning.hist
 @pytest.fixture
 def world(session, make_user, planner, koniakary_owner):
     """One object of each kind the URLs name, the planner owning the first plan."""
-    from plans.plan import Action, DiasporaAssociation, PlanChange
-    from plans.review import PlanComment
+    from plans.planning.models import Action, DiasporaAssociation, PlanChange
+    from plans.review.models import PlanComment
 
     plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC", period_start=2025, user=planner)
     session.flush()

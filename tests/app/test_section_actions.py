@@ -5,10 +5,11 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
-from plans import owners_service, plan_service
-from plans.accounts import Role
-from plans.formatting import plain
-from plans.plan import Action, DiasporaAssociation, PlanChange
+from plans.owners import service as owners_service
+from plans.planning import service as plan_service
+from plans.accounts.models import Role
+from plans.core.formatting import plain
+from plans.planning.models import Action, DiasporaAssociation, PlanChange
 from tests.conftest import login
 
 YEARS = range(2025, 2030)
@@ -354,7 +355,7 @@ def test_list_is_405_on_post_and_empty_state(planner_client, plan):
 
 
 def test_grouped_by_axis_and_objective(planner_client, plan, enndam, session):
-    from plans.plan import Axis, Objective
+    from plans.planning.models import Axis, Objective
 
     axis = Axis(plan_id=plan.id, title="Services sociaux de base", position=0,
                 objectives=[Objective(title="Santé de proximité", position=0)])

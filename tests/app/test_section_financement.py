@@ -1,12 +1,12 @@
-"""Section 6 — Financement: computed from the actions (plans.finance), shown read-only, never typed."""
+"""Section 6 — Financement: computed from the actions (plans.planning.finance), shown read-only, never typed."""
 import re
 from decimal import Decimal
 
 import pytest
 
-from plans.finance import plan_finance
-from plans.formatting import plain
-from plans.plan import Action, DiasporaAssociation, FundingLine, ScheduleEntry
+from plans.planning.finance import plan_finance
+from plans.core.formatting import plain
+from plans.planning.models import Action, DiasporaAssociation, FundingLine, ScheduleEntry
 
 
 def _schedule(**amounts):

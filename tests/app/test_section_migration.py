@@ -4,9 +4,9 @@ import re
 import pytest
 
 from app.extensions import db
-from plans import plan_service
-from plans.plan import DiasporaAssociation, Finding
-from plans.sectiondata import migration
+from plans.planning import service as plan_service
+from plans.planning.models import DiasporaAssociation, Finding
+from plans.planning.sectiondata import migration
 from tests.conftest import login
 
 DESTINATIONS = ["FR", "GA", "SN", "CG", "CD", "GN", "GQ", "CI", "US", "AO"]

@@ -4,8 +4,8 @@ import re
 import pytest
 
 from app.extensions import db
-from plans import plan_service
-from plans.plan import Finding, Plan
+from plans.planning import service as plan_service
+from plans.planning.models import Finding, Plan
 from tests.conftest import login
 
 

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from app.extensions import db
-from plans.plan import Finding
+from plans.planning.models import Finding
 from tests.conftest import login
 
 

@@ -2,7 +2,7 @@
 import pytest
 
 from app.extensions import db
-from plans.sectiondata import suivi
+from plans.planning.sectiondata import suivi
 from tests.conftest import login
 
 

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from plans import accounts_service
-from plans.accounts import Role, User
-from plans.owners import PlanOwner
+from plans.accounts import service as accounts_service
+from plans.accounts.models import Role, User
+from plans.owners.models import PlanOwner
 from tests.conftest import TEST_PASSWORD, login
 
 

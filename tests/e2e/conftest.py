@@ -20,7 +20,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from plans.accounts import Role
+from plans.accounts.models import Role
 from tests.conftest import TEST_PASSWORD, require_tool
 from tests.conftest import app_config as config_for
 
@@ -58,7 +58,8 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 def _seed_users() -> None:
-    from plans import accounts_service, owners_service
+    from plans.accounts import service as accounts_service
+    from plans.owners import service as owners_service
 
     koniakary = owners_service.commune_owner(db.session, PLANNER_COMMUNE)
     for role, email in E2E_USERS.items():

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans.accounts import Role
+from plans.accounts.models import Role
 from tests.e2e.test_plan_map import CENTER_LAT, CENTER_LON, _live_app
 
 pytestmark = pytest.mark.e2e
@@ -22,9 +22,10 @@ def two_plan_ids(live_server):
     import sqlalchemy as sa
 
     from app.extensions import db
-    from plans import owners_service, plan_service
-    from plans.accounts import User
-    from plans.plan import Action, DiasporaAssociation, PopulationRecord, ScheduleEntry
+    from plans.owners import service as owners_service
+    from plans.planning import service as plan_service
+    from plans.accounts.models import User
+    from plans.planning.models import Action, DiasporaAssociation, PopulationRecord, ScheduleEntry
 
     app = _live_app()
     with app.app_context():
@@ -85,7 +86,7 @@ def test_compare_two_plans(guarded_page: Page, log_in, two_plan_ids):
 
 def test_diaspora_map(guarded_page: Page, log_in, two_plan_ids):
     from app.extensions import db
-    from plans.accounts import User
+    from plans.accounts.models import User
     from plans.maps.diaspora_map import diaspora_links, visible_associations
     import sqlalchemy as sa
 

@@ -11,7 +11,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans.accounts import Role
+from plans.accounts.models import Role
 
 pytestmark = pytest.mark.e2e
 

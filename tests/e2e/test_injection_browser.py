@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans.accounts import Role
+from plans.accounts.models import Role
 from tests.e2e.test_plan_map import _live_app
 
 pytestmark = pytest.mark.e2e
@@ -23,10 +23,12 @@ def poisoned_plan_id(live_server):
     import sqlalchemy as sa
 
     from app.extensions import db
-    from plans import demo, owners_service, plandoc
-    from plans import demo_data as D
-    from plans.accounts import User
-    from plans.plan import Plan
+    from plans.demo import seed as demo
+    from plans.owners import service as owners_service
+    from plans.review import planfile as plandoc
+    from plans.demo import data as D
+    from plans.accounts.models import User
+    from plans.planning.models import Plan
     from tests.security.test_injection import _poison
 
     app = _live_app()

@@ -1,5 +1,5 @@
 """A planner places an action by clicking the small map of the action form (static/js/location_picker.js), then
-types a point far outside Koniakary and is refused in French (plans/location.py). Everything stays offline:
+types a point far outside Koniakary and is refused in French (plans/planning/location.py). Everything stays offline:
 vendored Leaflet, no tiles; guarded_page fails the test on a console error or a request to another host."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from shapely.geometry import Point, shape
 
-from plans.accounts import Role
+from plans.accounts.models import Role
 from tests.e2e.test_plan_map import _live_app
 
 pytestmark = pytest.mark.e2e
@@ -23,8 +23,9 @@ def _number(text: str) -> float:
 @pytest.fixture
 def plan_id(live_server):
     from app.extensions import db
-    from plans import owners_service, plan_service
-    from plans.accounts import User
+    from plans.owners import service as owners_service
+    from plans.planning import service as plan_service
+    from plans.accounts.models import User
     import sqlalchemy as sa
 
     with _live_app().app_context():

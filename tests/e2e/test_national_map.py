@@ -9,7 +9,7 @@ import threading
 import pytest
 from playwright.sync_api import expect
 
-from plans.accounts import Role
+from plans.accounts.models import Role
 
 pytestmark = pytest.mark.e2e
 
@@ -26,9 +26,9 @@ def tc1_plan_id(live_server):
     import sqlalchemy as sa
 
     from app.extensions import db
-    from plans import demo
-    from plans import demo_data as D
-    from plans.plan import Plan
+    from plans.demo import seed as demo
+    from plans.demo import data as D
+    from plans.planning.models import Plan
 
     app = _live_app()
     with app.app_context():
@@ -68,8 +68,9 @@ def diamou_plan_id(tc1_plan_id):
     from decimal import Decimal
 
     from app.extensions import db
-    from plans import owners_service, plan_service
-    from plans.plan import Action, DiasporaAssociation, FundingLine, PopulationRecord, ScheduleEntry
+    from plans.owners import service as owners_service
+    from plans.planning import service as plan_service
+    from plans.planning.models import Action, DiasporaAssociation, FundingLine, PopulationRecord, ScheduleEntry
 
     app = _live_app()
     with app.app_context():

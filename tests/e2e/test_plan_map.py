@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans.accounts import Role
+from plans.accounts.models import Role
 
 pytestmark = pytest.mark.e2e
 
@@ -34,9 +34,10 @@ def _live_app():
 def map_plan_id(live_server):
     """A plan of Koniakary with four actions: the payload (exact), one approximate, one masked, one unlocated."""
     from app.extensions import db
-    from plans import owners_service, plan_service
-    from plans.accounts import User
-    from plans.plan import Action, Axis, DiasporaAssociation, FundingLine, Objective, ScheduleEntry
+    from plans.owners import service as owners_service
+    from plans.planning import service as plan_service
+    from plans.accounts.models import User
+    from plans.planning.models import Action, Axis, DiasporaAssociation, FundingLine, Objective, ScheduleEntry
     import sqlalchemy as sa
 
     app = _live_app()

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from plans.accounts import Role
+from plans.accounts.models import Role
 from tests.conftest import TEST_PASSWORD
 from tests.e2e.test_plan_map import _live_app
 
@@ -25,8 +25,10 @@ def review_case(live_server):
     """The Koniakary test case rebuilt for Bellen (cercle de Ségou) with its own planner, so the plans and
     accounts the other browser tests count stay as they are. Returns (plan id, first action id)."""
     from app.extensions import db
-    from plans import accounts_service, demo, owners_service
-    from plans import demo_data as D
+    from plans.accounts import service as accounts_service
+    from plans.demo import seed as demo
+    from plans.owners import service as owners_service
+    from plans.demo import data as D
 
     with _live_app().app_context():
         owner = owners_service.commune_owner(db.session, "ML040202")
@@ -37,7 +39,7 @@ def review_case(live_server):
                 "identification": {**D.TC1["identification"], "title": "PDESC de Bellen (revue e2e)"}}
         seeded = demo.build_plan(db.session, owner, spec, user=planner, rng=random.Random(3))
         db.session.commit()
-        from plans.plan import Plan
+        from plans.planning.models import Plan
 
         plan = db.session.get(Plan, seeded.id)
         ids = plan.id, plan.actions[0].id

@@ -4,11 +4,13 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from plans import accounts_service, demo, owners_service
-from plans.accounts import Role, User
-from plans.errors import ValidationError
-from plans.owners import GroupingMember, OwnerKind, PlanOwner
-from plans.text import search_key
+from plans.accounts import service as accounts_service
+from plans.demo import seed as demo
+from plans.owners import service as owners_service
+from plans.accounts.models import Role, User
+from plans.core.errors import ValidationError
+from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
+from plans.core.text import search_key
 from tests.conftest import TEST_PASSWORD
 
 

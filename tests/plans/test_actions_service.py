@@ -1,14 +1,15 @@
-"""Section 5 — Actions (PIP): plans/actions_service.py (rules, one-by-one saves, history snapshots, restore)."""
+"""Section 5 — Actions (PIP): plans/planning/actions.py (rules, one-by-one saves, history snapshots, restore)."""
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 
-from plans import actions_service as svc
-from plans import plan_service, sections
-from plans.errors import ConflictError, ValidationError
-from plans.finance import action_figures
-from plans.plan import Action, Axis, DiasporaAssociation, FundingLine, Objective, PlanChange, ScheduleEntry
+from plans.planning import actions as svc
+from plans.planning import service as plan_service
+from plans.planning import sections
+from plans.core.errors import ConflictError, ValidationError
+from plans.planning.finance import action_figures
+from plans.planning.models import Action, Axis, DiasporaAssociation, FundingLine, Objective, PlanChange, ScheduleEntry
 
 
 @pytest.fixture

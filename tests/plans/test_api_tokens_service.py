@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from plans import accounts_service, api_tokens_service
-from plans.accounts import Role
-from plans.api_tokens import ApiToken
-from plans.db import utcnow
-from plans.errors import ValidationError
+from plans.accounts import service as accounts_service
+from plans.accounts import api_tokens as api_tokens_service
+from plans.accounts.models import Role
+from plans.accounts.models import ApiToken
+from plans.core.db import utcnow
+from plans.core.errors import ValidationError
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Backup and restore (plans/backup.py) on the database the suite runs on (SQLite, or PostgreSQL when DATABASE_URL
+"""Backup and restore (plans/core/backup.py) on the database the suite runs on (SQLite, or PostgreSQL when DATABASE_URL
 names a server): a restore brings back exactly the content of the moment of the backup, a backup taken while
 another connection writes holds only committed data, and a file that is not a backup of this app, or comes from a
 newer schema, is refused in French with the database left untouched."""
@@ -11,9 +11,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from plans import audit_service, backup
-from plans.accounts import Role
-from plans.plan import Action, Plan
+from plans.accounts import audit as audit_service
+from plans.core import backup
+from plans.accounts.models import Role
+from plans.planning.models import Action, Plan
 from tests.conftest import require_tool
 from tests.databases import server_url
 

@@ -1,15 +1,16 @@
-"""plans/maps/compare.py: the indicators of the comparison, from plans.finance and the plan's data."""
+"""plans/maps/compare.py: the indicators of the comparison, from plans.planning.finance and the plan's data."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from plans import demo, finance
-from plans.demo_data import TC1_UUID, TC2_UUID
-from plans.formatting import fcfa
+from plans.demo import seed as demo
+from plans.planning import finance
+from plans.demo.data import TC1_UUID, TC2_UUID
+from plans.core.formatting import fcfa
 from plans.maps.compare import HOUSEHOLD_SIZE, NOT_AVAILABLE, comparison_rows, latest_population, plan_indicators
-from plans.plan import MigrationProfile, Plan, PopulationRecord
+from plans.planning.models import MigrationProfile, Plan, PopulationRecord
 
 
 def _seeded(session, uuid):

@@ -1,13 +1,16 @@
-"""The demo seed (plans/demo.py): the three test cases of domain.md §6 and random plans on real communes."""
+"""The demo seed (plans/demo/seed.py): the three test cases of domain.md §6 and random plans on real communes."""
 import random
 from decimal import Decimal
 
 import sqlalchemy as sa
 from shapely.geometry import Point
 
-from plans import demo, finance, geo, owners_service
-from plans import demo_data as D
-from plans.plan import Action, DiasporaAssociation, Plan, PlanChange, PlanStatus
+from plans.demo import seed as demo
+from plans.planning import finance
+from plans.core import geo
+from plans.owners import service as owners_service
+from plans.demo import data as D
+from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange, PlanStatus
 
 
 def _plan(session, uuid):

@@ -1,14 +1,14 @@
-"""plans/places.py and plans/maps/diaspora_map.py: host places, one line per association placed, escaped text."""
+"""plans/territory/places.py and plans/maps/diaspora_map.py: host places, one line per association placed, escaped text."""
 from __future__ import annotations
 
 import pytest
 
-from plans import places
-from plans.accounts import Role
+from plans.territory import places
+from plans.accounts.models import Role
 from plans.maps.diaspora_map import (build_diaspora_map, diaspora_links, layer_of, owner_origin, region_features,
                                      visible_associations)
 from plans.maps.offline import map_components
-from plans.plan import DiasporaAssociation
+from plans.planning.models import DiasporaAssociation
 from tests.offline import assert_no_external_refs
 
 XSS = "${alert(1)}<img src=x onerror=alert(1)>"
@@ -80,7 +80,7 @@ def test_one_line_per_association_with_a_known_place(session, associations, koni
 
 
 def test_visible_associations_follow_read_access(session, associations, make_user, koniakary_owner):
-    from plans import owners_service
+    from plans.owners import service as owners_service
 
     other = owners_service.commune_owner(session, "ML010101")
     session.add(DiasporaAssociation(owner=other, name="Autre commune", host_country="SN", host_city="Dakar"))

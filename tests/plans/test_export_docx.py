@@ -1,4 +1,4 @@
-"""The council document (plans/export_docx.py): rendered from templates_docx/pdl_m.docx, read back with python-docx,
+"""The council document (plans/documents/plan_document.py): rendered from templates_docx/pdl_m.docx, read back with python-docx,
 converted with LibreOffice for the page count, and the model checks."""
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ import sqlalchemy as sa
 from docx import Document
 from docxtpl import DocxTemplate
 
-from plans import demo, export_docx, finance
-from plans import demo_data as D
-from plans.formatting import number, plain
-from plans.plan import DiasporaAssociation, Plan
+from plans.demo import seed as demo
+from plans.documents import plan_document as export_docx
+from plans.planning import finance
+from plans.demo import data as D
+from plans.core.formatting import number, plain
+from plans.planning.models import DiasporaAssociation, Plan
 from tests.conftest import require_tool
 
 TRICKY = 'Ségou & Markala <test> "guillemets" {{ x }} {% if %}'

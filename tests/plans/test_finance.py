@@ -1,4 +1,4 @@
-"""Every figure of the PIP, computed once (plans/finance.py), on plans built in memory — no database.
+"""Every figure of the PIP, computed once (plans/planning/finance.py), on plans built in memory — no database.
 
 The reference case is domain.md §6 TC1, Koniakary 2025-2029: four actions, 160 000 000 FCFA.
 """
@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from plans.finance import (NO_AXIS, action_figures, action_total, field_label, largest_remainder, line_amount,
+from plans.planning.finance import (NO_AXIS, action_figures, action_total, field_label, largest_remainder, line_amount,
                            load_options, plan_finance, share_of)
-from plans.formatting import plain
-from plans.plan import Action, Axis, DiasporaAssociation, FundingLine, Objective, Plan, ScheduleEntry
+from plans.core.formatting import plain
+from plans.planning.models import Action, Axis, DiasporaAssociation, FundingLine, Objective, Plan, ScheduleEntry
 
 CTC = "« Appui aux investissements de la diaspora »"
 

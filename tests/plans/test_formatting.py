@@ -1,14 +1,14 @@
-"""French formatting shared by the screen and the .docx (plans/formatting.py)."""
+"""French formatting shared by the screen and the .docx (plans/core/formatting.py)."""
 import datetime as dt
 import glob
 import os
 from decimal import Decimal
 
 
-from plans import formatting
-from plans.formatting import (NBSP, NNBSP, FREQUENT_COUNTRIES, countries, country_choices, country_name, date_long,
+from plans.core import formatting
+from plans.core.formatting import (NBSP, NNBSP, FREQUENT_COUNTRIES, countries, country_choices, country_name, date_long,
                               date_short, fcfa, frequent_countries, number, percent, plain)
-from plans.money import parse_fcfa
+from plans.core.money import parse_fcfa
 
 
 def test_fcfa_uses_french_typography():
@@ -133,7 +133,7 @@ def test_modules_load_without_flask():
     import subprocess
     import sys
 
-    code = ("import sys, plans.money, plans.formatting, plans.finance, plans.cofinancing; "
+    code = ("import sys, plans.core.money, plans.core.formatting, plans.planning.finance, plans.planning.cofinancing; "
             "sys.exit('flask' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(os.path.dirname(formatting.__file__))
+    assert subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(os.path.dirname(os.path.dirname(formatting.__file__)))
                           ).returncode == 0

@@ -1,4 +1,4 @@
-"""plans/location.py: an action's point must lie in its owner's territory, within a tolerance in metres."""
+"""plans/planning/location.py: an action's point must lie in its owner's territory, within a tolerance in metres."""
 from __future__ import annotations
 
 import json
@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from shapely.geometry import Point, box
 from shapely.ops import nearest_points
 
-from plans import geo, location, owners_service
-from plans.owners_service import owner_geometry
-from plans.territory import AdminUnit
+from plans.core import geo
+from plans.planning import location
+from plans.owners import service as owners_service
+from plans.owners.service import owner_geometry
+from plans.territory.models import AdminUnit
 from tests.factories import YELIMANE_CODES, yelimane_grouping
 
 SQUARE = {"type": "Polygon", "coordinates": [[[-4.9, 11.2], [-4.8, 11.2], [-4.8, 11.3], [-4.9, 11.3], [-4.9, 11.2]]]}

@@ -11,7 +11,7 @@ import pytest
 from PIL import Image
 from shapely.geometry import box
 
-from plans.formatting import fcfa
+from plans.core.formatting import fcfa
 from plans.maps import SECTOR_COLOURS, UNKNOWN_SECTOR_COLOUR, sector_colour
 from plans.maps import offline
 from plans.maps.offline import (OfflineError, js_json, js_safe_text, map_components, offline_cluster, offline_map,
@@ -19,8 +19,8 @@ from plans.maps.offline import (OfflineError, js_json, js_safe_text, map_compone
 from plans.maps.plan_map import (APPROXIMATE, MASKED, NOT_LOCATED, PLACED, ActionLayer, TerritoryShape,
                                  build_plan_map, light_geometry, map_actions, placed_count, territory_features)
 from plans.maps.static_map import build_static_map_png, nice_length
-from plans.plan import Action, DiasporaAssociation, FundingLine, Plan, ScheduleEntry
-from plans.vocab import SECTORS
+from plans.planning.models import Action, DiasporaAssociation, FundingLine, Plan, ScheduleEntry
+from plans.core.vocab import SECTORS
 from tests.offline import assert_no_external_refs
 
 XSS = "${alert(1)}<img src=x onerror=alert(1)>`"
@@ -111,11 +111,11 @@ def test_map_actions_takes_every_figure_from_finance(plan):
     assert first.total == 10_000_000 and first.gap == 5_000_000 and first.diaspora
     assert [(f.source, f.name, f.amount) for f in first.funding] == [
         ("Budget communal", "", 2_000_000), ("Association de la diaspora", "Enndam <b>Jombuku</b>", 3_000_000)]
-    assert aep.funding[0].amount == 8_000_000 and not aep.diaspora  # 80 % of 10 000 000, from plans.finance
+    assert aep.funding[0].amount == 8_000_000 and not aep.diaspora  # 80 % of 10 000 000, from plans.planning.finance
 
 
 def test_axis_and_status_filters_list_what_the_placed_actions_use_in_the_plans_order(plan):
-    from plans.plan import Axis, Objective
+    from plans.planning.models import Axis, Objective
     late, early = Objective(title="o2"), Objective(title="o1")
     plan.axes = [Axis(title="Eau `${x}` </script>", position=0, objectives=[early]),
                  Axis(title="Santé", position=1, objectives=[late])]
@@ -261,7 +261,7 @@ def test_module_docstrings_name_the_attribution():
 
 def test_jinja_tags_typed_by_users_are_not_evaluated_when_branca_renders_the_scripts(plan):
     """branca compiles each rendered script as a Jinja template again: a typed tag must reach it escaped."""
-    from plans.plan import Axis, Objective
+    from plans.planning.models import Axis, Objective
     objective = Objective(title="o")
     plan.axes = [Axis(title="{%p if True %}axe{%p endif %}", position=0, objectives=[objective])]
     plan.actions[0].title, plan.actions[0].objective = "{{ 7*7 }} {# c #}", objective

@@ -1,10 +1,10 @@
-"""Reading typed amounts, quantities and shares (plans/money.py)."""
+"""Reading typed amounts, quantities and shares (plans/core/money.py)."""
 from decimal import Decimal
 
 import pytest
 
-from plans.errors import ValidationError
-from plans.money import AmountError, parse_decimal, parse_fcfa, parse_share, round_half_up
+from plans.core.errors import ValidationError
+from plans.core.money import AmountError, parse_decimal, parse_fcfa, parse_share, round_half_up
 
 ACCEPTED = [
     ("1 500 000", 1_500_000),
@@ -17,7 +17,7 @@ ACCEPTED = [
     ("1 500 000 fcfa", 1_500_000),
     ("1 500 000 XOF", 1_500_000),
     ("1\u00a0500\u00a0000", 1_500_000),  # non-breaking spaces, as a word processor types them
-    ("1\u202f500\u202f000\u00a0FCFA", 1_500_000),  # what plans.formatting.fcfa prints: a copy-paste round trip
+    ("1\u202f500\u202f000\u00a0FCFA", 1_500_000),  # what plans.core.formatting.fcfa prints: a copy-paste round trip
     ("  45 000 000  ", 45_000_000),
     ("1500 000", 1_500_000),  # a long first group is unambiguous with spaces
     ("1 500 000,00", 1_500_000),  # zero centimes, as a spreadsheet prints them

@@ -1,4 +1,4 @@
-"""plans.maps.national: the indicators per commune (from plans.finance), the filters, groupings, the layer."""
+"""plans.maps.national: the indicators per commune (from plans.planning.finance), the filters, groupings, the layer."""
 from __future__ import annotations
 
 import json
@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from plans import demo, finance
-from plans import demo_data as D
+from plans.demo import seed as demo
+from plans.planning import finance
+from plans.demo import data as D
 from plans.maps import national as nm
-from plans.plan import Plan
+from plans.planning.models import Plan
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from plans import geo, owners_service as svc
-from plans.errors import ConflictError, ValidationError
-from plans.owners import GroupingMember, OwnerKind, PlanOwner
-from plans.territory import AdminUnit, TerritoryEdition
-from plans.territory_service import unit_by_code
+from plans.core import geo
+from plans.owners import service as svc
+from plans.core.errors import ConflictError, ValidationError
+from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
+from plans.territory.models import AdminUnit, TerritoryEdition
+from plans.territory.service import unit_by_code
 from tests.factories import (KENEDOUGOU_BFA_NAMES, KENEDOUGOU_MALI_CODES, YELIMANE_CERCLE, YELIMANE_CODES,
                              YELIMANE_NAME, kenedougou_grouping, yelimane_grouping)
 

@@ -1,12 +1,12 @@
-"""The password policy (plans.accounts_service.password_problems, the one rule every form and command applies):
+"""The password policy (plans.accounts.service.password_problems, the one rule every form and command applies):
 10 characters at least, not the e-mail address, not a common password even dressed with digits or signs."""
 from __future__ import annotations
 
 import pytest
 
-from plans import accounts_service
-from plans.accounts import Role
-from plans.errors import ValidationError
+from plans.accounts import service as accounts_service
+from plans.accounts.models import Role
+from plans.core.errors import ValidationError
 from tests.conftest import TEST_PASSWORD
 
 EMAIL = "ab@mairie-kayes.ml"  # an identifier too short ("ab") for the identifier rule: the address rule must hold

@@ -1,8 +1,9 @@
 import pytest
 
-from plans import plan_service, sections
-from plans.errors import ConflictError, ValidationError
-from plans.sectiondata import identification
+from plans.planning import service as plan_service
+from plans.planning import sections
+from plans.core.errors import ConflictError, ValidationError
+from plans.planning.sectiondata import identification
 
 
 def test_a_plan_lasts_five_years_by_default(session, planner, koniakary_owner):
@@ -33,7 +34,7 @@ def test_period_rules(session, planner, koniakary_owner, start, end, field, mess
 
 
 def test_a_planner_cannot_create_a_plan_for_another_owner(session, make_user):
-    from plans import owners_service
+    from plans.owners import service as owners_service
 
     other = owners_service.commune_owner(session, "ML010101")
     stranger = make_user("planner", owners=[owners_service.commune_owner(session, "ML010115")])

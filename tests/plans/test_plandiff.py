@@ -1,4 +1,4 @@
-"""The diff of two versions of a plan (plans/plandiff.py), on the Koniakary test case, and the versions of a plan."""
+"""The diff of two versions of a plan (plans/review/diff.py), on the Koniakary test case, and the versions of a plan."""
 from __future__ import annotations
 
 import random
@@ -6,16 +6,19 @@ from datetime import datetime
 
 import pytest
 
-from plans import demo, finance, plandiff, plandoc
-from plans import demo_data as D
-from plans.formatting import fcfa, percent, plain
-from plans.plan import Action, FundingLine, Plan, PlanStatus, ScheduleEntry
-from plans.review import PlanSnapshot
+from plans.demo import seed as demo
+from plans.planning import finance
+from plans.review import diff as plandiff
+from plans.review import planfile as plandoc
+from plans.demo import data as D
+from plans.core.formatting import fcfa, percent, plain
+from plans.planning.models import Action, FundingLine, Plan, PlanStatus, ScheduleEntry
+from plans.review.models import PlanSnapshot
 
 
 @pytest.fixture
 def tc1(session, koniakary_owner):
-    """The Koniakary test case (plans/demo_data.py TC1), alone."""
+    """The Koniakary test case (plans/demo/data.py TC1), alone."""
     demo.build_plan(session, koniakary_owner, D.TC1, rng=random.Random(1))
     session.commit()
     return session.query(Plan).filter_by(uuid=D.TC1_UUID).one()

@@ -1,4 +1,4 @@
-"""The plan file (plans/plandoc.py): what an export holds, the JSON Schema, import (update, creation, new
+"""The plan file (plans/review/planfile.py): what an export holds, the JSON Schema, import (update, creation, new
 revision) and its refusals, each with the JSON path and nothing changed."""
 import copy
 import json
@@ -9,13 +9,15 @@ from jsonschema import Draft202012Validator
 
 from app import create_app
 from app.extensions import db
-from plans import demo, plandoc, sections
-from plans import demo_data as D
-from plans.accounts import Role
-from plans.db import Base
-from plans.errors import ValidationError
-from plans.plan import Action, Plan, PlanChange, PlanStatus
-from plans.review import PlanSnapshot, PlanTransition
+from plans.demo import seed as demo
+from plans.review import planfile as plandoc
+from plans.planning import sections
+from plans.demo import data as D
+from plans.accounts.models import Role
+from plans.core.db import Base
+from plans.core.errors import ValidationError
+from plans.planning.models import Action, Plan, PlanChange, PlanStatus
+from plans.review.models import PlanSnapshot, PlanTransition
 from tests.conftest import app_config
 
 
@@ -314,7 +316,7 @@ def test_impossible_date_refused(session, koniakary_doc):
 
 
 def test_planner_of_another_owner_refused(session, koniakary_doc, make_user, seeded):
-    from plans import owners_service
+    from plans.owners import service as owners_service
 
     other = owners_service.commune_owner(session, "ML010101")
     session.commit()

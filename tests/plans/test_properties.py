@@ -7,11 +7,13 @@ from decimal import Decimal
 
 from hypothesis import HealthCheck, example, given, settings, strategies as st
 
-from plans import completeness, finance, formatting
-from plans.cofinancing import SCHEMES, check_scheme, scheme_issues
-from plans.money import MAX_FCFA, AmountError, parse_decimal, parse_fcfa, parse_share, round_half_up
-from plans.plan import Action, Axis, Finding, FundingLine, Indicator, Objective, Plan, ScheduleEntry
-from plans.vocab import DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES
+from plans.planning import completeness
+from plans.planning import finance
+from plans.core import formatting
+from plans.planning.cofinancing import SCHEMES, check_scheme, scheme_issues
+from plans.core.money import MAX_FCFA, AmountError, parse_decimal, parse_fcfa, parse_share, round_half_up
+from plans.planning.models import Action, Axis, Finding, FundingLine, Indicator, Objective, Plan, ScheduleEntry
+from plans.core.vocab import DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES
 
 PROPERTIES = settings(max_examples=200, deadline=None, derandomize=True,
                       suppress_health_check=[HealthCheck.too_slow])
@@ -25,7 +27,7 @@ def grouped(n: int, separator: str) -> str:
     return f"{n:,}".replace(",", separator)
 
 
-# ----- Reading amounts (plans/money.py) -------------------------------------------------------------------------
+# ----- Reading amounts (plans/core/money.py) -------------------------------------------------------------------------
 
 @PROPERTIES
 @given(amounts)
@@ -111,7 +113,7 @@ def test_rounding_takes_the_nearest_franc_and_halves_away_from_zero(value):
         assert abs(rounded) > abs(value)
 
 
-# ----- Finance (plans/finance.py) -------------------------------------------------------------------------------
+# ----- Finance (plans/planning/finance.py) -------------------------------------------------------------------------------
 
 YEARS = list(range(2025, 2030))
 money = st.integers(min_value=0, max_value=10**12)
@@ -226,7 +228,7 @@ def test_an_even_spread_over_the_plan_years_differs_by_one_franc_at_most_first_y
     assert split == sorted(split, reverse=True)
 
 
-# ----- Co-financing schemes (plans/cofinancing.py) -------------------------------------------------------------
+# ----- Co-financing schemes (plans/planning/cofinancing.py) -------------------------------------------------------------
 
 @PROPERTIES
 @given(st.one_of(st.none(), st.sampled_from(["", "inconnu", *SCHEMES]), st.text(max_size=10)),
@@ -256,7 +258,7 @@ def test_anict_up_to_80_percent_with_the_rest_from_the_commune_is_accepted(total
     assert check_scheme("anict", total, {"anict": anict, "budget_communal": total - anict}) == []
 
 
-# ----- Completeness (plans/completeness.py) --------------------------------------------------------------------
+# ----- Completeness (plans/planning/completeness.py) --------------------------------------------------------------------
 
 @st.composite
 def plans(draw):

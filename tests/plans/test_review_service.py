@@ -1,16 +1,17 @@
-"""Comments anchored to a plan, a section or an action, and the reviewer's checklist (plans/review_service.py)."""
+"""Comments anchored to a plan, a section or an action, and the reviewer's checklist (plans/review/comments.py)."""
 from __future__ import annotations
 
 import pytest
 
-from plans import owners_service, review_service
-from plans.accounts import Role
-from plans.errors import ValidationError
-from plans.plan import Action, PlanStatus
-from plans.review import PlanComment, ReviewCheck
-from plans.review_service import Anchor
-from plans.territory_service import unit_by_code
-from plans.vocab import REVIEW_CHECKLIST
+from plans.owners import service as owners_service
+from plans.review import comments as review_service
+from plans.accounts.models import Role
+from plans.core.errors import ValidationError
+from plans.planning.models import Action, PlanStatus
+from plans.review.models import PlanComment, ReviewCheck
+from plans.review.comments import Anchor
+from plans.territory.service import unit_by_code
+from plans.core.vocab import REVIEW_CHECKLIST
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def test_an_anchor_outside_the_plan_is_refused(session, plan, reviewer, anchor, 
 
 
 def test_an_action_of_another_plan_is_not_an_anchor(session, plan, reviewer, planner, koniakary_owner):
-    from plans import plan_service
+    from plans.planning import service as plan_service
 
     other = plan_service.create_plan(session, owner=koniakary_owner, title="Autre plan", period_start=2030,
                                      user=planner)

@@ -3,10 +3,11 @@ from decimal import Decimal
 
 import pytest
 
-from plans import plan_service, sections
-from plans.errors import ValidationError
-from plans.plan import Action, DiasporaAssociation, Finding, FundingLine
-from plans.sectiondata import migration
+from plans.planning import service as plan_service
+from plans.planning import sections
+from plans.core.errors import ValidationError
+from plans.planning.models import Action, DiasporaAssociation, Finding, FundingLine
+from plans.planning.sectiondata import migration
 
 KONIAKARY_DESTINATIONS = ["FR", "GA", "SN", "CG", "CD", "GN", "GQ", "CI", "US", "AO"]
 

@@ -1,9 +1,9 @@
 import pytest
 
-from plans import plan_service
-from plans.errors import ValidationError
-from plans.plan import Action, Finding
-from plans.sectiondata import orientations
+from plans.planning import service as plan_service
+from plans.core.errors import ValidationError
+from plans.planning.models import Action, Finding
+from plans.planning.sectiondata import orientations
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 import pytest
 
-from plans import plan_service
-from plans.errors import ValidationError
-from plans.plan import Finding
-from plans.sectiondata import situation
+from plans.planning import service as plan_service
+from plans.core.errors import ValidationError
+from plans.planning.models import Finding
+from plans.planning.sectiondata import situation
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@ from decimal import Decimal
 
 import pytest
 
-from plans import plan_service
-from plans.errors import ValidationError
-from plans.sectiondata import suivi
+from plans.planning import service as plan_service
+from plans.core.errors import ValidationError
+from plans.planning.sectiondata import suivi
 
 
 @pytest.fixture

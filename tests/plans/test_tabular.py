@@ -1,4 +1,4 @@
-"""plans.tabular (flat, joinable rows per entity, figures from plans.finance) and plans.spreadsheet (CSV, XLSX,
+"""plans.reporting.tables (flat, joinable rows per entity, figures from plans.planning.finance) and plans.reporting.spreadsheet (CSV, XLSX,
 GeoJSON, formula neutralisation), on the three demo test cases."""
 from __future__ import annotations
 
@@ -12,13 +12,18 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from plans import completeness, demo, finance, plan_service, spreadsheet, tabular
-from plans import demo_data as D
-from plans.accounts import Role
+from plans.planning import completeness
+from plans.demo import seed as demo
+from plans.planning import finance
+from plans.planning import service as plan_service
+from plans.reporting import spreadsheet
+from plans.reporting import tables as tabular
+from plans.demo import data as D
+from plans.accounts.models import Role
 from plans.maps import national as nm
-from plans.owners_service import unit_by_code
-from plans.plan import Action, DiasporaAssociation, Plan, PlanStatus
-from plans.review import PlanComment
+from plans.owners.service import unit_by_code
+from plans.planning.models import Action, DiasporaAssociation, Plan, PlanStatus
+from plans.review.models import PlanComment
 
 
 @pytest.fixture

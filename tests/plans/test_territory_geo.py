@@ -1,4 +1,4 @@
-"""plans.geo: the polygon a user uploads for a foreign commune, and unions of members."""
+"""plans.core.geo: the polygon a user uploads for a foreign commune, and unions of members."""
 from __future__ import annotations
 
 import json
@@ -7,8 +7,8 @@ import math
 import pytest
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from plans import geo
-from plans.errors import ValidationError
+from plans.core import geo
+from plans.core.errors import ValidationError
 
 SQUARE = [[[-5.0, 11.0], [-4.9, 11.0], [-4.9, 11.1], [-5.0, 11.1], [-5.0, 11.0]]]
 

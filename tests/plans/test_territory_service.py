@@ -4,8 +4,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from plans import territory_service as ts
-from plans.territory import MALI
+from plans.territory import service as ts
+from plans.territory.models import MALI
 
 
 def codes(units):
@@ -125,7 +125,7 @@ def test_regions_children_and_breadcrumbs(session):
 
 
 def test_mali_has_701_mapped_and_2_unmapped_communes_in_search_scope(session):
-    from plans.territory import AdminUnit
+    from plans.territory.models import AdminUnit
 
     n = session.scalar(sa.select(sa.func.count()).select_from(AdminUnit)
                        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3))

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from plans import throttle
-from plans.audit import LoginAttempt
-from plans.db import utcnow
+from plans.accounts import throttle
+from plans.accounts.models import LoginAttempt
+from plans.core.db import utcnow
 
 EMAIL = "awa.traore@mairie.ml"
 IP = "10.0.0.7"

@@ -1,4 +1,4 @@
-"""The review workflow (plans/workflow.py): who moves a plan from which status to which, what each move records,
+"""The review workflow (plans/review/workflow.py): who moves a plan from which status to which, what each move records,
 and the revision of an adopted plan."""
 from __future__ import annotations
 
@@ -8,14 +8,17 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from plans import demo, owners_service, plandoc, workflow
-from plans import demo_data as D
-from plans.accounts import Role
-from plans.audit import AuditEntry
-from plans.errors import ConflictError, ValidationError
-from plans.plan import Plan, PlanChange, PlanStatus
-from plans.review import PlanSnapshot, PlanTransition
-from plans.territory_service import unit_by_code
+from plans.demo import seed as demo
+from plans.owners import service as owners_service
+from plans.review import planfile as plandoc
+from plans.review import workflow
+from plans.demo import data as D
+from plans.accounts.models import Role
+from plans.accounts.models import AuditEntry
+from plans.core.errors import ConflictError, ValidationError
+from plans.planning.models import Plan, PlanChange, PlanStatus
+from plans.review.models import PlanSnapshot, PlanTransition
+from plans.territory.service import unit_by_code
 
 B, S, R, AR, V, A = (PlanStatus.BROUILLON, PlanStatus.SOUMIS, PlanStatus.EN_REVUE, PlanStatus.A_REVISER,
                      PlanStatus.VALIDE, PlanStatus.ADOPTE)

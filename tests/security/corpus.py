@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 import plans.models  # noqa: F401  every model registered
-from plans.db import Base
+from plans.core.db import Base
 
 PAYLOADS: list[str] = [
     # HTML and JavaScript

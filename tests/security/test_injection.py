@@ -13,11 +13,11 @@ import pytest
 import sqlalchemy as sa
 from docx import Document
 
-from plans import demo
-from plans import demo_data as D
-from plans.plan import DiasporaAssociation, Plan
-from plans.review import PlanComment, ReviewCheck
-from plans.text import without_control_characters
+from plans.demo import seed as demo
+from plans.demo import data as D
+from plans.planning.models import DiasporaAssociation, Plan
+from plans.review.models import PlanComment, ReviewCheck
+from plans.core.text import without_control_characters
 from tests.security.corpus import CODED, FREE_TEXT, PAYLOADS, fill, text_columns
 
 SCRIPT_RE = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
@@ -81,7 +81,7 @@ def poisoned(session, planner, reviewer):
 
 
 def _plan_pages(client, plan_id: int) -> list[str]:
-    from plans.sections import SECTIONS
+    from plans.planning.sections import SECTIONS
 
     html = client.get(f"/plans/{plan_id}/actions").get_data(as_text=True)
     action_pages = sorted(set(re.findall(rf"/plans/{plan_id}/actions/\d+", html)))
@@ -192,7 +192,8 @@ def test_spreadsheets_neutralise_every_formula_and_keep_the_text(poisoned, revie
 def test_the_plan_file_and_the_api_give_every_payload_back_exactly(poisoned, session, admin, client):
     import json
 
-    from plans import api_tokens_service, plandoc
+    from plans.accounts import api_tokens as api_tokens_service
+    from plans.review import planfile as plandoc
 
     plan_id, stored = poisoned
     plan = session.get(Plan, plan_id)
@@ -213,7 +214,7 @@ def test_the_plan_file_and_the_api_give_every_payload_back_exactly(poisoned, ses
 
 
 def test_a_plan_file_with_nul_and_control_characters_is_imported_without_them(poisoned, session):
-    from plans import plandoc
+    from plans.review import planfile as plandoc
 
     plan_id, _ = poisoned
     document = plandoc.export_document(session, session.get(Plan, plan_id))

@@ -140,7 +140,7 @@ def logged_in_session(server: Gunicorn, email: str, password: str = TEST_PASSWOR
 
 
 def check_sqlite_file(database_url: str) -> None:
-    """The SQLite file the server wrote: in WAL mode (plans/db.py), intact, no dangling foreign key. Read with
+    """The SQLite file the server wrote: in WAL mode (plans/core/db.py), intact, no dangling foreign key. Read with
     the bare sqlite3 module, so no connection hook sets WAL on the way."""
     conn = sqlite3.connect(make_url(database_url).database)
     try:

@@ -1,0 +1,119 @@
+"""User accounts and roles, their API tokens, the audit log and login attempts. Password hashing is werkzeug's scrypt
+(a dependency of Flask, not of the web layer)."""
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from plans.core.db import Base, utcnow
+from plans.owners.models import PlanOwner
+from plans.territory.models import AdminUnit
+
+
+class Role(str, enum.Enum):
+    PLANNER = "planner"
+    REVIEWER = "reviewer"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return {"planner": "Planificateur (collectivité)", "reviewer": "Relecteur (DGCT)", "admin": "Administrateur"}[self.value]
+
+
+user_owner = sa.Table(
+    "user_owner",
+    Base.metadata,
+    sa.Column("user_id", sa.ForeignKey("app_user.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("owner_id", sa.ForeignKey("plan_owner.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    email: orm.Mapped[str] = orm.mapped_column(sa.String(254), unique=True)
+    full_name: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    password_hash: orm.Mapped[str] = orm.mapped_column(sa.String(255))
+    role: orm.Mapped[Role] = orm.mapped_column(
+        sa.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
+    # A reviewer may be limited to one région; None means the whole country.
+    region_id: orm.Mapped[Optional[int]] = orm.mapped_column(sa.ForeignKey("admin_unit.id"))
+    active: orm.Mapped[bool] = orm.mapped_column(default=True)
+    # Changes on password change, which ends every other session of the account.
+    session_token: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True, default=new_session_token)
+    created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+    last_login_at: orm.Mapped[Optional[datetime]]
+
+    region: orm.Mapped[Optional[AdminUnit]] = orm.relationship()
+    owners: orm.Mapped[list[PlanOwner]] = orm.relationship(secondary=user_owner, order_by=PlanOwner.name)
+
+    # The four members Flask-Login expects, written out so that plans/ needs no flask_login.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role.value}>"
+
+
+# Tokens of the read-only partner API: only the token's SHA-256 is stored; the token itself is shown once.
+class ApiToken(Base):
+    __tablename__ = "api_token"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    token_hash: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    user_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+    last_used_at: orm.Mapped[Optional[datetime]]
+    revoked_at: orm.Mapped[Optional[datetime]]
+
+    user: orm.Mapped[User] = orm.relationship()
+
+
+# The audit log of admin actions and status changes, and the login attempts that login throttling counts (kept
+# in the database so every gunicorn worker sees them).
+class AuditEntry(Base):
+    __tablename__ = "audit_entry"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, index=True)
+    user_id: orm.Mapped[Optional[int]] = orm.mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
+    action: orm.Mapped[str] = orm.mapped_column(sa.String(60), index=True)  # e.g. "plan.transition", "user.create"
+    target: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    details: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
+    ip: orm.Mapped[str] = orm.mapped_column(sa.String(45), default="")
+
+    user: orm.Mapped[Optional[User]] = orm.relationship()
+
+
+class LoginAttempt(Base):
+    __tablename__ = "login_attempt"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, index=True)
+    email: orm.Mapped[str] = orm.mapped_column(sa.String(254), index=True)
+    ip: orm.Mapped[str] = orm.mapped_column(sa.String(45), index=True)
+    success: orm.Mapped[bool] = orm.mapped_column(default=False)

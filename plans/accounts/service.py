@@ -1,0 +1,400 @@
+"""Account rules: creating and editing users, checking and changing passwords, the demo accounts.
+
+Every refusal is a ValidationError whose keys are the form fields they concern ("email", "role", "password",
+"new_password", "owners", "region", "active", "" for the whole form), so the web forms and the CLI show the same
+French messages.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Iterable, Optional
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from plans.owners import service as owners_service
+from plans.accounts.models import Role, User, new_session_token
+from plans.core.db import utcnow
+from plans.core.errors import ValidationError
+from plans.owners.models import COLLECTIVITE_LEVEL, PlanOwner
+from plans.territory.models import MALI, AdminUnit, TerritoryEdition
+from plans.core.text import search_key
+
+MIN_PASSWORD_LENGTH = 10
+MAX_FULL_NAME_LENGTH = 200
+REGION_LEVEL = 1
+
+# Words for generated passwords: French, without accents (easy to type on any keyboard), none of them part of an
+# e-mail identifier used by the demo accounts.
+_PASSWORD_WORDS = (
+    "baobab", "fleuve", "savane", "mangue", "karite", "niebe", "sorgho", "mil", "riz", "fonio", "tamarin", "dune",
+    "falaise", "pirogue", "marche", "puits", "grenier", "colline", "etoile", "soleil", "lune", "pluie", "vent",
+    "sable", "rocher", "oasis", "jardin", "verger", "forge", "tissage", "poterie", "cola", "datte", "gombo", "sesame",
+    "arachide", "calebasse", "tambour", "kora", "balafon", "chameau", "pelican", "girafe", "lion", "hippo",
+    "caiman", "heron", "aigle", "palmier", "acacia", "neem", "kapok", "fromager", "riviere", "delta", "plaine",
+)
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+_ROLE_ALIASES = {"planificateur": Role.PLANNER, "relecteur": Role.REVIEWER, "administrateur": Role.ADMIN}
+
+
+def parse_role(role: Role | str) -> Role:
+    """A Role from its value ("planner"), its French name ("planificateur") or itself; ValidationError otherwise."""
+    if isinstance(role, Role):
+        return role
+    text = search_key(str(role or ""))
+    try:
+        return _ROLE_ALIASES.get(text) or Role(text)
+    except ValueError:
+        raise ValidationError({"role": [f"Rôle inconnu : « {role} ». Rôles possibles : planner (planificateur), "
+                                        "reviewer (relecteur DGCT), admin (administrateur)."]}) from None
+
+
+# Passwords, or cores of passwords ("Azerty2024!" → "azerty"), that guessing tools try first. Short on purpose:
+# length and the mix of characters do the rest.
+COMMON_PASSWORDS = frozenset({
+    "password", "passw0rd", "motdepasse", "motdepass", "azerty", "azertyuiop", "qwerty", "qwertyuiop", "qwertz",
+    "abc", "abcd", "abcdef", "abcdefgh", "admin", "administrateur", "administrator", "root", "user", "utilisateur",
+    "bonjour", "bonsoir", "salut", "soleil", "bienvenue", "welcome", "letmein", "iloveyou", "jetaime", "loulou",
+    "doudou", "chouchou", "football", "dragon", "monkey", "master", "sunshine", "princess", "secret", "changeme",
+    "test", "demo", "mali", "bamako", "mairie", "commune", "pdlm", "dgct", "allah", "inchallah", "alhamdoulillah",
+    "1q2w3e4r5t", "1qaz2wsx3edc", "a1b2c3d4e5", "q1w2e3r4t5", "1234567890a", "a1234567890", "12345678910",
+})
+_EDGES = re.compile(r"^[\d\W_]+|[\d\W_]+$")
+_LEET = str.maketrans("@0134$5!", "aoieassi")
+
+
+def _is_common(password: str) -> bool:
+    text = password.strip().lower()
+    return text in COMMON_PASSWORDS or _EDGES.sub("", text).translate(_LEET) in COMMON_PASSWORDS
+
+
+def password_problems(password: str, email: str = "") -> list[str]:
+    """The password policy, in French; an empty list means the password is acceptable. Every form and command
+    that sets a password goes through it."""
+    problems = []
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.append(f"Le mot de passe doit contenir au moins {MIN_PASSWORD_LENGTH} caractères.")
+    elif password.isdigit() or password.isalpha():
+        problems.append("Le mot de passe doit mêler lettres et chiffres ou signes.")
+    if password and _is_common(password):
+        problems.append("Ce mot de passe est trop courant : choisissez-en un moins facile à deviner.")
+    email = normalise_email(email)
+    identifier = email.split("@")[0]
+    if password and email and password.strip().lower() == email:
+        problems.append("Le mot de passe ne doit pas être l'adresse électronique.")
+    elif len(identifier) >= 3 and password and identifier in password.lower():  # "a@…" would forbid every "a"
+        problems.append("Le mot de passe ne doit pas contenir l'identifiant de l'adresse électronique.")
+    return problems
+
+
+def generate_password(email: str = "") -> str:
+    """A readable random password (three words and two digits, e.g. "savane-kora-pluie-47") that meets the policy."""
+    while True:
+        words = [secrets.choice(_PASSWORD_WORDS) for _ in range(3)]
+        password = "-".join(words) + f"-{secrets.randbelow(90) + 10}"
+        if not password_problems(password, email):
+            return password
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Look-ups the account forms and the CLI need
+
+
+def region_choices(session: Session) -> list[AdminUnit]:
+    """The Malian régions of the current edition (the 9 of the 2015 boundaries), in P-code order."""
+    return list(session.scalars(
+        sa.select(AdminUnit).join(TerritoryEdition)
+        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == REGION_LEVEL, TerritoryEdition.is_current)
+        .order_by(AdminUnit.code)))
+
+
+def region_by_code(session: Session, code: str) -> AdminUnit:
+    unit = owners_service.unit_by_code(session, code)
+    if unit is None or unit.country_iso3 != MALI or unit.level != REGION_LEVEL:
+        raise ValidationError({"region": [f"Code de région inconnu : « {code} ». Exemple : ML01 pour Kayes."]})
+    return unit
+
+
+def region_by_id(session: Session, unit_id: Optional[int]) -> Optional[AdminUnit]:
+    """The région a form chose (None: the whole country)."""
+    if unit_id is None:
+        return None
+    unit = session.get(AdminUnit, unit_id)
+    if unit is None or unit.country_iso3 != MALI or unit.level != REGION_LEVEL:
+        raise ValidationError({"region": ["Cette région n'existe pas. Rechargez la page."]})
+    return unit
+
+
+def owner_choices(session: Session) -> list[PlanOwner]:
+    """Every existing plan owner (collectivités already used, and groupings), by name."""
+    return list(session.scalars(sa.select(PlanOwner).order_by(PlanOwner.name, PlanOwner.id)))
+
+
+def owners_by_ids(session: Session, ids: Iterable[int]) -> list[PlanOwner]:
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    found = {o.id: o for o in session.scalars(sa.select(PlanOwner).where(PlanOwner.id.in_(ids)))}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationError({"owners": ["Une des collectivités choisies n'existe plus. Rechargez la page."]})
+    return [found[i] for i in ids]
+
+
+def collectivite_owner_by_code(session: Session, code: str) -> PlanOwner:
+    """The owner row of a Malian commune, cercle or région given by its P-code (created the first time)."""
+    unit = owners_service.unit_by_code(session, code)
+    if unit is None or unit.country_iso3 != MALI or unit.level not in COLLECTIVITE_LEVEL.values():
+        raise ValidationError({"owners": [f"P-code inconnu : « {code.strip()} ». Il faut le code d'une commune, "
+                                          "d'un cercle ou d'une région du Mali, par exemple ML010115 (Koniakary)."]})
+    return owners_service.collectivite_owner(session, unit)
+
+
+def owners_by_codes(session: Session, text: str) -> list[PlanOwner]:
+    """Owners from P-codes separated by commas, semicolons or spaces ("ML010115, ML0101")."""
+    codes = [c for c in re.split(r"[\s,;]+", text or "") if c]
+    return [collectivite_owner_by_code(session, code) for code in codes]
+
+
+def grouping_by_name(session: Session, name: str) -> Optional[PlanOwner]:
+    """An existing grouping by its exact name, ignoring case, accents and punctuation."""
+    key = search_key(name)  # a grouping's grouping_key is search_key(its name) (owners_service)
+    if not key:
+        return None
+    return session.scalar(sa.select(PlanOwner).where(PlanOwner.grouping_key == key))
+
+
+def owner_by_reference(session: Session, reference: str) -> PlanOwner:
+    """A commune, cercle or région by P-code, or a grouping by its exact name (the CLI's --owner)."""
+    reference = (reference or "").strip()
+    if owners_service.unit_by_code(session, reference) is not None:
+        return collectivite_owner_by_code(session, reference)
+    grouping = grouping_by_name(session, reference)
+    if grouping is not None:
+        return grouping
+    raise ValidationError({"owners": [f"Ni P-code ni groupement connu : « {reference} ». Donnez le P-code d'une "
+                                      "commune, d'un cercle ou d'une région (par exemple ML010115), ou le nom exact "
+                                      "d'un groupement existant."]})
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(
+        sa.select(User).options(orm.selectinload(User.owners), orm.selectinload(User.region)).order_by(User.email)))
+
+
+def user_by_email(session: Session, email: str) -> Optional[User]:
+    return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
+
+
+def account_warnings(user: User) -> list[str]:
+    """Things an administrator should know about an account that are allowed but probably unintended."""
+    warnings = []
+    if user.role is Role.PLANNER and not user.owners:
+        warnings.append("Ce planificateur n'est rattaché à aucune collectivité ni aucun groupement : son accueil "
+                        "restera vide tant qu'un rattachement n'est pas ajouté.")
+    if not user.active:
+        warnings.append("Ce compte est désactivé : la personne ne peut pas se connecter.")
+    return warnings
+
+
+def overview_counts(session: Session) -> dict[str, int]:
+    """What the administrator's home page summarises."""
+    def count(stmt) -> int:
+        return session.scalar(stmt) or 0
+
+    malian_units = (sa.select(sa.func.count()).select_from(AdminUnit).join(TerritoryEdition)
+                    .where(AdminUnit.country_iso3 == MALI, TerritoryEdition.is_current))
+    return {
+        "users": count(sa.select(sa.func.count()).select_from(User)),
+        "active_users": count(sa.select(sa.func.count()).select_from(User).where(User.active)),
+        "groupings": count(sa.select(sa.func.count()).select_from(PlanOwner).where(PlanOwner.grouping_key.is_not(None))),
+        "regions": count(malian_units.where(AdminUnit.level == 1)),
+        "cercles": count(malian_units.where(AdminUnit.level == 2)),
+        "communes": count(malian_units.where(AdminUnit.level == 3)),
+    }
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Creating and changing accounts
+
+
+def _check_profile(role: Role, full_name: str, owners: list[PlanOwner], region: Optional[AdminUnit],
+                   errors: dict[str, list[str]]) -> None:
+    if len(full_name) > MAX_FULL_NAME_LENGTH:
+        errors["full_name"] = [f"Le nom ne doit pas dépasser {MAX_FULL_NAME_LENGTH} caractères."]
+    if owners and role is not Role.PLANNER:
+        errors["owners"] = ["Seuls les planificateurs sont rattachés à des collectivités ou groupements : "
+                            "retirez les rattachements ou choisissez le rôle planificateur."]
+    if region is not None:
+        if region.country_iso3 != MALI or region.level != REGION_LEVEL:
+            errors["region"] = ["La région d'un relecteur doit être une région du Mali."]
+        elif role is not Role.REVIEWER:
+            errors["region"] = ["Seuls les relecteurs sont limités à une région : choisissez « Tout le pays » "
+                                "ou le rôle relecteur."]
+
+
+def create_user(session: Session, *, email: str, password: str, role: Role | str, full_name: str = "",
+                owners: Iterable[PlanOwner] = (), region: Optional[AdminUnit] = None) -> User:
+    email = normalise_email(email)
+    full_name = (full_name or "").strip()
+    owners = list(dict.fromkeys(owners))
+    errors: dict[str, list[str]] = {}
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) or len(email) > 254:
+        errors["email"] = ["Adresse électronique invalide (exemple : prenom.nom@mairie.ml)."]
+    elif user_by_email(session, email) is not None:
+        errors["email"] = ["Un compte existe déjà avec cette adresse électronique."]
+    try:
+        role = parse_role(role)
+    except ValidationError as error:
+        errors.update(error.errors)
+    else:
+        _check_profile(role, full_name, owners, region, errors)
+    problems = password_problems(password, email)
+    if problems:
+        errors["password"] = problems
+    if errors:
+        raise ValidationError(errors)
+    user = User(email=email, full_name=full_name, password_hash=hash_password(password), role=role, region=region)
+    user.owners = owners
+    session.add(user)
+    session.flush()
+    return user
+
+
+def _other_active_admins(session: Session, user: User) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(User)
+                          .where(User.role == Role.ADMIN, User.active, User.id != user.id)) or 0
+
+
+def update_user(session: Session, user: User, role: Role | str, full_name: str, owners: Iterable[PlanOwner],
+                region: Optional[AdminUnit], active: bool, *, acting_user: Optional[User] = None) -> User:
+    """Changes an account's role, name, attachments, région and state. `acting_user` is the administrator doing it."""
+    full_name = (full_name or "").strip()
+    owners = list(dict.fromkeys(owners))
+    role = parse_role(role)
+    errors: dict[str, list[str]] = {}
+    _check_profile(role, full_name, owners, region, errors)
+    if acting_user is not None and acting_user.id == user.id:
+        if not active:
+            errors["active"] = ["Vous ne pouvez pas désactiver votre propre compte."]
+        if user.role is Role.ADMIN and role is not Role.ADMIN:
+            errors["role"] = ["Vous ne pouvez pas retirer votre propre rôle d'administrateur."]
+    if (user.role is Role.ADMIN and user.active and (role is not Role.ADMIN or not active)
+            and not _other_active_admins(session, user) and not errors):
+        errors[""] = ["Il doit rester au moins un administrateur actif."]
+    if errors:
+        raise ValidationError(errors)
+    if user.active and not active:
+        user.session_token = new_session_token()  # ends the sessions open on the deactivated account
+    user.role = role
+    user.full_name = full_name
+    user.owners = owners
+    user.region = region
+    user.active = active
+    session.flush()
+    return user
+
+
+def set_active(session: Session, user: User, active: bool, *, acting_user: Optional[User] = None) -> User:
+    """Deactivates or reactivates an account, keeping everything else."""
+    return update_user(session, user, user.role, user.full_name, list(user.owners), user.region, active,
+                       acting_user=acting_user)
+
+
+def reset_password(session: Session, user: User, new_password: Optional[str] = None, *,
+                   acting_user: Optional[User] = None) -> str:
+    """An administrator sets a new password (generated when none is given); every open session of the account ends.
+
+    Returns the new password, to hand over to the person.
+    """
+    if acting_user is not None and acting_user.id == user.id:
+        raise ValidationError({"": ["Pour votre propre compte, changez votre mot de passe depuis « Mon compte » : "
+                                    "le mot de passe actuel vous sera demandé."]})
+    password = new_password if new_password else generate_password(user.email)
+    problems = password_problems(password, user.email)
+    if problems:
+        raise ValidationError({"password": problems})
+    user.password_hash = hash_password(password)
+    user.session_token = new_session_token()
+    session.flush()
+    return password
+
+
+_DUMMY_HASH: list[str] = []
+
+
+def authenticate(session: Session, email: str, password: str) -> Optional[User]:
+    user = user_by_email(session, email)
+    if user is None:
+        # Same work as for a real account, so that timing does not tell which addresses have one.
+        if not _DUMMY_HASH:
+            _DUMMY_HASH.append(hash_password(secrets.token_hex(8)))
+        check_password_hash(_DUMMY_HASH[0], password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or "") or not user.active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def user_by_session_token(session: Session, token: str) -> Optional[User]:
+    """The account a session belongs to; None once the token has rotated or the account is deactivated."""
+    if not token:
+        return None
+    return session.scalar(sa.select(User).where(User.session_token == token, User.active))
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    errors: dict[str, list[str]] = {}
+    if not check_password_hash(user.password_hash, current or ""):
+        errors["current_password"] = ["Le mot de passe actuel est incorrect."]
+    problems = password_problems(new, user.email)
+    if not problems and current and new == current:
+        problems = ["Le nouveau mot de passe doit être différent de l'actuel."]
+    if problems:
+        errors["new_password"] = problems
+    if errors:
+        raise ValidationError(errors)
+    user.password_hash = hash_password(new)
+    user.session_token = new_session_token()  # every other open session of this account ends here
+    session.flush()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Demo accounts
+
+DEMO_ADMIN_EMAIL = "admin@demo.ml"
+DEMO_REVIEWER_EMAIL = "relecteur@demo.ml"
+DEMO_PLANNER_EMAIL = "planificateur@koniakary.demo.ml"
+DEMO_COMMUNE_PCODE = "ML010115"  # Koniakary, cercle de Kayes
+
+
+def create_demo_accounts(session: Session) -> list[tuple[str, str, str]]:
+    """On a new database: an administrator, a DGCT reviewer and a planner of Koniakary, with random passwords.
+
+    Returns [(email, password, role label)] for the setup command to print once.
+    """
+    koniakary = owners_service.commune_owner(session, DEMO_COMMUNE_PCODE)
+    specs = [
+        (DEMO_ADMIN_EMAIL, Role.ADMIN, "Administrateur (démonstration)", []),
+        (DEMO_REVIEWER_EMAIL, Role.REVIEWER, "Relecteur DGCT (démonstration)", []),
+        (DEMO_PLANNER_EMAIL, Role.PLANNER, "Planificateur de Koniakary (démonstration)", [koniakary]),
+    ]
+    logins = []
+    for email, role, name, owners in specs:
+        password = generate_password(email)
+        create_user(session, email=email, password=password, role=role, full_name=name, owners=owners)
+        logins.append((email, password, role.label))
+    return logins

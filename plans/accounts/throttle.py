@@ -1,0 +1,93 @@
+"""Login throttling: after too many failed logins on one account or from one client address, further attempts are
+refused for a while without the password being checked.
+
+The attempts are rows of `login_attempt` (plans/accounts/models.py), so every gunicorn worker counts the same failures. A
+refused attempt is not recorded: the block ends at a fixed time instead of being prolonged by whoever keeps trying.
+A successful login clears the failures of its account; attempts older than the window are deleted as new ones come.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from plans.accounts.service import normalise_email
+from plans.accounts.models import LoginAttempt
+from plans.core.db import utcnow
+
+WINDOW = timedelta(minutes=15)
+MAX_FAILURES_PER_ACCOUNT = 5
+MAX_FAILURES_PER_ADDRESS = 20
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a login is refused now, and for how long (whole seconds, at least 1)."""
+
+    retry_after: int
+    scope: str  # "account" or "address"
+
+    @property
+    def minutes(self) -> int:
+        return max(1, math.ceil(self.retry_after / 60))
+
+    @property
+    def message(self) -> str:
+        unit = "minute" if self.minutes == 1 else "minutes"
+        return f"Trop de tentatives de connexion. Réessayez dans {self.minutes} {unit}."
+
+
+def _failure_times(session: Session, column, value: str, since: datetime) -> list[datetime]:
+    return list(session.scalars(
+        sa.select(LoginAttempt.at)
+        .where(column == value, LoginAttempt.at > since, LoginAttempt.success.is_(False))
+        .order_by(LoginAttempt.at)))
+
+
+def _blocked_for(times: list[datetime], limit: int, now: datetime) -> Optional[int]:
+    """Seconds until fewer than `limit` of these failures remain in the window, or None when not blocked."""
+    if len(times) < limit:
+        return None
+    # Blocked until the oldest failure whose expiry brings the count under the limit leaves the window.
+    releasing = times[len(times) - limit]
+    return max(1, math.ceil((releasing + WINDOW - now).total_seconds()))
+
+
+def refusal(session: Session, email: str, ip: str, now: Optional[datetime] = None) -> Optional[Refusal]:
+    """The refusal that applies to a login attempt now, or None when the password may be checked."""
+    now = now or utcnow()
+    since = now - WINDOW
+    found = []
+    account = _blocked_for(_failure_times(session, LoginAttempt.email, normalise_email(email), since),
+                           MAX_FAILURES_PER_ACCOUNT, now)
+    if account is not None:
+        found.append(Refusal(account, "account"))
+    if ip:
+        address = _blocked_for(_failure_times(session, LoginAttempt.ip, ip, since), MAX_FAILURES_PER_ADDRESS, now)
+        if address is not None:
+            found.append(Refusal(address, "address"))
+    return max(found, key=lambda r: r.retry_after) if found else None
+
+
+def purge(session: Session, now: Optional[datetime] = None) -> None:
+    """Deletes the attempts that no longer count."""
+    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at <= (now or utcnow()) - WINDOW))
+
+
+def record_failure(session: Session, email: str, ip: str, now: Optional[datetime] = None) -> Optional[Refusal]:
+    """Records a wrong password (or unknown address); returns the refusal it starts, if it is the one too many."""
+    now = now or utcnow()
+    purge(session, now)
+    session.add(LoginAttempt(at=now, email=normalise_email(email)[:254], ip=(ip or "")[:45], success=False))
+    session.flush()
+    return refusal(session, email, ip, now)
+
+
+def record_success(session: Session, email: str, now: Optional[datetime] = None) -> None:
+    """A successful login: the account's failures no longer count."""
+    purge(session, now)
+    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.email == normalise_email(email)))

@@ -1,0 +1,591 @@
+"""Section 5 — Actions (PIP): creating, changing, duplicating, reordering and deleting the plan's actions, one
+at a time, and restoring one from the history.
+
+Unlike the other sections, actions are saved one by one: each carries its own version (`Action.version_id`,
+SQLAlchemy's `version_id_col`), so two people may edit two different actions at once, and a stale form for the
+same action is refused with `ConflictError` (explicit check of the version the form was loaded with, plus the
+`UPDATE … WHERE version_id = …` SQLAlchemy issues, whose failure `StaleDataError` is turned into a conflict).
+
+Every operation goes through `plans.planning.sections.save_section` for the section "actions", so it bumps the section's
+saved state and records a `PlanChange` whose snapshot is the action as saved (`dump_action` plus
+"action_uuid" and "operation"). For a deletion the snapshot is the action as it was just before, so restoring
+that change brings the action back. The module exposes `dump(plan)` and `apply(session, plan, snapshot)` for
+the history's restore route (app/planning/routes.py `restore`): `apply` recreates or updates the action named
+by the snapshot's "action_uuid" and `dump` then returns that action's snapshot.
+
+Input (`data`) has the shape `dump_action` gives; values may also be what people type: "1 500 000",
+"1.500.000", "2,5", "70 %". Rules:
+- hard input errors (unreadable or negative figures, a share outside 0–100, an unknown sector, source, scheme,
+  objective or association, a title missing, a location half given) are checked here (`clean`);
+- every rule of plans/finance.action_figures that is an ERROR there also refuses the save: quantity ≤ 0,
+  total typed without a reason, a schedule that does not add up to the total or leaves the period,
+  over-funding, a diaspora line without its association, a co-financing scheme broken. Its WARNINGS (a scheme
+  share still missing while part of the cost is unfunded) do not, and a funding gap is never an error.
+Error keys are the form's field names: "title", "unit_cost", "schedule-2026", "funding_lines-2-share_pct" where
+2 is the index of the row AS POSTED (blank rows included), so the message lands next to the right input.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Iterable, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
+
+from plans.planning import finance
+from plans.planning import sections
+from plans.accounts.models import User
+from plans.planning.cofinancing import SCHEMES
+from plans.core.db import utcnow
+from plans.core.errors import ConflictError, ValidationError
+from plans.planning.location import check_location
+from plans.core.money import AmountError, parse_decimal, parse_fcfa, parse_share
+from plans.planning.models import Action, DiasporaAssociation, FundingLine, Plan, ScheduleEntry, new_uuid
+from plans.core.vocab import (ACTION_STATUSES, DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES, LOCATION_PRECISIONS,
+                         MIGRATION_TAGS, SECTORS)
+
+SECTION = "actions"
+COPY_SUFFIX = " (copie)"
+_LAST_ACTION = "_actions_service_last_action"  # set on the Plan instance by `apply`, read by `dump`
+
+TEXT_FIELDS = {"sub_sector": 200, "title": 300, "expected_results": None, "localities": 500, "unit": 50,
+               "override_reason": 300, "maitre_ouvrage": 200}
+SCALAR_FIELDS = ("objective_id", "sector", "sub_sector", "title", "expected_results", "localities", "quantity",
+                 "unit", "unit_cost", "total_override", "override_reason", "maitre_ouvrage", "tags", "status",
+                 "cofinancing_scheme", "lon", "lat", "location_precision")
+LINE_FIELDS = ("source_type", "source_name", "association_id", "amount", "share_pct", "status", "in_kind")
+
+# French names of what changed, for the history's summaries.
+CHANGE_LABELS = {
+    "objective_id": "objectif", "sector": "secteur", "sub_sector": "sous-secteur", "title": "intitulé",
+    "expected_results": "résultats attendus", "localities": "localités", "quantity": "quantité", "unit": "unité",
+    "unit_cost": "coût unitaire", "total_override": "coût total saisi", "override_reason": "raison du coût saisi",
+    "maitre_ouvrage": "maître d'ouvrage", "tags": "étiquettes migration", "status": "statut",
+    "cofinancing_scheme": "dispositif de cofinancement", "location": "localisation",
+    "schedule": "programmation annuelle", "funding_lines": "financements",
+}
+_COST_FIELDS = ("quantity", "unit_cost", "total_override")
+
+MSG_TITLE = "Donnez l'intitulé de l'action."
+MSG_SECTOR = "Choisissez le secteur de l'action."
+MSG_UNIT_COST = "Indiquez le coût unitaire en FCFA (ou un coût total saisi, avec sa raison)."
+MSG_OBJECTIVE = "Choisissez un objectif de ce plan (section 4), ou aucun."
+MSG_SOURCE = "Choisissez la source de financement."
+MSG_ASSOCIATION = "Cette association n'est pas enregistrée pour cette collectivité (section 3)."
+MSG_LOCATION_PAIR = "Indiquez la longitude et la latitude, ou aucune des deux."
+MSG_LON = "La longitude va de -180 à 180 (le Mali est entre -12,3 et 4,3)."
+MSG_LAT = "La latitude va de -90 à 90 (le Mali est entre 10,1 et 25,0)."
+MSG_QUANTITY_TOO_LARGE = "Quantité trop élevée : vérifiez le nombre de zéros."
+# The quantity column's whole digits (Numeric(14, 3): below 10^11); PostgreSQL refuses a larger value.
+QUANTITY_LIMIT = Decimal(10) ** (Action.__table__.c.quantity.type.precision - Action.__table__.c.quantity.type.scale)
+
+
+def _too_long(n: int) -> str:
+    return f"{n} caractères au plus."
+
+
+# ----- Reading input ------------------------------------------------------------------------------------------
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    return value.strip() if isinstance(value, str) else str(value).strip()
+
+
+def _int_or_none(value) -> Optional[int]:
+    if value in (None, "") or isinstance(value, bool):
+        return None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _bool(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "on", "oui", "y", "yes")
+    return bool(value)
+
+
+def _tags_in(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        value = value.split(",")
+    return [t.strip() for t in value if isinstance(t, str) and t.strip()]
+
+
+def _schedule_in(value) -> list[tuple[Any, Any]]:
+    """{year: amount} or [{"year": …, "amount": …}] → [(year, amount)]."""
+    if not value:
+        return []
+    if isinstance(value, dict):
+        return list(value.items())
+    return [(row.get("year"), row.get("amount")) for row in value if isinstance(row, dict)]
+
+
+def _line_is_blank(row: dict) -> bool:
+    return not any(_text(row.get(n)) for n in ("source_type", "source_name", "association_id", "amount",
+                                               "share_pct"))
+
+
+@dataclass
+class Cleaned:
+    values: dict[str, Any]  # the action's scalar columns, typed
+    schedule: dict[int, int]  # year → FCFA (blank years left out)
+    lines: list[dict[str, Any]]  # funding lines typed, blank rows left out
+    line_rows: list[int]  # for each kept line, its index as posted
+    errors: dict[str, list[str]]
+
+
+def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) -> Cleaned:
+    """The action's input read and checked field by field (plans/core/money.py for figures). Never raises: the
+    errors are in `Cleaned.errors`. `lenient` (restoring from history): an objective or association that no
+    longer exists is dropped instead of refused."""
+    errors: dict[str, list[str]] = {}
+
+    def err(key: str, message: str) -> None:
+        errors.setdefault(key, []).append(message)
+
+    values: dict[str, Any] = {}
+    for name, limit in TEXT_FIELDS.items():
+        values[name] = _text(data.get(name))
+        if limit and len(values[name]) > limit:
+            err(name, _too_long(limit))
+    if not values["title"]:
+        err("title", MSG_TITLE)
+
+    sector = _text(data.get("sector"))
+    if sector not in SECTORS:
+        err("sector", MSG_SECTOR)
+    values["sector"] = sector
+
+    objective_id = data.get("objective_id")
+    values["objective_id"] = None
+    if objective_id not in (None, ""):
+        wanted = _int_or_none(objective_id)
+        known = {o.id for axis in plan.axes for o in axis.objectives}
+        if wanted in known:
+            values["objective_id"] = wanted
+        elif not lenient:
+            err("objective_id", MSG_OBJECTIVE)
+
+    def figure(key: str, parse, *args, **kwargs):
+        try:
+            return parse(data.get(key), *args, **kwargs)
+        except AmountError as error:
+            err(key, error.message)
+            return None
+
+    values["quantity"] = figure("quantity", parse_decimal, required=True, max_decimals=3)
+    if values["quantity"] is not None and values["quantity"] >= QUANTITY_LIMIT:
+        err("quantity", MSG_QUANTITY_TOO_LARGE)
+        values["quantity"] = None
+    values["unit_cost"] = figure("unit_cost", parse_fcfa, required=False)
+    values["total_override"] = figure("total_override", parse_fcfa, required=False)
+    if values["unit_cost"] is None and values["total_override"] is None and "unit_cost" not in errors \
+            and "total_override" not in errors:
+        err("unit_cost", MSG_UNIT_COST)
+
+    tags = _tags_in(data.get("tags"))
+    unknown = [t for t in tags if t not in MIGRATION_TAGS]
+    if unknown:
+        err("tags", "Étiquette inconnue : " + ", ".join(f"« {t} »" for t in unknown) + ".")
+    values["tags"] = ",".join(t for t in MIGRATION_TAGS if t in tags)
+
+    status = _text(data.get("status")) or "prevu"
+    if status not in ACTION_STATUSES:
+        err("status", "Choisissez un statut de la liste.")
+    values["status"] = status
+
+    scheme = _text(data.get("cofinancing_scheme")) or None
+    if scheme is not None and scheme not in SCHEMES:
+        err("cofinancing_scheme", f"Dispositif de cofinancement inconnu : « {scheme} ».")
+    values["cofinancing_scheme"] = scheme
+
+    lon = figure("lon", parse_decimal, required=False, allow_negative=True)
+    lat = figure("lat", parse_decimal, required=False, allow_negative=True)
+    if lon is not None and not -180 <= lon <= 180:
+        err("lon", MSG_LON)
+    if lat is not None and not -90 <= lat <= 90:
+        err("lat", MSG_LAT)
+    if (lon is None) != (lat is None) and "lon" not in errors and "lat" not in errors:
+        err("lon" if lon is None else "lat", MSG_LOCATION_PAIR)
+    values["lon"] = float(lon) if lon is not None else None
+    values["lat"] = float(lat) if lat is not None else None
+    # --- plans/planning/location.py: the point must lie in the owner's territory (500 m tolerance). Not when restoring
+    # from history (lenient): an earlier state is restored as it was, even if the boundaries changed since.
+    if not lenient and lon is not None and lat is not None and "lon" not in errors and "lat" not in errors:
+        for message in check_location(plan.owner, lon, lat):
+            err("lon", message)
+    # --- end plans/planning/location.py
+    precision = _text(data.get("location_precision")) or "exacte"
+    if precision not in LOCATION_PRECISIONS:
+        err("location_precision", "Choisissez une précision de la liste.")
+    values["location_precision"] = precision
+
+    schedule: dict[int, int] = {}
+    for year, amount in _schedule_in(data.get("schedule")):
+        y = _int_or_none(year)
+        key = f"schedule-{year}"
+        if y is None:
+            err("schedule", f"Année illisible dans la programmation : « {year} ».")
+            continue
+        try:
+            value = parse_fcfa(amount, required=False)
+        except AmountError as error:
+            err(key, error.message)
+            continue
+        if value is None:
+            continue
+        schedule[y] = schedule.get(y, 0) + value
+
+    associations = {a.id for a in session.scalars(
+        sa.select(DiasporaAssociation).where(DiasporaAssociation.owner_id == plan.owner_id))}
+    lines: list[dict[str, Any]] = []
+    line_rows: list[int] = []
+    for index, row in enumerate(data.get("funding_lines") or ()):
+        if not isinstance(row, dict) or _line_is_blank(row):
+            continue
+        prefix = f"funding_lines-{index}-"
+        line: dict[str, Any] = {}
+        source = _text(row.get("source_type"))
+        if source not in FUNDING_SOURCES:
+            err(prefix + "source_type", MSG_SOURCE)
+        line["source_type"] = source
+        line["source_name"] = _text(row.get("source_name"))
+        if len(line["source_name"]) > 200:
+            err(prefix + "source_name", _too_long(200))
+        association_id = None
+        if source in DIASPORA_SOURCES and row.get("association_id") not in (None, ""):
+            association_id = _int_or_none(row.get("association_id"))
+            if association_id not in associations:
+                association_id = None
+                if not lenient:
+                    err(prefix + "association_id", MSG_ASSOCIATION)
+        line["association_id"] = association_id
+        for key, parse in (("amount", parse_fcfa), ("share_pct", parse_share)):
+            try:
+                line[key] = parse(row.get(key), required=False)
+            except AmountError as error:
+                err(prefix + key, error.message)
+                line[key] = None
+        status = _text(row.get("status")) or finance.DEFAULT_STATUS
+        if status not in FUNDING_STATUSES:
+            err(prefix + "status", "Choisissez un statut de la liste.")
+        line["status"] = status
+        line["in_kind"] = _bool(row.get("in_kind"))
+        lines.append(line)
+        line_rows.append(index)
+    return Cleaned(values, schedule, lines, line_rows, errors)
+
+
+def _shadow(cleaned: Cleaned) -> Action:
+    """A transient Action (not in any session) holding the cleaned input, for plans/finance to judge."""
+    values = dict(cleaned.values)
+    if values.get("quantity") is None:
+        values["quantity"] = Decimal(1)
+    return Action(**values,
+                  schedule=[ScheduleEntry(year=y, amount=a) for y, a in sorted(cleaned.schedule.items())],
+                  funding_lines=[FundingLine(position=i, **line) for i, line in enumerate(cleaned.lines)])
+
+
+def _remap(key: str, line_rows: list[int]) -> str:
+    parts = key.split("-")
+    if parts[0] == "funding_lines" and len(parts) == 3 and parts[1].isdecimal() and int(parts[1]) < len(line_rows):
+        return f"funding_lines-{line_rows[int(parts[1])]}-{parts[2]}"
+    return key
+
+
+def check(session: Session, plan: Plan, data: dict) -> tuple[Cleaned, finance.ActionFigures]:
+    """`clean` + plans/finance.action_figures on the result; ValidationError with every message, each under
+    its form field, when the action may not be saved."""
+    cleaned = clean(session, plan, data)
+    figures = finance.action_figures(_shadow(cleaned), plan.years)
+    errors = {k: list(v) for k, v in cleaned.errors.items()}
+    cost_unreadable = any(k in errors for k in _COST_FIELDS)
+    for key, message in figures.errors:
+        key = _remap(key, cleaned.line_rows)
+        if key in errors:
+            continue  # the input itself is already refused there
+        if cost_unreadable and key in ("schedule", "funding_lines", "cofinancing_scheme"):
+            continue  # measured against a total we could not read: would only confuse
+        errors.setdefault(key, []).append(message)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned, figures
+
+
+def remapped_warnings(figures: finance.ActionFigures, line_rows: Iterable[int] | None = None) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, message in figures.warnings:
+        key = _remap(key, list(line_rows)) if line_rows is not None else key
+        out.setdefault(key, []).append(message)
+    return out
+
+
+def spread_evenly(session: Session, plan: Plan, data: dict) -> dict[int, int]:
+    """The action's total (as typed) split over the plan years in equal whole francs (the first years take the
+    remainder); {} when the cost cannot be read yet."""
+    cleaned = clean(session, plan, data)
+    if any(k in cleaned.errors for k in _COST_FIELDS):
+        return {}
+    total = finance.action_total(_shadow(cleaned))
+    if total <= 0 or not plan.years:
+        return {}
+    return finance.largest_remainder(total, {y: 1 for y in plan.years})
+
+
+# ----- Writing ------------------------------------------------------------------------------------------------
+
+def _assign(session: Session, action: Action, cleaned: Cleaned) -> None:
+    for name, value in cleaned.values.items():
+        setattr(action, name, value)
+    by_year = {e.year: e for e in action.schedule}
+    kept = []
+    for year, amount in sorted(cleaned.schedule.items()):
+        entry = by_year.pop(year, None) or ScheduleEntry(year=year)
+        entry.amount = amount
+        kept.append(entry)
+    action.schedule[:] = kept
+    lines = list(action.funding_lines)
+    new_lines = []
+    for position, values in enumerate(cleaned.lines):
+        line = lines[position] if position < len(lines) else FundingLine()
+        line.position = position
+        for name, value in values.items():
+            setattr(line, name, value)
+        line.association = session.get(DiasporaAssociation, line.association_id) \
+            if line.association_id is not None else None
+        new_lines.append(line)
+    action.funding_lines[:] = new_lines
+    action.updated_at = utcnow()  # always an UPDATE of the row, so its version is checked and bumped
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except StaleDataError:
+        raise ConflictError(SECTION) from None
+
+
+def _ordered(plan: Plan) -> list[Action]:
+    return sorted(plan.actions, key=lambda a: (a.position if a.position is not None else 0, a.id or 0))
+
+
+def _set_positions(session: Session, plan: Plan, ordered: list[Action]) -> None:
+    """Renumbers 0…n-1 with plain UPDATEs: reordering is not a change of the other actions, so their version
+    (and the forms open on them) stays valid."""
+    session.flush()
+    for position, action in enumerate(ordered):
+        if action.position != position:
+            session.execute(sa.update(Action).where(Action.id == action.id).values(position=position)
+                            .execution_options(synchronize_session=False))
+            set_committed_value(action, "position", position)
+    session.expire(plan, ["actions"])
+
+
+def _record(session: Session, plan: Plan, user: Optional[User], apply, snapshot) -> None:
+    sections.save_section(session, plan, SECTION, sections.current_version(session, plan, SECTION), user,
+                          apply=apply, snapshot=snapshot)
+
+
+def _snapshot(action: Action, operation: str) -> dict:
+    return {**dump_action(action), "operation": operation}
+
+
+def create_action(session: Session, plan: Plan, data: dict, user: Optional[User] = None) -> Action:
+    """A new action at the end of the PIP. ValidationError when refused. The caller commits."""
+    cleaned, _ = check(session, plan, data)
+    action = Action(plan_id=plan.id, uuid=new_uuid())
+    holder: dict[str, Action] = {}
+
+    def apply() -> str:
+        action.position = max((a.position or 0 for a in plan.actions), default=-1) + 1
+        _assign(session, action, cleaned)
+        session.add(action)
+        _flush(session)
+        session.expire(plan, ["actions"])
+        holder["a"] = action
+        return f"Action « {action.title} » ajoutée"
+
+    _record(session, plan, user, apply, lambda: _snapshot(holder["a"], "create"))
+    return action
+
+
+def update_action(session: Session, plan: Plan, action: Action, data: dict, expected_version,
+                  user: Optional[User] = None) -> Action:
+    """Saves the form over `action` if it is still at `expected_version` (else ConflictError)."""
+    if _int_or_none(expected_version) != action.version_id:
+        raise ConflictError(SECTION)
+    cleaned, _ = check(session, plan, data)
+    before = dump_action(action)
+
+    def apply() -> str:
+        _assign(session, action, cleaned)
+        _flush(session)
+        return _change_summary(before, dump_action(action))
+
+    _record(session, plan, user, apply, lambda: _snapshot(action, "update"))
+    return action
+
+
+def duplicate_action(session: Session, plan: Plan, action: Action, user: Optional[User] = None) -> Action:
+    """A copy of `action` (funding lines and schedule included) with a new uuid, placed right after it."""
+    data = dump_action(action)
+    title = (action.title or "")[:300 - len(COPY_SUFFIX)] + COPY_SUFFIX
+    copy = Action(plan_id=plan.id, uuid=new_uuid(), title=title)
+    cleaned = clean(session, plan, {**data, "title": title}, lenient=True)
+
+    def apply() -> str:
+        _assign(session, copy, cleaned)
+        ordered = _ordered(plan)
+        copy.position = action.position + 1
+        session.add(copy)
+        _flush(session)
+        ordered.insert(ordered.index(action) + 1, copy)
+        _set_positions(session, plan, ordered)
+        return f"Action « {action.title} » dupliquée en « {copy.title} »"
+
+    _record(session, plan, user, apply, lambda: _snapshot(copy, "create"))
+    return copy
+
+
+def move_action(session: Session, plan: Plan, action: Action, offset: int, user: Optional[User] = None) -> bool:
+    """Moves `action` up (offset -1) or down (+1) in the PIP; False (nothing recorded) at either end."""
+    ordered = _ordered(plan)
+    index = ordered.index(action)
+    target = index + offset
+    if offset not in (-1, 1) or not 0 <= target < len(ordered):
+        return False
+
+    def apply() -> str:
+        ordered.insert(target, ordered.pop(index))
+        _set_positions(session, plan, ordered)
+        return f"Action « {action.title} » déplacée : n°{index + 1} → n°{target + 1}"
+
+    _record(session, plan, user, apply, lambda: _snapshot(action, "move"))
+    return True
+
+
+def delete_action(session: Session, plan: Plan, action: Action, user: Optional[User] = None) -> None:
+    """Deletes `action`; the change keeps it whole, so restoring that change brings it back."""
+    snapshot = _snapshot(action, "delete")
+
+    def apply() -> str:
+        ordered = [a for a in _ordered(plan) if a is not action]
+        session.delete(action)
+        _flush(session)
+        _set_positions(session, plan, ordered)
+        return f"Action « {action.title} » supprimée"
+
+    _record(session, plan, user, apply, lambda: snapshot)
+
+
+# ----- Snapshots: history and restore -------------------------------------------------------------------------
+
+def _decimal_text(value) -> Optional[str]:
+    if value is None:
+        return None
+    text = format(Decimal(value).normalize(), "f")
+    return text
+
+
+def dump_action(action: Action) -> dict:
+    """One action as JSON-ready data (ints for FCFA, strings for decimals), the shape `clean` reads back."""
+    return {
+        "action_uuid": action.uuid,
+        "position": action.position,
+        "objective_id": action.objective_id,
+        "sector": action.sector,
+        "sub_sector": action.sub_sector or "",
+        "title": action.title,
+        "expected_results": action.expected_results or "",
+        "localities": action.localities or "",
+        "quantity": _decimal_text(action.quantity if action.quantity is not None else 1),
+        "unit": action.unit or "",
+        "unit_cost": action.unit_cost,
+        "total_override": action.total_override,
+        "override_reason": action.override_reason or "",
+        "maitre_ouvrage": action.maitre_ouvrage or "",
+        "tags": [t for t in (action.tags or "").split(",") if t],
+        "status": action.status or "prevu",
+        "cofinancing_scheme": action.cofinancing_scheme,
+        "lon": action.lon,
+        "lat": action.lat,
+        "location_precision": action.location_precision or "exacte",
+        "schedule": {str(e.year): e.amount for e in sorted(action.schedule, key=lambda e: e.year)},
+        "funding_lines": [
+            {"source_type": line.source_type, "source_name": line.source_name or "",
+             "association_id": line.association_id,
+             "association_name": line.association.name if line.association is not None else "",
+             "amount": line.amount, "share_pct": _decimal_text(line.share_pct), "status": line.status or "promis",
+             "in_kind": bool(line.in_kind)}
+            for line in sorted(action.funding_lines, key=lambda ln: ln.position or 0)],
+    }
+
+
+def dump(plan: Plan) -> dict:
+    """The snapshot of the action `apply` just restored (what the restore route records); without one, every
+    action of the plan under "actions"."""
+    action = plan.__dict__.pop(_LAST_ACTION, None)
+    if action is not None:
+        return _snapshot(action, "restore")
+    return {"actions": [dump_action(a) for a in _ordered(plan)]}
+
+
+def apply(session: Session, plan: Plan, snapshot: dict) -> str:
+    """Restores the action of `snapshot` (a PlanChange of the section "actions"): updates the action with that
+    uuid, or recreates it (at its former place) if it was deleted. An objective or association deleted since is
+    dropped; the finance rules are not enforced (the list then shows what to correct). Returns a French summary.
+    A snapshot holding "actions" (a list) restores each of them."""
+    if "actions" in snapshot and "action_uuid" not in snapshot:
+        return " ; ".join(apply(session, plan, s) for s in snapshot["actions"]) or "Aucune action"
+    uuid = snapshot.get("action_uuid")
+    if not uuid:
+        raise ValidationError("Cette version ne désigne aucune action.")
+    cleaned = clean(session, plan, snapshot, lenient=True)
+    if cleaned.errors:
+        raise ValidationError(cleaned.errors)
+    action = next((a for a in plan.actions if a.uuid == uuid), None)
+    if action is not None:
+        before = dump_action(action)
+        _assign(session, action, cleaned)
+        _flush(session)
+        summary = _change_summary(before, dump_action(action))
+    else:
+        ordered = _ordered(plan)
+        action = Action(plan_id=plan.id, uuid=uuid, position=len(ordered))
+        _assign(session, action, cleaned)
+        session.add(action)
+        _flush(session)
+        position = snapshot.get("position")
+        position = min(max(int(position), 0), len(ordered)) if isinstance(position, int) else len(ordered)
+        ordered.insert(position, action)
+        _set_positions(session, plan, ordered)
+        summary = f"Action « {action.title} » rétablie"
+    plan.__dict__[_LAST_ACTION] = action
+    return summary
+
+
+def _change_summary(before: dict, after: dict) -> str:
+    changed = []
+    for name in SCALAR_FIELDS:
+        if name in ("lon", "lat", "location_precision"):
+            continue
+        if before.get(name) != after.get(name):
+            changed.append(CHANGE_LABELS[name])
+    if any(before.get(n) != after.get(n) for n in ("lon", "lat", "location_precision")):
+        changed.append(CHANGE_LABELS["location"])
+    strip = lambda lines: [{k: v for k, v in ln.items() if k != "association_name"} for ln in lines]  # noqa: E731
+    if before.get("schedule") != after.get("schedule"):
+        changed.append(CHANGE_LABELS["schedule"])
+    if strip(before.get("funding_lines", [])) != strip(after.get("funding_lines", [])):
+        changed.append(CHANGE_LABELS["funding_lines"])
+    title = after.get("title") or before.get("title")
+    if not changed:
+        return f"Action « {title} » enregistrée sans changement"
+    return f"Action « {title} » modifiée : " + ", ".join(changed)

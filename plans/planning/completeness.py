@@ -1,0 +1,124 @@
+"""What a plan still lacks, section by section: the checklist on screen, the gate before submission."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from plans.planning.models import Plan
+from plans.planning.sections import SECTIONS
+
+COMPLETE, INCOMPLETE, ERROR = "complet", "incomplet", "erreur"
+STATUS_LABELS = {COMPLETE: "Complète", INCOMPLETE: "Incomplète", ERROR: "En erreur"}
+
+
+@dataclass
+class SectionCheck:
+    key: str
+    title: str
+    number: int
+    missing: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def status(self) -> str:
+        return ERROR if self.errors else INCOMPLETE if self.missing else COMPLETE
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+@dataclass
+class Completeness:
+    sections: list[SectionCheck]
+
+    @property
+    def percent(self) -> int:
+        done = sum(1 for s in self.sections if s.status == COMPLETE)
+        return round(100 * done / len(self.sections)) if self.sections else 0
+
+    @property
+    def is_complete(self) -> bool:
+        return all(s.status == COMPLETE for s in self.sections)
+
+    def by_key(self, key: str) -> SectionCheck:
+        return next(s for s in self.sections if s.key == key)
+
+
+def _identification(plan: Plan, check: SectionCheck) -> None:
+    if not plan.process_steps:
+        check.missing.append("Décrivez au moins une étape de la démarche d'élaboration.")
+    elif not any(s.step == "diagnostic_migratoire" or s.diaspora for s in plan.process_steps):
+        check.missing.append("Indiquez la participation de la diaspora à au moins une étape de la démarche.")
+    if not plan.facilitators.strip():
+        check.missing.append("Indiquez qui a facilité la démarche.")
+
+
+def _situation(plan: Plan, check: SectionCheck) -> None:
+    if not plan.population_records:
+        check.missing.append("Ajoutez au moins un chiffre de population (année, valeur, source).")
+    if not plan.sector_diagnostics:
+        check.missing.append("Ajoutez au moins un diagnostic sectoriel.")
+
+
+def _migration(plan: Plan, check: SectionCheck) -> None:
+    profile = plan.migration_profile
+    if profile is None or profile.emigrants_total is None:
+        check.missing.append("Indiquez le nombre d'émigrés (total).")
+    elif not (profile.data_year and profile.source and profile.reliability):
+        check.missing.append("Précisez l'année, la source et la fiabilité des données migratoires.")
+    if not plan.destinations:
+        check.missing.append("Ajoutez au moins une destination des émigrés.")
+    if not any(f.theme == "migration" for f in plan.findings):
+        check.missing.append("Formulez au moins un constat clé sur la migration.")
+
+
+def _orientations(plan: Plan, check: SectionCheck) -> None:
+    if not plan.axes:
+        check.missing.append("Définissez au moins un axe stratégique.")
+    elif not any(a.objectives for a in plan.axes):
+        check.missing.append("Définissez au moins un objectif par axe.")
+    if not plan.priorities:
+        check.missing.append("Classez les priorités avec la grille de notation.")
+
+
+def _actions(plan: Plan, check: SectionCheck) -> None:
+    if not plan.actions:
+        check.missing.append("Ajoutez au moins une action au PIP.")
+        return
+    from plans.planning.finance import action_figures
+
+    for action in plan.actions:
+        figures = action_figures(action, plan.years)
+        if figures.errors:
+            check.errors.append(f"Action « {action.title} » : {figures.errors[0][1]}")
+
+
+def _financement(plan: Plan, check: SectionCheck) -> None:
+    if not plan.actions:
+        check.missing.append("Le financement se calcule à partir des actions.")
+
+
+def _suivi(plan: Plan, check: SectionCheck) -> None:
+    if not plan.indicators:
+        check.missing.append("Ajoutez au moins un indicateur de suivi.")
+    elif any(i.baseline_value is None for i in plan.indicators):
+        check.missing.append("Donnez une valeur de référence à chaque indicateur.")
+
+
+def _adoption(plan: Plan, check: SectionCheck) -> None:
+    if not plan.deliberation_number or not plan.deliberation_date:
+        check.missing.append("Le numéro et la date de la délibération seront saisis après le vote du conseil.")
+
+
+CHECKS = {"identification": _identification, "situation": _situation, "migration": _migration,
+          "orientations": _orientations, "actions": _actions, "financement": _financement, "suivi": _suivi,
+          "adoption": _adoption}
+
+
+def check_plan(plan: Plan) -> Completeness:
+    result = []
+    for s in SECTIONS:
+        check = SectionCheck(s.key, s.title, s.number)
+        CHECKS[s.key](plan, check)
+        result.append(check)
+    return Completeness(result)

@@ -1,0 +1,136 @@
+"""Where an action may be placed: inside its plan owner's territory (issue « Cartes », item 2).
+
+    errors = check_location(plan.owner, lon, lat)          # [] when the point may be saved
+    note = territory_warning(plan.owner)                    # None, or why the point cannot be checked
+
+The rule
+- lon in [-180, 180], lat in [-90, 90] (decimal degrees, WGS 84).
+- The point must lie in the owner's territory: a collectivité's polygon, or for a grouping the union of its members'
+  geometries (`owners_service.owner_geometry`: the grouping's geometry_cache, foreign members WITH a polygon included).
+- A tolerance (default 500 m) absorbs a click on the boundary line, a GPS reading a few metres off, and the
+  generalisation of the boundary layer (OCHA COD-AB, about 1:200 000). The distance to the territory is measured
+  in metres on an azimuthal equidistant projection centred on the point itself (pyproj "+proj=aeqd"): distances
+  from the projection's centre are true geodesic distances, so the figure in the message is exact whatever the
+  UTM zone (Mali spans zones 28 to 31). The cheap test "is the point inside, in degrees?" comes first: a point
+  inside costs no projection at all.
+- Every precision gets the same check: "approximative" is the locality's centre (still in the territory);
+  "masquee" keeps a point server-side that the maps never show, and may as well be left empty (an empty pair is
+  always accepted, as before: "le lieu n'est pas encore connu").
+- An owner without any geometry (a grouping whose members are foreign units known only by name, or a unit of a
+  boundary edition without polygons) cannot be checked: the point is accepted, `territory_warning` says so.
+"""
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from typing import Optional
+
+import shapely
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
+
+from plans.core.formatting import number
+
+DEFAULT_TOLERANCE_M = 500
+MSG_LON_RANGE = "La longitude va de -180 à 180 (le Mali est entre -12,3 et 4,3)."
+MSG_LAT_RANGE = "La latitude va de -90 à 90 (le Mali est entre 10,1 et 25,0)."
+MSG_OUTSIDE = ("Le point (lon, lat) est hors du territoire de {name} (à {distance} km de sa limite). "
+               "Cliquez sur la carte à l'intérieur du territoire, ou corrigez les coordonnées.")
+MSG_NO_GEOMETRY = ("Le territoire de {name} n'a pas de contour connu : le point n'est pas vérifié. "
+                   "Vérifiez vous-même qu'il est bien sur le territoire.")
+
+
+def _number(value) -> Optional[float]:
+    if value is None or value == "":
+        return None
+    try:
+        result = float(value)
+    except (TypeError, ValueError):
+        return None
+    return result if math.isfinite(result) else None
+
+
+def _geometry(owner) -> Optional[BaseGeometry]:
+    from plans.owners.service import owner_geometry  # plans.owners.service is heavy; the rule is called late
+
+    geometry = owner_geometry(owner) if owner is not None else None
+    return None if geometry is None or geometry.is_empty else geometry
+
+
+def territory_warning(owner) -> Optional[str]:
+    """Why a point placed for `owner` cannot be checked (no geometry at all), or None."""
+    if owner is None or _geometry(owner) is not None:
+        return None
+    return MSG_NO_GEOMETRY.format(name=owner.name)
+
+
+@lru_cache(maxsize=64)
+def _aeqd(lon: float, lat: float):
+    import pyproj
+
+    crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs")
+    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
+def distance_m(geometry: BaseGeometry, lon: float, lat: float) -> float:
+    """The distance in metres from (lon, lat) to `geometry` (0 inside), on an equidistant projection centred on
+    the point."""
+    point = Point(lon, lat)
+    if geometry.covers(point):
+        return 0.0
+    transformer = _aeqd(round(lon, 7), round(lat, 7))
+    projected = shapely.transform(geometry, lambda x, y: transformer.transform(x, y), interleaved=False)
+    return float(projected.distance(Point(0.0, 0.0)))
+
+
+def _km(metres: float) -> str:
+    return number(round(metres / 1000, 1), 1, plain=True)
+
+
+def check_location(owner, lon, lat, tolerance_m: float = DEFAULT_TOLERANCE_M) -> list[str]:
+    """French messages refusing the point (lon, lat) for `owner`'s territory; [] when it may be saved.
+
+    `lon`/`lat` are numbers (Decimal, float, int). Both None: nothing to check (no location). Only one given:
+    the caller's "both or neither" rule reports it, not this one. An owner without geometry: accepted (see
+    `territory_warning`)."""
+    x, y = _number(lon), _number(lat)
+    if lon is None and lat is None:
+        return []
+    errors = []
+    if lon is not None and (x is None or not -180 <= x <= 180):
+        errors.append(MSG_LON_RANGE)
+    if lat is not None and (y is None or not -90 <= y <= 90):
+        errors.append(MSG_LAT_RANGE)
+    if errors or x is None or y is None:
+        return errors
+    geometry = _geometry(owner)
+    if geometry is None:
+        return []
+    distance = distance_m(geometry, x, y)
+    if distance <= tolerance_m:
+        return []
+    return [MSG_OUTSIDE.format(name=owner.name, distance=_km(distance))]
+
+
+SIMPLIFY_DEGREES = 0.0005  # about 50 m: as the plan map (plans/maps/plan_map.py), well inside the tolerance
+COORD_DECIMALS = 5
+
+
+def territory_geojson(owner) -> str:
+    """The owner's territory for the action form's location picker: a GeoJSON FeatureCollection with at most one
+    Feature (the polygon simplified to ~50 m, coordinates rounded to 1e-5°), and as foreign members the owner's
+    `name`, the `tolerance_m` and the `warning` of `territory_warning` (or null)."""
+    from plans.maps import BOUNDARY_ATTRIBUTION
+
+    geometry = _geometry(owner)
+    features = []
+    if geometry is not None:
+        shown = geometry.simplify(SIMPLIFY_DEGREES, preserve_topology=True)
+        shown = shapely.set_precision(shown, 10 ** -COORD_DECIMALS) if shown.is_valid else shown
+        features.append({"type": "Feature", "properties": {"name": owner.name},
+                         "geometry": json.loads(shapely.to_geojson(shown))})
+    return json.dumps({"type": "FeatureCollection", "features": features, "name": owner.name if owner else "",
+                       "tolerance_m": DEFAULT_TOLERANCE_M, "warning": territory_warning(owner),
+                       "attribution": BOUNDARY_ATTRIBUTION if features else ""},
+                      ensure_ascii=False, separators=(",", ":"))

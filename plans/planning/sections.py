@@ -1,0 +1,154 @@
+"""The sections of a plan: their order, their version (optimistic locking) and their history.
+
+Saving a section is one transaction: check the version the form was loaded with, apply the data, bump the
+version, and record a PlanChange holding the section as saved, so that any earlier state can be restored.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from plans.accounts.models import User
+from plans.core.db import utcnow
+from plans.core.errors import ConflictError, ValidationError
+from plans.planning.models import Plan, PlanChange, SectionState
+
+
+@dataclass(frozen=True)
+class Section:
+    key: str
+    number: int
+    title: str
+    computed: bool = False  # Financement: shown, never typed
+
+
+SECTIONS = (
+    Section("identification", 1, "Identification et démarche"),
+    Section("situation", 2, "Situation de référence"),
+    Section("migration", 3, "Diagnostic migratoire"),
+    Section("orientations", 4, "Orientations stratégiques"),
+    Section("actions", 5, "Actions (PIP)"),
+    Section("financement", 6, "Financement", computed=True),
+    Section("suivi", 7, "Suivi-évaluation"),
+    Section("adoption", 8, "Adoption"),
+)
+SECTIONS_BY_KEY = {s.key: s for s in SECTIONS}
+EDITABLE_SECTIONS = tuple(s.key for s in SECTIONS if not s.computed)
+
+
+def section(key: str) -> Section:
+    try:
+        return SECTIONS_BY_KEY[key]
+    except KeyError:
+        raise ValidationError({"section": f"Section inconnue : « {key} »."}) from None
+
+
+def state(session: Session, plan: Plan, key: str) -> SectionState:
+    """The section's saved state. A section never saved reads as version 0, and reading it writes nothing."""
+    row = session.get(SectionState, (plan.id, key))
+    if row is None:
+        return SectionState(plan_id=plan.id, section=key, version=0)  # transient: not added to the session
+    return row
+
+
+def _stored_state(session: Session, plan: Plan, key: str) -> SectionState:
+    """The section's state row, created at version 0 if missing. Two first saves at once both find no row: the
+    insert skips a row that the other has just created (a plain INSERT failed on the unique key: a 500)."""
+    row = session.get(SectionState, (plan.id, key))
+    if row is None:
+        dialect = session.get_bind().dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        session.execute(insert(SectionState).values(plan_id=plan.id, section=key, version=0)
+                        .on_conflict_do_nothing())
+        row = session.get(SectionState, (plan.id, key))
+    return row
+
+
+def current_version(session: Session, plan: Plan, key: str) -> int:
+    row = session.get(SectionState, (plan.id, key))
+    return row.version if row else 0
+
+
+def last_saved(session: Session, plan: Plan) -> Optional[SectionState]:
+    return session.scalar(sa.select(SectionState).where(SectionState.plan_id == plan.id,
+                                                        SectionState.saved_at.is_not(None))
+                          .order_by(SectionState.saved_at.desc()).limit(1))
+
+
+def save_section(session: Session, plan: Plan, key: str, expected_version: int | None, user: Optional[User],
+                 apply: Callable[[], str], snapshot: Callable[[], dict]) -> PlanChange:
+    """Runs `apply` (which changes the plan and returns a French summary) if the section is still at
+    `expected_version`, then records the change. The version check is an UPDATE … WHERE version = expected, so
+    two concurrent saves cannot both pass it. The caller commits."""
+    section(key)
+    st = _stored_state(session, plan, key)
+    if expected_version is None or int(expected_version) != st.version:
+        raise ConflictError(key)
+    summary = apply()
+    now = utcnow()
+    updated = session.execute(
+        sa.update(SectionState).where(SectionState.plan_id == plan.id, SectionState.section == key,
+                                      SectionState.version == st.version)
+        .values(version=st.version + 1, saved_at=now, saved_by_id=user.id if user else None)
+        .execution_options(synchronize_session=False))
+    if updated.rowcount != 1:
+        raise ConflictError(key)
+    session.expire(st)
+    plan.updated_at = now
+    change = PlanChange(plan_id=plan.id, section=key, user_id=user.id if user else None, at=now,
+                        summary=summary, snapshot=snapshot())
+    session.add(change)
+    session.flush()
+    return change
+
+
+def history(session: Session, plan: Plan, key: str | None = None, limit: int = 50) -> list[PlanChange]:
+    query = sa.select(PlanChange).where(PlanChange.plan_id == plan.id)
+    if key:
+        query = query.where(PlanChange.section == key)
+    return list(session.scalars(query.order_by(PlanChange.id.desc()).limit(limit)))
+
+
+def sync_rows(session: Session, collection: list, rows: Iterable[dict[str, Any]], factory: Callable[[], Any],
+              fields: Iterable[str]) -> None:
+    """Makes `collection` hold exactly `rows`, in order: a row with the id of an existing item updates it (so
+    what points at it keeps pointing), a row without a known id creates an item, items not named are removed."""
+    fields = tuple(fields)
+    existing = {item.id: item for item in collection if item.id is not None}
+    kept = []
+    for position, row in enumerate(rows):
+        item = existing.pop(row.get("id"), None) if row.get("id") is not None else None
+        if item is None:
+            item = factory()
+        for name in fields:
+            if name in row:
+                setattr(item, name, row[name])
+        if hasattr(item, "position"):
+            item.position = position
+        kept.append(item)
+    collection[:] = kept
+    for orphan in existing.values():
+        if orphan in session:
+            session.delete(orphan)
+
+
+def current_changes(plan: Plan, changes: list[PlanChange]) -> set[int]:
+    """The changes that hold what the plan holds now (restoring them would change nothing): the latest change of
+    each section, and for actions the latest change of each action that still exists. `changes`: newest first."""
+    existing_actions = {a.uuid for a in plan.actions}
+    current, seen = set(), set()
+    for change in changes:
+        key = (change.section, (change.snapshot or {}).get("action_uuid")) if change.section == "actions" \
+            else (change.section, None)
+        if key in seen:
+            continue
+        seen.add(key)
+        if change.section != "actions" or key[1] in existing_actions:
+            current.add(change.id)
+    return current

@@ -1,0 +1,207 @@
+"""What the partner API reads: the plans an account may read (latest revision of each), filtered and paged, as
+JSON-ready summaries, and one revision of one plan. Figures come from plans.planning.finance; visibility from plans.accounts.access."""
+from __future__ import annotations
+
+import math
+import re
+import uuid as uuid_module
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
+from typing import Mapping, Optional
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.orm import Session
+
+from plans.accounts import access
+from plans.accounts import service as accounts_service
+from plans.planning import finance
+from plans.planning import service as plan_service
+from plans.accounts.models import User
+from plans.core.errors import ValidationError
+from plans.owners.models import GroupingMember, PlanOwner
+from plans.planning.models import Plan, PlanStatus
+from plans.territory.models import AdminUnit
+
+DEFAULT_PER_PAGE = 50
+MAX_PER_PAGE = 200
+MAX_INT_PARAMETER = 1_000_000
+STATUSES = [s.value for s in PlanStatus]
+PCODE_RE = re.compile(r"[A-Za-z]{2}[0-9]{2,12}")
+
+
+@dataclass(frozen=True)
+class PlanQuery:
+    status: Optional[PlanStatus] = None
+    region: Optional[AdminUnit] = None
+    since: Optional[datetime] = None  # naive UTC, as stored
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+
+@dataclass
+class PlanPage:
+    plans: list[dict]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+def positive_int(args: Mapping[str, str], name: str, default: int | None = None,
+                 maximum: int = MAX_INT_PARAMETER) -> int:
+    """A whole-number parameter from 1 to `maximum` (`default` when absent)."""
+    raw = (args.get(name) or "").strip()
+    if not raw and default is not None:
+        return default
+    digits = raw.lstrip("0")
+    if not raw.isascii() or not raw.isdigit() or not digits:
+        raise ValidationError({name: [f"Le paramètre « {name} » doit être un nombre entier supérieur ou égal à 1."]})
+    # Compared as text first: int() of thousands of digits is refused by Python itself.
+    if len(digits) > len(str(maximum)) or int(digits) > maximum:
+        raise ValidationError({name: [f"Le paramètre « {name} » ne peut pas dépasser {maximum}."]})
+    return int(digits)
+
+
+def parse_since(raw: str) -> datetime:
+    """An ISO 8601 date or date-time (UTC unless it says otherwise) → naive UTC."""
+    try:
+        if len(raw) == 10:
+            return datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time())
+        value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValidationError({"since": [f"Le paramètre « since » doit être une date ISO 8601, par exemple "
+                                         f"2025-01-31 ou 2025-01-31T08:00:00Z (reçu : « {raw[:40]} »)."]}) from None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def parse_query(session: Session, args: Mapping[str, str]) -> PlanQuery:
+    """The list's parameters, checked; a ValidationError keyed by the parameter names what is wrong."""
+    errors: dict[str, list[str]] = {}
+    values: dict = {}
+    for name, default, maximum in (("page", 1, MAX_INT_PARAMETER), ("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)):
+        try:
+            values[name] = positive_int(args, name, default, maximum)
+        except ValidationError as error:
+            errors.update(error.errors)
+    status = args.get("status")
+    if status:
+        if status not in STATUSES:
+            errors["status"] = [f"Statut inconnu : « {status[:40]} ». Statuts possibles : {', '.join(STATUSES)}."]
+        else:
+            values["status"] = PlanStatus(status)
+    region = args.get("region")
+    if region:
+        try:
+            if not PCODE_RE.fullmatch(region.strip()):
+                raise ValidationError({"region": [f"Code de région inconnu : « {region[:40]} ». Exemple : ML01 pour "
+                                                  f"Kayes."]})
+            values["region"] = accounts_service.region_by_code(session, region.strip())
+        except ValidationError as error:
+            errors["region"] = error.messages
+    since = args.get("since")
+    if since:
+        try:
+            values["since"] = parse_since(since.strip())
+        except ValidationError as error:
+            errors.update(error.errors)
+    if errors:
+        raise ValidationError(errors)
+    return PlanQuery(**values)
+
+
+def owner_pcodes(owner: PlanOwner) -> list[str]:
+    """The P-codes an owner is known by: its unit's, or its members' (foreign units known only by name have none)."""
+    units = [owner.unit] if owner.unit is not None else owner.member_units
+    return [u.code for u in units if u is not None and not u.is_manual]
+
+
+def iso_utc(value: datetime) -> str:
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def plan_summary(plan: Plan, figures: finance.PlanFinance, revisions: list[Plan]) -> dict:
+    owner = plan.owner
+    return {
+        "uuid": plan.uuid,
+        "revision": plan.revision,
+        "title": plan.title,
+        "status": plan.status.value,
+        "status_label": plan.status.label,
+        "period": {"start": plan.period_start, "end": plan.period_end},
+        "owner": {"name": owner.name, "kind": owner.kind.value, "kind_label": owner.kind_label,
+                  "pcodes": owner_pcodes(owner)},
+        "total_cost": figures.total,
+        "funded": figures.funded,
+        "diaspora_amount": figures.diaspora_amount,
+        "diaspora_share": str(figures.diaspora_share),
+        "updated_at": iso_utc(plan.updated_at),
+        "revisions": [{"revision": r.revision, "status": r.status.value} for r in revisions],
+    }
+
+
+def _visible_by_uuid(session: Session, user: User) -> dict[str, list[Plan]]:
+    """Every revision an account may read, grouped by plan uuid, oldest revision first."""
+    grouped: dict[str, list[Plan]] = {}
+    for plan in plan_service.visible_plans(session, user):
+        grouped.setdefault(plan.uuid, []).append(plan)
+    for revisions in grouped.values():
+        revisions.sort(key=lambda p: p.revision)
+    return grouped
+
+
+def list_plans(session: Session, user: User, query: PlanQuery) -> PlanPage:
+    """The latest revision of each plan the account may read that passes the filters, newest change first."""
+    grouped = _visible_by_uuid(session, user)
+    latest = [revisions[-1] for revisions in grouped.values()]
+    if query.status is not None:
+        latest = [p for p in latest if p.status is query.status]
+    if query.since is not None:
+        latest = [p for p in latest if p.updated_at >= query.since]
+    if query.region is not None:
+        _load_owner_units(session, {p.owner_id for p in latest})
+        latest = [p for p in latest if query.region.id in access.owner_region_ids(p.owner)]
+    latest.sort(key=lambda p: (-p.updated_at.timestamp(), p.uuid))
+    start = (query.page - 1) * query.per_page
+    page = latest[start:start + query.per_page]
+    with_figures = _with_finance(session, [p.id for p in page])
+    summaries = [plan_summary(p, finance.plan_finance(with_figures[p.id]), grouped[p.uuid]) for p in page]
+    return PlanPage(summaries, query.page, query.per_page, len(latest))
+
+
+def find_plan(session: Session, user: User, plan_uuid: str, revision: Optional[int] = None) -> Optional[Plan]:
+    """One revision (the latest by default) of a plan the account may read; None when it does not exist OR may not
+    be read, so that a caller cannot tell the two apart."""
+    try:
+        plan_uuid = str(uuid_module.UUID(plan_uuid))
+    except (ValueError, AttributeError, TypeError):
+        return None
+    query = sa.select(Plan).options(orm.joinedload(Plan.owner)).where(Plan.uuid == plan_uuid)
+    if revision is None:
+        query = query.order_by(Plan.revision.desc()).limit(1)
+    else:
+        query = query.where(Plan.revision == revision)
+    plan = session.scalar(query)
+    if plan is None or not access.can_read_owner(user, plan.owner):
+        return None
+    return plan
+
+
+def _with_finance(session: Session, plan_ids: list[int]) -> dict[int, Plan]:
+    if not plan_ids:
+        return {}
+    plans = session.scalars(sa.select(Plan).where(Plan.id.in_(plan_ids)).options(*finance.load_options()))
+    return {p.id: p for p in plans}
+
+
+def _load_owner_units(session: Session, owner_ids: set[int]) -> None:
+    """Loads the owners' units and members in a few queries before owner_region_ids walks them."""
+    if owner_ids:
+        session.scalars(sa.select(PlanOwner).where(PlanOwner.id.in_(owner_ids)).options(
+            orm.selectinload(PlanOwner.unit), orm.selectinload(PlanOwner.members).selectinload(GroupingMember.unit),
+        )).all()

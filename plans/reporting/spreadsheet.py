@@ -1,0 +1,236 @@
+"""The export files of plans/reporting/tables.py tables: CSV, one XLSX workbook, and the actions as GeoJSON.
+
+CSV, a decision: written for Excel and LibreOffice in a French locale, where users open a file by
+double-clicking it. So: UTF-8 with a byte-order mark (without it Excel reads "Ã©" for "é"), ";" as separator
+and "," as decimal mark (French Excel splits on ";" and reads "9,69" as a number; "," would put the whole line
+in one column), RFC 4180 quoting and CRLF line ends through the csv module. This is also what R's read.csv2
+reads, and pandas with `sep=";", decimal=","`. Amounts are whole FCFA without thousands separators, dates
+ISO 8601 (2026-03-12), booleans "oui"/"non". The XLSX workbook is the lossless twin: real numbers and dates.
+
+Formula injection (CWE-1236): a text cell beginning with = + - @, a tab or a carriage return would be run as a
+formula by a spreadsheet. `neutralise` — the one home of that rule — prefixes such text with "'". It applies to
+text only: numbers are written as numbers (a negative amount or a longitude stays a numeric cell), so nothing a
+spreadsheet computes on is altered. The apostrophe is part of the text, visible in both files: a reader sees
+that the cell was neutralised, and no formula ever reaches a cell.
+
+GeoJSON: a FeatureCollection of Point features (RFC 7946, lon/lat WGS 84), one per action row that has a
+location (a withheld one has none: plans/reporting/tables.py), the other action columns as properties. `<`, `>`,
+`&` and the JavaScript line separators are written as \\u escapes, so the document may be pasted in an HTML
+page's script without closing it; the values read back unchanged.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Any, Iterable
+
+from plans.reporting.tables import BOOL, COORD, DATE, DECIMAL, FCFA, INT, PCT, Column, Table, located_actions
+
+CSV_SEPARATOR = ";"
+CSV_MIMETYPE = "text/csv; charset=utf-8"
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+GEOJSON_MIMETYPE = "application/geo+json"
+BOM = "\ufeff"
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+YES, NO = "oui", "non"
+COORD_DECIMALS = 6  # ~0,1 m: the stored precision, not more
+
+NUMBER_FORMATS = {INT: "0", FCFA: "#,##0", PCT: "0.00", DECIMAL: "General", COORD: "0.000000", DATE: "yyyy-mm-dd"}
+MIN_WIDTH, MAX_WIDTH = 8, 60
+
+
+def neutralise(text: str) -> str:
+    """Text a spreadsheet must not run as a formula: prefixed with "'" when it starts with = + - @ tab or CR."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+# --- values ----------------------------------------------------------------------------------------------------
+
+def _is_number_kind(kind: str) -> bool:
+    return kind in (INT, FCFA, PCT, DECIMAL, COORD)
+
+
+def _number(value, kind: str):
+    """int for whole kinds, Decimal for shares and decimals, float for coordinates."""
+    if kind in (INT, FCFA):
+        return int(value)
+    if kind == COORD:
+        return round(float(value), COORD_DECIMALS)
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _decimal_text(value: Decimal) -> str:
+    return format(value.normalize(), "f").replace(".", ",")  # 1.500 → "1,5", 100 → "100" (never "1E+2")
+
+
+def csv_value(value, kind: str) -> str:
+    """One CSV field: "" for nothing, numbers with a decimal comma, text neutralised."""
+    if value is None or value == "":
+        return ""
+    if kind == BOOL:
+        return YES if value else NO
+    if kind == DATE and isinstance(value, date):
+        return value.isoformat()
+    if _is_number_kind(kind):
+        number = _number(value, kind)
+        if isinstance(number, int):
+            return str(number)
+        if isinstance(number, float):
+            return f"{number:.{COORD_DECIMALS}f}".rstrip("0").rstrip(".").replace(".", ",")
+        return _decimal_text(number)
+    return neutralise(str(value))
+
+
+# --- CSV ---------------------------------------------------------------------------------------------------------
+
+def csv_bytes(table: Table) -> bytes:
+    """The table as CSV (UTF-8 with BOM, ";" separator, header row of column keys)."""
+    out = io.StringIO()
+    out.write(BOM)
+    writer = csv.writer(out, delimiter=CSV_SEPARATOR, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow([neutralise(c.key) for c in table.columns])
+    for row in table.rows:
+        writer.writerow([csv_value(row.get(c.key), c.kind) for c in table.columns])
+    return out.getvalue().encode("utf-8")
+
+
+# --- XLSX --------------------------------------------------------------------------------------------------------
+
+def _xlsx_text(text: str) -> str:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    # Control characters (a vertical tab pasted from Word) are invalid in the file's XML: openpyxl refuses them.
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
+
+
+def _xlsx_cell(sheet, value, kind: str):
+    """A plain value where openpyxl's default is right (text, whole numbers), a cell with its number format for
+    amounts, shares, coordinates and dates (a cell object costs about twice as much to write)."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if value is None or value == "":
+        return None
+    if kind == BOOL:
+        return YES if value else NO
+    if kind == INT:
+        return int(value)
+    if kind == DATE and isinstance(value, date):
+        cell = WriteOnlyCell(sheet, value=value)
+    elif _is_number_kind(kind):
+        cell = WriteOnlyCell(sheet, value=_number(value, kind))
+    else:
+        return _xlsx_text(str(value))  # neutralised: never starts with "=", so openpyxl never makes it a formula
+    cell.number_format = NUMBER_FORMATS[kind]
+    return cell
+
+
+def _width(column: Column, rows: list[dict]) -> float:
+    longest = len(column.key)
+    for row in rows[:500]:  # a sample is enough to size a column
+        value = row.get(column.key)
+        if value is not None:
+            longest = max(longest, len(csv_value(value, column.kind)))
+    return float(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH))
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _table_sheet(book, table: Table) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    sheet = book.create_sheet(table.title)
+    for i, column in enumerate(table.columns, start=1):
+        sheet.column_dimensions[_letter(i)].width = _width(column, table.rows)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{_letter(len(table.columns))}{max(len(table.rows) + 1, 1)}"
+    bold = Font(bold=True)
+    header = []
+    for column in table.columns:
+        cell = WriteOnlyCell(sheet, value=_xlsx_text(column.key))
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in table.rows:
+        sheet.append([_xlsx_cell(sheet, row.get(c.key), c.kind) for c in table.columns])
+
+
+def _columns_sheet(book, tables: list[Table], notes: Iterable[str]) -> None:
+    """What each column means, after the export's own notes (date, filters)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    sheet = book.create_sheet("Colonnes")
+    for letter, width in (("A", 16), ("B", 34), ("C", 90)):
+        sheet.column_dimensions[letter].width = width
+    sheet.freeze_panes = "A1"
+    for note in notes:
+        sheet.append([_xlsx_text(note)])
+    sheet.append([])
+    bold = Font(bold=True)
+    header = []
+    for text in ("Feuille", "Colonne", "Signification"):
+        cell = WriteOnlyCell(sheet, value=text)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for table in tables:
+        for column in table.columns:
+            sheet.append([table.title, column.key, _xlsx_text(column.label)])
+
+
+def xlsx_bytes(tables: list[Table], notes: Iterable[str] = ()) -> bytes:
+    """One workbook: a sheet per table (bold, frozen header row with filters; numbers as numbers) and a
+    "Colonnes" sheet that starts with `notes` and explains every column."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)  # streams rows: tens of thousands of actions stay light in memory
+    for table in tables:
+        _table_sheet(book, table)
+    _columns_sheet(book, tables, notes)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- GeoJSON -----------------------------------------------------------------------------------------------------
+
+_UNSAFE_IN_HTML = re.compile("[<>&\u2028\u2029]")
+
+
+def _json_value(value, kind: str) -> Any:
+    if value is None or value == "":
+        return None
+    if kind == BOOL:
+        return bool(value)
+    if kind == DATE and isinstance(value, date):
+        return value.isoformat()
+    if _is_number_kind(kind):
+        number = _number(value, kind)
+        return float(number) if isinstance(number, Decimal) else number
+    return str(value)
+
+
+def actions_feature_collection(table: Table) -> dict:
+    """The action table's located rows as GeoJSON Point features; properties are the other columns."""
+    features = []
+    for row in located_actions(table.rows):
+        properties = {c.key: _json_value(row.get(c.key), c.kind) for c in table.columns if c.key not in ("lon", "lat")}
+        features.append({"type": "Feature", "id": f"{row['action_uuid']}@{row['revision']}",
+                         "geometry": {"type": "Point", "coordinates": [_number(row["lon"], COORD),
+                                                                       _number(row["lat"], COORD)]},
+                         "properties": properties})
+    return {"type": "FeatureCollection", "features": features}
+
+
+def geojson_bytes(table: Table) -> bytes:
+    text = json.dumps(actions_feature_collection(table), ensure_ascii=False, separators=(",", ":"))
+    return _UNSAFE_IN_HTML.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")

@@ -1,0 +1,1043 @@
+"""The plan file: one JSON document holding a whole plan, which travels between a commune's laptop and the
+national server (`flask plans export` / `plans import`, the download and upload pages).
+
+Contract (schema_version 1; the JSON Schema is schemas/pdl-m-plan.v1.schema.json, the prose docs/plan-format.md):
+
+    {"format": "pdl-m-plan", "schema_version": 1, "exported_at": "2026-03-01T09:30:00Z",
+     "plan": {
+       "uuid", "revision", "status", "title", "period": {"start", "end"}, "guide_version",
+       "owner": {"kind": "commune" | "cercle" | "region", "name", "pcode", "territory_edition"}
+              | {"kind": "syndicat" | "convention" | "entente" | "glct" | "union", "name", "founding_act_ref",
+                 "founding_act_date", "tutelle_authority",
+                 "members": [{"pcode", "name"}                 (a Malian unit)
+                             | {"code", "country", "name"}     (a foreign unit from a boundary layer)
+                             | {"name", "country"}]},          (a foreign unit known by name only)
+       "sections": {"identification": {…}, "situation": {…}, "migration": {…}, "orientations": {…},
+                    "suivi": {"indicators": […]}, "adoption": {…}},
+       "diaspora_associations": [{"ref", "name", "host_country", …}],
+       "actions": [{"uuid", "objective": objective ref | null, …, "schedule": {"2025": FCFA},
+                    "funding_lines": [{"source_type", "association": association ref | null, "amount", …}]}],
+       "history": {"changes": [{"at", "section", "user", "summary"}],
+                   "transitions": [{"at", "from", "to", "user", "reason"}]}}}
+
+The sections hold what each plans/sectiondata module's `dump(plan)` gives, with one change: database ids never
+leave the server. Each row carries a file-local "ref" ("finding-3", "objective-1", "association-2"), numbered
+from 1 in the order of the plan, and rows point at each other through these refs (objective → findings,
+priority → axis, priority scores → criteria, action → objective, funding line → association). Actions keep
+their uuid (comments are anchored to it). Keys come in a fixed order and refs are derived from order, so
+export → import → export gives the same document apart from "exported_at".
+
+Money is an integer number of FCFA; decimals (quantities, shares, indicator values) are strings ("12.5"); dates
+are ISO 8601 ("2025-03-01"), instants ISO 8601 UTC ("2025-03-01T10:00:00Z").
+
+The history is a summary, not the plan's restorable history: the saves made here (PlanChange) and the status
+transitions, plus the history carried by the files imported into this plan (kept in PlanSnapshot rows of kind
+"import"). The saves an import itself records are left out, so that importing a file does not change it.
+
+Import (`import_document`): size, JSON, format and version, then the JSON Schema, then the rules of every section
+(the sectiondata modules' validate functions, plans/actions_service.check) — every refusal is a
+ValidationError whose keys are JSON paths ("plan.actions[3].funding_lines[0].amount") and messages French.
+The owner is found by P-code (a grouping by its name). A plan already here with the same uuid is updated (its
+latest revision, if editable), or gets a new revision when that revision is adopted; else the plan is created.
+Nothing is half-imported: on any refusal the session is rolled back. The caller commits on success.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+from sqlalchemy.orm import Session
+
+from plans.accounts import access
+from plans.planning import actions as actions_service
+from plans.owners import service as owners_service
+from plans.planning import sections
+from plans.accounts.models import Role, User
+from plans.core.db import utcnow
+from plans.core.errors import ConflictError, ValidationError
+from plans.owners.models import COLLECTIVITE_LEVEL, OwnerKind, PlanOwner
+from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange, PlanStatus
+from plans.review.models import PlanSnapshot, PlanTransition
+from plans.planning.sectiondata import adoption, identification, migration, orientations, situation, suivi
+from plans.territory.models import MALI, AdminUnit, TerritoryEdition
+from plans.territory.service import unit_by_code
+from plans.core.text import without_control_characters
+from plans.core.vocab import MIGRATION_TAGS
+
+FORMAT = "pdl-m-plan"
+SCHEMA_VERSION = 1
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+MAX_DOCUMENT_MB = MAX_DOCUMENT_BYTES // (1024 * 1024)
+MAX_MESSAGES = 50  # a file broken everywhere: the first problems are enough to act on
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / f"pdl-m-plan.v{SCHEMA_VERSION}.schema.json"
+IMPORT_MARK = "_import"  # key of the PlanChange snapshots an import records: left out of the history summary
+SNAPSHOT_KIND = "import"
+MEDIA_TYPE = "application/json"
+TAG_ORDER = {tag: i for i, tag in enumerate(MIGRATION_TAGS)}
+ACTION_FIELDS = ("sector", "sub_sector", "title", "expected_results", "localities", "quantity", "unit", "unit_cost",
+                 "total_override", "override_reason", "maitre_ouvrage", "tags", "status", "cofinancing_scheme", "lon",
+                 "lat", "location_precision", "schedule")
+
+# The sections a file carries, in the order they are written (identification first: it sets the period that
+# the indicators and the actions are checked against; findings before the objectives that point at them).
+CONTENT_SECTIONS = ("identification", "situation", "migration", "orientations", "suivi", "adoption")
+IDENTIFICATION_TEXTS = ("facilitators", "process_funders", "summary")
+
+MSG_NOT_JSON = "Ce fichier n'est pas un document JSON : choisissez le fichier .json exporté par PDL-M."
+MSG_NOT_PLAN = "Ce fichier n'est pas un fichier de plan PDL-M (format « pdl-m-plan » attendu)."
+
+
+@dataclass
+class ImportResult:
+    plan: Plan
+    created: bool
+    new_revision: bool
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Small helpers
+
+
+def instant(value: datetime | None) -> str | None:
+    """A stored (naive UTC) datetime as ISO 8601 UTC, to the second: "2025-03-01T10:00:00Z"."""
+    if value is None:
+        return None
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.replace(microsecond=0).isoformat() + "Z"
+
+
+def json_path(*parts: Any) -> str:
+    """json_path("plan", "actions", 3, "amount") → "plan.actions[3].amount"."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part not in (None, ""):
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _form_key_path(prefix: str, key: str, renames: dict[str, str] | None = None) -> str:
+    """A sectiondata error key ("axes-1-objectives-2-findings") as a JSON path under `prefix`."""
+    if not key:
+        return prefix
+    parts: list[Any] = []
+    for piece in key.split("-"):
+        parts.append(int(piece) if piece.isdecimal() else (renames or {}).get(piece, piece))
+    return json_path(prefix, *parts)
+
+
+def _messages_at(error: ValidationError, path_of) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for key, messages in error.errors.items():
+        out.setdefault(path_of(key), []).extend(messages)
+    return out
+
+
+def error_lines(error: ValidationError) -> list[str]:
+    """« chemin : message » lines for a refusal of `import_document` (CLI output, upload page)."""
+    return [f"{path} : {message}" if path else message for path, messages in error.errors.items()
+            for message in messages]
+
+
+def document_bytes(document: dict) -> bytes:
+    """The document as written to a file: UTF-8, indented, keys in the document's own (stable) order."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def file_name(plan: Plan) -> str:
+    """"plan-<uuid>-r1.json"."""
+    return f"plan-{plan.uuid}-r{plan.revision}.json"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Export
+
+
+def _owner_part(owner: PlanOwner) -> dict:
+    if not owner.is_grouping:
+        unit = owner.unit
+        return {"kind": owner.kind.value, "name": unit.display_name if unit else owner.name,
+                "pcode": unit.code if unit else None,
+                "territory_edition": unit.edition.key if unit is not None else None}
+    members = []
+    for unit in owner.member_units:
+        if not unit.is_foreign:
+            members.append((0, unit.code, {"pcode": unit.code, "name": unit.display_name}))
+        elif unit.is_manual:
+            members.append((2, f"{unit.country_iso3} {unit.name}", {"name": unit.name, "country": unit.country_iso3}))
+        else:
+            members.append((1, unit.code, {"code": unit.code, "country": unit.country_iso3,
+                                           "name": unit.display_name}))
+    members.sort(key=lambda m: (m[0], m[1]))
+    return {"kind": owner.kind.value, "name": owner.name, "founding_act_ref": owner.founding_act_ref,
+            "founding_act_date": owner.founding_act_date.isoformat() if owner.founding_act_date else None,
+            "tutelle_authority": owner.tutelle_authority, "members": [m[2] for m in members]}
+
+
+class _Refs:
+    """Database id → file ref, per kind of row, numbered in the order the rows are met."""
+
+    def __init__(self) -> None:
+        self.by_kind: dict[str, dict[int, str]] = {}
+
+    def add(self, kind: str, row_id: int) -> str:
+        table = self.by_kind.setdefault(kind, {})
+        table[row_id] = ref = f"{kind}-{len(table) + 1}"
+        return ref
+
+    def get(self, kind: str, row_id: int | None) -> str | None:
+        return self.by_kind.get(kind, {}).get(row_id) if row_id is not None else None
+
+
+def _sections_part(plan: Plan, refs: _Refs) -> dict:
+    ident = identification.dump(plan)
+    sit = situation.dump(plan)
+    mig = migration.dump(plan)
+    # Findings of both sections share one numbering: objectives point at either.
+    situation_findings = [{"ref": refs.add("finding", f["id"]), "theme": f["theme"], "text": f["text"]}
+                          for f in sit["findings"]]
+    migration_findings = [{"ref": refs.add("finding", f["id"]), "text": f["text"]} for f in mig["findings"]]
+    # An objective's findings in the findings' order, not the link table's (which differs between databases).
+    finding_order = {f["ref"]: n for n, f in enumerate(situation_findings + migration_findings)}
+    ori = orientations.dump(plan)
+    axes = []
+    for a in ori["axes"]:
+        axis_ref = refs.add("axis", a["id"])
+        axes.append({"ref": axis_ref, "title": a["title"], "general_objective": a["general_objective"],
+                     "migration_crosscutting": a["migration_crosscutting"],
+                     "objectives": [{"ref": refs.add("objective", o["id"]), "title": o["title"],
+                                     "findings": sorted((refs.get("finding", f) for f in o["finding_ids"]
+                                                         if refs.get("finding", f)), key=finding_order.get)}
+                                    for o in a["objectives"]]})
+    criteria = [{"ref": refs.add("criterion", c["id"]), "name": c["name"], "weight": c["weight"]}
+                for c in ori["criteria"]]
+    priorities = []
+    for p in ori["priorities"]:
+        axis = axes[p["axis"]]["ref"] if p["axis"] is not None else None
+        priorities.append({"ref": refs.add("priority", p["id"]), "title": p["title"], "axis": axis,
+                           "scores": {c["ref"]: score for c, score in zip(criteria, p["scores"])
+                                      if score is not None}})
+    indicators = [{"ref": refs.add("indicator", i["id"]), "category": i["category"], "name": i["name"],
+                   "unit": i["unit"], "baseline_value": i["baseline_value"], "baseline_year": i["baseline_year"],
+                   "targets": {y: i["targets"][y] for y in sorted(i["targets"])}, "source": i["source"]}
+                  for i in suivi.dump(plan)["indicators"]]
+    return {
+        "identification": {
+            **{n: ident[n] or "" for n in IDENTIFICATION_TEXTS},
+            "process_steps": [{"ref": refs.add("step", s["id"]), **{n: s[n] for n in identification.STEP_FIELDS}}
+                              for s in ident["process_steps"]]},
+        "situation": {
+            "population_records": [{"ref": refs.add("population", r["id"]),
+                                    **{n: r[n] for n in situation.POPULATION_FIELDS}}
+                                   for r in sit["population_records"]],
+            "sector_diagnostics": [{"ref": refs.add("diagnostic", d["id"]),
+                                    **{n: d[n] for n in situation.DIAGNOSTIC_FIELDS}}
+                                   for d in sit["sector_diagnostics"]],
+            "findings": situation_findings},
+        "migration": {
+            **{n: mig[n] for n in migration.PROFILE_FIELDS},
+            "destinations": [{"ref": refs.add("destination", d["id"]),
+                              **{n: d[n] for n in migration.DESTINATION_FIELDS}} for d in mig["destinations"]],
+            "codev_projects": [{"ref": refs.add("codev", c["id"]), **{n: c[n] for n in migration.CODEV_FIELDS}}
+                               for c in mig["codev_projects"]],
+            "findings": migration_findings},
+        "orientations": {"axes": axes, "criteria": criteria, "priorities": priorities},
+        "suivi": {"indicators": indicators},
+        "adoption": adoption.dump(plan),
+    }
+
+
+def _associations_part(session: Session, plan: Plan, refs: _Refs) -> list[dict]:
+    """Every diaspora association of the owner: section 3 and the Word document show them all."""
+    out = []
+    for association in migration.associations_of(session, plan.owner):
+        data = migration.association_data(association)
+        out.append({"ref": refs.add("association", association.id), **data})
+    return out
+
+
+def _actions_part(plan: Plan, refs: _Refs) -> list[dict]:
+    out = []
+    for action in sorted(plan.actions, key=lambda a: (a.position if a.position is not None else 0, a.id or 0)):
+        d = actions_service.dump_action(action)
+        d["tags"] = sorted(d["tags"], key=lambda t: (TAG_ORDER.get(t, len(TAG_ORDER)), t))  # as a save orders them
+        out.append({
+            "uuid": d["action_uuid"], "objective": refs.get("objective", d["objective_id"]),
+            **{n: d[n] for n in ACTION_FIELDS},
+            "funding_lines": [{"source_type": ln["source_type"], "source_name": ln["source_name"],
+                               "association": refs.get("association", ln["association_id"]),
+                               "amount": ln["amount"], "share_pct": ln["share_pct"], "status": ln["status"],
+                               "in_kind": ln["in_kind"]} for ln in d["funding_lines"]],
+        })
+    return out
+
+
+def _change_key(c: dict) -> tuple:
+    return (c.get("at") or "", c.get("section") or "", c.get("user") or "", c.get("summary") or "")
+
+
+def _transition_key(t: dict) -> tuple:
+    return (t.get("at") or "", t.get("from") or "", t.get("to") or "", t.get("user") or "", t.get("reason") or "")
+
+
+def _history_part(session: Session, plan: Plan) -> dict:
+    changes: dict[tuple, dict] = {}
+    transitions: dict[tuple, dict] = {}
+    if plan.id is not None:
+        for document in session.scalars(sa.select(PlanSnapshot.document).where(
+                PlanSnapshot.plan_id == plan.id, PlanSnapshot.kind == SNAPSHOT_KIND).order_by(PlanSnapshot.id)):
+            history = ((document or {}).get("plan") or {}).get("history") or {}
+            for c in history.get("changes") or []:
+                changes[_change_key(c)] = c
+            for t in history.get("transitions") or []:
+                transitions[_transition_key(t)] = t
+        for change in session.scalars(sa.select(PlanChange).where(PlanChange.plan_id == plan.id)
+                                      .options(orm.joinedload(PlanChange.user)).order_by(PlanChange.id)):
+            if isinstance(change.snapshot, dict) and IMPORT_MARK in change.snapshot:
+                continue
+            c = {"at": instant(change.at), "section": change.section,
+                 "user": change.user.email if change.user is not None else None, "summary": change.summary or ""}
+            changes[_change_key(c)] = c
+        for transition in session.scalars(sa.select(PlanTransition).where(PlanTransition.plan_id == plan.id)
+                                          .options(orm.joinedload(PlanTransition.user))
+                                          .order_by(PlanTransition.id)):
+            t = {"at": instant(transition.at), "from": transition.from_status, "to": transition.to_status,
+                 "user": transition.user.email if transition.user is not None else None,
+                 "reason": transition.reason or ""}
+            transitions[_transition_key(t)] = t
+    return {"changes": [changes[k] for k in sorted(changes)],
+            "transitions": [transitions[k] for k in sorted(transitions)]}
+
+
+def export_document(session: Session, plan: Plan) -> dict:
+    """The whole plan as a JSON-serialisable plan document (see the module's docstring)."""
+    refs = _Refs()
+    sections_part = _sections_part(plan, refs)
+    associations = _associations_part(session, plan, refs)
+    return {
+        "format": FORMAT,
+        "schema_version": SCHEMA_VERSION,
+        "exported_at": instant(utcnow()),
+        "plan": {
+            "uuid": plan.uuid,
+            "revision": plan.revision,
+            "status": plan.status.value,
+            "title": plan.title,
+            "period": {"start": plan.period_start, "end": plan.period_end},
+            "guide_version": plan.guide_version,
+            "owner": _owner_part(plan.owner),
+            "sections": sections_part,
+            "diaspora_associations": associations,
+            "actions": _actions_part(plan, refs),
+            "history": _history_part(session, plan),
+        },
+    }
+
+
+def without_timestamp(document: dict) -> dict:
+    """The document without "exported_at": what two exports of the same plan share."""
+    return {k: v for k, v in document.items() if k != "exported_at"}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Reading a file: size, JSON, format, version, schema
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _reject_constant(name: str):
+    raise ValueError(name)
+
+
+def parse_bytes(data: bytes | str) -> Any:
+    """The JSON value of a file's content, or ValidationError in French (too large, not text, truncated, not JSON)."""
+    size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
+    if size > MAX_DOCUMENT_BYTES:
+        raise ValidationError(f"Le fichier est trop volumineux ({size / (1024 * 1024):.1f} Mo) : un fichier de plan "
+                              f"ne peut dépasser {MAX_DOCUMENT_MB} Mo.")
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ValidationError(MSG_NOT_JSON + " (le texte n'est pas en UTF-8)") from None
+    else:
+        text = data
+    if not text.strip():
+        raise ValidationError("Le fichier est vide.")
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        stripped = text.strip()
+        if error.pos >= len(stripped) or (stripped.startswith("{") and not stripped.endswith("}")):
+            raise ValidationError(
+                f"Le fichier est tronqué : il s'arrête avant la fin du document (ligne {error.lineno}). "
+                "Refaites l'export ou le téléchargement, puis importez le fichier complet.") from None
+        raise ValidationError(f"{MSG_NOT_JSON} (erreur ligne {error.lineno}, colonne {error.colno})") from None
+    except (ValueError, RecursionError):
+        raise ValidationError(MSG_NOT_JSON) from None
+
+
+_TYPE_NAMES = {"object": "un objet { … }", "array": "une liste [ … ]", "string": "du texte",
+               "integer": "un nombre entier", "number": "un nombre", "boolean": "true ou false", "null": "null"}
+
+
+def _type_text(expected) -> str:
+    names = [expected] if isinstance(expected, str) else list(expected)
+    return " ou ".join(_TYPE_NAMES.get(n, n) for n in names)
+
+
+def _shown(value, limit: int = 60) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _french(error) -> str:
+    """A JSON Schema error in French."""
+    kind, value, instance = error.validator, error.validator_value, error.instance
+    if kind == "type":
+        return f"doit être {_type_text(value)} (valeur lue : {_shown(instance)})."
+    if kind == "required":
+        missing = [n for n in value if isinstance(instance, dict) and n not in instance]
+        return "champ obligatoire manquant : " + ", ".join(f"« {n} »" for n in missing) + "."
+    if kind == "additionalProperties":
+        extra = sorted(set(instance) - set(error.schema.get("properties", {}))) if isinstance(instance, dict) else []
+        return "champ inconnu : " + ", ".join(f"« {n} »" for n in extra) + "."
+    if kind in ("enum", "const"):
+        allowed = value if kind == "enum" else [value]
+        shown = ", ".join(json.dumps(v, ensure_ascii=False) for v in allowed[:12])
+        return f"valeur {_shown(instance)} non reconnue ; valeurs possibles : {shown}."
+    if kind == "minimum":
+        return f"doit être supérieur ou égal à {value} (valeur lue : {instance})."
+    if kind == "maximum":
+        return f"doit être inférieur ou égal à {value} (valeur lue : {instance})."
+    if kind == "minLength" or (kind == "pattern" and value == "\\S"):
+        return "ne peut pas être vide."
+    if kind == "maxLength":
+        return f"texte trop long : {value} caractères au plus."
+    if kind == "pattern":
+        return f"format non reconnu : {_shown(instance)}."
+    if kind == "minItems":
+        return f"doit contenir au moins {value} élément(s)."
+    if kind == "maxItems":
+        return f"contient trop d'éléments ({value} au plus)."
+    if kind in ("oneOf", "anyOf"):
+        return "ne correspond à aucune des formes attendues."
+    if kind == "propertyNames":
+        return "nom de champ non reconnu."
+    if kind == "format":
+        return f"format {value} non respecté : {_shown(instance)}."
+    return "valeur non conforme au schéma du fichier de plan."
+
+
+def _schema_path(error) -> str:
+    return json_path(*error.absolute_path) or "(document)"
+
+
+def check_schema(document: Any) -> None:
+    """ValidationError keyed by JSON path when `document` breaks the JSON Schema (after format and version)."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import best_match
+
+    if not isinstance(document, dict):
+        raise ValidationError(MSG_NOT_PLAN)
+    if document.get("format") != FORMAT:
+        raise ValidationError(MSG_NOT_PLAN)
+    version = document.get("schema_version")
+    if version != SCHEMA_VERSION:
+        if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
+            raise ValidationError({"schema_version": [
+                f"Version de format inconnue : ce fichier est en version {version}, cette application lit la "
+                f"version {SCHEMA_VERSION}. Mettez l'application à jour pour l'importer."]})
+        raise ValidationError({"schema_version": [
+            f"Version de format inconnue : {_shown(version)} (version {SCHEMA_VERSION} attendue, en nombre "
+            "entier)."]})
+    validator = Draft202012Validator(schema())
+    errors: dict[str, list[str]] = {}
+    count = 0
+    for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]):
+        # oneOf/anyOf: say what is wrong in the closest branch, not only that no branch fits.
+        best = error
+        if error.context:
+            best = best_match(error.context) or error
+        messages = errors.setdefault(_schema_path(best), [])
+        message = _french(best)
+        if message not in messages:  # "required" yields one error per missing key, each message names them all
+            messages.append(message)
+        count += 1
+        if count >= MAX_MESSAGES:
+            break
+    if errors:
+        raise ValidationError(errors)
+
+
+def read_document(document_or_bytes: dict | bytes | str) -> dict:
+    """The plan document checked against the JSON Schema, from bytes, text or an already parsed dict."""
+    document = document_or_bytes if isinstance(document_or_bytes, dict) else parse_bytes(document_or_bytes)
+    document = _without_controls(document)
+    check_schema(document)
+    return document
+
+
+def _without_controls(value: Any) -> Any:
+    """Every text of the document as the forms keep typed text (plans.core.text.without_control_characters)."""
+    if isinstance(value, str):
+        return without_control_characters(value)
+    if isinstance(value, dict):
+        return {_without_controls(k): _without_controls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_controls(v) for v in value]
+    return value
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The document's content, checked against the rules (no database write)
+
+
+@dataclass
+class _Content:
+    """A plan document's content as the sectiondata modules take it, with the refs resolved to row indices."""
+
+    doc: dict
+    sections: dict[str, dict]  # section key → data for the module (ids filled in later, at write time)
+    finding_rows: dict[str, tuple[str, int]]  # finding ref → (section key, index within that section's findings)
+    objective_rows: dict[str, tuple[int, int]]  # objective ref → (axis index, objective index)
+    association_rows: dict[str, int]  # association ref → index in diaspora_associations
+
+
+def _unique_refs(rows: Iterable[tuple[str, str, Any]], label: str, errors: dict) -> dict[str, Any]:
+    """ref → value from (JSON path, ref, value) rows; a ref met twice is an error at its second path."""
+    table: dict[str, Any] = {}
+    for path, ref, value in rows:
+        if ref in table:
+            errors.setdefault(path, []).append(f"Référence « {ref} » en double : chaque {label} a sa propre "
+                                               "référence.")
+        else:
+            table[ref] = value
+    return table
+
+
+def _check_content(doc: dict) -> _Content:
+    """Refs resolved and each section checked by its own module's rules; ValidationError keyed by JSON path."""
+    p = doc["plan"]
+    s = p["sections"]
+    errors: dict[str, list[str]] = {}
+    base = "plan.sections"
+
+    findings = [(json_path(base, "situation", "findings", i, "ref"), f["ref"], ("situation", i))
+                for i, f in enumerate(s["situation"]["findings"])]
+    findings += [(json_path(base, "migration", "findings", i, "ref"), f["ref"], ("migration", i))
+                 for i, f in enumerate(s["migration"]["findings"])]
+    finding_rows = _unique_refs(findings, "constat", errors)
+    axes = s["orientations"]["axes"]
+    axis_rows = _unique_refs([(json_path(base, "orientations", "axes", i, "ref"), a["ref"], i)
+                              for i, a in enumerate(axes)], "axe", errors)
+    objective_rows = _unique_refs([(json_path(base, "orientations", "axes", i, "objectives", j, "ref"), o["ref"],
+                                    (i, j)) for i, a in enumerate(axes) for j, o in enumerate(a["objectives"])],
+                                  "objectif", errors)
+    criteria = s["orientations"]["criteria"]
+    criterion_rows = _unique_refs([(json_path(base, "orientations", "criteria", i, "ref"), c["ref"], i)
+                                   for i, c in enumerate(criteria)], "critère", errors)
+    association_rows = _unique_refs([(json_path("plan.diaspora_associations", i, "ref"), a["ref"], i)
+                                     for i, a in enumerate(p["diaspora_associations"])], "association", errors)
+    _unique_refs([(json_path("plan.actions", i, "uuid"), a["uuid"], i) for i, a in enumerate(p["actions"])],
+                 "action", errors)
+
+    # Cross references.
+    for i, a in enumerate(axes):
+        for j, o in enumerate(a["objectives"]):
+            for k, ref in enumerate(o["findings"]):
+                if ref not in finding_rows:
+                    errors.setdefault(json_path(base, "orientations", "axes", i, "objectives", j, "findings", k),
+                                      []).append(f"Constat inconnu : « {ref} » ne désigne aucun constat du fichier.")
+    for i, pr in enumerate(s["orientations"]["priorities"]):
+        if pr["axis"] is not None and pr["axis"] not in axis_rows:
+            errors.setdefault(json_path(base, "orientations", "priorities", i, "axis"), []).append(
+                f"Axe inconnu : « {pr['axis']} » ne désigne aucun axe du fichier.")
+        for ref in pr["scores"]:
+            if ref not in criterion_rows:
+                errors.setdefault(json_path(base, "orientations", "priorities", i, "scores", ref), []).append(
+                    f"Critère inconnu : « {ref} » ne désigne aucun critère de la grille du fichier.")
+    for i, a in enumerate(p["actions"]):
+        if a["objective"] is not None and a["objective"] not in objective_rows:
+            errors.setdefault(json_path("plan.actions", i, "objective"), []).append(
+                f"Objectif inconnu : « {a['objective']} » ne désigne aucun objectif de la section 4 du fichier.")
+        for j, line in enumerate(a["funding_lines"]):
+            if line["association"] is not None and line["association"] not in association_rows:
+                errors.setdefault(json_path("plan.actions", i, "funding_lines", j, "association"), []).append(
+                    f"Association inconnue : « {line['association']} » ne désigne aucune association de "
+                    "plan.diaspora_associations.")
+
+    dates = [(json_path(base, "identification", "process_steps", i, "date"), row["date"])
+             for i, row in enumerate(s["identification"]["process_steps"])]
+    dates += [(json_path(base, "adoption", n), s["adoption"][n]) for n in adoption.DATE_FIELDS]
+    dates.append(("plan.owner.founding_act_date", p["owner"].get("founding_act_date")))
+    bad_dates = {path for path, value in dates if value is not None and _bad_date(value)}
+    for path, value in dates:
+        if path in bad_dates:
+            errors.setdefault(path, []).append(f"Date impossible : « {value} » (jour, mois ou année invalide).")
+
+    data = _module_data(doc, finding_rows, placeholder_findings=True)
+    years = list(range(p["period"]["start"], p["period"]["end"] + 1))
+    checks = [
+        ("identification", identification.validate),
+        ("situation", situation.validate),
+        ("migration", migration.validate),
+        ("orientations", lambda d: orientations.validate(d, None)),
+    ]
+    if years:  # else the period itself is refused (identification): targets cannot be judged against it
+        checks.append(("suivi", lambda d: suivi.validate(d, years)))
+    if not any(path.startswith("plan.sections.adoption") for path in bad_dates):
+        checks.append(("adoption", adoption.validate))
+    for key, check in checks:
+        try:
+            check(data[key])
+        except ValidationError as error:
+            for path, messages in _messages_at(error, lambda k, key=key: _section_path(key, k, doc)).items():
+                errors.setdefault(path, []).extend(messages)
+    for i, a in enumerate(p["diaspora_associations"]):
+        try:
+            migration.clean_association(a)
+        except ValidationError as error:
+            for path, messages in _messages_at(
+                    error, lambda k, i=i: json_path("plan.diaspora_associations", i, k)).items():
+                errors.setdefault(path, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
+    return _Content(doc, data, finding_rows, objective_rows, association_rows)
+
+
+def _bad_date(value: str) -> bool:
+    try:
+        date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return True
+    return False
+
+
+_IDENTIFICATION_TOP = {"title": "plan.title", "period_start": "plan.period.start", "period_end": "plan.period.end",
+                       "guide_version": "plan.guide_version"}
+
+
+def _section_path(key: str, form_key: str, doc: dict) -> str:
+    """The JSON path of a sectiondata error key."""
+    prefix = json_path("plan.sections", key)
+    if key == "identification" and form_key in _IDENTIFICATION_TOP:
+        return _IDENTIFICATION_TOP[form_key]
+    parts = form_key.split("-")
+    if key == "suivi" and len(parts) == 4 and parts[2] == "targets" and parts[3].isdigit():
+        start = doc["plan"]["period"]["start"]
+        return json_path(prefix, "indicators", int(parts[1]), "targets", str(start + int(parts[3])))
+    if key == "orientations" and len(parts) == 4 and parts[2] == "scores" and parts[3].isdigit():
+        criteria = doc["plan"]["sections"]["orientations"]["criteria"]
+        k = int(parts[3])
+        ref = criteria[k]["ref"] if k < len(criteria) else parts[3]
+        return json_path(prefix, "priorities", int(parts[1]), "scores", ref)
+    return _form_key_path(prefix, form_key)
+
+
+def _module_data(doc: dict, finding_rows: dict, *, placeholder_findings: bool = False,
+                 finding_ids: dict[str, int] | None = None) -> dict[str, dict]:
+    """What each sectiondata module's apply() takes, from the document (rows without ids: new rows)."""
+    p = doc["plan"]
+    s = p["sections"]
+    ident = s["identification"]
+    out: dict[str, dict] = {
+        "identification": {"title": p["title"], "period_start": p["period"]["start"],
+                           "period_end": p["period"]["end"], "guide_version": p["guide_version"],
+                           **{n: ident[n] for n in IDENTIFICATION_TEXTS},
+                           "process_steps": [{n: row[n] for n in identification.STEP_FIELDS}
+                                             for row in ident["process_steps"]]},
+        "situation": {
+            "population_records": [{n: r[n] for n in situation.POPULATION_FIELDS}
+                                   for r in s["situation"]["population_records"]],
+            "sector_diagnostics": [{n: r[n] for n in situation.DIAGNOSTIC_FIELDS}
+                                   for r in s["situation"]["sector_diagnostics"]],
+            "findings": [{"theme": f["theme"], "text": f["text"]} for f in s["situation"]["findings"]]},
+        "migration": {
+            **{n: s["migration"][n] for n in migration.PROFILE_FIELDS},
+            "destinations": [{n: r[n] for n in migration.DESTINATION_FIELDS} for r in s["migration"]["destinations"]],
+            "codev_projects": [{n: r[n] for n in migration.CODEV_FIELDS} for r in s["migration"]["codev_projects"]],
+            "findings": [{"text": f["text"]} for f in s["migration"]["findings"]]},
+        "suivi": {"indicators": [{n: r[n] for n in suivi.FIELDS} for r in s["suivi"]["indicators"]]},
+        "adoption": dict(s["adoption"]),
+    }
+    ori = s["orientations"]
+    axis_index = {a["ref"]: i for i, a in enumerate(ori["axes"])}
+    placeholder = {ref: n + 1 for n, ref in enumerate(finding_rows)}
+    ids = placeholder if placeholder_findings else (finding_ids or {})
+    out["orientations"] = {
+        "axes": [{"title": a["title"], "general_objective": a["general_objective"],
+                  "migration_crosscutting": a["migration_crosscutting"],
+                  "objectives": [{"title": o["title"], "finding_ids": [ids[r] for r in o["findings"] if r in ids]}
+                                 for o in a["objectives"]]} for a in ori["axes"]],
+        "criteria": [{"name": c["name"], "weight": c["weight"]} for c in ori["criteria"]],
+        "priorities": [{"title": pr["title"], "axis": axis_index.get(pr["axis"]) if pr["axis"] is not None else None,
+                        "scores": [pr["scores"].get(c["ref"]) for c in ori["criteria"]]}
+                       for pr in ori["priorities"]],
+    }
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Writing a document's content into a plan
+
+
+def _with_ids(rows: list[dict], existing: list) -> list[dict]:
+    """Row i takes the id of the plan's row i: a file that changes nothing keeps every row's identity."""
+    return [{**row, "id": existing[i].id if i < len(existing) else None} for i, row in enumerate(rows)]
+
+
+def _save(session: Session, plan: Plan, key: str, user: Optional[User], summary: str, apply, dump) -> None:
+    def run() -> str:
+        detail = apply()
+        return f"{summary} : {detail}" if detail else summary
+
+    sections.save_section(session, plan, key, sections.current_version(session, plan, key), user, apply=run,
+                          snapshot=lambda: {**dump(), IMPORT_MARK: summary})
+
+
+def _upsert_associations(session: Session, owner: PlanOwner, rows: list[dict]) -> list[DiasporaAssociation]:
+    """The file's associations, matched to the owner's by name and country (created when missing)."""
+    known = {(a.name.casefold(), a.host_country): a for a in migration.associations_of(session, owner)}
+    out = []
+    for i, row in enumerate(rows):
+        try:
+            values = migration.clean_association(row)
+        except ValidationError as error:
+            raise ValidationError(_messages_at(error, lambda k: json_path("plan.diaspora_associations", i, k)))
+        association = known.get((values["name"].casefold(), values["host_country"]))
+        if association is None:
+            association = DiasporaAssociation(owner_id=owner.id, **values)
+            session.add(association)
+            known[(values["name"].casefold(), values["host_country"])] = association
+        else:
+            for name, value in values.items():
+                setattr(association, name, value)
+        out.append(association)
+    session.flush()
+    return out
+
+
+def _action_path(i: int, key: str) -> str:
+    renames = {"objective_id": "objective", "association_id": "association"}
+    parts = key.split("-")
+    if parts[0] == "schedule" and len(parts) == 2:
+        return json_path("plan.actions", i, "schedule", parts[1])
+    return _form_key_path(json_path("plan.actions", i), key, renames)
+
+
+def _write(session: Session, plan: Plan, content: _Content, user: Optional[User], summary: str) -> None:
+    doc = content.doc
+    p = doc["plan"]
+    data = content.sections
+
+    associations = _upsert_associations(session, plan.owner, p["diaspora_associations"])
+
+    # Free the rows the sections replace: actions not in the file go, the others let go of their objective
+    # (orientations refuses to drop an objective an action answers) and objectives of their findings.
+    wanted = {a["uuid"] for a in p["actions"]}
+    for action in list(plan.actions):
+        if action.uuid not in wanted:
+            session.delete(action)
+        else:
+            action.objective = None
+            action.objective_id = None
+    for axis in plan.axes:
+        for objective in axis.objectives:
+            objective.findings = []
+    session.flush()
+    session.expire(plan, ["actions"])
+
+    ident = dict(data["identification"])
+    ident["process_steps"] = _with_ids(ident["process_steps"], list(plan.process_steps))
+    _save(session, plan, "identification", user, summary, lambda: identification.apply(session, plan, ident),
+          lambda: identification.dump(plan))
+
+    sit = dict(data["situation"])
+    sit["population_records"] = _with_ids(sit["population_records"], list(plan.population_records))
+    sit["sector_diagnostics"] = _with_ids(sit["sector_diagnostics"], list(plan.sector_diagnostics))
+    sit["findings"] = _with_ids(sit["findings"], situation.situation_findings(plan))
+    _save(session, plan, "situation", user, summary, lambda: situation.apply(session, plan, sit),
+          lambda: situation.dump(plan))
+
+    mig = dict(data["migration"])
+    mig["destinations"] = _with_ids(mig["destinations"], list(plan.destinations))
+    mig["codev_projects"] = _with_ids(mig["codev_projects"], list(plan.codev_projects))
+    mig["findings"] = _with_ids(mig["findings"], [f for f in plan.findings if f.theme == migration.THEME])
+    _save(session, plan, "migration", user, summary, lambda: migration.apply(session, plan, mig),
+          lambda: migration.dump(plan))
+    session.flush()
+
+    by_section = {"situation": situation.situation_findings(plan),
+                  "migration": [f for f in plan.findings if f.theme == migration.THEME]}
+    finding_ids = {ref: by_section[key][index].id for ref, (key, index) in content.finding_rows.items()}
+    ori = _module_data(doc, content.finding_rows, finding_ids=finding_ids)["orientations"]
+    axes = list(plan.axes)
+    for i, axis_row in enumerate(ori["axes"]):
+        axis_row["id"] = axes[i].id if i < len(axes) else None
+        existing = list(axes[i].objectives) if i < len(axes) else []
+        axis_row["objectives"] = _with_ids(axis_row["objectives"], existing)
+    ori["criteria"] = _with_ids(ori["criteria"], list(plan.criteria))
+    ori["priorities"] = _with_ids(ori["priorities"], list(plan.priorities))
+    _save(session, plan, "orientations", user, summary, lambda: orientations.apply(session, plan, ori),
+          lambda: orientations.dump(plan))
+
+    sv = {"indicators": _with_ids(data["suivi"]["indicators"], list(plan.indicators))}
+    _save(session, plan, "suivi", user, summary, lambda: suivi.apply(session, plan, sv), lambda: suivi.dump(plan))
+    _save(session, plan, "adoption", user, summary, lambda: adoption.apply(session, plan, data["adoption"]),
+          lambda: adoption.dump(plan))
+    session.flush()
+
+    objectives = {ref: plan.axes[i].objectives[j] for ref, (i, j) in content.objective_rows.items()}
+    association_by_ref = {ref: associations[i] for ref, i in content.association_rows.items()}
+    _write_actions(session, plan, p["actions"], objectives, association_by_ref, user, summary)
+
+
+def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: dict, associations: dict,
+                   user: Optional[User], summary: str) -> None:
+    errors: dict[str, list[str]] = {}
+    checked = []
+    for i, row in enumerate(rows):
+        data = {**{k: v for k, v in row.items() if k not in ("uuid", "objective", "funding_lines")},
+                "objective_id": objectives[row["objective"]].id if row["objective"] is not None else None,
+                "funding_lines": [{**{k: v for k, v in ln.items() if k != "association"},
+                                   "association_id": associations[ln["association"]].id
+                                   if ln["association"] is not None else None}
+                                  for ln in row["funding_lines"]]}
+        try:
+            cleaned, _ = actions_service.check(session, plan, data)
+        except ValidationError as error:
+            for path, messages in _messages_at(error, lambda k, i=i: _action_path(i, k)).items():
+                errors.setdefault(path, []).extend(messages)
+            continue
+        checked.append((row["uuid"], cleaned))
+    if errors:
+        raise ValidationError(errors)
+
+    def apply() -> str:
+        existing = {a.uuid: a for a in plan.actions}
+        before = len(existing)
+        for position, (uuid, cleaned) in enumerate(checked):
+            action = existing.get(uuid)
+            if action is None:
+                action = Action(plan_id=plan.id, uuid=uuid)
+                session.add(action)
+            action.position = position
+            actions_service._assign(session, action, cleaned)
+        try:
+            session.flush()
+        except orm.exc.StaleDataError:
+            raise ConflictError(actions_service.SECTION) from None
+        session.expire(plan, ["actions"])
+        return f"Actions : {before} → {len(checked)}" if before != len(checked) else "actions remplacées"
+
+    def dump() -> dict:
+        return {"actions": [actions_service.dump_action(a) for a in sorted(plan.actions, key=lambda a: a.position)]}
+
+    _save(session, plan, "actions", user, summary, apply, dump)
+
+
+def load_into(session: Session, plan: Plan, document: dict | bytes | str, user: Optional[User], *,
+              summary: str = "Import d'un fichier de plan") -> None:
+    """Replaces the whole content of `plan` (sections, associations used, actions by uuid, indicators) with the
+    document's, in the caller's transaction. Each section records a PlanChange whose summary starts with
+    `summary` and its version moves on (open forms get a 409). The plan's owner, uuid, revision and status are
+    left alone. ValidationError (JSON paths) when the document breaks a rule; the caller then rolls back, since
+    part of the plan may already be written."""
+    document = read_document(document)
+    content = _check_content(document)
+    _write(session, plan, content, user, summary)
+    plan.updated_at = utcnow()
+    session.flush()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Import
+
+
+def _unit_of(session: Session, code: str, edition_key: str | None) -> tuple[AdminUnit | None, bool]:
+    """The unit with this code, in the file's edition when this server has it (else the current one); and
+    whether the file's edition was found."""
+    if edition_key:
+        unit = session.scalar(sa.select(AdminUnit).join(TerritoryEdition).where(
+            TerritoryEdition.key == edition_key, AdminUnit.code == (code or "").strip().upper()))
+        if unit is not None:
+            return unit, True
+    return unit_by_code(session, code), edition_key is None
+
+
+def _collectivite(session: Session, part: dict, warnings: list[str]) -> PlanOwner:
+    kind = OwnerKind(part["kind"])
+    code = part["pcode"]
+    unit, edition_found = _unit_of(session, code, part.get("territory_edition"))
+    level = COLLECTIVITE_LEVEL[kind]
+    if unit is None or unit.country_iso3 != MALI or unit.level != level:
+        label, noun = {OwnerKind.COMMUNE: ("Commune inconnue", "aucune commune"),
+                       OwnerKind.CERCLE: ("Cercle inconnu", "aucun cercle"),
+                       OwnerKind.REGION: ("Région inconnue", "aucune région")}[kind]
+        raise ValidationError({"plan.owner.pcode": [
+            f"{label} : le code P « {code} » ({part.get('name') or 'sans nom'}) ne désigne {noun} du territoire "
+            "chargé sur ce serveur."]})
+    if not edition_found:
+        warnings.append(f"Le découpage territorial « {part.get('territory_edition')} » du fichier n'est pas chargé "
+                        f"ici : « {unit.display_name} » ({unit.code}) est prise dans le découpage "
+                        f"« {unit.edition.key} ».")
+    return owners_service.collectivite_owner(session, unit)
+
+
+def _member_key(unit: AdminUnit) -> str:
+    return unit.code
+
+
+def _grouping(session: Session, part: dict, user: Optional[User], warnings: list[str]) -> PlanOwner:
+    from plans.accounts.service import grouping_by_name
+
+    owner = grouping_by_name(session, part["name"])
+    wanted = set()
+    for m in part["members"]:
+        if "pcode" in m:
+            wanted.add(m["pcode"].strip().upper())
+        elif "code" in m:
+            wanted.add(m["code"].strip().upper())
+        else:
+            wanted.add(owners_service.manual_unit_code(m["name"], m["country"]))
+    if owner is not None:
+        if not owner.is_grouping:
+            raise ValidationError({"plan.owner.name": [f"« {part['name']} » n'est pas un groupement sur ce serveur."]})
+        if {_member_key(u) for u in owner.member_units} != wanted:
+            warnings.append(f"Les membres du groupement « {owner.name} » diffèrent entre le fichier et ce serveur : "
+                            "ceux du serveur sont gardés (un administrateur peut les modifier).")
+        return owner
+    if user is not None and user.role is not Role.ADMIN:
+        raise ValidationError({"plan.owner.name": [
+            f"Groupement inconnu sur ce serveur : « {part['name']} ». Un administrateur doit d'abord l'importer ou "
+            "le créer, puis vous y rattacher."]})
+    try:
+        owner = owners_service.create_grouping(
+            session, kind=part["kind"], name=part["name"], founding_act_ref=part.get("founding_act_ref"),
+            founding_act_date=part.get("founding_act_date"), tutelle_authority=part.get("tutelle_authority"),
+            member_codes=[m["pcode"] for m in part["members"] if "pcode" in m],
+            foreign_codes=[m["code"] for m in part["members"] if "code" in m and "pcode" not in m],
+            foreign_by_name=[(m["name"], m["country"]) for m in part["members"] if "pcode" not in m
+                             and "code" not in m])
+    except ValidationError as error:
+        raise ValidationError(_messages_at(error, lambda k: "plan.owner.members" if k not in ("name", "kind")
+                                           else json_path("plan.owner", k))) from None
+    warnings.append(f"Groupement « {owner.name} » créé sur ce serveur à partir du fichier.")
+    return owner
+
+
+def resolve_owner(session: Session, part: dict, user: Optional[User], warnings: list[str]) -> PlanOwner:
+    """The owner a document names: a collectivité by P-code, a grouping by name (created by an admin's import)."""
+    if OwnerKind(part["kind"]).is_grouping:
+        return _grouping(session, part, user, warnings)
+    return _collectivite(session, part, warnings)
+
+
+def _check_user(user: Optional[User], owner: PlanOwner) -> None:
+    if user is None or user.role is Role.ADMIN:
+        return
+    if user.role is not Role.PLANNER:
+        raise ValidationError("Les relecteurs ne modifient pas le contenu des plans : seuls les planificateurs de "
+                              "la collectivité et les administrateurs importent un fichier de plan.")
+    if not access.can_edit_owner_plans(user, owner):
+        raise ValidationError({"plan.owner": [
+            f"Ce plan appartient à « {owner.name} », à laquelle votre compte n'est pas rattaché : vous ne pouvez "
+            "importer que les plans de vos collectivités."]})
+
+
+def latest_revision(session: Session, uuid: str) -> Optional[Plan]:
+    return session.scalar(sa.select(Plan).where(Plan.uuid == uuid).order_by(Plan.revision.desc()).limit(1))
+
+
+def import_document(session: Session, document_or_bytes: dict | bytes | str, user: Optional[User], *,
+                    source: str | None = None) -> ImportResult:
+    """Imports a plan file (see the module's docstring). `user` None: the command line, trusted like an admin.
+    `source`: the file's name, quoted in the history. Raises ValidationError (keys: JSON paths, messages in
+    French) after rolling the session back; the caller commits on success."""
+    try:
+        return _import(session, document_or_bytes, user, source)
+    except ValidationError:
+        session.rollback()
+        raise
+    except (ConflictError, sa.exc.IntegrityError):  # a save or an import of the same plan at the same moment
+        session.rollback()
+        raise ValidationError("Le plan a été modifié pendant l'import : recommencez l'import.") from None
+
+
+def _import(session: Session, document_or_bytes, user: Optional[User], source: str | None) -> ImportResult:
+    from plans.review.workflow import is_editable
+
+    document = read_document(document_or_bytes)
+    content = _check_content(document)
+    p = document["plan"]
+    warnings: list[str] = []
+    owner = resolve_owner(session, p["owner"], user, warnings)
+    _check_user(user, owner)
+    summary = f"Import du fichier « {source} »" if source else "Import d'un fichier de plan"
+
+    existing = latest_revision(session, p["uuid"])
+    created = new_revision = False
+    if existing is not None:
+        if existing.owner_id != owner.id:
+            # the other owner is not named: the importer may not be allowed to read that plan
+            raise ValidationError({"plan.uuid": [
+                f"Un plan de même identifiant ({p['uuid']}) existe déjà ici pour une autre collectivité que "
+                f"« {owner.name} » : un fichier ne change pas le propriétaire d'un plan."]})
+        if existing.status is PlanStatus.ADOPTE:
+            plan = Plan(uuid=existing.uuid, revision=existing.revision + 1, owner=owner, title=p["title"],
+                        period_start=p["period"]["start"], period_end=p["period"]["end"],
+                        guide_version=p["guide_version"], status=PlanStatus.BROUILLON, created_by=user)
+            session.add(plan)
+            session.flush()
+            session.add(PlanTransition(plan_id=plan.id, from_status=PlanStatus.ADOPTE.value,
+                                       to_status=PlanStatus.BROUILLON.value, user_id=user.id if user else None,
+                                       reason=f"Révision {plan.revision} ouverte par l'import d'un fichier, la "
+                                              f"révision {existing.revision} étant adoptée."))
+            new_revision = True
+            warnings.append(f"La révision {existing.revision} de ce plan est adoptée et reste figée : le fichier "
+                            f"devient la révision {plan.revision}, en brouillon.")
+        else:
+            if p["revision"] < existing.revision:
+                raise ValidationError({"plan.revision": [
+                    f"Ce fichier contient la révision {p['revision']} du plan, mais la révision {existing.revision} "
+                    "existe déjà ici : importez un fichier de la dernière révision."]})
+            if not is_editable(existing):
+                raise ValidationError({"plan.status": [
+                    f"Le plan est « {existing.status.label} » sur ce serveur : il est en revue et ne peut être "
+                    "modifié par un import tant qu'il n'est pas renvoyé pour révision."]})
+            plan = existing
+            if p["status"] != plan.status.value:
+                warnings.append(f"Le statut du fichier (« {PlanStatus(p['status']).label} ») n'est pas repris : le "
+                                f"plan reste « {plan.status.label} » (le statut change par la revue).")
+    else:
+        trusted = user is None or user.role is Role.ADMIN
+        status = PlanStatus(p["status"]) if trusted else PlanStatus.BROUILLON
+        plan = Plan(uuid=p["uuid"], revision=p["revision"], owner=owner, title=p["title"],
+                    period_start=p["period"]["start"], period_end=p["period"]["end"],
+                    guide_version=p["guide_version"], status=status, created_by=user)
+        session.add(plan)
+        session.flush()
+        created = True
+        if status.value != p["status"]:
+            warnings.append(f"Le plan est créé en brouillon (le fichier le dit « {PlanStatus(p['status']).label} ») : "
+                            "le statut change par la revue.")
+
+    _write(session, plan, content, user, summary)
+    plan.updated_at = utcnow()
+    session.add(PlanSnapshot(plan_id=plan.id, kind=SNAPSHOT_KIND, label=summary, at=utcnow(),
+                             user_id=user.id if user else None, document=document))
+    session.flush()
+    return ImportResult(plan=plan, created=created, new_revision=new_revision, warnings=warnings)

@@ -1,0 +1,273 @@
+"""The review workflow: which status a plan may move to, who moves it, and what each move records.
+
+    brouillon ──planner──▶ soumis ──reviewer──▶ en_revue ──reviewer──▶ valide ──planner──▶ adopte
+                             ▲                     │ (with a reason)
+                             └──planner── a_reviser ◀┘
+
+A request names the status its user saw: a move that the rules do not list is refused (ValidationError), a user
+without the right role on the plan's owner is refused (PermissionError), and a request made on a status that has
+changed since (a replay, or two reviewers taking the same plan) is a ConflictError — checked by the UPDATE itself,
+so two concurrent requests cannot both pass. Every move records a PlanTransition and an audit entry, and the moves
+to soumis, valide and adopte a PlanSnapshot (the plan document) that diffs compare.
+
+An adopted plan is frozen; start_revision() opens the next revision (same uuid, revision + 1) as a new draft.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from plans.accounts import access
+from plans.accounts import audit as audit_service
+from plans.planning import completeness
+from plans.planning import sections
+from plans.accounts.models import Role, User
+from plans.core.db import utcnow
+from plans.core.errors import ConflictError, ValidationError
+from plans.planning.models import Plan, PlanStatus
+from plans.review.models import PlanSnapshot, PlanTransition
+from plans.planning.sectiondata import adoption
+
+PLANNER, REVIEWER = "planner", "reviewer"
+MAX_REASON = 5000
+EDITABLE_STATUSES = frozenset({PlanStatus.BROUILLON, PlanStatus.A_REVISER})
+SNAPSHOT_STATUSES = frozenset({PlanStatus.SOUMIS, PlanStatus.VALIDE, PlanStatus.ADOPTE})
+# The deliberation is voted after validation: the submission gate checks every other section.
+SECTIONS_CHECKED_AT_SUBMISSION = tuple(s.key for s in sections.SECTIONS if s.key != "adoption")
+DELIBERATION_FIELDS = ("deliberation_number", "deliberation_date", "council_session")
+
+
+@dataclass(frozen=True)
+class Move:
+    source: PlanStatus
+    target: PlanStatus
+    actor: str  # PLANNER or REVIEWER
+    label: str  # the button
+    done: str  # the message once done
+    needs_reason: bool = False
+    needs_deliberation: bool = False
+
+
+MOVES = (
+    Move(PlanStatus.BROUILLON, PlanStatus.SOUMIS, PLANNER, "Soumettre le plan à la revue",
+         "Plan soumis à la revue de la DGCT."),
+    Move(PlanStatus.SOUMIS, PlanStatus.EN_REVUE, REVIEWER, "Prendre le plan en revue",
+         "Vous avez pris ce plan en revue."),
+    Move(PlanStatus.EN_REVUE, PlanStatus.A_REVISER, REVIEWER, "Renvoyer pour révision",
+         "Plan renvoyé au planificateur pour révision.", needs_reason=True),
+    Move(PlanStatus.EN_REVUE, PlanStatus.VALIDE, REVIEWER, "Valider le plan", "Plan validé."),
+    Move(PlanStatus.A_REVISER, PlanStatus.SOUMIS, PLANNER, "Soumettre à nouveau le plan corrigé",
+         "Plan corrigé soumis à nouveau à la revue."),
+    Move(PlanStatus.VALIDE, PlanStatus.ADOPTE, PLANNER, "Enregistrer l'adoption par le conseil",
+         "Adoption enregistrée : cette version du plan est désormais figée.", needs_deliberation=True),
+)
+MOVES_BY_KEY = {(m.source, m.target): m for m in MOVES}
+
+
+def is_editable(plan: Plan) -> bool:
+    """Content can change only in a draft or a plan sent back for revision."""
+    return plan.status in EDITABLE_STATUSES
+
+
+def _may_act(user: User, plan: Plan, move: Move) -> bool:
+    if move.actor == PLANNER:
+        return access.can_edit_owner_plans(user, plan.owner)
+    return user.role is Role.REVIEWER and access.can_read_owner(user, plan.owner)
+
+
+def allowed_moves(user: User, plan: Plan) -> list[Move]:
+    """The moves this user may make now (the buttons of the review page)."""
+    return [m for m in MOVES if m.source == plan.status and _may_act(user, plan, m)]
+
+
+def parse_status(value, field: str = "to_status") -> PlanStatus:
+    try:
+        return PlanStatus(value)
+    except ValueError:
+        raise ValidationError({field: "Statut inconnu."}) from None
+
+
+def submission_problems(plan: Plan) -> list[str]:
+    """What a plan still lacks before it may be submitted, in French, one line per missing item."""
+    result = completeness.check_plan(plan)
+    problems = []
+    for key in SECTIONS_CHECKED_AT_SUBMISSION:
+        check = result.by_key(key)
+        problems += [f"{check.number}. {check.title} : {message}" for message in check.errors + check.missing]
+    return problems
+
+
+def _deliberation_data(plan: Plan, deliberation: dict | None) -> dict:
+    """Checks the deliberation typed with an adoption; returns the adoption section's data to save."""
+    deliberation = deliberation or {}
+    number = (deliberation.get("deliberation_number") or "").strip()
+    session_name = (deliberation.get("council_session") or "").strip()
+    when = deliberation.get("deliberation_date")
+    errors: dict[str, list[str]] = {}
+    if not number:
+        errors["deliberation_number"] = ["Indiquez le numéro de la délibération d'adoption."]
+    elif len(number) > 100:
+        errors["deliberation_number"] = ["Le numéro de délibération ne doit pas dépasser 100 caractères."]
+    if len(session_name) > 200:
+        errors["council_session"] = ["La session du conseil ne doit pas dépasser 200 caractères."]
+    if not when:
+        errors["deliberation_date"] = ["Indiquez la date de la délibération d'adoption."]
+    elif not isinstance(when, date):
+        try:
+            when = date.fromisoformat(str(when))
+        except ValueError:
+            errors["deliberation_date"] = ["Date de délibération invalide (jour/mois/année)."]
+    if isinstance(when, date) and when > date.today():
+        errors["deliberation_date"] = ["La délibération ne peut pas être datée dans le futur."]
+    if errors:
+        raise ValidationError(errors)
+    data = adoption.dump(plan)
+    data.update(deliberation_number=number, deliberation_date=when.isoformat(), council_session=session_name)
+    adoption.validate(data)  # with the transmission already typed (not before the deliberation, …)
+    return data
+
+
+def _record_deliberation(session: Session, plan: Plan, user: User, data: dict) -> None:
+    """Through the adoption section, so the history shows who typed the deliberation and when."""
+    sections.save_section(session, plan, "adoption", sections.current_version(session, plan, "adoption"), user,
+                          apply=lambda: adoption.apply(session, plan, data), snapshot=lambda: adoption.dump(plan))
+
+
+def _stale_message(session: Session, plan: Plan, seen: PlanStatus) -> str:
+    last = latest_transition(session, plan)
+    since = ""
+    if last is not None and last.to_status == plan.status.value:
+        who = (last.user.full_name or last.user.email) if last.user else "un autre utilisateur"
+        since = f" depuis le {last.at:%d/%m/%Y à %H:%M} (par {who})"
+    return (f"Ce plan est « {plan.status.label} »{since}, et non plus « {seen.label} » comme sur la page que "
+            f"vous avez envoyée : votre demande n'a pas été appliquée. Rechargez la page de revue.")
+
+
+def _snapshot(session: Session, plan: Plan, user: Optional[User], kind: str, label: str) -> PlanSnapshot:
+    from plans.review import planfile as plandoc  # here, not above: importing a plan file may itself go through the workflow
+
+    snapshot = PlanSnapshot(plan_id=plan.id, kind=kind, label=label[:200], user_id=user.id if user else None,
+                            document=plandoc.export_document(session, plan))
+    session.add(snapshot)
+    session.flush()
+    return snapshot
+
+
+def transition(session: Session, plan: Plan, user: User, to_status, *, seen_status, reason: str = "",
+               deliberation: dict | None = None, ip: str = "") -> PlanTransition:
+    """Moves `plan` from `seen_status` (what the user saw) to `to_status`. Flushes; the caller commits.
+
+    Raises ValidationError (no such move; an incomplete plan; a send-back without a reason; an adoption without
+    its deliberation), PermissionError (not this user's move on this plan), ConflictError (the status changed)."""
+    seen, target = parse_status(seen_status, "seen_status"), parse_status(to_status)
+    move = MOVES_BY_KEY.get((seen, target))
+    if move is None:
+        raise ValidationError({"to_status": f"Un plan « {seen.label} » ne peut pas passer à « {target.label} »."})
+    if not _may_act(user, plan, move):
+        who = "les planificateurs de la collectivité" if move.actor == PLANNER else "les relecteurs de la DGCT"
+        raise PermissionError(f"Seuls {who} peuvent faire cette opération : « {move.label} ».")
+    if plan.status != seen:
+        raise ConflictError(_stale_message(session, plan, seen))
+    reason = (reason or "").strip()
+    if move.needs_reason and not reason:
+        raise ValidationError({"reason": "Expliquez au planificateur ce qu'il doit revoir."})
+    if len(reason) > MAX_REASON:
+        raise ValidationError({"reason": f"Le motif ne doit pas dépasser {MAX_REASON} caractères."})
+    if target is PlanStatus.SOUMIS:
+        problems = submission_problems(plan)
+        if problems:
+            raise ValidationError({"completeness": ["Le plan ne peut pas être soumis : il manque encore "
+                                                    "les éléments suivants."] + problems})
+    deliberation_data = _deliberation_data(plan, deliberation) if move.needs_deliberation else None
+
+    now = utcnow()
+    updated = session.execute(
+        sa.update(Plan).where(Plan.id == plan.id, Plan.status == seen)
+        .values(status=target, updated_at=now).execution_options(synchronize_session=False))
+    if updated.rowcount != 1:
+        session.expire(plan, ["status"])
+        raise ConflictError(_stale_message(session, plan, seen))
+    session.expire(plan, ["status", "updated_at"])
+    if deliberation_data is not None:
+        _record_deliberation(session, plan, user, deliberation_data)
+
+    snapshot = None
+    if target in SNAPSHOT_STATUSES:
+        snapshot = _snapshot(session, plan, user, target.value,
+                             f"{target.label} — révision {plan.revision}, le {now:%d/%m/%Y à %H:%M}")
+    record = PlanTransition(plan_id=plan.id, from_status=seen.value, to_status=target.value, user_id=user.id,
+                            at=now, reason=reason, snapshot_id=snapshot.id if snapshot else None)
+    session.add(record)
+    audit_service.record(session, user, "plan.transition", f"plan:{plan.id}",
+                         {"plan_uuid": plan.uuid, "revision": plan.revision, "from": seen.value,
+                          "to": target.value, "reason": reason}, ip)
+    session.flush()
+    return record
+
+
+def transitions(session: Session, plan: Plan) -> list[PlanTransition]:
+    """The plan's status changes, oldest first."""
+    return list(session.scalars(sa.select(PlanTransition).where(PlanTransition.plan_id == plan.id)
+                                .order_by(PlanTransition.at, PlanTransition.id)))
+
+
+def latest_transition(session: Session, plan: Plan) -> Optional[PlanTransition]:
+    return session.scalar(sa.select(PlanTransition).where(PlanTransition.plan_id == plan.id)
+                          .order_by(PlanTransition.at.desc(), PlanTransition.id.desc()).limit(1))
+
+
+def snapshots(session: Session, plan: Plan) -> list[PlanSnapshot]:
+    return list(session.scalars(sa.select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id)
+                                .order_by(PlanSnapshot.at, PlanSnapshot.id)))
+
+
+# ----- Revisions -----
+
+def revisions(session: Session, plan: Plan) -> list[Plan]:
+    """Every revision of the same plan (same uuid), oldest first."""
+    return list(session.scalars(sa.select(Plan).where(Plan.uuid == plan.uuid).order_by(Plan.revision)))
+
+
+def latest_revision(session: Session, plan: Plan) -> Plan:
+    return session.scalar(sa.select(Plan).where(Plan.uuid == plan.uuid).order_by(Plan.revision.desc()).limit(1))
+
+
+def can_start_revision(session: Session, user: User, plan: Plan) -> bool:
+    return (plan.status is PlanStatus.ADOPTE and access.can_edit_owner_plans(user, plan.owner)
+            and latest_revision(session, plan).id == plan.id)
+
+
+def start_revision(session: Session, plan: Plan, user: User, ip: str = "") -> Plan:
+    """A new draft revision of an adopted plan (same uuid, revision + 1) holding a copy of its content; the adopted
+    revision stays as it is, readable and frozen. The deliberation is left blank: the revision needs its own."""
+    from plans.review import planfile as plandoc
+
+    if not access.can_edit_owner_plans(user, plan.owner):
+        raise PermissionError("Seuls les planificateurs de la collectivité peuvent réviser ce plan.")
+    if plan.status is not PlanStatus.ADOPTE:
+        raise ValidationError(f"Seul un plan adopté se révise ; ce plan est « {plan.status.label} ».")
+    latest = latest_revision(session, plan)
+    if latest.id != plan.id:
+        raise ConflictError(f"La révision {latest.revision} de ce plan existe déjà "
+                            f"(« {latest.status.label} ») : c'est elle qui se modifie.")
+    document = plandoc.export_document(session, plan)
+    document["plan"]["sections"]["adoption"] = {name: None for name in adoption.FIELDS}
+    new_plan = Plan(uuid=plan.uuid, revision=plan.revision + 1, owner=plan.owner, title=plan.title,
+                    period_start=plan.period_start, period_end=plan.period_end, guide_version=plan.guide_version,
+                    status=PlanStatus.BROUILLON, created_by=user)
+    session.add(new_plan)
+    session.flush()
+    plandoc.load_into(session, new_plan, document, user,
+                      summary=f"Révision {new_plan.revision} : reprise de la révision {plan.revision} adoptée")
+    session.add(PlanTransition(plan_id=new_plan.id, from_status=PlanStatus.ADOPTE.value,
+                               to_status=PlanStatus.BROUILLON.value, user_id=user.id,
+                               reason=f"Révision {new_plan.revision} ouverte à partir de la révision "
+                                      f"{plan.revision} adoptée."))
+    audit_service.record(session, user, "plan.revision", f"plan:{new_plan.id}",
+                         {"plan_uuid": plan.uuid, "from_plan_id": plan.id, "revision": new_plan.revision}, ip)
+    session.flush()
+    return new_plan

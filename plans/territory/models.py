@@ -1,0 +1,99 @@
+"""Mali's territory (régions, cercles, communes) and the neighbouring countries' units, by edition of the boundaries.
+
+A plan points at AdminUnit rows. A newer edition (the 2023 reform) is loaded beside the old one: units of an old
+edition stay, so plans made on them keep their territory; `TerritoryEdition.is_current` says which one pickers offer.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy import orm
+
+from plans.core.db import Base, utcnow
+
+MALI = "MLI"
+
+# ISO 3166 alpha-3 → alpha-2 for the countries whose units ship in geodata/ (Babel names countries by alpha-2).
+NEIGHBOUR_ISO2 = {"MLI": "ML", "SEN": "SN", "MRT": "MR", "GIN": "GN", "CIV": "CI", "BFA": "BF", "NER": "NE", "DZA": "DZ"}
+
+MALI_LEVEL_LABELS = {1: "région", 2: "cercle", 3: "commune"}
+FOREIGN_LEVEL_LABELS = {1: "unité de niveau 1", 2: "unité de niveau 2", 3: "unité de niveau 3"}
+
+
+class TerritoryEdition(Base):
+    """One published set of boundaries, e.g. "OCHA COD-AB 2015" for Mali, geoBoundaries 2.0 for the neighbours."""
+
+    __tablename__ = "territory_edition"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    key: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    country_iso3: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(3))  # None: several countries
+    attribution: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
+    licence: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
+    valid_on: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(10))
+    is_current: orm.Mapped[bool] = orm.mapped_column(default=True)
+    loaded_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+
+    units: orm.WriteOnlyMapped["AdminUnit"] = orm.relationship(back_populates="edition")
+
+
+class AdminUnit(Base):
+    """A région, cercle or commune of Mali, or a foreign unit (ADM1-3) of a neighbouring country.
+
+    Geometry is optional: a commune missing from the layers, or a foreign commune known only by name, is listed
+    but not mapped. Geometries are WKB in WGS 84; `geometry_simplified` is the light version maps use.
+    """
+
+    __tablename__ = "admin_unit"
+    __table_args__ = (sa.UniqueConstraint("edition_id", "code", name="uq_admin_unit_edition_code"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    edition_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("territory_edition.id"), index=True)
+    country_iso3: orm.Mapped[str] = orm.mapped_column(sa.String(3), index=True)
+    level: orm.Mapped[int] = orm.mapped_column(index=True)
+    code: orm.Mapped[str] = orm.mapped_column(sa.String(64), index=True)
+    name: orm.Mapped[str] = orm.mapped_column(sa.String(200))
+    name_fr: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(200))
+    alt_names: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(500))
+    search_key: orm.Mapped[str] = orm.mapped_column(sa.String(800), index=True)
+    parent_id: orm.Mapped[Optional[int]] = orm.mapped_column(sa.ForeignKey("admin_unit.id"), index=True)
+    kind: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(10))  # "urbaine" | "rurale" when known
+    area_km2: orm.Mapped[Optional[float]]
+    label_lon: orm.Mapped[Optional[float]]
+    label_lat: orm.Mapped[Optional[float]]
+    geometry: orm.Mapped[Optional[bytes]] = orm.mapped_column(sa.LargeBinary, deferred=True)
+    geometry_simplified: orm.Mapped[Optional[bytes]] = orm.mapped_column(sa.LargeBinary, deferred=True)
+    has_geometry: orm.Mapped[bool] = orm.mapped_column(default=False)  # readable without loading the blobs
+    licence: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(200))
+    is_manual: orm.Mapped[bool] = orm.mapped_column(default=False)  # entered by a user, not from a boundary file
+
+    edition: orm.Mapped[TerritoryEdition] = orm.relationship(back_populates="units")
+    parent: orm.Mapped[Optional["AdminUnit"]] = orm.relationship(remote_side=[id], back_populates="children")
+    children: orm.Mapped[list["AdminUnit"]] = orm.relationship(back_populates="parent", order_by="AdminUnit.name")
+
+    @property
+    def is_foreign(self) -> bool:
+        return self.country_iso3 != MALI
+
+    @property
+    def display_name(self) -> str:
+        return self.name_fr or self.name
+
+    @property
+    def level_label(self) -> str:
+        labels = FOREIGN_LEVEL_LABELS if self.is_foreign else MALI_LEVEL_LABELS
+        return labels.get(self.level, f"niveau {self.level}")
+
+    def ancestors(self) -> list["AdminUnit"]:
+        """Parents from the top down: [région, cercle] for a commune."""
+        chain, unit = [], self.parent
+        while unit is not None:
+            chain.append(unit)
+            unit = unit.parent
+        return list(reversed(chain))
+
+    def __repr__(self) -> str:
+        return f"<AdminUnit {self.code} {self.display_name}>"

@@ -1,0 +1,164 @@
+"""Finding and describing territorial units: search, hierarchy, breadcrumbs and the JSON summary pickers use.
+
+Search ignores accents, case and punctuation (it compares `search_key`s): "segou" finds the région and the cercle
+of Ségou and the commune "Segou Commune"; "koniak" finds Koniakary. Only the current editions are searched.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Iterable, Sequence
+
+import sqlalchemy as sa
+from babel import Locale
+from babel.numbers import format_decimal
+from sqlalchemy import orm
+from sqlalchemy.orm import Session
+
+from plans.territory.models import MALI, MALI_LEVEL_LABELS, NEIGHBOUR_ISO2, AdminUnit, TerritoryEdition
+from plans.core.text import search_key
+
+MIN_QUERY_LENGTH = 2
+MAX_LIMIT = 50
+PATH_SEPARATOR = " › "
+
+# Parents two levels up, loaded in one query each: a commune's cercle and région (or a foreign ADM3's ADM2 and ADM1).
+_WITH_PARENTS = orm.selectinload(AdminUnit.parent).selectinload(AdminUnit.parent)
+
+
+@lru_cache(maxsize=1)
+def _french_territories() -> dict[str, str]:
+    return dict(Locale("fr").territories)
+
+
+def country_name(iso3: str | None) -> str:
+    """The French name of a country from its ISO 3166 alpha-3 code ("BFA" → "Burkina Faso")."""
+    if not iso3:
+        return ""
+    iso2 = NEIGHBOUR_ISO2.get(iso3.upper())
+    return _french_territories().get(iso2, iso3.upper()) if iso2 else iso3.upper()
+
+
+def neighbour_countries() -> list[tuple[str, str]]:
+    """(ISO3, French name) of the neighbouring countries whose units ship with the app, sorted by name."""
+    return sorted(((iso3, country_name(iso3)) for iso3 in NEIGHBOUR_ISO2 if iso3 != MALI), key=lambda c: search_key(c[1]))
+
+
+def _current() -> sa.ColumnElement[bool]:
+    return AdminUnit.edition_id.in_(sa.select(TerritoryEdition.id).where(TerritoryEdition.is_current))
+
+
+def unit_by_code(session: Session, code: str) -> AdminUnit | None:
+    """A Malian or foreign unit by its code, preferring the current edition."""
+    return session.scalar(
+        sa.select(AdminUnit).join(TerritoryEdition).where(AdminUnit.code == (code or "").strip().upper())
+        .options(_WITH_PARENTS)
+        .order_by(TerritoryEdition.is_current.desc(), TerritoryEdition.id.desc()).limit(1))
+
+
+def search_units(session: Session, query: str | None, *, levels: Iterable[int] | None = None,
+                 country: str | None = None, foreign: bool | None = None, limit: int = 20) -> list[AdminUnit]:
+    """Units whose name (or P-code) matches `query`, best first, with their parents loaded.
+
+    Every word of the query must appear in the unit's search key. Ranking: the exact name, then names starting with
+    the query, then names with a word starting with it, then names where every word of the query starts a word,
+    then any substring; within a rank, Malian units first, then by level (région, cercle, commune) and name.
+    `country` is an ISO3 code; `foreign=True` keeps only foreign units, `foreign=False` only Malian ones.
+    A query shorter than two characters finds nothing.
+    """
+    key = search_key(query)
+    if len(key) < MIN_QUERY_LENGTH:
+        return []
+    tokens = key.split()
+    column = AdminUnit.search_key
+    name_match = sa.and_(*(column.like(f"%{t}%") for t in tokens))
+    conditions = [name_match]
+    compact = (query or "").strip().lower()
+    code_match = None
+    if " " not in compact and any(ch.isdigit() for ch in compact):  # looks like a P-code: "ML0107", "ml010706"
+        escaped = compact.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        code_match = sa.func.lower(AdminUnit.code).like(escaped + "%", escape="\\")
+        conditions.append(code_match)
+
+    word_prefix = sa.and_(*(sa.or_(column.like(f"{t}%"), column.like(f"% {t}%")) for t in tokens))
+    whens = [(column == key, 0)]
+    if code_match is not None:
+        whens.append((code_match, 0))
+    whens += [(column.like(f"{key}%"), 1), (column.like(f"% {key}%"), 2), (word_prefix, 3)]
+    rank = sa.case(*whens, else_=4)
+
+    stmt = (sa.select(AdminUnit).where(_current(), sa.or_(*conditions)).options(_WITH_PARENTS)
+            .order_by(rank, (AdminUnit.country_iso3 != MALI), AdminUnit.level, column, AdminUnit.code)
+            .limit(max(1, min(int(limit), MAX_LIMIT))))
+    if levels:
+        stmt = stmt.where(AdminUnit.level.in_(list(levels)))
+    if country:
+        stmt = stmt.where(AdminUnit.country_iso3 == country.strip().upper())
+    if foreign is True:
+        stmt = stmt.where(AdminUnit.country_iso3 != MALI)
+    elif foreign is False:
+        stmt = stmt.where(AdminUnit.country_iso3 == MALI)
+    return list(session.scalars(stmt))
+
+
+def regions(session: Session) -> list[AdminUnit]:
+    """The régions of Mali (and the District of Bamako) of the current edition, by name."""
+    return top_units(session, MALI)
+
+
+def top_units(session: Session, country: str) -> list[AdminUnit]:
+    """The first-level units of a country in the current editions, by name."""
+    return list(session.scalars(
+        sa.select(AdminUnit).where(_current(), AdminUnit.country_iso3 == country.upper(), AdminUnit.level == 1)
+        .order_by(AdminUnit.search_key, AdminUnit.code)))
+
+
+def children(session: Session, unit: AdminUnit) -> list[AdminUnit]:
+    """The units directly under `unit` (the cercles of a région, the communes of a cercle), by name."""
+    return list(session.scalars(
+        sa.select(AdminUnit).where(AdminUnit.parent_id == unit.id).order_by(AdminUnit.search_key, AdminUnit.code)))
+
+
+def breadcrumbs(unit: AdminUnit) -> list[AdminUnit]:
+    """From the top down to the unit itself: [région, cercle, commune]."""
+    return unit.ancestors() + [unit]
+
+
+def children_label(unit: AdminUnit, count: int) -> str:
+    """"7 cercles", "1 commune", "12 unités de niveau 2": how many units lie directly under `unit`."""
+    level = unit.level + 1
+    if unit.is_foreign:
+        noun = f"unité{'s' if count > 1 else ''} de niveau {level}"
+    else:
+        noun = MALI_LEVEL_LABELS.get(level, f"niveau {level}") + ("s" if count > 1 else "")
+    return f"{count} {noun}"
+
+
+def unit_path(unit: AdminUnit) -> str:
+    """The unit's parents as text, "Kayes › Kayes" for a commune of the cercle de Kayes; "" for a région."""
+    return PATH_SEPARATOR.join(a.display_name for a in unit.ancestors())
+
+
+def area_label(area_km2: float | None) -> str:
+    """"1 077,7 km²" (French number format); "" when unknown."""
+    if area_km2 is None:
+        return ""
+    return f"{format_decimal(round(area_km2, 1), format='#,##0.#', locale='fr')} km²"
+
+
+def unit_summary(unit: AdminUnit) -> dict:
+    """What a picker or an API shows of a unit, JSON-ready."""
+    return {
+        "id": unit.id,
+        "code": unit.code,
+        "name": unit.display_name,
+        "level": unit.level,
+        "level_label": unit.level_label,
+        "country_iso3": unit.country_iso3,
+        "country_name": country_name(unit.country_iso3),
+        "path": unit_path(unit),
+        "has_geometry": bool(unit.has_geometry),
+    }
+
+
+def summaries(units: Sequence[AdminUnit]) -> list[dict]:
+    return [unit_summary(u) for u in units]
