@@ -22,17 +22,18 @@ def _fail(message: str) -> None:
                    "« - » pour la sortie standard).")
 def plans_export(plan_id: int, output: str | None):
     from plans.planning import finance
-    from plans.review import planfile as plandoc
+    from plans.review import planfile
+    from plans.review import planfile_import
     from plans.planning.models import Plan
 
     plan = db.session.get(Plan, plan_id, options=finance.load_options())
     if plan is None:
         _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
-    data = plandoc.document_bytes(plandoc.export_document(db.session, plan))
+    data = planfile.document_bytes(planfile.export_document(db.session, plan))
     if output == "-":
         click.echo(data.decode("utf-8"), nl=False)
         return
-    path = output or plandoc.file_name(plan)
+    path = output or planfile.file_name(plan)
     with open(path, "wb") as out:
         out.write(data)
     click.echo(f"{path} écrit ({len(data) // 1024} Ko) : plan n°{plan.id}, révision {plan.revision}.", err=True)
@@ -48,7 +49,8 @@ def plans_export(plan_id: int, output: str | None):
 def plans_import(path: str, as_email: str | None):
     from plans.accounts import service as accounts_service
     from plans.accounts import audit as audit_service
-    from plans.review import planfile as plandoc
+    from plans.review import planfile
+    from plans.review import planfile_import
     from plans.core.errors import ValidationError
 
     session = db.session
@@ -59,26 +61,26 @@ def plans_import(path: str, as_email: str | None):
             _fail(f"Aucun compte « {as_email} ». La commande « users list » donne les comptes.")
     try:
         if path == "-":
-            data = click.get_binary_stream("stdin").read(plandoc.MAX_DOCUMENT_BYTES + 1)
+            data = click.get_binary_stream("stdin").read(planfile.MAX_DOCUMENT_BYTES + 1)
         else:
             if not os.path.exists(path):
                 _fail(f"Fichier introuvable : « {path} ».")
-            if os.path.getsize(path) > plandoc.MAX_DOCUMENT_BYTES:
+            if os.path.getsize(path) > planfile.MAX_DOCUMENT_BYTES:
                 _fail(f"Le fichier est trop volumineux : un fichier de plan ne peut dépasser "
-                      f"{plandoc.MAX_DOCUMENT_MB} Mo.")
+                      f"{planfile.MAX_DOCUMENT_MB} Mo.")
             with open(path, "rb") as source:
                 data = source.read()
     except OSError as error:
         _fail(f"Lecture impossible de « {path} » : {error.strerror}.")
     try:
-        result = plandoc.import_document(session, data, user, source=os.path.basename(path))
+        result = planfile_import.import_document(session, data, user, source=os.path.basename(path))
         audit_service.record(session, user, "plan.import", result.plan.uuid,
                              {"revision": result.plan.revision, "file": os.path.basename(path),
                               "created": result.created, "new_revision": result.new_revision, "via": "cli"})
         session.commit()
     except ValidationError as error:
         session.rollback()
-        lines = plandoc.error_lines(error)
+        lines = planfile.error_lines(error)
         click.echo(f"Erreur : import refusé, rien n'a été modifié ({len(lines)} problème(s)).", err=True)
         for line in lines:
             click.echo(f"  - {line}", err=True)

@@ -61,7 +61,8 @@ def run(args) -> bc.Report:
     runs = bench.runs
 
     from app.extensions import db
-    from plans.review import planfile as plandoc
+    from plans.review import planfile
+    from plans.review import planfile_import
     from plans.planning.models import Plan
 
     pid, n = bench.contents.big_plan_id, bench.contents.big_plan_actions
@@ -76,7 +77,7 @@ def run(args) -> bc.Report:
             """`runs` runs after a warm-up, each on an emptied session."""
             return bc.repeat(lambda _emptied: fn(), runs, before=session.expire_all)
 
-        a, data = timed(lambda: plandoc.document_bytes(plandoc.export_document(session, plan())))
+        a, data = timed(lambda: planfile.document_bytes(planfile.export_document(session, plan())))
         b, naive = timed(lambda: json.dumps(naive_dump(plan()), ensure_ascii=False, indent=2).encode())
         document = json.loads(data)
         new_document = json.dumps(_as_new_plan(document)).encode()
@@ -84,7 +85,7 @@ def run(args) -> bc.Report:
         def imported(payload, *, created: bool):
             def go():
                 try:
-                    result = plandoc.import_document(session, payload, None, source="bench.json")
+                    result = planfile_import.import_document(session, payload, None, source="bench.json")
                     if result.created is not created or len(result.plan.actions) != n:
                         raise RuntimeError(f"import gave created={result.created}, {len(result.plan.actions)} "
                                            f"actions; expected created={created}, {n} actions")
@@ -94,11 +95,11 @@ def run(args) -> bc.Report:
 
         c, _ = timed(imported(data, created=False))
         d, _ = timed(imported(new_document, created=True))
-        e, _ = timed(lambda: plandoc.read_document(data))
+        e, _ = timed(lambda: planfile.read_document(data))
         # export → import → export: the same document apart from "exported_at" (plandoc's promise)
-        plandoc.import_document(session, data, None, source="bench.json")
-        again = plandoc.export_document(session, plan())
-        same = plandoc.without_timestamp(again) == plandoc.without_timestamp(document)
+        planfile_import.import_document(session, data, None, source="bench.json")
+        again = planfile.export_document(session, plan())
+        same = planfile.without_timestamp(again) == planfile.without_timestamp(document)
         session.rollback()
         title = plan().title
         session.remove()

@@ -105,9 +105,9 @@ SCHEMAS = {
 def plan_document_schema() -> dict:
     """The plan file's JSON Schema, its `$id`/`$schema` dropped (OpenAPI 3.1 schemas are JSON Schema 2020-12) and
     its internal `#/$defs/…` references rewritten to where the schema sits in the OpenAPI document."""
-    from plans.review import planfile as plandoc
+    from plans.review import planfile
 
-    schema = copy.deepcopy(plandoc.schema())
+    schema = copy.deepcopy(planfile.schema())
     defs = schema.pop("$defs", {}) or schema.pop("definitions", {})
     for key in ("$id", "$schema"):
         schema.pop(key, None)

@@ -17,7 +17,7 @@ from app.extensions import db
 from plans.accounts import service as accounts_service
 from plans.reporting import api as api_plans
 from plans.accounts import api_tokens as api_tokens_service
-from plans.review import planfile as plandoc
+from plans.review import planfile
 from plans.core.errors import ValidationError
 
 PREFIX = "/api/v1"
@@ -150,7 +150,7 @@ def get_plan(plan_uuid: str):
     plan = api_plans.find_plan(db.session, g.api_user, plan_uuid, revision)
     if plan is None:
         return api_error(404, REVISION_NOT_FOUND if revision is not None else PLAN_NOT_FOUND)
-    return jsonify(plandoc.export_document(db.session, plan))
+    return jsonify(planfile.export_document(db.session, plan))
 
 
 @bp.get("/openapi.json")

@@ -11,12 +11,12 @@ import io
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
-from app.audit import log_action
 from app.extensions import db
 from app.planning import bp
 from app.planning.routes import readable_plan
 from plans.planning import finance
-from plans.review import planfile as plandoc
+from plans.review import planfile
+from plans.review import planfile_import
 from plans.accounts.models import Role
 from plans.core.errors import ValidationError
 from plans.planning.models import Plan
@@ -29,14 +29,14 @@ IMPORTERS = (Role.PLANNER, Role.ADMIN)
 def export_planfile(plan_id: int):
     db.session.get(Plan, plan_id, options=finance.load_options())
     plan = readable_plan(plan_id)
-    data = plandoc.document_bytes(plandoc.export_document(db.session, plan))
-    return send_file(io.BytesIO(data), mimetype=plandoc.MEDIA_TYPE, as_attachment=True,
-                     download_name=plandoc.file_name(plan), max_age=0)
+    data = planfile.document_bytes(planfile.export_document(db.session, plan))
+    return send_file(io.BytesIO(data), mimetype=planfile.MEDIA_TYPE, as_attachment=True,
+                     download_name=planfile.file_name(plan), max_age=0)
 
 
 def _page(problems: list[str] | None = None, status: int = 200):
     return render_template("planning/import.html", problems=problems or [],
-                           max_mb=plandoc.MAX_DOCUMENT_MB), status
+                           max_mb=planfile.MAX_DOCUMENT_MB), status
 
 
 @bp.route("/importer", methods=["GET", "POST"])
@@ -49,17 +49,15 @@ def import_planfile():
     upload = request.files.get("fichier")
     if upload is None or not upload.filename:
         return _page(["Choisissez le fichier du plan (.json) à envoyer."], 400)
-    data = upload.stream.read(plandoc.MAX_DOCUMENT_BYTES + 1)
+    data = upload.stream.read(planfile.MAX_DOCUMENT_BYTES + 1)
     try:
-        result = plandoc.import_document(db.session, data, current_user._get_current_object(),
-                                         source=upload.filename)
+        result = planfile_import.import_document(db.session, data, current_user._get_current_object(),
+                                                 source=upload.filename, ip=request.remote_addr or "")
     except ValidationError as error:
         db.session.rollback()
-        lines = plandoc.error_lines(error)
-        return _page(["Le fichier n'a pas été importé, rien n'a été modifié :"] + lines[:plandoc.MAX_MESSAGES], 400)
+        lines = planfile.error_lines(error)
+        return _page(["Le fichier n'a pas été importé, rien n'a été modifié :"] + lines[:planfile.MAX_MESSAGES], 400)
     plan = result.plan
-    log_action("plan.import", plan.uuid, revision=plan.revision, file=upload.filename, created=result.created,
-               new_revision=result.new_revision)
     db.session.commit()
     if result.created:
         flash(f"Plan « {plan.title} » créé à partir du fichier {upload.filename}.", "info")

@@ -246,7 +246,7 @@ def review_summary(plan: Plan) -> SimpleNamespace:
     return SimpleNamespace(last=workflow.latest_transition(db.session, plan),
                            unresolved=review_service.unresolved_count(db.session, plan),
                            moves=workflow.allowed_moves(current_user, plan),
-                           latest=workflow.latest_revision(db.session, plan))
+                           latest=workflow.latest_revision(db.session, plan.uuid))
 
 
 @bp.app_context_processor

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from plans.planning import finance
 from plans.core import formatting
-from plans.review import planfile as plandoc
+from plans.review import planfile
 from plans.planning.actions import CHANGE_LABELS as ACTION_LABELS
 from plans.planning.cofinancing import SCHEMES
 from plans.planning.models import Plan, PlanStatus
@@ -773,7 +773,7 @@ def snapshot_of(session: Session, plan: Plan, snapshot_id: int) -> Optional[Plan
 
 def version_document(session: Session, plan: Plan, version: Version) -> dict:
     if version.snapshot_id is None:
-        return plandoc.export_document(session, plan)
+        return planfile.export_document(session, plan)
     return session.get(PlanSnapshot, version.snapshot_id).document
 
 
@@ -795,4 +795,4 @@ def changes_since_adoption(session: Session, plan: Plan) -> list[str]:
     adopted = last_adopted_document(session, plan)
     if adopted is None:
         return []
-    return diff_documents(adopted, plandoc.export_document(session, plan)).lines(skip=("adoption",))
+    return diff_documents(adopted, planfile.export_document(session, plan)).lines(skip=("adoption",))

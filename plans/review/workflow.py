@@ -10,7 +10,9 @@ changed since (a replay, or two reviewers taking the same plan) is a ConflictErr
 so two concurrent requests cannot both pass. Every move records a PlanTransition and an audit entry, and the moves
 to soumis, valide and adopte a PlanSnapshot (the plan document) that diffs compare.
 
-An adopted plan is frozen; start_revision() opens the next revision (same uuid, revision + 1) as a new draft.
+An adopted plan is frozen; open_revision() opens the next revision (same uuid, revision + 1) as a new draft — the
+one place a revision is opened, for start_revision() (a copy of the adopted content) and for the import of a plan
+file over an adopted plan (plans/review/planfile_import.py).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from plans.accounts.models import Role, User
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.planning.models import Plan, PlanStatus
+from plans.review import planfile
 from plans.review.models import PlanSnapshot, PlanTransition
 from plans.planning.sectiondata import adoption
 
@@ -148,10 +151,9 @@ def _stale_message(session: Session, plan: Plan, seen: PlanStatus) -> str:
 
 
 def _snapshot(session: Session, plan: Plan, user: Optional[User], kind: str, label: str) -> PlanSnapshot:
-    from plans.review import planfile as plandoc  # here, not above: importing a plan file may itself go through the workflow
 
     snapshot = PlanSnapshot(plan_id=plan.id, kind=kind, label=label[:200], user_id=user.id if user else None,
-                            document=plandoc.export_document(session, plan))
+                            document=planfile.export_document(session, plan))
     session.add(snapshot)
     session.flush()
     return snapshot
@@ -232,42 +234,52 @@ def revisions(session: Session, plan: Plan) -> list[Plan]:
     return list(session.scalars(sa.select(Plan).where(Plan.uuid == plan.uuid).order_by(Plan.revision)))
 
 
-def latest_revision(session: Session, plan: Plan) -> Plan:
-    return session.scalar(sa.select(Plan).where(Plan.uuid == plan.uuid).order_by(Plan.revision.desc()).limit(1))
+def latest_revision(session: Session, uuid: str) -> Optional[Plan]:
+    """The newest revision of the plan with this uuid (None: no such plan here)."""
+    return session.scalar(sa.select(Plan).where(Plan.uuid == uuid).order_by(Plan.revision.desc()).limit(1))
 
 
 def can_start_revision(session: Session, user: User, plan: Plan) -> bool:
     return (plan.status is PlanStatus.ADOPTE and access.can_edit_owner_plans(user, plan.owner)
-            and latest_revision(session, plan).id == plan.id)
+            and latest_revision(session, plan.uuid).id == plan.id)
+
+
+def open_revision(session: Session, adopted: Plan, user: Optional[User], *, title: str, period_start: int,
+                  period_end: int, guide_version: str, reason: str, ip: str = "") -> Plan:
+    """The next revision of an adopted plan (same uuid and owner, revision + 1), an empty draft: the transition
+    adopté → brouillon that opens it and its audit entry are recorded here; the caller fills its content.
+    `user` None: the command line."""
+    new_plan = Plan(uuid=adopted.uuid, revision=adopted.revision + 1, owner=adopted.owner, title=title,
+                    period_start=period_start, period_end=period_end, guide_version=guide_version,
+                    status=PlanStatus.BROUILLON, created_by=user)
+    session.add(new_plan)
+    session.flush()
+    session.add(PlanTransition(plan_id=new_plan.id, from_status=PlanStatus.ADOPTE.value,
+                               to_status=PlanStatus.BROUILLON.value, user_id=user.id if user else None,
+                               reason=reason))
+    audit_service.record(session, user, "plan.revision", f"plan:{new_plan.id}",
+                         {"plan_uuid": adopted.uuid, "from_plan_id": adopted.id, "revision": new_plan.revision}, ip)
+    return new_plan
 
 
 def start_revision(session: Session, plan: Plan, user: User, ip: str = "") -> Plan:
     """A new draft revision of an adopted plan (same uuid, revision + 1) holding a copy of its content; the adopted
     revision stays as it is, readable and frozen. The deliberation is left blank: the revision needs its own."""
-    from plans.review import planfile as plandoc
-
     if not access.can_edit_owner_plans(user, plan.owner):
         raise PermissionError("Seuls les planificateurs de la collectivité peuvent réviser ce plan.")
     if plan.status is not PlanStatus.ADOPTE:
         raise ValidationError(f"Seul un plan adopté se révise ; ce plan est « {plan.status.label} ».")
-    latest = latest_revision(session, plan)
+    latest = latest_revision(session, plan.uuid)
     if latest.id != plan.id:
         raise ConflictError(f"La révision {latest.revision} de ce plan existe déjà "
                             f"(« {latest.status.label} ») : c'est elle qui se modifie.")
-    document = plandoc.export_document(session, plan)
+    document = planfile.export_document(session, plan)
     document["plan"]["sections"]["adoption"] = {name: None for name in adoption.FIELDS}
-    new_plan = Plan(uuid=plan.uuid, revision=plan.revision + 1, owner=plan.owner, title=plan.title,
-                    period_start=plan.period_start, period_end=plan.period_end, guide_version=plan.guide_version,
-                    status=PlanStatus.BROUILLON, created_by=user)
-    session.add(new_plan)
-    session.flush()
-    plandoc.load_into(session, new_plan, document, user,
-                      summary=f"Révision {new_plan.revision} : reprise de la révision {plan.revision} adoptée")
-    session.add(PlanTransition(plan_id=new_plan.id, from_status=PlanStatus.ADOPTE.value,
-                               to_status=PlanStatus.BROUILLON.value, user_id=user.id,
-                               reason=f"Révision {new_plan.revision} ouverte à partir de la révision "
-                                      f"{plan.revision} adoptée."))
-    audit_service.record(session, user, "plan.revision", f"plan:{new_plan.id}",
-                         {"plan_uuid": plan.uuid, "from_plan_id": plan.id, "revision": new_plan.revision}, ip)
+    new_plan = open_revision(session, plan, user, title=plan.title, period_start=plan.period_start,
+                             period_end=plan.period_end, guide_version=plan.guide_version, ip=ip,
+                             reason=f"Révision {plan.revision + 1} ouverte à partir de la révision "
+                                    f"{plan.revision} adoptée.")
+    planfile.load_into(session, new_plan, document, user,
+                       summary=f"Révision {new_plan.revision} : reprise de la révision {plan.revision} adoptée")
     session.flush()
     return new_plan

@@ -10,7 +10,7 @@ import pytest
 from plans.accounts import api_tokens as api_tokens_service
 from plans.demo import seed as demo
 from plans.planning import finance
-from plans.review import planfile as plandoc
+from plans.review import planfile
 from plans.demo import data as D
 from plans.accounts.models import Role
 from plans.planning.models import Plan, PlanStatus
@@ -244,8 +244,8 @@ def test_the_document_is_the_plan_files_export(client, session, cases, reviewer,
         assert response.status_code == 200
         # What a token reads depends on the token: a shared cache must not hand it to someone else.
         assert response.headers["Cache-Control"] == "private" and "Authorization" in response.headers["Vary"]
-        expected = plandoc.export_document(session, _plan(session, plan_uuid))
-        assert plandoc.without_timestamp(response.get_json()) == plandoc.without_timestamp(expected)
+        expected = planfile.export_document(session, _plan(session, plan_uuid))
+        assert planfile.without_timestamp(response.get_json()) == planfile.without_timestamp(expected)
 
 
 def test_the_latest_revision_by_default_an_older_one_on_request(client, session, cases, reviewer, bearer):

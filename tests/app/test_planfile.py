@@ -7,7 +7,7 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from plans.demo import seed as demo
-from plans.review import planfile as plandoc
+from plans.review import planfile
 from plans.demo import data as D
 from plans.core.db import Base
 from plans.planning.models import Plan, PlanStatus
@@ -40,9 +40,9 @@ def test_plan_pages_link_to_the_file_and_the_download_is_the_document(session, p
     assert response.status_code == 200 and response.mimetype == "application/json"
     assert f"plan-{plan.uuid}-r1.json" in response.headers["Content-Disposition"]
     document = json.loads(response.data)
-    plandoc.check_schema(document)
-    assert plandoc.without_timestamp(document) == \
-        plandoc.without_timestamp(plandoc.export_document(session, plan))
+    planfile.check_schema(document)
+    assert planfile.without_timestamp(document) == \
+        planfile.without_timestamp(planfile.export_document(session, plan))
 
 
 def test_import_link_for_planners_and_admins_only(planner_client, reviewer_client, admin_client):
@@ -60,7 +60,7 @@ def test_upload_updates_the_plan(session, planner, planner_client):
     plan = _koniakary(session)
     document = json.loads(planner_client.get(f"/plans/{plan.id}/plan.json").data)
     document["plan"]["title"] = "PDESC de Koniakary — corrigé au village"
-    response = _upload(planner_client, plandoc.document_bytes(document), "koniakary.json")
+    response = _upload(planner_client, planfile.document_bytes(document), "koniakary.json")
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/plans/{plan.id}")
     page = planner_client.get(response.headers["Location"]).get_data(as_text=True)
     assert "mis à jour à partir du fichier koniakary.json" in page
@@ -109,9 +109,9 @@ def test_bad_amount_upload_says_where(session, planner, planner_client):
 def test_upload_for_another_owner_refused(session, planner_client, make_user):
     _koniakary(session)
     sicm = session.scalar(sa.select(Plan).where(Plan.uuid == D.TC2_UUID))
-    document = plandoc.export_document(session, sicm)
+    document = planfile.export_document(session, sicm)
     before = _counts()
-    response = _upload(planner_client, plandoc.document_bytes(document))
+    response = _upload(planner_client, planfile.document_bytes(document))
     assert response.status_code == 400
     assert "vos collectivités" in response.get_data(as_text=True)
     assert _counts() == before
@@ -130,14 +130,14 @@ def test_cli_export_then_import_round_trip(session, runner, tmp_path):
     result = runner.invoke(args=["plans", "export", str(plan.id), "-o", str(path)])
     assert result.exit_code == 0, result.output
     first = json.loads(path.read_text(encoding="utf-8"))
-    plandoc.check_schema(first)
+    planfile.check_schema(first)
 
     result = runner.invoke(args=["plans", "import", str(path)])
     assert result.exit_code == 0, result.output
     assert f"Plan n°{plan.id} mis à jour" in result.stdout
     db.session.expire_all()
-    again = plandoc.export_document(db.session, db.session.get(Plan, plan.id))
-    assert plandoc.without_timestamp(again) == plandoc.without_timestamp(first)
+    again = planfile.export_document(db.session, db.session.get(Plan, plan.id))
+    assert planfile.without_timestamp(again) == planfile.without_timestamp(first)
 
 
 def test_cli_export_unknown_plan(runner):
@@ -147,8 +147,8 @@ def test_cli_export_unknown_plan(runner):
 
 def test_cli_import_refusals_exit_non_zero_and_change_nothing(session, runner, tmp_path):
     plan = _koniakary(session)
-    document = plandoc.export_document(session, plan)
-    data = plandoc.document_bytes(document)
+    document = planfile.export_document(session, plan)
+    data = planfile.document_bytes(document)
     before = _counts()
 
     truncated = tmp_path / "tronque.json"
@@ -160,19 +160,19 @@ def test_cli_import_refusals_exit_non_zero_and_change_nothing(session, runner, t
     unknown["plan"]["uuid"] = "00000000-0000-4000-8000-000000000000"
     unknown["plan"]["owner"]["pcode"] = "ML999999"
     path = tmp_path / "inconnue.json"
-    path.write_bytes(plandoc.document_bytes(unknown))
+    path.write_bytes(planfile.document_bytes(unknown))
     result = runner.invoke(args=["plans", "import", str(path)])
     assert result.exit_code == 1 and "plan.owner.pcode : Commune inconnue" in result.stderr
 
     newer = tmp_path / "v2.json"
-    newer.write_bytes(plandoc.document_bytes({**document, "schema_version": 2}))
+    newer.write_bytes(planfile.document_bytes({**document, "schema_version": 2}))
     result = runner.invoke(args=["plans", "import", str(newer)])
     assert result.exit_code == 1 and "Version de format inconnue" in result.stderr
 
     bad = copy.deepcopy(document)
     bad["plan"]["actions"][3]["funding_lines"][0]["amount"] = -1
     path = tmp_path / "montant.json"
-    path.write_bytes(plandoc.document_bytes(bad))
+    path.write_bytes(planfile.document_bytes(bad))
     result = runner.invoke(args=["plans", "import", str(path)])
     assert result.exit_code == 1 and "plan.actions[3].funding_lines[0].amount" in result.stderr
 
@@ -184,7 +184,7 @@ def test_cli_import_refusals_exit_non_zero_and_change_nothing(session, runner, t
 def test_cli_import_as_a_user(session, runner, tmp_path, planner, make_user):
     plan = _koniakary(session)
     path = tmp_path / "plan.json"
-    path.write_bytes(plandoc.document_bytes(plandoc.export_document(session, plan)))
+    path.write_bytes(planfile.document_bytes(planfile.export_document(session, plan)))
     result = runner.invoke(args=["plans", "import", str(path), "--as", "personne@exemple.ml"])
     assert result.exit_code == 1 and "Aucun compte" in result.stderr
     result = runner.invoke(args=["plans", "import", str(path), "--as", "relecteur@dgct.ml"])

@@ -9,7 +9,7 @@ import pytest
 from docx import Document
 
 from plans.demo import seed as demo
-from plans.review import planfile as plandoc
+from plans.review import planfile
 from plans.demo import data as D
 from plans.core.formatting import plain
 from plans.planning.models import Plan, PlanStatus
@@ -36,7 +36,7 @@ def tc1(session, koniakary_owner, planner):
 def _snapshot(session, plan, kind, at, user=None) -> PlanSnapshot:
     session.expire_all()
     snapshot = PlanSnapshot(plan_id=plan.id, kind=kind, label=f"{kind.capitalize()} — révision {plan.revision}",
-                            at=at, user_id=user.id if user else None, document=plandoc.export_document(session, plan))
+                            at=at, user_id=user.id if user else None, document=planfile.export_document(session, plan))
     session.add(snapshot)
     session.commit()
     return snapshot

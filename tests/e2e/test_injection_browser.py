@@ -25,7 +25,8 @@ def poisoned_plan_id(live_server):
     from app.extensions import db
     from plans.demo import seed as demo
     from plans.owners import service as owners_service
-    from plans.review import planfile as plandoc
+    from plans.review import planfile
+    from plans.review import planfile_import
     from plans.demo import data as D
     from plans.accounts.models import User
     from plans.planning.models import Plan
@@ -35,7 +36,7 @@ def poisoned_plan_id(live_server):
     with app.app_context():
         demo.seed_test_cases(db.session)
         db.session.commit()
-        document = plandoc.export_document(db.session, db.session.scalar(sa.select(Plan).where(
+        document = planfile.export_document(db.session, db.session.scalar(sa.select(Plan).where(
             Plan.uuid == D.TC1_UUID)))
         owner = owners_service.commune_owner(db.session, DJELEBOU)
         point = owners_service.owner_geometry(owner).representative_point()
@@ -47,7 +48,7 @@ def poisoned_plan_id(live_server):
         for action in document["plan"]["actions"]:
             if action.get("lon") is not None:
                 action["lon"], action["lat"] = round(point.x, 5), round(point.y, 5)
-        plan = plandoc.import_document(db.session, document, None).plan
+        plan = planfile_import.import_document(db.session, document, None).plan
         db.session.commit()
         reviewer = db.session.scalar(sa.select(User).where(User.email == "relecteur@dgct.ml"))
         _poison(db.session, plan, reviewer)

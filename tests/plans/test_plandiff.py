@@ -9,7 +9,7 @@ import pytest
 from plans.demo import seed as demo
 from plans.planning import finance
 from plans.review import diff as plandiff
-from plans.review import planfile as plandoc
+from plans.review import planfile
 from plans.demo import data as D
 from plans.core.formatting import fcfa, percent, plain
 from plans.planning.models import Action, FundingLine, Plan, PlanStatus, ScheduleEntry
@@ -27,7 +27,7 @@ def tc1(session, koniakary_owner):
 def _export(session, plan) -> dict:
     session.flush()
     session.expire_all()
-    return plandoc.export_document(session, plan)
+    return planfile.export_document(session, plan)
 
 
 def _action(plan, title) -> Action:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from plans.demo import seed as demo
 from plans.owners import service as owners_service
-from plans.review import planfile as plandoc
+from plans.review import planfile
 from plans.review import workflow
 from plans.demo import data as D
 from plans.accounts.models import Role
@@ -284,13 +284,13 @@ def _content(document):
 
 
 def test_a_revision_copies_the_adopted_plan_and_leaves_it_frozen(session, adopted, planner):
-    before = plandoc.without_timestamp(plandoc.export_document(session, adopted))
+    before = planfile.without_timestamp(planfile.export_document(session, adopted))
     revision = workflow.start_revision(session, adopted, planner, ip="10.0.0.9")
     session.commit()
 
     assert (revision.uuid, revision.revision, revision.status) == (adopted.uuid, 2, B)
     assert revision.id != adopted.id and revision.owner_id == adopted.owner_id
-    assert _content(plandoc.export_document(session, revision)) == _content(before)
+    assert _content(planfile.export_document(session, revision)) == _content(before)
     assert len(revision.actions) == len(adopted.actions) > 0
     assert revision.deliberation_number is None and revision.deliberation_date is None  # needs its own vote
     assert workflow.is_editable(revision) and not workflow.is_editable(adopted)
@@ -298,9 +298,9 @@ def test_a_revision_copies_the_adopted_plan_and_leaves_it_frozen(session, adopte
     session.expire_all()
     old = session.get(Plan, adopted.id)
     assert old.status is A and old.deliberation_number == "2026-014/CC-KNK"
-    assert plandoc.without_timestamp(plandoc.export_document(session, old)) == before
+    assert planfile.without_timestamp(planfile.export_document(session, old)) == before
     assert [r.revision for r in workflow.revisions(session, old)] == [1, 2]
-    assert workflow.latest_revision(session, old).id == revision.id
+    assert workflow.latest_revision(session, old.uuid).id == revision.id
 
     opened = workflow.transitions(session, revision)
     assert [(t.from_status, t.to_status, t.user_id) for t in opened] == [("adopte", "brouillon", planner.id)]

@@ -193,33 +193,35 @@ def test_the_plan_file_and_the_api_give_every_payload_back_exactly(poisoned, ses
     import json
 
     from plans.accounts import api_tokens as api_tokens_service
-    from plans.review import planfile as plandoc
+    from plans.review import planfile
+    from plans.review import planfile_import
 
     plan_id, stored = poisoned
     plan = session.get(Plan, plan_id)
-    document = plandoc.export_document(session, plan)
+    document = planfile.export_document(session, plan)
     text = json.dumps(document, ensure_ascii=False)
     for value in stored:
         assert json.dumps(value, ensure_ascii=False)[1:-1] in text, value[:60]
-    result = plandoc.import_document(session, plandoc.document_bytes(document), None)  # re-import: an update
+    result = planfile_import.import_document(session, planfile.document_bytes(document), None)  # re-import: an update
     session.commit()
-    again = plandoc.export_document(session, session.get(Plan, result.plan.id))
-    assert plandoc.without_timestamp(again) == plandoc.without_timestamp(document)
+    again = planfile.export_document(session, session.get(Plan, result.plan.id))
+    assert planfile.without_timestamp(again) == planfile.without_timestamp(document)
 
     token = api_tokens_service.create_token(session, admin, "Partenaire « test »")
     session.commit()
     response = client.get(f"/api/v1/plans/{plan.uuid}", headers={"Authorization": f"Bearer {token.secret}"})
     assert response.status_code == 200
-    assert plandoc.without_timestamp(response.get_json()) == plandoc.without_timestamp(again)
+    assert planfile.without_timestamp(response.get_json()) == planfile.without_timestamp(again)
 
 
 def test_a_plan_file_with_nul_and_control_characters_is_imported_without_them(poisoned, session):
-    from plans.review import planfile as plandoc
+    from plans.review import planfile
+    from plans.review import planfile_import
 
     plan_id, _ = poisoned
-    document = plandoc.export_document(session, session.get(Plan, plan_id))
+    document = planfile.export_document(session, session.get(Plan, plan_id))
     document["plan"]["title"] = "Titre\x00avec NUL\x07 et\ttabulation"
-    result = plandoc.import_document(session, plandoc.document_bytes(document), None)
+    result = planfile_import.import_document(session, planfile.document_bytes(document), None)
     session.commit()
     assert session.get(Plan, result.plan.id).title == "Titreavec NUL et\ttabulation"
 

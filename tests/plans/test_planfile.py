@@ -10,7 +10,8 @@ from jsonschema import Draft202012Validator
 from app import create_app
 from app.extensions import db
 from plans.demo import seed as demo
-from plans.review import planfile as plandoc
+from plans.review import planfile
+from plans.review import planfile_import
 from plans.planning import sections
 from plans.demo import data as D
 from plans.accounts.models import Role
@@ -39,13 +40,13 @@ def seeded(session):
 
 @pytest.fixture
 def koniakary_doc(session, seeded):
-    return plandoc.export_document(session, seeded[D.TC1_UUID])
+    return planfile.export_document(session, seeded[D.TC1_UUID])
 
 
 def _refused(session, document, user=None) -> ValidationError:
     before = _counts(session)
     with pytest.raises(ValidationError) as caught:
-        plandoc.import_document(session, document, user, source="plan.json")
+        planfile_import.import_document(session, document, user, source="plan.json")
     assert _counts(session) == before
     return caught.value
 
@@ -53,27 +54,27 @@ def _refused(session, document, user=None) -> ValidationError:
 # ----- What an export holds ---------------------------------------------------------------------------------------
 
 def test_schema_file_is_a_valid_draft_2020_12_schema():
-    schema = json.loads(plandoc.SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(planfile.SCHEMA_PATH.read_text(encoding="utf-8"))
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["properties"]["schema_version"] == {"const": plandoc.SCHEMA_VERSION}
+    assert schema["properties"]["schema_version"] == {"const": planfile.SCHEMA_VERSION}
 
 
 def test_the_three_test_cases_export_valid_documents(session, seeded):
-    validator = Draft202012Validator(plandoc.schema())
+    validator = Draft202012Validator(planfile.schema())
     for uuid, plan in seeded.items():
-        document = plandoc.export_document(session, plan)
+        document = planfile.export_document(session, plan)
         assert list(validator.iter_errors(document)) == []
         assert document["format"] == "pdl-m-plan" and document["schema_version"] == 1
         assert document["exported_at"].endswith("Z")
         assert document["plan"]["uuid"] == uuid
-        json.loads(plandoc.document_bytes(document))  # serialisable as is
+        json.loads(planfile.document_bytes(document))  # serialisable as is
 
 
 def test_export_names_the_owner_by_territory_codes(session, seeded):
-    commune = plandoc.export_document(session, seeded[D.TC1_UUID])["plan"]["owner"]
+    commune = planfile.export_document(session, seeded[D.TC1_UUID])["plan"]["owner"]
     assert commune["kind"] == "commune" and commune["pcode"] == D.KONIAKARY_PCODE and commune["territory_edition"]
-    glct = plandoc.export_document(session, seeded[D.TC3_UUID])["plan"]["owner"]
+    glct = planfile.export_document(session, seeded[D.TC3_UUID])["plan"]["owner"]
     assert glct["kind"] == "glct" and glct["name"] == D.KENEDOUGOU_NAME
     assert {m["pcode"] for m in glct["members"] if "pcode" in m} == set(D.KENEDOUGOU_MALI_CODES)
     assert sorted(m["name"] for m in glct["members"] if "pcode" not in m) == sorted(D.KENEDOUGOU_BFA_NAMES)
@@ -91,7 +92,7 @@ def _keys(value, path=""):
 
 
 def test_no_database_id_leaks_and_refs_resolve(session, seeded):
-    document = plandoc.export_document(session, seeded[D.TC1_UUID])
+    document = planfile.export_document(session, seeded[D.TC1_UUID])
     keys = [key for _, key in _keys(document)]
     assert "id" not in keys and not [k for k in keys if k.endswith("_id") or k.endswith("_ids")]
     plan = document["plan"]
@@ -107,7 +108,7 @@ def test_no_database_id_leaks_and_refs_resolve(session, seeded):
 
 
 def test_history_summary_lists_the_saves(session, seeded):
-    history = plandoc.export_document(session, seeded[D.TC1_UUID])["plan"]["history"]
+    history = planfile.export_document(session, seeded[D.TC1_UUID])["plan"]["history"]
     assert {c["section"] for c in history["changes"]} >= {"identification", "situation", "migration", "orientations"}
     assert all(set(c) == {"at", "section", "user", "summary"} for c in history["changes"])
     assert history["transitions"] == []
@@ -117,39 +118,39 @@ def test_history_summary_lists_the_saves(session, seeded):
 
 def test_export_import_export_is_identical_for_the_three_test_cases(session, seeded):
     for uuid, plan in seeded.items():
-        first = plandoc.export_document(session, plan)
-        result = plandoc.import_document(session, plandoc.document_bytes(first), None, source="plan.json")
+        first = planfile.export_document(session, plan)
+        result = planfile_import.import_document(session, planfile.document_bytes(first), None, source="plan.json")
         session.commit()
         assert (result.plan.id, result.created, result.new_revision) == (plan.id, False, False)
-        assert plandoc.without_timestamp(plandoc.export_document(session, result.plan)) == \
-            plandoc.without_timestamp(first)
+        assert planfile.without_timestamp(planfile.export_document(session, result.plan)) == \
+            planfile.without_timestamp(first)
 
 
 def test_delete_then_import_recreates_the_same_plan(session, seeded):
     for uuid, plan in seeded.items():
-        first = plandoc.export_document(session, plan)
+        first = planfile.export_document(session, plan)
         session.delete(plan)
         session.commit()
         assert _latest(session, uuid) is None
-        result = plandoc.import_document(session, first, None, source="plan.json")
+        result = planfile_import.import_document(session, first, None, source="plan.json")
         session.commit()
         assert result.created and not result.new_revision
-        assert plandoc.without_timestamp(plandoc.export_document(session, result.plan)) == \
-            plandoc.without_timestamp(first)
+        assert planfile.without_timestamp(planfile.export_document(session, result.plan)) == \
+            planfile.without_timestamp(first)
 
 
 def test_import_into_a_fresh_database_recreates_owners_and_plans(session, seeded, databases, template_database):
-    documents = [plandoc.export_document(session, plan) for plan in seeded.values()]
+    documents = [planfile.export_document(session, plan) for plan in seeded.values()]
     other = create_app(app_config(databases.copy_of(template_database)))
     with other.app_context():
         try:
             for document in documents:
-                result = plandoc.import_document(db.session, plandoc.document_bytes(document), None,
+                result = planfile_import.import_document(db.session, planfile.document_bytes(document), None,
                                                  source="plan.json")
                 db.session.commit()
                 assert result.created
-                assert plandoc.without_timestamp(plandoc.export_document(db.session, result.plan)) == \
-                    plandoc.without_timestamp(document)
+                assert planfile.without_timestamp(planfile.export_document(db.session, result.plan)) == \
+                    planfile.without_timestamp(document)
         finally:
             db.session.remove()
             db.engine.dispose()
@@ -157,10 +158,10 @@ def test_import_into_a_fresh_database_recreates_owners_and_plans(session, seeded
 
 def test_reimport_updates_the_plan_keeps_action_rows_and_bumps_versions(session, seeded):
     plan = seeded[D.TC1_UUID]
-    document = plandoc.export_document(session, plan)
+    document = planfile.export_document(session, plan)
     action_ids = {a.uuid: a.id for a in plan.actions}
     action_versions = {a.uuid: a.version_id for a in plan.actions}
-    versions = {key: sections.current_version(session, plan, key) for key in plandoc.CONTENT_SECTIONS}
+    versions = {key: sections.current_version(session, plan, key) for key in planfile.CONTENT_SECTIONS}
     changes_before = session.scalar(sa.select(sa.func.count()).select_from(PlanChange)
                                      .where(PlanChange.plan_id == plan.id))
     changed = copy.deepcopy(document)
@@ -168,7 +169,7 @@ def test_reimport_updates_the_plan_keeps_action_rows_and_bumps_versions(session,
     changed["plan"]["actions"][0]["title"] = "Extension du CSCOM (2 salles)"
     dropped = changed["plan"]["actions"].pop()
 
-    result = plandoc.import_document(session, changed, None, source="koniakary.json")
+    result = planfile_import.import_document(session, changed, None, source="koniakary.json")
     session.commit()
     session.expire_all()
     plan = session.get(Plan, plan.id)
@@ -177,11 +178,11 @@ def test_reimport_updates_the_plan_keeps_action_rows_and_bumps_versions(session,
     assert plan.actions[0].title == "Extension du CSCOM (2 salles)"
     assert session.scalar(sa.select(Action).where(Action.uuid == dropped["uuid"])) is None
     assert all(a.id == action_ids[a.uuid] and a.version_id > action_versions[a.uuid] for a in plan.actions)
-    for key in plandoc.CONTENT_SECTIONS + ("actions",):
+    for key in planfile.CONTENT_SECTIONS + ("actions",):
         assert sections.current_version(session, plan, key) > versions.get(key, 0)
     new_changes = list(session.scalars(sa.select(PlanChange).where(PlanChange.plan_id == plan.id)
                                        .order_by(PlanChange.id).offset(changes_before)))
-    assert sorted(c.section for c in new_changes) == sorted(plandoc.CONTENT_SECTIONS + ("actions",))
+    assert sorted(c.section for c in new_changes) == sorted(planfile.CONTENT_SECTIONS + ("actions",))
     assert all(c.summary.startswith("Import du fichier « koniakary.json »") for c in new_changes)
     assert result.warnings == []
     snapshot = session.scalar(sa.select(PlanSnapshot).where(PlanSnapshot.plan_id == plan.id))
@@ -193,10 +194,10 @@ def test_reimport_over_an_adopted_plan_creates_revision_2(session, seeded):
     plan.status = PlanStatus.ADOPTE
     session.commit()
     title = plan.title
-    document = plandoc.export_document(session, plan)
+    document = planfile.export_document(session, plan)
     document["plan"]["title"] = "PDESC de Koniakary — révision"
 
-    result = plandoc.import_document(session, document, None, source="plan.json")
+    result = planfile_import.import_document(session, document, None, source="plan.json")
     session.commit()
     assert result.new_revision and not result.created and result.warnings
     revision = result.plan
@@ -208,7 +209,7 @@ def test_reimport_over_an_adopted_plan_creates_revision_2(session, seeded):
     assert {a.id for a in revision.actions}.isdisjoint({a.id for a in plan.actions})
     transition = session.scalar(sa.select(PlanTransition).where(PlanTransition.plan_id == revision.id))
     assert (transition.from_status, transition.to_status) == ("adopte", "brouillon")
-    history = plandoc.export_document(session, revision)["plan"]["history"]
+    history = planfile.export_document(session, revision)["plan"]["history"]
     assert [(t["from"], t["to"]) for t in history["transitions"]] == [("adopte", "brouillon")]
 
 
@@ -216,14 +217,14 @@ def test_a_plan_in_review_is_not_changed_by_an_import(session, seeded):
     plan = seeded[D.TC1_UUID]
     plan.status = PlanStatus.EN_REVUE
     session.commit()
-    document = plandoc.export_document(session, plan)
+    document = planfile.export_document(session, plan)
     error = _refused(session, document)
     assert "plan.status" in error.errors and "en revue" in error.errors["plan.status"][0].lower()
 
 
 def test_load_into_replaces_content_and_keeps_identity(session, seeded):
     source, target = seeded[D.TC1_UUID], seeded[D.TC2_UUID]
-    document = plandoc.export_document(session, target)
+    document = planfile.export_document(session, target)
     document["plan"]["diaspora_associations"] = []
     for action in document["plan"]["actions"]:
         action["lon"] = action["lat"] = None  # the SICM's sites lie outside Koniakary
@@ -231,9 +232,9 @@ def test_load_into_replaces_content_and_keeps_identity(session, seeded):
             if line["association"]:
                 line["association"] = None
                 line["source_type"] = "ong"
-    plandoc.load_into(session, source, document, None, summary="Nouvelle révision")
+    planfile.load_into(session, source, document, None, summary="Nouvelle révision")
     session.commit()
-    again = plandoc.export_document(session, source)["plan"]
+    again = planfile.export_document(session, source)["plan"]
     assert (again["uuid"], again["owner"]["pcode"]) == (D.TC1_UUID, D.KONIAKARY_PCODE)
     assert again["sections"] == document["plan"]["sections"]
     assert again["title"] == document["plan"]["title"]
@@ -243,7 +244,7 @@ def test_load_into_replaces_content_and_keeps_identity(session, seeded):
 # ----- Refusals: where and why, nothing changed ----------------------------------------------------------------------
 
 def test_truncated_file_refused(session, koniakary_doc):
-    data = plandoc.document_bytes(koniakary_doc)
+    data = planfile.document_bytes(koniakary_doc)
     error = _refused(session, data[: len(data) // 2])
     assert "tronqué" in error.messages[0]
 
@@ -332,7 +333,7 @@ def test_planner_imports_a_new_plan_of_their_commune_as_a_draft(session, koniaka
     session.commit()
     document = copy.deepcopy(koniakary_doc)
     document["plan"]["status"] = "valide"
-    result = plandoc.import_document(session, document, planner, source="plan.json")
+    result = planfile_import.import_document(session, document, planner, source="plan.json")
     session.commit()
     assert result.created and result.plan.status is PlanStatus.BROUILLON and result.warnings
     assert result.plan.created_by_id == planner.id
