@@ -242,7 +242,7 @@ def plans_list(owner_ref: str | None, full_uuid: bool):
                 click.echo(f"Aucun plan pour {unit.display_name} ({unit.code}).")
                 return
         else:
-            owner = accounts_service.grouping_by_name(session, owner_ref)
+            owner = owners_service.grouping_by_name(session, owner_ref)
             if owner is None:
                 _fail(f"Ni P-code ni groupement connu : « {owner_ref} ». Exemple : --owner ML010115.")
     found = demo.list_plans(session, owner)

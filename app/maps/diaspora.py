@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.maps import bp
 from app.maps.tiles import basemap_spec
-from plans.maps import BOUNDARY_ATTRIBUTION
+from plans.territory.models import BOUNDARY_ATTRIBUTION
 from plans.maps.diaspora_map import build_diaspora_map, diaspora_links, region_features, visible_associations
 from plans.maps.offline import map_components
 

@@ -28,8 +28,8 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.maps import bp
 from plans.accounts.models import Role
-from plans.maps import BOUNDARY_ATTRIBUTION
 from plans.maps import national as nm
+from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 
 def _reviewer_scope() -> set[int] | None:

@@ -18,7 +18,7 @@ from app.maps.tiles import basemap_spec
 from app.planning.routes import readable_plan
 from plans.planning import completeness
 from plans.planning import finance
-from plans.maps import BOUNDARY_ATTRIBUTION
+from plans.territory.models import BOUNDARY_ATTRIBUTION
 from plans.maps.offline import map_components
 from plans.maps.plan_map import MASKED, NOT_LOCATED, build_plan_map, map_actions, territory_shapes
 from plans.maps.static_map import build_static_map_png, neighbour_geometries

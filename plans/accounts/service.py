@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from plans.owners import service as owners_service
+from plans.territory import service as territory_service
 from plans.accounts.models import Role, User, new_session_token
 from plans.core.db import utcnow
 from plans.core.errors import ValidationError
@@ -104,8 +105,16 @@ def generate_password(email: str = "") -> str:
             return password
 
 
+#: The werkzeug method of every new password hash (accounts, demo accounts, the dummy hash of `authenticate`).
+#: Production keeps "scrypt" (memory-hard, about 0.2 s a hash); nothing in the app changes it. The test suite alone
+#: (tests/conftest.py) sets a cheap method for its session, so that it does not spend minutes hashing; hashes of any
+#: method are checked alike (werkzeug reads the method from the hash).
+PASSWORD_HASH_METHOD = "scrypt"
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    """A hash of PASSWORD with PASSWORD_HASH_METHOD (read at each call, so a change applies at once)."""
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -121,7 +130,7 @@ def region_choices(session: Session) -> list[AdminUnit]:
 
 
 def region_by_code(session: Session, code: str) -> AdminUnit:
-    unit = owners_service.unit_by_code(session, code)
+    unit = territory_service.unit_by_code(session, code)
     if unit is None or unit.country_iso3 != MALI or unit.level != REGION_LEVEL:
         raise ValidationError({"region": [f"Code de région inconnu : « {code} ». Exemple : ML01 pour Kayes."]})
     return unit
@@ -155,7 +164,7 @@ def owners_by_ids(session: Session, ids: Iterable[int]) -> list[PlanOwner]:
 
 def collectivite_owner_by_code(session: Session, code: str) -> PlanOwner:
     """The owner row of a Malian commune, cercle or région given by its P-code (created the first time)."""
-    unit = owners_service.unit_by_code(session, code)
+    unit = territory_service.unit_by_code(session, code)
     if unit is None or unit.country_iso3 != MALI or unit.level not in COLLECTIVITE_LEVEL.values():
         raise ValidationError({"owners": [f"P-code inconnu : « {code.strip()} ». Il faut le code d'une commune, "
                                           "d'un cercle ou d'une région du Mali, par exemple ML010115 (Koniakary)."]})
@@ -168,20 +177,12 @@ def owners_by_codes(session: Session, text: str) -> list[PlanOwner]:
     return [collectivite_owner_by_code(session, code) for code in codes]
 
 
-def grouping_by_name(session: Session, name: str) -> Optional[PlanOwner]:
-    """An existing grouping by its exact name, ignoring case, accents and punctuation."""
-    key = search_key(name)  # a grouping's grouping_key is search_key(its name) (owners_service)
-    if not key:
-        return None
-    return session.scalar(sa.select(PlanOwner).where(PlanOwner.grouping_key == key))
-
-
 def owner_by_reference(session: Session, reference: str) -> PlanOwner:
     """A commune, cercle or région by P-code, or a grouping by its exact name (the CLI's --owner)."""
     reference = (reference or "").strip()
-    if owners_service.unit_by_code(session, reference) is not None:
+    if territory_service.unit_by_code(session, reference) is not None:
         return collectivite_owner_by_code(session, reference)
-    grouping = grouping_by_name(session, reference)
+    grouping = owners_service.grouping_by_name(session, reference)
     if grouping is not None:
         return grouping
     raise ValidationError({"owners": [f"Ni P-code ni groupement connu : « {reference} ». Donnez le P-code d'une "
@@ -332,16 +333,16 @@ def reset_password(session: Session, user: User, new_password: Optional[str] = N
     return password
 
 
-_DUMMY_HASH: list[str] = []
+_DUMMY_HASH: dict[str, str] = {}  # PASSWORD_HASH_METHOD → a hash of a random password, made on first use
 
 
 def authenticate(session: Session, email: str, password: str) -> Optional[User]:
     user = user_by_email(session, email)
     if user is None:
         # Same work as for a real account, so that timing does not tell which addresses have one.
-        if not _DUMMY_HASH:
-            _DUMMY_HASH.append(hash_password(secrets.token_hex(8)))
-        check_password_hash(_DUMMY_HASH[0], password or "")
+        if PASSWORD_HASH_METHOD not in _DUMMY_HASH:
+            _DUMMY_HASH[PASSWORD_HASH_METHOD] = hash_password(secrets.token_hex(8))
+        check_password_hash(_DUMMY_HASH[PASSWORD_HASH_METHOD], password or "")
         return None
     if not check_password_hash(user.password_hash, password or "") or not user.active:
         return None

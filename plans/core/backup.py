@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import URL, make_url
 
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -52,8 +53,6 @@ class BackupInfo:
 
 def migration_revisions(migrations_dir: str | Path) -> list[str]:
     """The Alembic revisions of this installation, oldest first (the last one is the head)."""
-    from alembic.script import ScriptDirectory
-
     script = ScriptDirectory(str(migrations_dir))
     return [revision.revision for revision in reversed(list(script.walk_revisions()))]
 

@@ -9,6 +9,7 @@ import math
 from functools import lru_cache
 from typing import Iterable
 
+import pyproj
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, mapping, shape
 from shapely.geometry.base import BaseGeometry
@@ -78,8 +79,6 @@ def union(geometries: Iterable[BaseGeometry | None]) -> Polygon | MultiPolygon |
 
 @lru_cache(maxsize=1)
 def _to_equal_area():
-    import pyproj
-
     return pyproj.Transformer.from_crs("EPSG:4326", "EPSG:6933", always_xy=True)
 
 

@@ -24,9 +24,11 @@ from sqlalchemy.orm import Session
 
 from plans.demo import data as D
 from plans.accounts import access
+from plans.accounts import service as accounts_service
 from plans.planning import finance
 from plans.core import geo
 from plans.owners import service as owners_service
+from plans.territory import service as territory_service
 from plans.planning import service as plan_service
 from plans.planning import sections
 from plans.accounts.models import Role, User
@@ -83,7 +85,6 @@ def seed_new_install(session: Session) -> DemoReport:
     """Like seed_if_new, with the plans created too. The caller commits."""
     if session.scalar(sa.select(sa.func.count()).select_from(User)):
         return DemoReport()
-    from plans.accounts import service as accounts_service
 
     sicm, glct = ensure_sicm(session), ensure_kenedougou(session)
     logins = accounts_service.create_demo_accounts(session)
@@ -101,9 +102,7 @@ def seed_new_install(session: Session) -> DemoReport:
 
 
 def _grouping(session: Session, name: str, **fields) -> PlanOwner:
-    from plans.accounts.service import grouping_by_name
-
-    return grouping_by_name(session, name) or owners_service.create_grouping(session, name=name, **fields)
+    return owners_service.grouping_by_name(session, name) or owners_service.create_grouping(session, name=name, **fields)
 
 
 def ensure_sicm(session: Session) -> PlanOwner:
@@ -202,7 +201,7 @@ class PointSampler:
 
 
 def _unit_point(session: Session, code: str, rng: random.Random) -> tuple[float, float] | None:
-    unit = owners_service.unit_by_code(session, code)
+    unit = territory_service.unit_by_code(session, code)
     if unit is None or unit.label_lon is None:
         return None
     return PointSampler(None, (unit.label_lon, unit.label_lat), rng)()

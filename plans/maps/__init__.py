@@ -33,8 +33,8 @@ SECTOR_COLOURS: dict[str, str] = {
 }
 UNKNOWN_SECTOR_COLOUR = "#bdbdbd"
 
-# The boundaries' attribution (geodata/SOURCES.md), shown on every map; geoBoundaries when foreign units are drawn.
-BOUNDARY_ATTRIBUTION = "Limites : DNCT/OCHA (CC BY 4.0)"
+# The attribution of foreign boundaries (geodata/SOURCES.md), added when foreign units are drawn; Mali's is
+# plans.territory.models.BOUNDARY_ATTRIBUTION.
 FOREIGN_ATTRIBUTION = "geoBoundaries (CC BY 4.0)"
 
 # Territory styles (Leaflet path options; the PNG reads the same colours).

@@ -35,13 +35,14 @@ from plans.core import geo
 from plans.territory import places
 from plans.accounts.models import Role, User
 from plans.core.formatting import country_name
-from plans.maps import BOUNDARY_ATTRIBUTION, MEMBER_STYLE
+from plans.maps import MEMBER_STYLE
 from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
 from plans.maps.plan_map import Attribution, Legend, MetricScale, light_geometry
 from plans.owners.models import PlanOwner
 from plans.planning.models import DiasporaAssociation
 from plans.core.vocab import SECTORS, label
+from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 LINK_COLOUR = "#b8860b"
 SECTION_COLOUR = "#8c6d1f"

@@ -37,13 +37,14 @@ from shapely.geometry.base import BaseGeometry
 
 from plans.planning.finance import PlanFinance, plan_finance
 from plans.core.formatting import fcfa
-from plans.maps import (APPROXIMATE_LABEL, BOUNDARY_ATTRIBUTION, DIASPORA_COLOUR, DIASPORA_GROUP,
+from plans.maps import (APPROXIMATE_LABEL, DIASPORA_COLOUR, DIASPORA_GROUP,
                         FOREIGN_ATTRIBUTION, FOREIGN_MEMBER_STYLE, MASKED_LABEL, MEMBER_STYLE, NO_AXIS_LABEL,
                         NOT_LOCATED_LABEL,
                         TERRITORY_GROUP, TERRITORY_STYLE, UNION_OUTLINE_STYLE, sector_colour)
 from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
 from plans.core.vocab import ACTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, SECTORS, label
+from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 SIMPLIFY_DEGREES = 0.0005
 COORD_DECIMALS = 5

@@ -33,10 +33,11 @@ from shapely.geometry.polygon import orient
 
 from plans.core import geo
 from plans.planning.finance import PlanFinance
-from plans.maps import (APPROXIMATE_LABEL, BOUNDARY_ATTRIBUTION, DIASPORA_COLOUR, DIASPORA_GROUP,
+from plans.maps import (APPROXIMATE_LABEL, DIASPORA_COLOUR, DIASPORA_GROUP,
                         FOREIGN_ATTRIBUTION, FOREIGN_MEMBER_STYLE, MEMBER_STYLE, TERRITORY_STYLE, sector_colour)
 from plans.maps.plan_map import APPROXIMATE, MASKED, MapAction, TerritoryShape, map_actions
 from plans.core.vocab import SECTORS
+from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 FIGSIZE = (8.0, 6.0)  # inches: 1200 × 900 px at 150 dpi
 DPI = 150

@@ -28,7 +28,7 @@ from plans.core.db import Base, utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.owners.models import COLLECTIVITE_LEVEL, CROSS_BORDER_KINDS, GroupingMember, OwnerKind, PlanOwner
 from plans.territory.models import MALI, NEIGHBOUR_ISO2, AdminUnit, TerritoryEdition
-from plans.territory.service import country_name, unit_by_code  # noqa: F401  (unit_by_code: re-exported)
+from plans.territory.service import country_name, unit_by_code
 from plans.core.text import search_key
 
 COMMUNE_LEVEL = COLLECTIVITE_LEVEL[OwnerKind.COMMUNE]
@@ -583,3 +583,11 @@ def owner_geometry(owner: PlanOwner) -> BaseGeometry | None:
     if owner.is_grouping:
         return geo.from_wkb(owner.geometry_cache)
     return geo.from_wkb(owner.unit.geometry) if owner.unit is not None else None
+
+
+def grouping_by_name(session: Session, name: str) -> PlanOwner | None:
+    """An existing grouping by its exact name, ignoring case, accents and punctuation."""
+    key = search_key(name)  # a grouping's grouping_key is search_key(its name)
+    if not key:
+        return None
+    return session.scalar(sa.select(PlanOwner).where(PlanOwner.grouping_key == key))

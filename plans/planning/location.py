@@ -26,11 +26,14 @@ import math
 from functools import lru_cache
 from typing import Optional
 
+import pyproj
 import shapely
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from plans.core.formatting import number
+from plans.owners.service import owner_geometry
+from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 DEFAULT_TOLERANCE_M = 500
 MSG_LON_RANGE = "La longitude va de -180 à 180 (le Mali est entre -12,3 et 4,3)."
@@ -52,8 +55,6 @@ def _number(value) -> Optional[float]:
 
 
 def _geometry(owner) -> Optional[BaseGeometry]:
-    from plans.owners.service import owner_geometry  # plans.owners.service is heavy; the rule is called late
-
     geometry = owner_geometry(owner) if owner is not None else None
     return None if geometry is None or geometry.is_empty else geometry
 
@@ -67,8 +68,6 @@ def territory_warning(owner) -> Optional[str]:
 
 @lru_cache(maxsize=64)
 def _aeqd(lon: float, lat: float):
-    import pyproj
-
     crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m +no_defs")
     return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
@@ -121,8 +120,6 @@ def territory_geojson(owner) -> str:
     """The owner's territory for the action form's location picker: a GeoJSON FeatureCollection with at most one
     Feature (the polygon simplified to ~50 m, coordinates rounded to 1e-5°), and as foreign members the owner's
     `name`, the `tolerance_m` and the `warning` of `territory_warning` (or null)."""
-    from plans.maps import BOUNDARY_ATTRIBUTION
-
     geometry = _geometry(owner)
     features = []
     if geometry is not None:

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Optional
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from plans.accounts.models import User
@@ -60,10 +62,7 @@ def _stored_state(session: Session, plan: Plan, key: str) -> SectionState:
     row = session.get(SectionState, (plan.id, key))
     if row is None:
         dialect = session.get_bind().dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         session.execute(insert(SectionState).values(plan_id=plan.id, section=key, version=0)
                         .on_conflict_do_nothing())
         row = session.get(SectionState, (plan.id, key))

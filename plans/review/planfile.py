@@ -44,29 +44,27 @@ Nothing is half-imported: on any refusal the session is rolled back. The caller 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import sqlalchemy as sa
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans.accounts import access
 from plans.planning import actions as actions_service
-from plans.owners import service as owners_service
 from plans.planning import sections
-from plans.accounts.models import Role, User
+from plans.accounts.models import User
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
-from plans.owners.models import COLLECTIVITE_LEVEL, OwnerKind, PlanOwner
-from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange, PlanStatus
+from plans.owners.models import PlanOwner
+from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange
 from plans.review.models import PlanSnapshot, PlanTransition
 from plans.planning.sectiondata import adoption, identification, migration, orientations, situation, suivi
-from plans.territory.models import MALI, AdminUnit, TerritoryEdition
-from plans.territory.service import unit_by_code
 from plans.core.text import without_control_characters
 from plans.core.vocab import MIGRATION_TAGS
 
@@ -439,9 +437,6 @@ def _schema_path(error) -> str:
 
 def check_schema(document: Any) -> None:
     """ValidationError keyed by JSON path when `document` breaks the JSON Schema (after format and version)."""
-    from jsonschema import Draft202012Validator
-    from jsonschema.exceptions import best_match
-
     if not isinstance(document, dict):
         raise ValidationError(MSG_NOT_PLAN)
     if document.get("format") != FORMAT:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 from plans.accounts import access
 from plans.accounts import audit as audit_service
 from plans.accounts.models import Role, User
-from plans.accounts.service import grouping_by_name
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.owners import service as owners_service
@@ -74,7 +73,7 @@ def _member_key(unit: AdminUnit) -> str:
 
 
 def _grouping(session: Session, part: dict, user: Optional[User], warnings: list[str]) -> PlanOwner:
-    owner = grouping_by_name(session, part["name"])
+    owner = owners_service.grouping_by_name(session, part["name"])
     wanted = set()
     for m in part["members"]:
         if "pcode" in m:

@@ -14,6 +14,8 @@ from sqlalchemy import orm
 from plans.core.db import Base, utcnow
 
 MALI = "MLI"
+# The attribution of the boundaries shipped in geodata/ (geodata/SOURCES.md), shown on every map of them.
+BOUNDARY_ATTRIBUTION = "Limites : DNCT/OCHA (CC BY 4.0)"
 
 # ISO 3166 alpha-3 → alpha-2 for the countries whose units ship in geodata/ (Babel names countries by alpha-2).
 NEIGHBOUR_ISO2 = {"MLI": "ML", "SEN": "SN", "MRT": "MR", "GIN": "GN", "CIV": "CI", "BFA": "BF", "NER": "NE", "DZA": "DZ"}

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from plans.core.formatting import countries
 from plans.core.text import search_key
 
 CITY, COUNTRY, UNKNOWN = "ville", "pays", "inconnue"
@@ -127,8 +128,6 @@ def _city_index() -> dict[str, list[tuple[str, str]]]:
 
 @lru_cache(maxsize=1)
 def _country_index() -> dict[str, str]:
-    from plans.core.formatting import countries
-
     index = {search_key(name): code for code, name in countries()}
     index.update({search_key(name): code for name, code in COUNTRY_ALIASES.items()})
     return index

@@ -254,7 +254,7 @@ def test_scale_bar_lengths_are_round(km, expected):
 
 
 def test_module_docstrings_name_the_attribution():
-    from plans.maps import BOUNDARY_ATTRIBUTION
+    from plans.territory.models import BOUNDARY_ATTRIBUTION
 
     assert re.fullmatch(r"Limites : DNCT/OCHA \(CC BY 4\.0\)", BOUNDARY_ATTRIBUTION)
 
