@@ -22,7 +22,7 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
-from plans.core.money import round_half_up
+from plans.core.money import Number, round_half_up
 from plans.core.text import search_key
 
 LOCALE = "fr_FR"
@@ -54,7 +54,7 @@ def _quantize(x, digits: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
-def number(n, digits: int | None = None, *, plain: bool = False) -> str:
+def number(n: Number | None, digits: int | None = None, *, plain: bool = False) -> str:
     """1234567 → "1 234 567"; number(Decimal("12.5"), 1) → "12,5". Halves round up (12,25 → 12,3 at 1 digit).
 
     With `digits` None an int prints whole and a Decimal/float prints its own decimals.
@@ -76,7 +76,7 @@ def number(n, digits: int | None = None, *, plain: bool = False) -> str:
     return _despace(text) if plain else text
 
 
-def fcfa(n, *, plain: bool = False) -> str:
+def fcfa(n: Number | None, *, plain: bool = False) -> str:
     """45000000 → "45 000 000 FCFA" (U+202F between groups, U+00A0 before FCFA; `plain=True`: normal spaces).
     A non-integer (a computed Decimal) is rounded half up to the franc first."""
     if n is None:
@@ -85,7 +85,7 @@ def fcfa(n, *, plain: bool = False) -> str:
     return _despace(text) if plain else text
 
 
-def percent(x, digits: int = 1, *, plain: bool = False) -> str:
+def percent(x: Number | None, digits: int = 1, *, plain: bool = False) -> str:
     """A share given on the 0–100 scale: percent(12.5) → "12,5 %"; percent(Decimal("9.6875"), 2) → "9,69 %"."""
     if x is None:
         return ""
@@ -99,7 +99,7 @@ def _as_date(d) -> dt.date | None:
     return d.date() if isinstance(d, dt.datetime) else d
 
 
-def date_long(d) -> str:
+def date_long(d: dt.date | str | None) -> str:
     """12 mars 2026; the first of the month reads "1er mars 2026", as French administrative texts write it."""
     d = _as_date(d)
     if d is None:
@@ -108,7 +108,7 @@ def date_long(d) -> str:
     return "1er" + text[1:] if d.day == 1 else text
 
 
-def date_short(d) -> str:
+def date_short(d: dt.date | str | None) -> str:
     """12/03/2026."""
     d = _as_date(d)
     if d is None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Union
 
 from plans.core.errors import ValidationError
 
@@ -31,6 +32,10 @@ MAX_FCFA = 10**15  # a billion times a million FCFA: beyond any plan, surely a t
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2007\u2009\u200a\u2008\u2006\u2005\u2004\u2003\u2002\u205f\u3000]+")
 _CURRENCY = re.compile(r"(?:f\s*\.?\s*cfa|fcfa|cfa|xof|francs?\s+cfa|f)\.?$", re.IGNORECASE)
 _MINUS = ("-", "\u2212", "\u2013", "\u2014")
+
+# What a form, a file or a caller hands over as an amount, and the numbers the rounding takes.
+Number = Union[int, float, Decimal]
+Typed = Union[str, Number, None]
 
 
 class AmountError(ValueError):
@@ -66,7 +71,7 @@ def _is_blank(text) -> bool:
     return text is None or (isinstance(text, str) and not _normalise(text))
 
 
-def parse_fcfa(text, *, required: bool = True) -> int | None:
+def parse_fcfa(text: Typed, *, required: bool = True) -> int | None:
     """The integer FCFA amount a person typed, or AmountError with the reason in French.
 
     An int is accepted as is (after the same range checks), so JSON imports share the rule. A blank input
@@ -134,7 +139,7 @@ def _check_range(value: int) -> int:
     return value
 
 
-def parse_decimal(text, *, required: bool = True, max_decimals: int | None = None,
+def parse_decimal(text: Typed, *, required: bool = True, max_decimals: int | None = None,
                   allow_negative: bool = False) -> Decimal | None:
     """A quantity or a share as typed: "12,5", "12.5", "1 000,5". Decimal, or AmountError in French.
 
@@ -190,7 +195,7 @@ def _decimals_message(n: int) -> str:
     return f"{words.get(n, str(n))} décimales au plus."
 
 
-def parse_share(text, *, required: bool = True) -> Decimal | None:
+def parse_share(text: Typed, *, required: bool = True) -> Decimal | None:
     """A share in percent, 0 to 100 inclusive, two decimals at most; a trailing "%" is allowed."""
     if isinstance(text, str):
         text = re.sub(r"\s*%\s*$", "", _normalise(text))
@@ -202,7 +207,7 @@ def parse_share(text, *, required: bool = True) -> Decimal | None:
     return value
 
 
-def round_half_up(value) -> int:
+def round_half_up(value: Number) -> int:
     """The nearest integer, halves away from zero (0,5 → 1; 2,5 → 3; -2,5 → -3), as accountants round.
 
     Accepts Decimal, int or a numeric string. Python's round() would give 2 for 2,5 (bankers' rounding).

@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Callable, Optional
+from typing import Callable, Iterable, Optional
 
 import sqlalchemy as sa
 from shapely.geometry import Point
@@ -378,7 +378,8 @@ def _split(total: int, parts: int, rng: random.Random, step: int = 1000) -> list
     return amounts + [total - sum(amounts)]
 
 
-def random_spec(rng: random.Random, commune: Commune, n_actions: int, existing_associations=()) -> dict:
+def random_spec(rng: random.Random, commune: Commune, n_actions: int,
+                existing_associations: Iterable[str] = ()) -> dict:
     """A plausible plan for a commune: the same shape as the test cases of plans/demo/data.py."""
     start = rng.choice((2024, 2025, 2025, 2025, 2026))
     end = start + 4

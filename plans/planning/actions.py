@@ -416,7 +416,7 @@ def create_action(session: Session, plan: Plan, data: dict, user: Optional[User]
     return action
 
 
-def update_action(session: Session, plan: Plan, action: Action, data: dict, expected_version,
+def update_action(session: Session, plan: Plan, action: Action, data: dict, expected_version: int | str | None,
                   user: Optional[User] = None) -> Action:
     """Saves the form over `action` if it is still at `expected_version` (else ConflictError)."""
     if _int_or_none(expected_version) != action.version_id:

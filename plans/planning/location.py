@@ -32,6 +32,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from plans.core.formatting import number
+from plans.owners.models import PlanOwner
 from plans.owners.service import owner_geometry
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
@@ -59,7 +60,7 @@ def _geometry(owner) -> Optional[BaseGeometry]:
     return None if geometry is None or geometry.is_empty else geometry
 
 
-def territory_warning(owner) -> Optional[str]:
+def territory_warning(owner: Optional[PlanOwner]) -> Optional[str]:
     """Why a point placed for `owner` cannot be checked (no geometry at all), or None."""
     if owner is None or _geometry(owner) is not None:
         return None
@@ -87,7 +88,7 @@ def _km(metres: float) -> str:
     return number(round(metres / 1000, 1), 1, plain=True)
 
 
-def check_location(owner, lon, lat, tolerance_m: float = DEFAULT_TOLERANCE_M) -> list[str]:
+def check_location(owner: Optional[PlanOwner], lon: object, lat: object, tolerance_m: float = DEFAULT_TOLERANCE_M) -> list[str]:
     """French messages refusing the point (lon, lat) for `owner`'s territory; [] when it may be saved.
 
     `lon`/`lat` are numbers (Decimal, float, int). Both None: nothing to check (no location). Only one given:
@@ -116,7 +117,7 @@ SIMPLIFY_DEGREES = 0.0005  # about 50 m: as the plan map (plans/maps/plan_map.py
 COORD_DECIMALS = 5
 
 
-def territory_geojson(owner) -> str:
+def territory_geojson(owner: Optional[PlanOwner]) -> str:
     """The owner's territory for the action form's location picker: a GeoJSON FeatureCollection with at most one
     Feature (the polygon simplified to ~50 m, coordinates rounded to 1e-5°), and as foreign members the owner's
     `name`, the `tolerance_m` and the `warning` of `territory_warning` (or null)."""

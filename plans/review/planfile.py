@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 import sqlalchemy as sa
 from jsonschema import Draft202012Validator
@@ -125,7 +125,7 @@ def _form_key_path(prefix: str, key: str, renames: dict[str, str] | None = None)
     return json_path(prefix, *parts)
 
 
-def messages_at(error: ValidationError, path_of) -> dict[str, list[str]]:
+def messages_at(error: ValidationError, path_of: Callable[[str], str]) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for key, messages in error.errors.items():
         out.setdefault(path_of(key), []).extend(messages)

@@ -87,7 +87,7 @@ def allowed_moves(user: User, plan: Plan) -> list[Move]:
     return [m for m in MOVES if m.source == plan.status and _may_act(user, plan, m)]
 
 
-def parse_status(value, field: str = "to_status") -> PlanStatus:
+def parse_status(value: PlanStatus | str | None, field: str = "to_status") -> PlanStatus:
     try:
         return PlanStatus(value)
     except ValueError:
@@ -159,7 +159,8 @@ def _snapshot(session: Session, plan: Plan, user: Optional[User], kind: str, lab
     return snapshot
 
 
-def transition(session: Session, plan: Plan, user: User, to_status, *, seen_status, reason: str = "",
+def transition(session: Session, plan: Plan, user: User, to_status: PlanStatus | str, *,
+               seen_status: PlanStatus | str, reason: str = "",
                deliberation: dict | None = None, ip: str = "") -> PlanTransition:
     """Moves `plan` from `seen_status` (what the user saw) to `to_status`. Flushes; the caller commits.
 

@@ -28,12 +28,12 @@ def summary(parts: list[str | None], default: str) -> str:
     return " ; ".join(parts) if parts else default
 
 
-def text(value) -> str:
+def text(value: Any) -> str:
     """A typed text, trimmed; anything that is not text reads as empty."""
     return value.strip() if isinstance(value, str) else ""
 
 
-def is_int(value) -> bool:
+def is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -48,7 +48,7 @@ def row_id(row: dict) -> int | None:
     return parse_id(row.get("id"))
 
 
-def parse_id(value) -> int | None:
+def parse_id(value: Any) -> int | None:
     """An id posted in a hidden field: None when blank, forged ("²", "1e3", "abc") or beyond any stored id (a
     query with it would fail in the database)."""
     if value in (None, "") or isinstance(value, bool):

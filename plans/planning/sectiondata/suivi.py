@@ -34,7 +34,7 @@ SUGGESTED_INDICATORS = (
 )
 
 
-def decimal_text(value) -> str | None:
+def decimal_text(value: Decimal | None) -> str | None:
     """A Decimal as plain text without exponent or trailing zeros: Decimal("12.50") → "12.5"."""
     if value is None:
         return None
