@@ -1,4 +1,7 @@
-"""The domain core of the PDL-M builder: models, territory, plan rules and builders.
+"""The domain core of the PDL-M builder, importable without Flask: every function that needs the database takes a
+SQLAlchemy Session.
 
-Importable without Flask: every function that needs the database takes a SQLAlchemy Session.
+Areas, from the bottom up (an area imports only from those below it; .importlinter checks it):
+core → territory → owners → accounts → planning → review → maps → reporting | documents → demo.
+plans/models.py imports every model, for Alembic and the tests. docs/ARCHITECTURE.md tells where each rule lives.
 """
