@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/build_docx_template.py [-o templates_docx/pdl_m.docx]
 
-The model is an ordinary .docx with docxtpl (Jinja) tags typed in (engineering.md §3): every `{%p … %}` tag has a
-paragraph of its own, every `{%tr … %}` tag a row of its own, every `{%tc … %}` tag a cell of its own. Real styles
+The model is an ordinary .docx with docxtpl (Jinja) tags typed in (docs/ARCHITECTURE.md, pitfall 9): every
+`{%p … %}` tag has a paragraph of its own, every `{%tr … %}` tag a row of its own, every `{%tc … %}` tag a cell
+of its own. Real styles
 (Heading 1–3, a table style "Tableau PDL-M", List Bullet), a header with {{ collectivite }}, page numbers (PAGE
 field) in the footer, a cover page without header, a TOC field that Word refreshes on opening (w:updateFields in
 settings.xml) and a landscape section for the PIP and the financing plan, whose header rows repeat on each page

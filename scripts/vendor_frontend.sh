@@ -6,7 +6,7 @@
 #   scripts/vendor_frontend.sh --with-d3  also d3 3.5.5, only if a branca colormap is ever used (plans/maps/offline.py
 #                                         rewrites branca's CDN URL to /static/vendor/d3/d3.min.js)
 #
-# What is vendored, and why (engineering.md §1.1–§1.2):
+# What is vendored, and why (docs/ARCHITECTURE.md, pitfall 1):
 #   leaflet 1.9.3                 the version folium 0.20 is written for; dist/leaflet.{js,css} + dist/images/
 #                                 (leaflet.css refers to images/*.png; Leaflet finds its icons through the CSS)
 #   jquery 3.7.1                  folium's popups call $(...)
