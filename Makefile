@@ -6,7 +6,7 @@ PORT   ?= 5000
 HOST   ?= 127.0.0.1
 FLASK  := $(BIN)/flask --app wsgi
 
-.PHONY: run test setup venv venv-dev bench clean
+.PHONY: run test lint setup venv venv-dev bench clean
 
 # The venv is rebuilt only when it is missing; packages are reinstalled only when a requirements file changed.
 $(BIN)/python:
@@ -33,8 +33,16 @@ setup: venv
 run: setup
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# The suite on every CPU (pytest-xdist; each worker has its own databases). PYTEST_WORKERS=0: one process;
+# PYTEST_ARGS: any other pytest argument, e.g. make test PYTEST_ARGS="tests/plans -x".
+PYTEST_WORKERS ?= auto
 test: venv-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+# The rules a machine checks (docs/ARCHITECTURE.md): ruff (ruff.toml), then the import contracts (.importlinter).
+lint: venv-dev
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Every benchmark, full size (several minutes), into docs/BENCHMARKS.md; a quick check of the scripts:
 # make bench BENCH_ARGS="--plans 30 --actions 10 --duration 3"

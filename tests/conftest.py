@@ -15,6 +15,9 @@ from plans.accounts.models import Role
 from tests.databases import DatabaseFactory
 
 TEST_PASSWORD = "Motdepasse-solide-2026"
+# Production hashes with scrypt (~0.2 s a hash, and as much to check one); the tests hash with one round of
+# PBKDF2, which werkzeug checks just as well. tests/plans/test_password_hashing.py proves production's scrypt.
+TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
 
 
 def require_tool(name: str, debian_package: str) -> str:
@@ -31,6 +34,17 @@ def require_tool(name: str, debian_package: str) -> str:
 def app_config(database_url: str, **extra) -> dict:
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "clef-de-test", "DEMO_DATA": False, "SERVER_NAME": None, **extra}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """For the whole session (before any session fixture creates an account): a cheap password hash."""
+    from plans.accounts import service as accounts_service
+
+    saved = accounts_service.PASSWORD_HASH_METHOD
+    accounts_service.PASSWORD_HASH_METHOD = TEST_PASSWORD_HASH_METHOD
+    yield
+    accounts_service.PASSWORD_HASH_METHOD = saved
 
 
 @pytest.fixture(scope="session")
@@ -57,11 +71,39 @@ def template_database(databases):
     return url
 
 
-@pytest.fixture
-def database_url(databases, template_database):
+@pytest.fixture(scope="session")
+def seeded_template_database(databases, template_database):
+    """The template plus the brief's three test cases (plans.demo.seed.seed_test_cases), seeded once per run."""
+    from plans.demo import seed as demo
+
     url = databases.copy_of(template_database)
+    app = create_app(app_config(url))
+    with app.app_context():
+        demo.seed_test_cases(db.session)
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(request, databases, template_database):
+    """A copy of the template for this test; of the seeded template when the test (or a fixture) asks `demo_cases`."""
+    template = template_database
+    if "demo_cases" in request.fixturenames:
+        template = request.getfixturevalue("seeded_template_database")
+    url = databases.copy_of(template)
     yield url
     databases.drop(url)
+
+
+@pytest.fixture
+def demo_cases(session):
+    """The brief's three test cases are in the test's database, as `demo.seed_test_cases(session)` then a commit
+    would leave them (same ids, same rows): asking for this fixture makes `database_url` copy the template seeded
+    once per run instead of seeding again. Fixtures that set up accounts or the Koniakary owner before it get the
+    same ids as before (the seed creates no account, and Koniakary is its first owner). Returns the session."""
+    return session
 
 
 class IsolatedClient(FlaskClient):
