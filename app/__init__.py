@@ -6,7 +6,26 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from app import config, filters, request_input, security
+import plans.models  # noqa: F401  every model registered before Alembic or queries look
+from app import (
+    api_v1,
+    audit,
+    auth,
+    cli,
+    config,
+    dashboard,
+    errors,
+    filters,
+    groupings,
+    main,
+    maps,
+    planning,
+    request_input,
+    review,
+    security,
+    territory,
+    users,
+)
 from app.extensions import csrf, db, login_manager, migrate
 
 
@@ -27,8 +46,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    import plans.models  # noqa: F401  every model registered before Alembic or queries look
-
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
     csrf.init_app(app)
@@ -36,14 +53,10 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from app import api_v1, audit, auth, dashboard, errors, groupings, main, maps, planning, review, territory, users
-
     for module in (errors, auth, main, territory, groupings, users, planning, maps, review, dashboard, audit):
         app.register_blueprint(module.bp)
     api_v1.register(app)  # its own error answers (JSON), CSRF exemption and the token pages
 
 
 def register_commands(app: Flask) -> None:
-    from app import cli
-
     cli.register(app)

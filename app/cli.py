@@ -5,12 +5,23 @@ import sys
 import time
 
 import click
+import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.cli_backup import backup_group
 from app.cli_planfile import register as register_planfile
 from app.cli_tokens import tokens_group
+from app.docx_template import active_template_path
 from app.extensions import db
+from plans.accounts import service as accounts_service
+from plans.core.errors import ValidationError
+from plans.demo import seed as demo
+from plans.documents import plan_document as export_docx
+from plans.owners import service as owners_service
+from plans.owners.models import PlanOwner
+from plans.planning import finance
+from plans.planning.models import Plan
+from plans.review import diff as plandiff
 from plans.territory import loader as territory_loader
 
 
@@ -49,8 +60,6 @@ def setup():
         session.commit()
         click.echo(report.summary())
     if current_app.config["DEMO_DATA"]:
-        from plans.demo import seed as demo
-
         report = demo.seed_new_install(session)
         session.commit()
         if report.logins:
@@ -103,9 +112,6 @@ def users():
 @click.option("--name", "full_name", default="", help="Nom et prénom.")
 @click.option("--password-stdin", is_flag=True, help="Lit le mot de passe sur l'entrée standard (une ligne).")
 def users_create(email, role, owner_refs, region_code, full_name, password_stdin):
-    from plans.accounts import service as accounts_service
-    from plans.core.errors import ValidationError
-
     session = db.session
     try:
         role = accounts_service.parse_role(role)
@@ -127,8 +133,6 @@ def users_create(email, role, owner_refs, region_code, full_name, password_stdin
 
 @users.command("list", help="Liste les comptes.")
 def users_list():
-    from plans.accounts import service as accounts_service
-
     accounts = accounts_service.list_users(db.session)
     if not accounts:
         click.echo("Aucun compte.")
@@ -148,9 +152,6 @@ def users_list():
 @click.argument("email")
 @click.option("--password-stdin", is_flag=True, help="Lit le mot de passe sur l'entrée standard (une ligne).")
 def users_password(email, password_stdin):
-    from plans.accounts import service as accounts_service
-    from plans.core.errors import ValidationError
-
     session = db.session
     user = accounts_service.user_by_email(session, email)
     if user is None:
@@ -185,8 +186,6 @@ def demo_group():
 @click.option("--seed", default=1, show_default=True, type=int,
               help="Graine du tirage : la même graine donne les mêmes plans sur la même base.")
 def demo_seed(count: int, actions: int, seed: int):
-    from plans.demo import seed as demo
-
     session = db.session
     started = time.perf_counter()
     try:
@@ -225,13 +224,6 @@ def plans_group():
                    "exact).")
 @click.option("--full-uuid", is_flag=True, help="Affiche l'UUID complet (sinon ses 8 premiers caractères).")
 def plans_list(owner_ref: str | None, full_uuid: bool):
-    import sqlalchemy as sa
-
-    from plans.accounts import service as accounts_service
-    from plans.demo import seed as demo
-    from plans.owners import service as owners_service
-    from plans.owners.models import PlanOwner
-
     session = db.session
     owner = None
     if owner_ref:
@@ -263,12 +255,6 @@ def plans_list(owner_ref: str | None, full_uuid: bool):
 @click.option("-o", "--output", "output", default=None, metavar="FICHIER.docx",
               help="Fichier à écrire (par défaut : PDESC_<collectivité>_<période>.docx dans le dossier courant).")
 def plans_docx(plan_id: int, output: str | None):
-    from app.planning.export import active_template_path
-    from plans.documents import plan_document as export_docx
-    from plans.planning import finance
-    from plans.review import diff as plandiff
-    from plans.planning.models import Plan
-
     started = time.perf_counter()
     plan = db.session.get(Plan, plan_id, options=finance.load_options())
     if plan is None:

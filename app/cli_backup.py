@@ -5,6 +5,7 @@ import time
 
 import click
 from flask import current_app
+from flask_migrate import upgrade
 
 from app.extensions import db
 from plans.core import backup
@@ -70,8 +71,6 @@ def backup_restore(path: str, confirmed: bool):
     click.echo(f"Base restaurée depuis {info.path} (schéma {info.revision}, "
                f"{time.perf_counter() - started:.1f} s).")
     if info.revision != known[-1]:
-        from flask_migrate import upgrade
-
         click.echo(f"La sauvegarde est d'un schéma plus ancien : mise à jour vers {known[-1]}…")
         upgrade()
         click.echo("Schéma à jour.")

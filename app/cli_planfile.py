@@ -1,5 +1,5 @@
-"""`flask plans export` and `flask plans import`: the plan file (plans/review/planfile.py) from a terminal, to carry a plan
-between a commune's laptop and the national server."""
+"""`flask plans export` and `flask plans import`: the plan file (plans/review/planfile.py) from a terminal, to carry
+a plan between a commune's laptop and the national server."""
 from __future__ import annotations
 
 import os
@@ -7,6 +7,12 @@ import os
 import click
 
 from app.extensions import db
+from plans.accounts import service as accounts_service
+from plans.core import audit as audit_service
+from plans.core.errors import ValidationError
+from plans.planning import finance
+from plans.planning.models import Plan
+from plans.review import planfile, planfile_import
 
 
 def _fail(message: str) -> None:
@@ -21,11 +27,6 @@ def _fail(message: str) -> None:
               help="Fichier à écrire (par défaut : plan-<uuid>-r<révision>.json dans le dossier courant ; "
                    "« - » pour la sortie standard).")
 def plans_export(plan_id: int, output: str | None):
-    from plans.planning import finance
-    from plans.review import planfile
-    from plans.review import planfile_import
-    from plans.planning.models import Plan
-
     plan = db.session.get(Plan, plan_id, options=finance.load_options())
     if plan is None:
         _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
@@ -47,12 +48,6 @@ def plans_export(plan_id: int, output: str | None):
               help="Importe au nom de ce compte (ses droits s'appliquent et l'historique le nomme) ; sans cette "
                    "option, l'import est fait au nom de l'administration du serveur.")
 def plans_import(path: str, as_email: str | None):
-    from plans.accounts import service as accounts_service
-    from plans.accounts import audit as audit_service
-    from plans.review import planfile
-    from plans.review import planfile_import
-    from plans.core.errors import ValidationError
-
     session = db.session
     user = None
     if as_email:

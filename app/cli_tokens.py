@@ -4,6 +4,10 @@ from __future__ import annotations
 import click
 
 from app.extensions import db
+from plans.accounts import api_tokens as api_tokens_service
+from plans.accounts import service as accounts_service
+from plans.core import audit as audit_service
+from plans.core.errors import ValidationError
 
 
 def _fail(message: str) -> None:
@@ -25,11 +29,6 @@ def tokens_group():
 @click.argument("email")
 @click.option("--name", required=True, help="Nom du jeton : le partenaire ou l'usage.")
 def tokens_create(email: str, name: str):
-    from plans.accounts import service as accounts_service
-    from plans.accounts import api_tokens as api_tokens_service
-    from plans.accounts import audit as audit_service
-    from plans.core.errors import ValidationError
-
     session = db.session
     user = accounts_service.user_by_email(session, email)
     if user is None:
@@ -50,8 +49,6 @@ def tokens_create(email: str, name: str):
 
 @tokens_group.command("list", help="Liste les jetons : n°, état, compte, nom, création, dernier usage.")
 def tokens_list():
-    from plans.accounts import api_tokens as api_tokens_service
-
     tokens = api_tokens_service.list_tokens(db.session)
     if not tokens:
         click.echo("Aucun jeton.")
@@ -65,9 +62,6 @@ def tokens_list():
 @tokens_group.command("revoke", help="Révoque un jeton (définitivement). Exemple : tokens revoke 3")
 @click.argument("token_id", type=int)
 def tokens_revoke(token_id: int):
-    from plans.accounts import api_tokens as api_tokens_service
-    from plans.accounts import audit as audit_service
-
     session = db.session
     token = api_tokens_service.token_by_id(session, token_id)
     if token is None:

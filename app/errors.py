@@ -1,7 +1,11 @@
 """French error pages: every refusal says what happened, in a page or as JSON for API/fetch callers."""
+import logging
+
 from flask import Blueprint, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+
+from app.extensions import db
 
 bp = Blueprint("errors", __name__)
 
@@ -45,10 +49,6 @@ def http_error(error: HTTPException):
 
 @bp.app_errorhandler(Exception)
 def unexpected_error(error: Exception):
-    from app.extensions import db
-
     db.session.rollback()
-    import logging
-
     logging.getLogger(__name__).exception("Erreur non gérée")
     return error_response(500)

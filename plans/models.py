@@ -1,10 +1,27 @@
 """Imports every model so that one import registers them all (Alembic autogenerate, create_all in tests)."""
-from plans.accounts.models import ApiToken, AuditEntry, LoginAttempt, Role, User, user_owner  # noqa: F401
+from plans.accounts.models import ApiToken, LoginAttempt, Role, User, user_owner  # noqa: F401
+from plans.core.audit import AuditEntry  # noqa: F401
 from plans.owners.models import GroupingMember, OwnerKind, PlanOwner  # noqa: F401
-from plans.territory.models import AdminUnit, TerritoryEdition  # noqa: F401
 from plans.planning.models import (  # noqa: F401
-    Action, Axis, CodevProject, DestinationStock, DiasporaAssociation, Finding, FundingLine, Indicator,
-    MigrationProfile, Objective, Plan, PlanChange, PopulationRecord, Priority, ProcessStep, ScheduleEntry,
-    ScoringCriterion, SectionState, SectorDiagnostic,
+    Action,
+    Axis,
+    CodevProject,
+    DestinationStock,
+    DiasporaAssociation,
+    Finding,
+    FundingLine,
+    Indicator,
+    MigrationProfile,
+    Objective,
+    Plan,
+    PlanChange,
+    PopulationRecord,
+    Priority,
+    ProcessStep,
+    ScheduleEntry,
+    ScoringCriterion,
+    SectionState,
+    SectorDiagnostic,
 )
 from plans.review.models import PlanComment, PlanSnapshot, PlanTransition, ReviewCheck  # noqa: F401
+from plans.territory.models import AdminUnit, TerritoryEdition  # noqa: F401

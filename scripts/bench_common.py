@@ -291,10 +291,10 @@ def prepare(db: str, *, plans: Optional[int] = None, actions: int = DEFAULT_ACTI
 
     from app.extensions import db as flask_db
     from plans.accounts import service as accounts_service
+    from plans.accounts.models import Role
+    from plans.demo import data as D
     from plans.demo import seed as demo
     from plans.owners import service as owners_service
-    from plans.demo import data as D
-    from plans.accounts.models import Role
     from plans.territory.loader import load_geodata
 
     print(f"creating the benchmark database {db}", file=sys.stderr)
@@ -368,8 +368,8 @@ def contents(session) -> Contents:
     """What the database holds, and the big plan: the random plan with the most actions."""
     import sqlalchemy as sa
 
-    from plans.demo import seed as demo
     from plans.demo import data as D
+    from plans.demo import seed as demo
     from plans.owners.models import PlanOwner
     from plans.planning.models import Action, Plan
 

@@ -38,8 +38,8 @@ def run(args) -> bc.Report:
     from docxtpl import DocxTemplate, InlineImage
 
     from app.extensions import db
-    from plans.documents import plan_document as ex
     from plans.demo import data as D
+    from plans.documents import plan_document as ex
     from plans.planning.models import Plan
 
     tmp = Path(tempfile.mkdtemp(prefix="pdlm_bench_docx_"))
@@ -116,7 +116,8 @@ def run(args) -> bc.Report:
     intro = f"""`scripts/bench_docx.py`, on the benchmark database (the big plan of {big_n} actions and the three
 test cases). Every time is the median (min–max) of {runs} runs after a warm-up, each on an emptied session (the
 plan and its collections reloaded, as in a request). (a) is what the export route does
-(`plans.documents.plan_document.render_docx`: context, static map, docxtpl render with `autoescape=True`, table grids, save);
+(`plans.documents.plan_document.render_docx`: context, static map, docxtpl render with `autoescape=True`, table \
+grids, save);
 (b) is the naive baseline (issue 5) — a bare docxtpl render of the same model with the same, already built
 context (map PNG already drawn, only re-attached as an `InlineImage`) and a save to `BytesIO`; (c) and (d) are
 the two parts (a) adds on top of (b). Pages: the .docx converted by LibreOffice (`soffice --headless

@@ -66,8 +66,8 @@ def naive_plan_map_html(plan, entries, *, every_commune: bool = False) -> str:
 
 def naive_entries(session, plan_id: int):
     """The plan and its map entries, loaded as the naive page would (everything from plans.planning.finance)."""
-    from plans.planning import finance
     from plans.maps.plan_map import map_actions
+    from plans.planning import finance
     from plans.planning.models import Plan
 
     session.expire_all()

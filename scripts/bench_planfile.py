@@ -61,9 +61,8 @@ def run(args) -> bc.Report:
     runs = bench.runs
 
     from app.extensions import db
-    from plans.review import planfile
-    from plans.review import planfile_import
     from plans.planning.models import Plan
+    from plans.review import planfile, planfile_import
 
     pid, n = bench.contents.big_plan_id, bench.contents.big_plan_actions
     with bench.app.app_context():
@@ -120,7 +119,8 @@ def run(args) -> bc.Report:
         f"| **(a) / (b)** | **{bc.ratio(med(a), med(b))}** |",
         f"| **(c) / (e)** | **{bc.ratio(med(c), med(e))}** |",
     ]
-    intro = f"""`scripts/bench_planfile.py`, on the benchmark database: the big plan's file (`plans/review/planfile.py`),
+    intro = f"""\
+`scripts/bench_planfile.py`, on the benchmark database: the big plan's file (`plans/review/planfile.py`),
 every time the median (min–max) of {runs} runs after a warm-up, each on an emptied session. (a) the export as
 downloaded; (b) its naive baseline, a generic dump of every column of the plan and of the rows it owns (walked
 through the SQLAlchemy mapper) to `json.dumps`, without the refs, fixed order and history summary the file

@@ -412,7 +412,8 @@ def build(path: Path = DEFAULT_OUTPUT) -> Path:
     b.available = 26.7
     b.font_size = 8.5
     b.h("5.1 Plan d'investissement pluriannuel (PIP) {{ periode }}", 2)
-    b.table(["N°", "Secteur", "Action", "Localité(s)", "Quantité", "Coût unitaire (FCFA)", "Coût total (FCFA)"], "r in pip",
+    b.table(["N°", "Secteur", "Action", "Localité(s)", "Quantité", "Coût unitaire (FCFA)", "Coût total (FCFA)"],
+            "r in pip",
             ["{{ r.numero }}", "{{ r.secteur }}", "{{ r.action }}", "{{ r.localites }}", "{{ r.quantite }}",
              "{{ r.cout_unitaire }}", "{{ r.total }}"],
             totals=["", "Total", "{{ pip_nombre }} actions", "", "", "", "{{ pip_total }}"],
@@ -438,10 +439,12 @@ def build(path: Path = DEFAULT_OUTPUT) -> Path:
     b.available = 16.6
     b.font_size = 9.0
     b.h("5.3 Coûts par secteur et par axe", 2)
-    b.table(["Secteur", "Coût total (FCFA)", "Part"], "s in par_secteur", ["{{ s.secteur }}", "{{ s.total }}", "{{ s.part }}"],
+    b.table(["Secteur", "Coût total (FCFA)", "Part"], "s in par_secteur",
+            ["{{ s.secteur }}", "{{ s.total }}", "{{ s.part }}"],
             totals=["Total", "{{ pip_total }}", "100 %"], right={1, 2}, widths=[9, 4, 3])
     b.table(["Axe stratégique", "Actions", "Coût total (FCFA)"], "a in par_axe",
-            ["{{ a.titre }}", "{{ a.nombre }}", "{{ a.total }}"], totals=["Total", "{{ pip_nombre }}", "{{ pip_total }}"],
+            ["{{ a.titre }}", "{{ a.nombre }}", "{{ a.total }}"],
+            totals=["Total", "{{ pip_nombre }}", "{{ pip_total }}"],
             right={1, 2}, widths=[10, 2, 4])
     b.h("5.4 Plan d'investissement annuel (PIA) {{ pia_annee }}", 2)
     b.p("{{ pia_texte }}")

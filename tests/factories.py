@@ -6,10 +6,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from plans.owners import service as owners_service
 # The member lists live in plans/demo/data.py (the demo seed creates the same groupings); re-exported here.
-from plans.demo.data import (KENEDOUGOU_BFA_NAMES, KENEDOUGOU_MALI_CODES, KENEDOUGOU_NAME,  # noqa: F401
-                             YELIMANE_CERCLE, YELIMANE_CODES, YELIMANE_NAME)
+from plans.demo.data import (  # noqa: F401
+    KENEDOUGOU_BFA_NAMES,
+    KENEDOUGOU_MALI_CODES,
+    KENEDOUGOU_NAME,
+    YELIMANE_CERCLE,
+    YELIMANE_CODES,
+    YELIMANE_NAME,
+)
+from plans.owners import service as owners_service
 from plans.owners.models import OwnerKind, PlanOwner
 
 

@@ -6,6 +6,7 @@ import copy
 from functools import lru_cache
 
 from plans.reporting.api import DEFAULT_PER_PAGE, MAX_INT_PARAMETER, MAX_PER_PAGE, STATUSES
+from plans.review import planfile
 
 API_VERSION = "1.0.0"
 
@@ -49,7 +50,8 @@ SCHEMAS = {
     "PlanSummary": {
         "type": "object", "additionalProperties": False,
         "required": ["uuid", "revision", "title", "status", "status_label", "period", "owner", "total_cost", "funded",
-                     "diaspora_amount", "diaspora_share", "updated_at", "revisions", "links"],
+                     "diaspora_amount", "diaspora_share", "funding_states", "population", "population_year",
+                     "investment_per_inhabitant", "diaspora_funded_actions", "updated_at", "revisions", "links"],
         "properties": {
             "uuid": {"type": "string", "format": "uuid"},
             "revision": {"type": "integer", "minimum": 1, "description": "La dernière version du plan."},
@@ -74,6 +76,27 @@ SCHEMAS = {
             "diaspora_amount": {"type": "integer", "description": "Apport de la diaspora, en FCFA."},
             "diaspora_share": {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$",
                                "description": "Part de la diaspora dans le coût total, en %, deux décimales."},
+            "funding_states": {
+                "type": "object", "additionalProperties": False,
+                "required": ["identified", "secured", "promised", "to_find", "not_covered"],
+                "description": "Les états du financement, en FCFA (définis dans plans/planning/indicators.py).",
+                "properties": {
+                    "identified": {"type": "integer", "description": "Financement identifié : toutes les lignes, "
+                                                                      "quel que soit leur statut."},
+                    "secured": {"type": "integer", "description": "Acquis : lignes au statut « acquis »."},
+                    "promised": {"type": "integer", "description": "Promis : lignes au statut « promis »."},
+                    "to_find": {"type": "integer", "description": "À rechercher : lignes au statut « à rechercher »."},
+                    "not_covered": {"type": "integer", "description": "Non couvert : part du coût qu'aucune ligne "
+                                                                       "ne couvre."},
+                },
+            },
+            "population": {"type": ["integer", "null"], "description": "Dernier chiffre de population du plan."},
+            "population_year": {"type": ["integer", "null"]},
+            "investment_per_inhabitant": {"type": ["integer", "null"],
+                                          "description": "Coût total ÷ population, en FCFA, arrondi au franc."},
+            "diaspora_funded_actions": {"type": "array", "items": {"type": "string", "format": "uuid"},
+                                        "description": "Les actions financées par la diaspora (au moins une ligne "
+                                                       "d'une association de la diaspora)."},
             "updated_at": {"type": "string", "format": "date-time"},
             "revisions": {"type": "array", "items": {
                 "type": "object", "additionalProperties": False, "required": ["revision", "status"],
@@ -105,8 +128,6 @@ SCHEMAS = {
 def plan_document_schema() -> dict:
     """The plan file's JSON Schema, its `$id`/`$schema` dropped (OpenAPI 3.1 schemas are JSON Schema 2020-12) and
     its internal `#/$defs/…` references rewritten to where the schema sits in the OpenAPI document."""
-    from plans.review import planfile
-
     schema = copy.deepcopy(planfile.schema())
     defs = schema.pop("$defs", {}) or schema.pop("definitions", {})
     for key in ("$id", "$schema"):
@@ -145,8 +166,9 @@ def openapi_document(region_codes: list[str]) -> dict:
             "title": "PDL-M — API en lecture pour les partenaires",
             "version": API_VERSION,
             "description": "Les plans de développement local intégrant la migration (PDL-M) que le compte du jeton "
-                           "peut lire, en lecture seule. Authentification : en-tête « Authorization: Bearer <jeton> » ; "
-                           "un administrateur crée les jetons. Montants en FCFA (entiers). Erreurs : "
+                           "peut lire, en lecture seule. Authentification : en-tête "
+                           "« Authorization: Bearer <jeton> » ; un administrateur crée les jetons. "
+                           "Montants en FCFA (entiers). Erreurs : "
                            "{\"erreur\": \"<message en français>\"}.",
         },
         "security": [{"jeton": []}],

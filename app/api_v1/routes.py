@@ -14,11 +14,11 @@ from app.api_v1 import bp
 from app.api_v1.openapi import openapi_document
 from app.errors import MESSAGES
 from app.extensions import db
-from plans.accounts import service as accounts_service
-from plans.reporting import api as api_plans
 from plans.accounts import api_tokens as api_tokens_service
-from plans.review import planfile
+from plans.accounts import service as accounts_service
 from plans.core.errors import ValidationError
+from plans.reporting import api as api_plans
+from plans.review import planfile
 
 PREFIX = "/api/v1"
 REALM = 'Bearer realm="PDL-M API"'

@@ -5,7 +5,7 @@ from flask import request
 from flask_login import current_user
 
 from app.extensions import db
-from plans.accounts import audit as audit_service
+from plans.core import audit as audit_service
 
 
 def log_action(action: str, target: str = "", **details) -> None:

@@ -2,10 +2,10 @@
 from flask import render_template, request
 
 from app.audit import bp
-from app.auth.guards import role_required
 from app.extensions import db
-from plans.reporting import journal as audit_journal
+from app.guards import role_required
 from plans.accounts.models import Role
+from plans.reporting import journal as audit_journal
 
 
 @bp.route("/journal")

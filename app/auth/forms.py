@@ -36,7 +36,8 @@ class PasswordChangeForm(FrenchForm):
 
 
 def show_errors(form: FlaskForm, error) -> None:
-    """Puts the messages of a plans.core.errors.ValidationError under the fields they concern (others above the form)."""
+    """Puts the messages of a plans.core.errors.ValidationError under the fields they concern (others above the
+    form)."""
     for name, messages in error.errors.items():
         field = form._fields.get(name) if name else None
         target = field.errors if field is not None else form.form_errors

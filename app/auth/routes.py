@@ -5,7 +5,6 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.audit import log_action
 from app.auth import bp
 from app.auth.forms import LoginForm, PasswordChangeForm, show_errors
 from app.extensions import db, login_manager
@@ -77,9 +76,7 @@ def login():
             db.session.commit()
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
-        started = throttle.record_failure(db.session, form.email.data, ip)
-        if started is not None:
-            log_action("auth.lockout", form.email.data, scope=started.scope, minutes=started.minutes)
+        throttle.record_failure(db.session, form.email.data, ip)
         db.session.commit()
         form.password.errors.append("Adresse électronique ou mot de passe incorrect.")
         return render_template("auth/login.html", form=form), 401

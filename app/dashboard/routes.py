@@ -18,14 +18,14 @@ from datetime import date
 from flask import Response, render_template, request, url_for
 from flask_login import current_user
 
-from app.auth.guards import role_required
-from app.extensions import db
 from app.dashboard import bp
+from app.extensions import db
+from app.guards import role_required
+from plans.accounts.models import Role
+from plans.maps import national as nm
 from plans.planning import service as plan_service
 from plans.reporting import spreadsheet
 from plans.reporting import tables as tabular
-from plans.accounts.models import Role
-from plans.maps import national as nm
 
 reviewers_only = role_required(Role.REVIEWER, Role.ADMIN)
 ENTITY_RULE = "any(" + ", ".join(tabular.ENTITIES) + ")"

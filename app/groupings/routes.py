@@ -5,19 +5,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import login_required
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
-from app.audit import log_action
 from app.auth.forms import show_errors
-from app.auth.guards import role_required
 from app.extensions import db
 from app.groupings import bp
 from app.groupings.forms import ConfirmForm, GroupingForm
-from plans.core import geo
-from plans.owners import service as owners_service
+from app.guards import role_required
+from app.loaders import grouping_or_404
 from plans.accounts.models import Role
+from plans.core import geo
 from plans.core.errors import ConflictError, ValidationError
+from plans.owners import service as owners_service
 from plans.owners.models import PlanOwner
 from plans.territory.service import neighbour_countries, unit_by_code, unit_summary
 
@@ -39,13 +39,6 @@ class ForeignRow:
     vertices: int = 0
     has_stored_polygon: bool = False  # an existing unit that already has its polygon
     errors: list[str] = field(default_factory=list)
-
-
-def _grouping_or_404(owner_id: int) -> PlanOwner:
-    owner = owners_service.grouping_by_id(db.session, owner_id)
-    if owner is None:
-        abort(404, "Ce groupement n'existe pas.")
-    return owner
 
 
 def codes_from_text(text: str | None) -> list[str]:
@@ -159,16 +152,18 @@ def _save(form: GroupingForm, owner: PlanOwner | None):
     args = _service_args(form, rows)
     try:
         if owner is None:
-            saved = owners_service.create_grouping(db.session, **args)
+            saved = owners_service.create_grouping(db.session, **args, acting_user=current_user,
+                                                   ip=request.remote_addr or "")
         else:
-            saved = owners_service.update_grouping(db.session, owner, form.version_id.data, **args)
+            saved = owners_service.update_grouping(db.session, owner, form.version_id.data, **args,
+                                                   acting_user=current_user, ip=request.remote_addr or "")
         if polygon_errors:
             raise ValidationError(polygon_errors)
     except ConflictError:
         db.session.rollback()
         if owner_id is None:
             raise
-        current = _grouping_or_404(owner_id)
+        current = grouping_or_404(owner_id)
         form.version_id.data = current.version_id  # sending again replaces the stored version, knowingly
         return _render(form, owner=current, rows=rows, status=409, conflict=True)
     except ValidationError as error:
@@ -178,11 +173,10 @@ def _save(form: GroupingForm, owner: PlanOwner | None):
             known = errors.setdefault(key, [])
             known.extend(m for m in messages if m not in known)
         if owner_id is not None:
-            owner = _grouping_or_404(owner_id)
+            owner = grouping_or_404(owner_id)
         show_errors(form, ValidationError({k: v for k, v in errors.items()
                                            if k in form._fields or k == ""}))
         return _render(form, owner=owner, rows=rows, status=_status(error, too_large), errors=errors)
-    log_action("grouping.create" if owner is None else "grouping.update", saved.name, kind=saved.kind_label)
     db.session.commit()
     flash(f"Groupement {'créé' if owner is None else 'enregistré'} : {saved.name}.", "success")
     return redirect(url_for("groupings.detail", owner_id=saved.id))
@@ -207,14 +201,14 @@ def create():
 @bp.route("/<int:owner_id>")
 @login_required
 def detail(owner_id: int):
-    owner = _grouping_or_404(owner_id)
+    owner = grouping_or_404(owner_id)
     return render_template("groupings/detail.html", owner=owner, summary=owners_service.member_summary(owner))
 
 
 @bp.route("/<int:owner_id>/modifier", methods=["GET", "POST"])
 @admin_only
 def edit(owner_id: int):
-    owner = _grouping_or_404(owner_id)
+    owner = grouping_or_404(owner_id)
     if request.method == "POST":
         form = GroupingForm()
         return _save(form, owner)
@@ -231,24 +225,24 @@ def edit(owner_id: int):
 @bp.route("/<int:owner_id>/supprimer", methods=["GET", "POST"])
 @admin_only
 def delete(owner_id: int):
-    owner = _grouping_or_404(owner_id)
+    owner = grouping_or_404(owner_id)
     form = ConfirmForm()
     if request.method == "POST":
         try:
-            owners_service.delete_grouping(db.session, owner, form.version_id.data or None)
+            owners_service.delete_grouping(db.session, owner, form.version_id.data or None, acting_user=current_user,
+                                           ip=request.remote_addr or "")
         except ConflictError:
             db.session.rollback()
-            owner = _grouping_or_404(owner_id)
+            owner = grouping_or_404(owner_id)
             form.version_id.data = owner.version_id
             return render_template("groupings/delete.html", owner=owner, form=form, conflict=True,
                                    summary=owners_service.member_summary(owner), blocking=[]), 409
         except ValidationError as error:
             db.session.rollback()
-            owner = _grouping_or_404(owner_id)
+            owner = grouping_or_404(owner_id)
             return render_template("groupings/delete.html", owner=owner, form=form, conflict=False,
                                    summary=owners_service.member_summary(owner), blocking=error.messages), 409
         name = owner.name
-        log_action("grouping.delete", name)
         db.session.commit()
         flash(f"Groupement supprimé : {name}.", "success")
         return redirect(url_for("groupings.index"))

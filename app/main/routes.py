@@ -5,8 +5,8 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.main import bp
 from plans.accounts import service as accounts_service
-from plans.planning import service as plan_service
 from plans.accounts.models import Role
+from plans.planning import service as plan_service
 
 
 @bp.route("/")

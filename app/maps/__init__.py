@@ -1,10 +1,18 @@
-"""Maps of the plans: the plan's interactive map with its table twin, and its static PNG."""
+"""The maps: a plan's interactive map with its table twin and its static PNG, the comparison of plans (under
+/plans), and the national views (the national map and its JSON documents, the diaspora map, the basemap's tiles).
+
+No URL prefix: the blueprint's URLs are not all under /plans, so each route spells its whole path. Each views module
+below adds its URLs to `bp` ("maps." endpoints); they import `bp` from this package and nothing else from it.
+"""
 from flask import Blueprint
 
-bp = Blueprint("maps", __name__, url_prefix="/plans")
+bp = Blueprint("maps", __name__)
 
-from app.maps import routes  # noqa: E402,F401
-from app.maps import compare  # noqa: E402,F401
-from app.maps import diaspora  # noqa: E402,F401
-from app.maps import national  # noqa: E402,F401  /carte-nationale and its JSON documents
-from app.maps import tiles  # noqa: E402,F401  /tuiles/<z>/<x>/<y>.<ext>, the optional basemap
+# The views modules, imported once the blueprint exists, for the URLs they add to it.
+from app.maps import (  # noqa: E402,F401
+    compare,  # /plans/comparer
+    diaspora,  # /carte-diaspora
+    national,  # /carte-nationale and its JSON documents (/api/communes.geojson, /api/carte-nationale/...)
+    routes,  # /plans/<id>/carte and /plans/<id>/carte.png
+    tiles,  # /tuiles/<z>/<x>/<y>.<ext>, the optional basemap
+)

@@ -7,14 +7,15 @@ from flask import abort, render_template, request
 from flask_login import current_user, login_required
 
 from app.extensions import db
+from app.loaders import readable_plan
 from app.maps import bp
 from app.maps.tiles import basemap_spec
-from plans.planning import finance
-from plans.planning import service as plan_service
 from plans.maps.compare import HOUSEHOLD_NOTE, MAX_PLANS, MIN_PLANS, comparison_rows, plan_indicators
 from plans.maps.offline import map_components
 from plans.maps.plan_map import build_plan_map, map_actions, territory_shapes
 from plans.owners.service import owner_geometry
+from plans.planning import finance
+from plans.planning import service as plan_service
 from plans.planning.models import Plan
 
 TOO_MANY = f"Choisissez au plus {MAX_PLANS} plans à comparer."
@@ -32,7 +33,7 @@ def _ids(values: list[str]) -> list[int] | None:
     return ids
 
 
-@bp.route("/comparer")
+@bp.get("/plans/comparer")
 @login_required
 def compare():
     raw = [v for v in request.args.getlist("plans") if v.strip()]
@@ -45,8 +46,6 @@ def compare():
         abort(400, TOO_MANY)
     if ids is None or len(ids) < MIN_PLANS:
         abort(400, TOO_FEW)
-    from app.planning.routes import readable_plan
-
     plans = []
     for plan_id in ids:
         loaded = db.session.get(Plan, plan_id, options=finance.load_options())

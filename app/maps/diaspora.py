@@ -1,6 +1,6 @@
 """The diaspora links map (/carte-diaspora): every association the user may see, from its host city to its
 commune of origin (plans/maps/diaspora_map.py), with its table twin. Not under /plans: the map is about the
-owners' associations, not one plan, so the rule is added to the app itself with the blueprint's endpoint name."""
+owners' associations, not one plan."""
 from __future__ import annotations
 
 from flask import render_template
@@ -9,11 +9,12 @@ from flask_login import current_user, login_required
 from app.extensions import db
 from app.maps import bp
 from app.maps.tiles import basemap_spec
-from plans.territory.models import BOUNDARY_ATTRIBUTION
 from plans.maps.diaspora_map import build_diaspora_map, diaspora_links, region_features, visible_associations
 from plans.maps.offline import map_components
+from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 
+@bp.get("/carte-diaspora")
 @login_required
 def diaspora_map():
     links = diaspora_links(visible_associations(db.session, current_user))
@@ -22,5 +23,3 @@ def diaspora_map():
                            drawn=[link for link in links if link.drawn],
                            not_drawn=[link for link in links if not link.drawn], attribution=BOUNDARY_ATTRIBUTION)
 
-
-bp.record(lambda state: state.app.add_url_rule("/carte-diaspora", f"{state.name}.diaspora_map", diaspora_map))

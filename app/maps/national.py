@@ -5,15 +5,16 @@
     GET /api/carte-nationale/indicateurs.json     the chosen indicator per commune + groupings + table rows, ETag
     GET /api/carte-nationale/actions.json         the located actions as ONE flat array (cluster layer), ETag
 
-Same blueprint as the plan map ("maps"), but these URLs are national, not under /plans: the rules are added to
-the app itself when the blueprint registers (`bp.record`), with "maps." endpoints.
+Same blueprint as the plan map ("maps"); these URLs are national, not under /plans.
 
 Access: the page and its two data documents are for reviewers and admins; a planner gets 403 (the map compares
 every commune's plan, which a planner may not read). A reviewer attached to a région sees only that région's
-plans (plans.accounts.access). The communes layer is public territory data: any logged-in user (other maps may reuse it).
+plans (plans.accounts.access). The communes layer is public territory data: any logged-in user (other maps may
+reuse it).
 
-No folium here: the page is plain Leaflet driven by app/static/js/national_map.js (engineering.md §2: folium would
-embed 700 polygons in the HTML; the layer is fetched lazily and cached by the browser with its ETag instead).
+No folium here: the page is plain Leaflet driven by app/static/js/national_map.js (docs/ARCHITECTURE.md,
+pitfalls 5–6: folium would embed 700 polygons in the HTML; the layer is fetched lazily and cached by the browser
+with its ETag instead).
 
 Transfer: JSON documents and the page are sent gzip-compressed when the browser accepts it (compressed once,
 cached with the document; `Vary: Accept-Encoding`), see docs/BENCHMARKS.md.
@@ -81,6 +82,7 @@ def _rows_html(base: nm.NationalBase, filters: nm.Filters, indicator: str, scope
     return cached
 
 
+@bp.get("/carte-nationale")
 @login_required
 def national_map():
     scope = _reviewer_scope()
@@ -103,11 +105,13 @@ def national_map():
     return response
 
 
+@bp.get("/api/communes.geojson")
 @login_required
 def communes_geojson():
     return _send(nm.communes_layer(db.session), "application/geo+json")
 
 
+@bp.get("/api/carte-nationale/indicateurs.json")
 @login_required
 def national_indicators():
     scope = _reviewer_scope()
@@ -115,6 +119,7 @@ def national_indicators():
     return _send(payload, "application/json")
 
 
+@bp.get("/api/carte-nationale/actions.json")
 @login_required
 def national_actions():
     scope = _reviewer_scope()
@@ -124,14 +129,3 @@ def national_actions():
     payload = nm.cached_payload(db.session, "actions", filters, indicator, scope)
     return _send(payload, "application/json")
 
-
-_RULES = [("/carte-nationale", "national_map", national_map),
-          ("/api/communes.geojson", "communes_geojson", communes_geojson),
-          ("/api/carte-nationale/indicateurs.json", "national_indicators", national_indicators),
-          ("/api/carte-nationale/actions.json", "national_actions", national_actions)]
-
-
-@bp.record
-def _add_rules(state) -> None:
-    for rule, endpoint, view in _RULES:
-        state.app.add_url_rule(rule, f"{bp.name}.{endpoint}", view, methods=["GET"])

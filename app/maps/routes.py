@@ -1,6 +1,6 @@
 """The plan's map (/plans/<id>/carte) and its PNG (/plans/<id>/carte.png): thin views over plans.maps.
 
-Embedding (engineering.md §1.4, option 3, "components"): the page renders folium's div and script itself and
+Embedding the "components" (docs/ARCHITECTURE.md, pitfall 3): the page renders folium's div and script itself and
 links the vendored Leaflet files, dropping folium's header (it would restyle the whole page: `html, body
 {height:100%}`, a `user-scalable=no` viewport, `#map {position:absolute}`). Chosen over an iframe srcdoc because
 the map, its legend and its table twin then live in ONE document: one set of styles, no HTML-escaped copy of the
@@ -13,17 +13,16 @@ from flask import Response, render_template, request
 from flask_login import login_required
 
 from app.extensions import db
+from app.loaders import readable_plan
 from app.maps import bp
 from app.maps.tiles import basemap_spec
-from app.planning.routes import readable_plan
-from plans.planning import completeness
-from plans.planning import finance
-from plans.territory.models import BOUNDARY_ATTRIBUTION
 from plans.maps.offline import map_components
 from plans.maps.plan_map import MASKED, NOT_LOCATED, build_plan_map, map_actions, territory_shapes
 from plans.maps.static_map import build_static_map_png, neighbour_geometries
 from plans.owners.service import member_summary, owner_geometry
+from plans.planning import completeness, finance
 from plans.planning.models import Plan
+from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 
 def _plan(plan_id: int) -> Plan:
@@ -31,7 +30,7 @@ def _plan(plan_id: int) -> Plan:
     return readable_plan(plan_id)  # the same object, with the access rules of every plan page
 
 
-@bp.route("/<int:plan_id>/carte")
+@bp.get("/plans/<int:plan_id>/carte")
 @login_required
 def plan_map(plan_id: int):
     plan = _plan(plan_id)
@@ -51,7 +50,7 @@ def plan_map(plan_id: int):
         summary=summary, has_geometry=geometry is not None, attribution=BOUNDARY_ATTRIBUTION)
 
 
-@bp.route("/<int:plan_id>/carte.png")
+@bp.get("/plans/<int:plan_id>/carte.png")
 @login_required
 def plan_map_png(plan_id: int):
     plan = _plan(plan_id)

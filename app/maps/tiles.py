@@ -1,11 +1,10 @@
-"""The optional basemap's tiles (engineering.md §1.6, plans/maps/basemap.py).
+"""The optional basemap's tiles (docs/ARCHITECTURE.md, pitfall 7; plans/maps/basemap.py).
 
     GET /tuiles/<z>/<x>/<y>.<ext>   one raster tile of the MBTiles file of PDLM_MBTILES (XYZ in the URL, TMS rows
                                     in the file: y is flipped), its mimetype from the metadata's format, an ETag
                                     (304 on If-None-Match) and a day of private caching. 404 for a missing tile, an
                                     unknown extension, or when no MBTiles is configured (the default).
-Any logged-in user (the maps of every role use it). The rule is national, not under /plans: added to the app when
-the blueprint registers, with a "maps." endpoint (as app/maps/national.py does).
+Any logged-in user (the maps of every role use it). The URL is national, not under /plans.
 
 `basemap_spec()` is the one place the app decides which basemap its maps draw (None: none). The folium pages pass
 it to the builders; it is also offered to every template (national map, location picker) as `basemap_spec()` and
@@ -59,6 +58,7 @@ def basemap_attributes() -> Markup:
     return Markup("".join(f' {name}="{escape(value)}"' for name, value in tile_data_attributes(basemap_spec()).items()))
 
 
+@bp.get("/tuiles/<int:z>/<int:x>/<int:y>.<ext>")
 @login_required
 def tile(z: int, x: int, y: int, ext: str):
     local = _mbtiles()
@@ -76,11 +76,6 @@ def tile(z: int, x: int, y: int, ext: str):
     response.headers["Cache-Control"] = "private, max-age=86400"
     response.add_etag()
     return response.make_conditional(request)
-
-
-@bp.record
-def _add_rules(state) -> None:
-    state.app.add_url_rule("/tuiles/<int:z>/<int:x>/<int:y>.<ext>", f"{bp.name}.tile", tile, methods=["GET"])
 
 
 @bp.app_context_processor

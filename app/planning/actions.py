@@ -15,36 +15,43 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import MethodNotAllowed
-from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField, \
-    TextAreaField
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from app.choices import select_choices
+from app.choices import country_choices, select_choices
 from app.extensions import db
-from app.planning import bp, editors
+from app.loaders import can_edit, editable_plan, readable_plan
+from app.planning import bp, conflicts, editors
 from app.planning.fields import TrimmedStringField
-from plans.planning import actions as actions_service
-from plans.planning import completeness
-from plans.planning import finance
 from plans.core import formatting
-from plans.planning import location
-from plans.planning import sections
-from plans.planning.cofinancing import scheme_choices, scheme_label
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.vocab import (
+    ACTION_STATUSES,
+    DIASPORA_SOURCES,
+    FUNDING_SOURCES,
+    FUNDING_STATUSES,
+    LOCATION_PRECISIONS,
+    MIGRATION_TAGS,
+    SECTORS,
+)
+from plans.planning import actions as actions_service
+from plans.planning import completeness, finance, indicators, location, sections
+from plans.planning.cofinancing import scheme_choices, scheme_label
 from plans.planning.models import Action, Plan
 from plans.planning.sectiondata.migration import associations_of
-from plans.core.vocab import (ACTION_STATUSES, DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES, LOCATION_PRECISIONS,
-                         MIGRATION_TAGS, SECTORS)
 
 SECTION = actions_service.SECTION
 BLANK_LINES = 2  # empty funding rows offered on a fresh form: adding a line works without JavaScript
 BLOCK_KEYS = ("schedule", "funding_lines")  # errors about a whole block, shown at the top of that block
-
-
-def _routes():
-    from app.planning import routes  # routes imports this module
-
-    return routes
 
 
 # ----- Forms --------------------------------------------------------------------------------------------------
@@ -54,6 +61,10 @@ class FundingLineForm(Form):
                               validate_choice=False)
     source_name = TrimmedStringField("Nom du financeur")
     association_id = SelectField("Association de la diaspora", validate_choice=False)
+    association_section = TrimmedStringField("Section qui paie (ville, pays)")
+    # An association not registered yet: created on save (section 3 completes it later), without leaving the form.
+    new_association_name = TrimmedStringField("ou nouvelle association : nom")
+    new_association_country = SelectField("Pays du siège de la nouvelle association", validate_choice=False)
     amount = TrimmedStringField("Montant (FCFA)")
     share_pct = TrimmedStringField("ou part (%)")
     status = SelectField("Statut", choices=select_choices(FUNDING_STATUSES.items()), default="promis",
@@ -76,7 +87,9 @@ class ActionForm(FlaskForm):
     unit_cost = TrimmedStringField("Coût unitaire (FCFA)")
     total_override = TrimmedStringField("Coût total saisi à la main (FCFA)")
     override_reason = TrimmedStringField("Raison du coût total saisi")
-    tags = SelectMultipleField("Liens avec la migration", choices=select_choices(MIGRATION_TAGS.items()),
+    # « Financé par la diaspora » is not offered: it follows the funding lines (plans.planning.indicators).
+    tags = SelectMultipleField("Liens avec la migration",
+                               choices=select_choices(indicators.TYPED_MIGRATION_TAGS.items()),
                                widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
                                validate_choice=False)
     status = SelectField("Statut", choices=select_choices(ACTION_STATUSES.items()), default="prevu",
@@ -123,7 +136,8 @@ def _form_data(plan: Plan, data: dict) -> dict:
         "funding_lines": [
             {"source_type": ln.get("source_type") or "", "source_name": ln.get("source_name", ""),
              "association_id": str(ln["association_id"]) if ln.get("association_id") else "",
-             "amount": _number(ln.get("amount")), "share_pct": _decimal(ln.get("share_pct")),
+             "association_section": ln.get("association_section", ""), "amount": _number(ln.get("amount")),
+             "share_pct": _decimal(ln.get("share_pct")),
              "status": ln.get("status") or "promis", "in_kind": bool(ln.get("in_kind"))}
             for ln in data.get("funding_lines") or []],
     }
@@ -144,8 +158,10 @@ def _objective_choices(plan: Plan) -> dict:
 def _prepare(form, plan: Plan, associations) -> None:
     form.objective_id.choices = _objective_choices(plan)
     association_choices = select_choices(((a.id, a.name) for a in associations), blank="— association —")
+    countries = country_choices("— pays —")
     for entry in form.funding_lines:
         entry.form.association_id.choices = association_choices
+        entry.form.new_association_country.choices = countries
 
 
 def _to_data(form, plan: Plan) -> dict:
@@ -157,7 +173,8 @@ def _to_data(form, plan: Plan) -> dict:
         "tags": form.tags.data or [],
         "schedule": {str(y): getattr(form, _schedule_attr(y)).data for y in plan.years},
         "funding_lines": [{name: getattr(entry.form, name).data for name in
-                           ("source_type", "source_name", "association_id", "amount", "share_pct", "status",
+                           ("source_type", "source_name", "association_id", "association_section",
+                            "new_association_name", "new_association_country", "amount", "share_pct", "status",
                             "in_kind")}
                           for entry in form.funding_lines],
     }
@@ -212,9 +229,10 @@ def render_list(plan: Plan):
         "planning/section_actions.html", plan=plan, check=completeness.check_plan(plan),
         state=sections.state(db.session, plan, SECTION), conflict=None, section=sections.section(SECTION),
         fin=fin, groups=groups, grouped=grouped, numbers=numbers, count=len(ordered),
-        association_names=association_names, can_edit=_routes().can_edit(plan), sector_labels=SECTORS,
+        association_names=association_names, can_edit=can_edit(plan), sector_labels=SECTORS,
         source_labels=FUNDING_SOURCES, status_labels=ACTION_STATUSES, line_status_labels=FUNDING_STATUSES,
-        tag_labels=MIGRATION_TAGS, field_label=finance.field_label, scheme_label=scheme_label)
+        tag_labels=MIGRATION_TAGS, field_label=finance.field_label, scheme_label=scheme_label,
+        tags_of=indicators.migration_tags, funding_states=indicators.FUNDING_STATES)
 
 
 def _groups(plan: Plan, ordered: list[Action], fin) -> list[SimpleNamespace]:
@@ -256,9 +274,31 @@ def _conflict(plan: Plan, action_id: int) -> dict:
             "association_names": {a.id: a.name for a in associations_of(db.session, plan.owner)}}
 
 
+def _stored_form(plan: Plan, action: Action, associations):
+    """The form filled from the saved action (the 409 screen's « version enregistrée »)."""
+    form = _form_class(plan)(formdata=None, data=_form_data(plan, actions_service.dump_action(action)))
+    form.version.data = str(action.version_id)
+    _prepare(form, plan, associations)
+    return form
+
+
+def _conflict_page(plan: Plan, action: Action, mine_form, missing=(), choices=None):
+    stored = _stored_form(plan, action, associations_of(db.session, plan.owner))
+    labels = {f"schedule-{y}": f"Programmation {y} (FCFA)" for y in plan.years}
+    saved_by = ""
+    conflict = {"version": action.version_id, "saved_at": action.updated_at, "saved_by": saved_by,
+                "comparison": conflicts.compare(mine_form, stored, labels), "missing": list(missing),
+                "choices": dict(choices or {})}
+    if missing and request.form.get("version") != str(action.version_id):
+        conflict["choices"] = {}  # compared with a newer saved action: the choices made no longer stand
+    url = url_for("planning.action_edit", plan_id=plan.id, action_id=action.id)
+    return render_template("planning/conflict.html", plan=plan, conflict=conflict, action=action,
+                           check=completeness.check_plan(plan), state=sections.state(db.session, plan, SECTION),
+                           can_edit=True, section=sections.section(SECTION), post_url=url, reload_url=url), 409
+
+
 def _handle(plan: Plan, action: Action | None):
     """GET shows the form; POST adds a row, spreads the schedule, or saves (create or update)."""
-    routes = _routes()
     associations = associations_of(db.session, plan.owner)
     cls = _form_class(plan)
     if request.method != "POST":
@@ -277,9 +317,18 @@ def _handle(plan: Plan, action: Action | None):
             for key, message in figures.warnings:
                 warnings.setdefault(key, []).append(message)
         return _render_form(plan, form, action, figures=figures, warnings=warnings,
-                            can_edit=routes.can_edit(plan))
+                            can_edit=can_edit(plan))
 
-    form = cls()
+    if conflicts.RESOLVING in request.form and action is not None:  # a post from the 409 screen
+        theirs = _stored_form(plan, action, associations)
+        merged, missing, choices = conflicts.resolution_formdata(theirs, request.form)
+        if missing:  # a difference left without a choice: the screen again
+            mine = cls(formdata=conflicts.all_mine_formdata(theirs, request.form))
+            _prepare(mine, plan, associations)
+            return _conflict_page(plan, action, mine, missing=missing, choices=choices)
+        form = cls(formdata=merged)
+    else:
+        form = cls()
     if request.form.get("add_row") == "funding_lines":  # a row more, nothing saved
         form.funding_lines.append_entry()
         _prepare(form, plan, associations)
@@ -316,14 +365,15 @@ def _handle(plan: Plan, action: Action | None):
         if action is None:  # only the section's saved state moved (another action saved at that instant)
             flash("Une autre action vient d'être enregistrée : enregistrez à nouveau.", "error")
             return _render_form(plan, form, None, status=409)
-        plan = routes.readable_plan(plan.id)
-        conflict = _conflict(plan, action.id)
-        form.version.data = str(conflict["action"].version_id)  # a deliberate resubmission replaces it
-        return _render_form(plan, form, conflict["action"], status=409, conflict=conflict)
+        plan = readable_plan(plan.id)
+        # The 409 screen: the saved action and the user's, field by field; its form alone carries the new
+        # version, with the user's choice for each difference (app/planning/conflicts.py).
+        return _conflict_page(plan, _conflict(plan, action.id)["action"], form)
     figures = finance.action_figures(saved, plan.years)
     message = f"Action « {saved.title} » enregistrée."
     if figures.gap:
-        message += f" Reste à rechercher : {formatting.fcfa(figures.gap, plain=True)}."
+        label = indicators.FUNDING_STATES[indicators.NOT_COVERED].label
+        message += f" {label} : {formatting.fcfa(figures.gap, plain=True)}."
     flash(message, "info")
     for key, m in figures.warnings:
         flash(f"{finance.field_label(key)} : {m}", "warning")
@@ -333,15 +383,14 @@ def _handle(plan: Plan, action: Action | None):
 @bp.route("/<int:plan_id>/actions/nouvelle", methods=["GET", "POST"])
 @login_required
 def action_new(plan_id: int):
-    plan = _routes().editable_plan(plan_id)
+    plan = editable_plan(plan_id)
     return _handle(plan, None)
 
 
 @bp.route("/<int:plan_id>/actions/<int:action_id>", methods=["GET", "POST"])
 @login_required
 def action_edit(plan_id: int, action_id: int):
-    routes = _routes()
-    plan = routes.editable_plan(plan_id) if request.method == "POST" else routes.readable_plan(plan_id)
+    plan = editable_plan(plan_id) if request.method == "POST" else readable_plan(plan_id)
     return _handle(plan, _action_of(plan, action_id))
 
 
@@ -350,7 +399,7 @@ def action_edit(plan_id: int, action_id: int):
 @bp.route("/<int:plan_id>/actions/<int:action_id>/dupliquer", methods=["POST"])
 @login_required
 def action_duplicate(plan_id: int, action_id: int):
-    plan = _routes().editable_plan(plan_id)
+    plan = editable_plan(plan_id)
     action = _action_of(plan, action_id)
     try:
         copy = actions_service.duplicate_action(db.session, plan, action, current_user)
@@ -366,7 +415,7 @@ def action_duplicate(plan_id: int, action_id: int):
 @bp.route("/<int:plan_id>/actions/<int:action_id>/deplacer", methods=["POST"])
 @login_required
 def action_move(plan_id: int, action_id: int):
-    plan = _routes().editable_plan(plan_id)
+    plan = editable_plan(plan_id)
     action = _action_of(plan, action_id)
     offset = {"haut": -1, "bas": 1}.get(request.form.get("sens", ""))
     if offset is None:
@@ -389,7 +438,7 @@ def action_move(plan_id: int, action_id: int):
 @bp.route("/<int:plan_id>/actions/<int:action_id>/supprimer", methods=["GET", "POST"])
 @login_required
 def action_delete(plan_id: int, action_id: int):
-    plan = _routes().editable_plan(plan_id)
+    plan = editable_plan(plan_id)
     action = _action_of(plan, action_id)
     if request.method == "POST":
         title = action.title
@@ -415,7 +464,7 @@ def action_delete(plan_id: int, action_id: int):
 @login_required
 def territory_geojson(plan_id: int):
     """The plan owner's territory as GeoJSON (plans.planning.location.territory_geojson): whoever may read the plan."""
-    plan = _routes().readable_plan(plan_id)
+    plan = readable_plan(plan_id)
     response = Response(location.territory_geojson(plan.owner), mimetype="application/geo+json")
     response.headers["Cache-Control"] = "private, no-cache"  # revalidated: 304 while the territory is unchanged
     response.add_etag()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from types import ModuleType
 from typing import Callable
@@ -11,9 +12,9 @@ from wtforms import Field
 from wtforms.fields import FieldList, FormField
 
 from app.choices import country_choices
-from app.planning import forms
-from plans.planning import sections
+from app.planning import conflicts, forms
 from plans.core.errors import ValidationError
+from plans.planning import sections
 from plans.planning.sectiondata import adoption, identification
 from plans.planning.sectiondata.common import parse_id
 
@@ -27,20 +28,26 @@ class Editor:
     template: str
     to_data: Callable
     prepare: Callable = lambda form, plan: None
+    # Lists whose cells name rows of another list by index (app/planning/conflicts.py renumbers them on a merge).
+    references: dict = dataclass_field(default_factory=dict)
+    labels: dict = dataclass_field(default_factory=dict)  # labels of the 409 comparison, by field name
 
-    def make_form(self, plan, version: int, submitted: bool):
+    def make_form(self, plan, version: int, submitted: bool, formdata=None):
+        """The form as posted (`formdata`: another formdata than the request's, the merge of a 409 screen), or
+        filled from the saved section."""
         if submitted:
-            form = self.form_class()
+            form = self.form_class() if formdata is None else self.form_class(formdata=formdata)
         else:
-            form = self.form_class(data=_dates_from_iso(self.module.dump(plan)))
+            form = self.form_class(formdata=None, data=_dates_from_iso(self.module.dump(plan)))
             form.version.data = str(version)
         if not submitted:
             for field in form:
                 if isinstance(field, FieldList):
                     for _ in range(BLANK_ROWS):
                         field.append_entry()
-        if submitted and request.form.get("add_row"):
-            target = getattr(form, request.form["add_row"], None)
+        posted = request.form if formdata is None else formdata
+        if submitted and posted.get("add_row"):
+            target = getattr(form, posted["add_row"], None)
             if isinstance(target, FieldList):
                 target.append_entry()
         self.prepare(form, plan)  # last: blank and added rows need their choices too
@@ -82,11 +89,30 @@ def attach_errors(form, error: ValidationError, aliases: dict[str, str] | None =
             field.errors = list(field.errors) + messages if isinstance(field.errors, list) else list(messages)
 
 
-def conflict_view(session, plan, key: str, editor: Editor) -> dict:
+def conflict_view(session, plan, key: str, editor: Editor, mine_form, missing=(), choices=None) -> dict:
+    """The 409 screen of a section: the saved version against the user's form, field by field."""
     state = sections.state(session, plan, key)
+    theirs = editor.make_form(plan, state.version, submitted=False)
     return {"version": state.version, "saved_at": state.saved_at,
             "saved_by": state.saved_by.full_name or state.saved_by.email if state.saved_by else "",
-            "stored": editor.module.dump(plan)}
+            "comparison": conflicts.compare(mine_form, theirs, editor.labels, editor.references),
+            "missing": list(missing), "choices": dict(choices or {})}
+
+
+def resolution_form(session, plan, key: str, editor: Editor):
+    """A post from the 409 screen: (the form to save — the saved version with the rows the user chose to keep —,
+    or None and the conflict view to show again when a choice is missing)."""
+    state = sections.state(session, plan, key)
+    theirs = editor.make_form(plan, state.version, submitted=False)
+    merged, missing, choices = conflicts.resolution_formdata(theirs, request.form, editor.references)
+    if missing:
+        mine = editor.make_form(plan, state.version, submitted=True,
+                                formdata=conflicts.all_mine_formdata(theirs, request.form, editor.references))
+        # Compared with the version saved now; the choices already made stand only if it is still the one shown.
+        still = request.form.get("version") == str(state.version)
+        view = conflict_view(session, plan, key, editor, mine, missing=missing, choices=choices if still else {})
+        return None, view
+    return editor.make_form(plan, state.version, submitted=True, formdata=merged), None
 
 
 # ----- Identification -----

@@ -16,33 +16,22 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import login_required
 
 from app.audit import log_action
-from app.auth.guards import role_required
+from app.docx_template import active_template_path, uploaded_template_path
 from app.extensions import db
+from app.guards import role_required
+from app.loaders import readable_plan
 from app.planning import bp
-from app.planning.routes import readable_plan
-from flask_login import login_required
+from plans.accounts.models import Role
 from plans.documents import plan_document as export_docx
 from plans.planning import finance
-from plans.review import diff as plandiff
-from plans.accounts.models import Role
 from plans.planning.models import Plan
+from plans.review import diff as plandiff
 
 admin_only = role_required(Role.ADMIN)
-
-
-def uploaded_template_path() -> Path:
-    """Where an administrator's replacement model lives: <instance>/templates_docx/pdl_m.docx, or DOCX_TEMPLATE_DIR."""
-    directory = current_app.config.get("DOCX_TEMPLATE_DIR") or Path(current_app.instance_path) / export_docx.TEMPLATE_SUBDIR
-    return Path(directory) / export_docx.TEMPLATE_NAME
-
-
-def active_template_path() -> Path:
-    """The uploaded model when there is one, else the shipped one."""
-    uploaded = uploaded_template_path()
-    return uploaded if uploaded.is_file() else export_docx.SHIPPED_TEMPLATE
 
 
 @bp.route("/<int:plan_id>/export.docx")

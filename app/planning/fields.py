@@ -1,7 +1,7 @@
 """WTForms fields whose parsing rules live in plans/ (amounts, years)."""
 from wtforms import IntegerField, StringField
-from wtforms.widgets import TextInput
 from wtforms.validators import ValidationError as WTFValidationError
+from wtforms.widgets import TextInput
 
 
 class FrenchIntegerField(IntegerField):

@@ -1,6 +1,7 @@
 """Section 6 — Financement: computed from the actions, never typed.
 
-Every figure on the page comes from `plans.planning.finance.plan_finance`; the view only loads the plan's actions in a
+Every figure on the page comes from `plans.planning.finance.plan_finance`, the funding states and their labels from
+`plans.planning.indicators.funding_states`; the view only loads the plan's actions in a
 few queries and hands the result to the template, which formats (filters fcfa, number, percent) and never adds
 anything up. The generic route `planning.section` delegates here for the key "financement"; a POST is refused
 with 405 (Allow: GET, HEAD) since there is nothing to save.
@@ -11,11 +12,10 @@ from flask import render_template, request
 from werkzeug.exceptions import MethodNotAllowed
 
 from app.extensions import db
-from plans.planning import completeness
-from plans.planning import finance
-from plans.planning import sections
-from plans.planning.models import Plan
+from app.loaders import can_edit
 from plans.core.vocab import FUNDING_SOURCES, FUNDING_STATUSES, SECTORS
+from plans.planning import completeness, finance, indicators, sections
+from plans.planning.models import Plan
 
 SECTION_KEY = "financement"
 ACTIONS_SECTION = "actions"
@@ -32,15 +32,14 @@ def render(plan: Plan):
 
 
 def render_financement(plan: Plan, check, state):
-    from app.planning.routes import can_edit  # routes imports this module
-
     fin = finance.plan_finance(plan)
     in_error = [f for f in fin.figures if f.errors]
     return render_template(
         "planning/section_financement.html", plan=plan, check=check, state=state, conflict=None,
         section=sections.section(SECTION_KEY), fin=fin, in_error=in_error, can_edit=can_edit(plan),
         source_labels=FUNDING_SOURCES, sector_labels=SECTORS, status_labels=FUNDING_STATUSES,
-        field_label=finance.field_label, actions_key=ACTIONS_SECTION)
+        field_label=finance.field_label, actions_key=ACTIONS_SECTION,
+        funding=indicators.funding_states(fin), funding_states=indicators.FUNDING_STATES)
 
 
 def _with_actions(plan: Plan) -> Plan:

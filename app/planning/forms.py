@@ -3,8 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, FieldList, Form, FormField, HiddenField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from app.planning.fields import FrenchIntegerField, TrimmedStringField, non_negative
 from app.choices import select_choices
+from app.planning.fields import FrenchIntegerField, TrimmedStringField, non_negative
 from plans.core.vocab import GUIDE_VERSIONS, PROCESS_STEPS
 
 
@@ -21,12 +21,14 @@ class NewPlanForm(FlaskForm):
     years = FrenchIntegerField("Durée (années)", default=5,
                                validators=[InputRequired("Indiquez la durée du plan."),
                                            NumberRange(1, 10, "La durée va de 1 à 10 ans.")])
-    guide_version = SelectField("Version du guide national", choices=select_choices(GUIDE_VERSIONS.items()), default="2018")
+    guide_version = SelectField("Version du guide national", choices=select_choices(GUIDE_VERSIONS.items()),
+                                default="2018")
 
 
 class ProcessStepForm(Form):
     id = HiddenField()
-    step = SelectField("Étape", choices=select_choices(PROCESS_STEPS.items(), blank="— choisir —"), validate_choice=False)
+    step = SelectField("Étape", choices=select_choices(PROCESS_STEPS.items(), blank="— choisir —"),
+                       validate_choice=False)
     date = DateField("Date", validators=[Optional()], format="%Y-%m-%d")
     place = TrimmedStringField("Lieu", validators=[Length(max=200)])
     place_country = SelectField("Pays du lieu", validate_choice=False)

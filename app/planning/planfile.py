@@ -12,14 +12,13 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import current_user, login_required
 
 from app.extensions import db
+from app.loaders import readable_plan
 from app.planning import bp
-from app.planning.routes import readable_plan
-from plans.planning import finance
-from plans.review import planfile
-from plans.review import planfile_import
 from plans.accounts.models import Role
 from plans.core.errors import ValidationError
+from plans.planning import finance
 from plans.planning.models import Plan
+from plans.review import planfile, planfile_import
 
 IMPORTERS = (Role.PLANNER, Role.ADMIN)
 

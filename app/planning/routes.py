@@ -8,40 +8,14 @@ from flask_login import current_user, login_required
 
 from app.choices import select_choices
 from app.extensions import db
-from app.planning import actions, editors, financement
+from app.loaders import can_edit, editable_plan, readable_plan
+from app.planning import actions, bp, conflicts, editors, financement
 from app.planning.forms import NewPlanForm
-from plans.accounts import access
-from plans.planning import completeness
-from plans.planning import service as plan_service
-from plans.planning import sections
-from plans.review import workflow
 from plans.accounts.models import Role
 from plans.core.errors import ConflictError, ValidationError
-from plans.planning.models import Plan, PlanChange
-
-from app.planning import bp
-
-
-def readable_plan(plan_id: int) -> Plan:
-    plan = db.session.get(Plan, plan_id)
-    if plan is None:
-        abort(404, "Ce plan n'existe pas.")
-    if not access.can_read_owner(current_user, plan.owner):
-        abort(403, "Ce plan appartient à une autre collectivité.")
-    return plan
-
-
-def can_edit(plan: Plan) -> bool:
-    return access.can_edit_owner_plans(current_user, plan.owner) and workflow.is_editable(plan)
-
-
-def editable_plan(plan_id: int) -> Plan:
-    plan = readable_plan(plan_id)
-    if not access.can_edit_owner_plans(current_user, plan.owner):
-        abort(403, "Seuls les planificateurs de cette collectivité modifient ce plan.")
-    if not workflow.is_editable(plan):
-        abort(403, f"Ce plan est « {plan.status.label} » : il ne peut plus être modifié.")
-    return plan
+from plans.planning import completeness, sections
+from plans.planning import service as plan_service
+from plans.planning.models import PlanChange
 
 
 @bp.route("/")
@@ -105,9 +79,14 @@ def section(plan_id: int, section_key: str):
                                section=sections.section(section_key), conflict=None,
                                state=sections.state(db.session, plan, section_key))
     state = sections.state(db.session, plan, section_key)
-    form = editor.make_form(plan, state.version, submitted=request.method == "POST")
     conflict = None
     status = 200
+    if request.method == "POST" and conflicts.RESOLVING in request.form:  # a post from the 409 screen
+        form, conflict = editors.resolution_form(db.session, plan, section_key, editor)
+        if conflict is not None:  # a difference left without a choice: the screen again
+            return _conflict_page(plan, section_key, conflict)
+    else:
+        form = editor.make_form(plan, state.version, submitted=request.method == "POST")
     if request.method == "POST":
         if form.validate_on_submit():
             data = editor.to_data(form)
@@ -123,9 +102,10 @@ def section(plan_id: int, section_key: str):
             except ConflictError:
                 db.session.rollback()
                 plan = readable_plan(plan_id)
-                conflict = editors.conflict_view(db.session, plan, section_key, editor)
-                form.version.data = str(conflict["version"])  # a deliberate resubmission replaces their version
-                status = 409
+                # The 409 screen: the saved version and the user's, field by field; its form alone carries the
+                # new version, with the user's choice for each difference (app/planning/conflicts.py).
+                return _conflict_page(plan, section_key, editors.conflict_view(db.session, plan, section_key,
+                                                                               editor, form))
             else:
                 saved = sections.state(db.session, plan, section_key)
                 flash(f"Enregistré à {saved.saved_at:%H:%M}.", "info")
@@ -137,6 +117,14 @@ def section(plan_id: int, section_key: str):
     return render_template(editor.template, plan=plan, form=form, editor=editor, conflict=conflict,
                            check=completeness.check_plan(plan), state=sections.state(db.session, plan, section_key),
                            can_edit=can_edit(plan), section=sections.section(section_key)), status
+
+
+def _conflict_page(plan, section_key: str, conflict: dict):
+    return render_template("planning/conflict.html", plan=plan, conflict=conflict, action=None,
+                           check=completeness.check_plan(plan), state=sections.state(db.session, plan, section_key),
+                           can_edit=can_edit(plan), section=sections.section(section_key),
+                           post_url=url_for("planning.section", plan_id=plan.id, section_key=section_key),
+                           reload_url=url_for("planning.section", plan_id=plan.id, section_key=section_key)), 409
 
 
 @bp.route("/<int:plan_id>/historique")

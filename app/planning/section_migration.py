@@ -1,8 +1,10 @@
 """Section 3 — Diagnostic migratoire: its form, its editor, and the owner's diaspora associations.
 
-The associations belong to the plan's owner (every plan of a commune shares them), so they have their own small
-form and POST route on the same page and stay out of the section's version and history. Their contact is shown
-only to people who may edit the owner's plans.
+The associations belong to the plan's owner (every plan of a commune shares them), so they stay out of the
+section's version and history. The section page lists them; each is added or changed on a page of its own
+(`association_form`), reached by a link: one form per page, so that saving an association never throws away what
+was typed in the section (and the other way round). Their contact is shown only to people who may edit the
+owner's plans.
 """
 from __future__ import annotations
 
@@ -12,24 +14,32 @@ from types import SimpleNamespace
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from app.choices import country_choices, select_choices
 from app.extensions import db
+from app.loaders import editable_plan
 from app.planning import bp, editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
 from plans.accounts import access
-from plans.planning import completeness
 from plans.core import formatting
-from plans.planning import sections
 from plans.core.errors import ValidationError
+from plans.core.vocab import CODEV_STATES, RELIABILITY, SECTORS, TRENDS
+from plans.planning import completeness, sections
 from plans.planning.models import DiasporaAssociation
 from plans.planning.sectiondata import migration
 from plans.planning.sectiondata.common import parse_id
-from plans.core.vocab import CODEV_STATES, RELIABILITY, SECTORS, TRENDS
 
 SECTION = "migration"
 ASSOCIATION_PREFIX = "association"
@@ -135,14 +145,9 @@ def association_form(plan, association: DiasporaAssociation | None = None, formd
     return form
 
 
-def _diaspora_panel(plan, assoc_form=None, editing=None) -> SimpleNamespace:
-    associations = migration.associations_of(db.session, plan.owner)
-    if editing is None and parse_id(request.args.get("association")) is not None:
-        wanted = parse_id(request.args["association"])
-        editing = next((a for a in associations if a.id == wanted), None)
-    if assoc_form is None:
-        assoc_form = association_form(plan, editing)
-    return SimpleNamespace(associations=associations, form=assoc_form, editing=editing,
+def _diaspora_panel(plan) -> SimpleNamespace:
+    """The owner's associations, listed on the section page (each is edited on its own page)."""
+    return SimpleNamespace(associations=migration.associations_of(db.session, plan.owner),
                            show_contacts=access.can_edit_owner_plans(current_user, plan.owner),
                            sector_labels=SECTORS, country_name=formatting.country_name)
 
@@ -157,6 +162,11 @@ def _prepare(form, plan) -> None:
     for entry in form.codev_projects:
         entry.form.cost_fcfa.data = _display_number(entry.form.cost_fcfa.data)
     form.diaspora = _diaspora_panel(plan)
+    if request.method != "POST":  # the saved figures that look doubtful (a refused save shows its errors)
+        for key, messages in migration.warnings(migration.dump(plan)).items():
+            field = getattr(form, key, None)
+            if field is not None:
+                field.warnings = messages
 
 
 def _row_id(field) -> int | None:
@@ -194,14 +204,22 @@ def _association_of(plan, association_id: int) -> DiasporaAssociation:
     return association
 
 
-def _render_with_association_form(plan, assoc_form, editing, status: int):
-    state = sections.state(db.session, plan, SECTION)
-    form = EDITOR.make_form(plan, state.version, submitted=False)
-    form.diaspora = _diaspora_panel(plan, assoc_form, editing)
-    flash("L'association n'a pas été enregistrée : corrigez les champs signalés.", "error")
-    return render_template(EDITOR.template, plan=plan, form=form, editor=EDITOR, conflict=None,
-                           check=completeness.check_plan(plan), state=state, can_edit=True,
-                           section=sections.section(SECTION)), status
+def _render_association_page(plan, assoc_form, editing, status: int = 200):
+    if status == 400:
+        flash("L'association n'a pas été enregistrée : corrigez les champs signalés.", "error")
+    return render_template("planning/association_form.html", plan=plan, form=assoc_form, editing=editing,
+                           check=completeness.check_plan(plan), state=sections.state(db.session, plan, SECTION),
+                           can_edit=True, section=sections.section(SECTION)), status
+
+
+@bp.route("/<int:plan_id>/migration/associations/nouvelle")
+@bp.route("/<int:plan_id>/migration/associations/<int:association_id>/modifier")
+@login_required
+def association_form_page(plan_id: int, association_id: int | None = None):
+    """The association form, alone on its page (same access as saving it: whoever may edit the plan)."""
+    plan = editable_plan(plan_id)
+    editing = _association_of(plan, association_id) if association_id is not None else None
+    return _render_association_page(plan, association_form(plan, editing), editing)
 
 
 def _association_input(form: AssociationForm) -> dict:
@@ -214,8 +232,6 @@ def _association_input(form: AssociationForm) -> dict:
 @bp.route("/<int:plan_id>/migration/associations", methods=["POST"])
 @login_required
 def save_association(plan_id: int):
-    from app.planning.routes import editable_plan
-
     plan = editable_plan(plan_id)
     form = association_form(plan, formdata=request.form)
     editing = None
@@ -224,7 +240,7 @@ def save_association(plan_id: int):
             abort(400, "Association inconnue.")
         editing = _association_of(plan, parse_id(form.association_id.data))
     if not form.validate_on_submit():
-        return _render_with_association_form(plan, form, editing, 400)
+        return _render_association_page(plan, form, editing, 400)
     try:
         if editing is None:
             association = migration.create_association(db.session, plan.owner, _association_input(form))
@@ -237,7 +253,7 @@ def save_association(plan_id: int):
                                                     ("name", "host_country", "host_city", "sections", "sectors",
                                                      "contact_name", "contact_details", "contact_consent")})
         plan = editable_plan(plan_id)
-        return _render_with_association_form(plan, form, editing, 400)
+        return _render_association_page(plan, form, editing, 400)
     flash(f"Association « {association.name} » enregistrée.", "info")
     return redirect(url_for("planning.section", plan_id=plan.id, section_key=SECTION) + "#associations", code=303)
 
@@ -245,8 +261,6 @@ def save_association(plan_id: int):
 @bp.route("/<int:plan_id>/migration/associations/<int:association_id>/supprimer", methods=["POST"])
 @login_required
 def delete_association(plan_id: int, association_id: int):
-    from app.planning.routes import editable_plan
-
     plan = editable_plan(plan_id)
     association = _association_of(plan, association_id)
     try:

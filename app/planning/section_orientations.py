@@ -9,16 +9,24 @@ criteria. Each axis offers a fixed number of objective rows (blank ones are skip
 from __future__ import annotations
 
 from flask import request
-from wtforms import (BooleanField, FieldList, Form, FormField, HiddenField, SelectField, SelectMultipleField,
-                     TextAreaField)
+from wtforms import (
+    BooleanField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    TextAreaField,
+)
 from wtforms.validators import Length, Optional
 
 from app.planning import editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
+from plans.core.vocab import FINDING_THEMES, label
 from plans.planning.sectiondata import orientations
 from plans.planning.sectiondata.common import parse_id
-from plans.core.vocab import FINDING_THEMES, label
 
 OBJECTIVE_ROWS = 6  # objective rows offered per axis (one more when all are used)
 
@@ -74,18 +82,19 @@ def _finding_choices(plan) -> list[tuple[str, str]]:
     return [(str(f.id), f"{label(FINDING_THEMES, f.theme)} — {f.text}") for f in plan.findings]
 
 
-def make_orientations_form(editor: editors.Editor, plan, version: int, submitted: bool):
+def make_orientations_form(editor: editors.Editor, plan, version: int, submitted: bool, formdata=None):
     suggested = False
     if submitted:
-        form = editor.form_class()
-        if request.form.get("add_row") in ("axes", "criteria", "priorities"):
-            getattr(form, request.form["add_row"]).append_entry()
+        form = editor.form_class() if formdata is None else editor.form_class(formdata=formdata)
+        posted = request.form if formdata is None else formdata
+        if posted.get("add_row") in ("axes", "criteria", "priorities"):
+            getattr(form, posted["add_row"]).append_entry()
     else:
         data = editor.module.dump(plan)
         if not data["criteria"]:
             data["criteria"] = orientations.suggested_criteria()
             suggested = True
-        form = editor.form_class(data=_form_data(data))
+        form = editor.form_class(formdata=None, data=_form_data(data))
         form.version.data = str(version)
         for field in (form.axes, form.criteria, form.priorities):
             for _ in range(editors.BLANK_ROWS):
@@ -99,9 +108,11 @@ def make_orientations_form(editor: editors.Editor, plan, version: int, submitted
         for o in objectives:
             o.form.findings.choices = finding_choices
             o.form.findings.data = o.form.findings.data or []
+    # Every axis row, typed or not: on the first visit the planner types the axes and ties the priorities to them
+    # in the same post (a priority on a row left blank is refused by plans/).
     axis_choices = [("", "— aucun axe —")] + [
-        (str(i), e.form.title.data or f"Axe {i + 1}") for i, e in enumerate(form.axes)
-        if e.form.title.data and not e.form.delete.data]
+        (str(i), f"Axe {i + 1} — {e.form.title.data}" if e.form.title.data else f"Axe {i + 1} (intitulé à saisir)")
+        for i, e in enumerate(form.axes) if not e.form.delete.data]
     names = [e.form.name.data or f"Critère {i + 1}" for i, e in enumerate(form.criteria)]
     for entry in form.priorities:
         entry.form.axis.choices = axis_choices
@@ -121,8 +132,8 @@ def make_orientations_form(editor: editors.Editor, plan, version: int, submitted
 class OrientationsEditor(editors.Editor):
     """Its objective rows, axis choices and score columns depend on the plan and the rows of the form."""
 
-    def make_form(self, plan, version: int, submitted: bool):
-        return make_orientations_form(self, plan, version, submitted)
+    def make_form(self, plan, version: int, submitted: bool, formdata=None):
+        return make_orientations_form(self, plan, version, submitted, formdata)
 
 
 def _id(field) -> int | None:
@@ -166,5 +177,7 @@ def orientations_data(form) -> dict:
     return {"axes": axes, "criteria": criteria, "priorities": priorities}
 
 
+# A priority names its axis and its scores their criteria by row index (see the docstring above).
 editors.register("orientations", OrientationsEditor(orientations, OrientationsForm,
-                                                    "planning/section_orientations.html", orientations_data))
+                                                    "planning/section_orientations.html", orientations_data,
+                                                    references={"priorities": {"axis": "axes", "scores": "criteria"}}))

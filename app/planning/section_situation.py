@@ -1,4 +1,5 @@
-"""Section 2 — Situation de référence: its forms and how they become the data of plans/planning/sectiondata/situation."""
+"""Section 2 — Situation de référence: its forms and how they become the data of
+plans/planning/sectiondata/situation."""
 from __future__ import annotations
 
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField, TextAreaField
@@ -8,9 +9,9 @@ from app.choices import select_choices
 from app.planning import editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
+from plans.core.vocab import POPULATION_SOURCES, SECTORS
 from plans.planning.sectiondata import situation
 from plans.planning.sectiondata.common import parse_id
-from plans.core.vocab import POPULATION_SOURCES, SECTORS
 
 
 class PopulationRecordForm(Form):

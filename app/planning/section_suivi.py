@@ -10,9 +10,9 @@ from app.choices import select_choices
 from app.planning import editors
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
+from plans.core.vocab import INDICATOR_CATEGORIES
 from plans.planning.sectiondata import suivi
 from plans.planning.sectiondata.common import parse_id
-from plans.core.vocab import INDICATOR_CATEGORIES
 
 
 class FrenchDecimalField(TrimmedStringField):
@@ -34,7 +34,8 @@ class IndicatorForm(Form):
     baseline_value = FrenchDecimalField("Valeur de référence")
     baseline_year = FrenchIntegerField("Année de référence", validators=[Optional()])
     targets = FieldList(FrenchDecimalField("Cible"), min_entries=0)
-    source = TrimmedStringField("Source de vérification", validators=[Length(max=300, message="300 caractères au plus.")])
+    source = TrimmedStringField("Source de vérification",
+                                validators=[Length(max=300, message="300 caractères au plus.")])
     delete = BooleanField("Supprimer")
 
 
@@ -43,25 +44,31 @@ class SuiviForm(VersionedForm):
 
 
 def _form_rows(rows: list[dict], years: list[int]) -> list[dict]:
-    """Data rows ({"2025": "12.5"} targets) as form rows (one target field per plan year, in order)."""
-    return [{**row, "targets": [(row.get("targets") or {}).get(str(y)) for y in years]} for row in rows]
+    """Data rows ({"2025": "12.5"} targets) as form rows (one target field per plan year, in order); a oui/non
+    indicator's 1/0 read Oui/Non."""
+    def shown(row, value):
+        return suivi.display_value(row.get("unit"), value)
+
+    return [{**row, "baseline_value": shown(row, row.get("baseline_value")),
+             "targets": [shown(row, (row.get("targets") or {}).get(str(y))) for y in years]} for row in rows]
 
 
-def make_suivi_form(editor: editors.Editor, plan, version: int, submitted: bool):
+def make_suivi_form(editor: editors.Editor, plan, version: int, submitted: bool, formdata=None):
     years = plan.years
+    posted = request.form if formdata is None else formdata
     if submitted:
-        form = editor.form_class()
+        form = editor.form_class() if formdata is None else editor.form_class(formdata=formdata)
         suggested = False
     else:
         rows = editor.module.dump(plan)["indicators"]
         suggested = version == 0 and not rows
         if suggested:
             rows = suivi.suggested_rows()
-        form = editor.form_class(data={"indicators": _form_rows(rows, years)})
+        form = editor.form_class(formdata=None, data={"indicators": _form_rows(rows, years)})
         form.version.data = str(version)
         for _ in range(editors.BLANK_ROWS):
             form.indicators.append_entry()
-    if submitted and request.form.get("add_row") == "indicators":
+    if submitted and posted.get("add_row") == "indicators":
         form.indicators.append_entry()
     for entry in form.indicators:  # every row offers exactly one target field per plan year
         targets = entry.form.targets
@@ -73,14 +80,19 @@ def make_suivi_form(editor: editors.Editor, plan, version: int, submitted: bool)
             target.label.text = f"Cible {year}"
     form.plan_years = years
     form.suggested = suggested
+    if not submitted:  # the doubtful figures saved (a refused save shows its errors instead)
+        by_name = {f.name: f for entry in form.indicators for f in entry.form}
+        for key, messages in suivi.warnings(editor.module.dump(plan), years).items():
+            if key in by_name:
+                by_name[key].warnings = messages
     return form
 
 
 class SuiviEditor(editors.Editor):
     """Its form knows the plan years and is pre-filled with the suggested indicators the first time."""
 
-    def make_form(self, plan, version: int, submitted: bool):
-        return make_suivi_form(self, plan, version, submitted)
+    def make_form(self, plan, version: int, submitted: bool, formdata=None):
+        return make_suivi_form(self, plan, version, submitted, formdata)
 
 
 def suivi_data(form) -> dict:

@@ -14,8 +14,8 @@ from flask import abort, render_template, request
 from flask_login import login_required
 
 from app.extensions import db
+from app.loaders import readable_plan
 from app.planning import bp
-from app.planning.routes import readable_plan
 from plans.review import diff as plandiff
 
 DEFAULT_KINDS = ("adopte", "soumis")  # the default "before": the last adoption, else the last submission

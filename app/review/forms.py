@@ -5,8 +5,8 @@ from wtforms.validators import Length, Optional
 
 from app.auth.forms import FrenchForm
 from app.planning.fields import TrimmedStringField
-from plans.review.comments import MAX_COMMENT, MAX_NOTE
 from plans.core.vocab import REVIEW_CHECKLIST
+from plans.review.comments import MAX_COMMENT, MAX_NOTE
 from plans.review.workflow import MAX_REASON
 
 

@@ -10,17 +10,17 @@ from sqlalchemy.exc import IntegrityError
 
 from app.choices import select_choices
 from app.extensions import db
+from app.loaders import readable_plan
 from app.planning.editors import attach_errors
-from app.planning.routes import readable_plan
 from app.review import bp
 from app.review.forms import ChecklistForm, CommentForm, CommentStateForm, StartRevisionForm, TransitionForm
+from plans.core.errors import ConflictError, ValidationError
+from plans.core.vocab import REVIEW_CHECKLIST
 from plans.planning import completeness
+from plans.planning.models import Plan, PlanStatus
 from plans.review import comments as review_service
 from plans.review import workflow
-from plans.core.errors import ConflictError, ValidationError
-from plans.planning.models import Plan, PlanStatus
 from plans.review.comments import Anchor
-from plans.core.vocab import REVIEW_CHECKLIST
 
 
 def _ip() -> str:

@@ -2,10 +2,10 @@
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from app.audit import log_action
 from app.auth.forms import show_errors
-from app.auth.guards import role_required
 from app.extensions import db
+from app.guards import role_required
+from app.loaders import user_or_404
 from app.users import bp
 from app.users.forms import ConfirmForm, PasswordResetForm, UserCreateForm, UserEditForm
 from plans.accounts import service as accounts_service
@@ -13,13 +13,6 @@ from plans.accounts.models import Role, User
 from plans.core.errors import ValidationError
 
 admin_only = role_required(Role.ADMIN)
-
-
-def _user_or_404(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404, "Ce compte n'existe pas.")
-    return user
 
 
 def _form_choices(form) -> None:
@@ -32,12 +25,6 @@ def _profile(form) -> dict:
     owners += accounts_service.owners_by_codes(db.session, form.owner_codes.data)
     region = accounts_service.region_by_id(db.session, form.region.data)
     return {"role": form.role.data, "full_name": form.full_name.data or "", "owners": owners, "region": region}
-
-
-def _audited_profile(user: User) -> dict:
-    """What the journal shows of an account before and after an edit."""
-    return {"role": user.role.value, "full_name": user.full_name, "owners": [o.name for o in user.owners],
-            "region": user.region.display_name if user.region else None}
 
 
 def _no_store(response):
@@ -65,13 +52,13 @@ def create():
         try:
             profile = _profile(form)
             password = form.password.data or accounts_service.generate_password(form.email.data)
-            user = accounts_service.create_user(db.session, email=form.email.data, password=password, **profile)
+            user = accounts_service.create_user(db.session, email=form.email.data, password=password, **profile,
+                                                acting_user=current_user, password_generated=not form.password.data,
+                                                ip=request.remote_addr or "")
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
         else:
-            log_action("user.create", user.email, role=user.role.value, owners=[o.name for o in user.owners],
-                       region=user.region.display_name if user.region else None, generated=not form.password.data)
             db.session.commit()
             _warn(user)
             if form.password.data:
@@ -86,7 +73,7 @@ def create():
 @bp.route("/<int:user_id>/modifier", methods=["GET", "POST"])
 @admin_only
 def edit(user_id: int):
-    user = _user_or_404(user_id)
+    user = user_or_404(user_id)
     form = UserEditForm()
     _form_choices(form)
     if request.method == "GET":
@@ -95,16 +82,13 @@ def edit(user_id: int):
         form.owners.data = [o.id for o in user.owners]
         form.region.data = user.region_id
     if form.validate_on_submit():
-        before = _audited_profile(user)
         try:
-            accounts_service.update_user(db.session, user, active=user.active, acting_user=current_user, **_profile(form))
+            accounts_service.update_user(db.session, user, active=user.active, acting_user=current_user,
+                                         ip=request.remote_addr or "", **_profile(form))
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
         else:
-            after = _audited_profile(user)
-            log_action("user.update", user.email, **{key: {"before": before[key], "after": after[key]}
-                                                     for key in before if before[key] != after[key]})
             db.session.commit()
             flash(f"Compte {user.email} modifié.", "info")
             _warn(user)
@@ -114,17 +98,16 @@ def edit(user_id: int):
 
 
 def _set_active(user_id: int, active: bool):
-    user = _user_or_404(user_id)
+    user = user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        accounts_service.set_active(db.session, user, active, acting_user=current_user)
+        accounts_service.set_active(db.session, user, active, acting_user=current_user, ip=request.remote_addr or "")
     except ValidationError as error:
         db.session.rollback()
         for message in error.messages:
             flash(message, "error")
     else:
-        log_action("user.reactivate" if active else "user.deactivate", user.email)
         db.session.commit()
         flash(f"Compte {user.email} {'réactivé' if active else 'désactivé'}.", "info")
     return redirect(url_for("users.index"))
@@ -145,17 +128,16 @@ def reactivate(user_id: int):
 @bp.route("/<int:user_id>/mot-de-passe", methods=["GET", "POST"])
 @admin_only
 def reset_password(user_id: int):
-    user = _user_or_404(user_id)
+    user = user_or_404(user_id)
     form = PasswordResetForm()
     if form.validate_on_submit():
         try:
             password = accounts_service.reset_password(db.session, user, form.password.data or None,
-                                                       acting_user=current_user)
+                                                       acting_user=current_user, ip=request.remote_addr or "")
         except ValidationError as error:
             db.session.rollback()
             show_errors(form, error)
         else:
-            log_action("user.password_reset", user.email, generated=not form.password.data)
             db.session.commit()
             if form.password.data:
                 flash(f"Mot de passe de {user.email} remplacé ; ses sessions ouvertes sont fermées.", "info")

@@ -1,13 +1,12 @@
 """territory, plan owners and accounts
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29 21:48:34.066480
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans.accounts.models import User
-from plans.accounts.models import ApiToken
+from plans.accounts.models import ApiToken, User
+from plans.core import audit
 from plans.core.db import utcnow
 from plans.core.errors import ValidationError
 
@@ -40,14 +40,17 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def create_token(session: Session, user: User, name: str) -> IssuedToken:
+def create_token(session: Session, user: User, name: str, *, acting_user: Optional[User] = None,
+                 ip: str = "") -> IssuedToken:
+    """A new token for `user`'s account (its secret is in the result, shown once); journaled with `acting_user`."""
     name = " ".join((name or "").split())
     if not name:
         raise ValidationError({"name": ["Donnez un nom au jeton (par exemple le nom du partenaire)."]})
     if len(name) > NAME_MAX:
         raise ValidationError({"name": [f"Le nom ne doit pas dépasser {NAME_MAX} caractères."]})
     if not user.active:
-        raise ValidationError({"": [f"Le compte {user.email} est désactivé : réactivez-le avant de lui créer un jeton."]})
+        raise ValidationError({"": [f"Le compte {user.email} est désactivé : "
+                                    "réactivez-le avant de lui créer un jeton."]})
     taken = session.scalar(sa.select(ApiToken.id).where(
         ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None), sa.func.lower(ApiToken.name) == name.lower()))
     if taken is not None:
@@ -57,6 +60,7 @@ def create_token(session: Session, user: User, name: str) -> IssuedToken:
     token = ApiToken(name=name, token_hash=hash_secret(secret), user=user)
     session.add(token)
     session.flush()
+    audit.record(session, acting_user, "token.create", user.email, {"token_id": token.id, "name": token.name}, ip)
     return IssuedToken(token, secret)
 
 
@@ -92,10 +96,13 @@ def token_by_id(session: Session, token_id: int) -> Optional[ApiToken]:
     return session.get(ApiToken, token_id)
 
 
-def revoke_token(session: Session, token: ApiToken, now: Optional[datetime] = None) -> bool:
-    """Revokes a token for good. False when it already was (the first revocation date stays)."""
+def revoke_token(session: Session, token: ApiToken, now: Optional[datetime] = None, *,
+                 acting_user: Optional[User] = None, ip: str = "") -> bool:
+    """Revokes a token for good, journaled. False when it already was (the first revocation date stays)."""
     if token.revoked_at is not None:
         return False
     token.revoked_at = now or utcnow()
     session.flush()
+    audit.record(session, acting_user, "token.revoke", token.user.email, {"token_id": token.id, "name": token.name},
+                 ip)
     return True

@@ -1,4 +1,4 @@
-"""User accounts and roles, their API tokens, the audit log and login attempts. Password hashing is werkzeug's scrypt
+"""User accounts and roles, their API tokens and login attempts. Password hashing is werkzeug's scrypt
 (a dependency of Flask, not of the web layer)."""
 from __future__ import annotations
 
@@ -22,7 +22,8 @@ class Role(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return {"planner": "Planificateur (collectivité)", "reviewer": "Relecteur (DGCT)", "admin": "Administrateur"}[self.value]
+        return {"planner": "Planificateur (collectivité)", "reviewer": "Relecteur (DGCT)",
+                "admin": "Administrateur"}[self.value]
 
 
 user_owner = sa.Table(
@@ -93,22 +94,7 @@ class ApiToken(Base):
     user: orm.Mapped[User] = orm.relationship()
 
 
-# The audit log of admin actions and status changes, and the login attempts that login throttling counts (kept
-# in the database so every gunicorn worker sees them).
-class AuditEntry(Base):
-    __tablename__ = "audit_entry"
-
-    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
-    at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, index=True)
-    user_id: orm.Mapped[Optional[int]] = orm.mapped_column(sa.ForeignKey("app_user.id", ondelete="SET NULL"))
-    action: orm.Mapped[str] = orm.mapped_column(sa.String(60), index=True)  # e.g. "plan.transition", "user.create"
-    target: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
-    details: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
-    ip: orm.Mapped[str] = orm.mapped_column(sa.String(45), default="")
-
-    user: orm.Mapped[Optional[User]] = orm.relationship()
-
-
+# The login attempts that login throttling counts (kept in the database so every gunicorn worker sees them).
 class LoginAttempt(Base):
     __tablename__ = "login_attempt"
 

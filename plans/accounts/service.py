@@ -15,14 +15,15 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from plans.owners import service as owners_service
-from plans.territory import service as territory_service
 from plans.accounts.models import Role, User, new_session_token
+from plans.core import audit
 from plans.core.db import utcnow
 from plans.core.errors import ValidationError
-from plans.owners.models import COLLECTIVITE_LEVEL, PlanOwner
-from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 from plans.core.text import search_key
+from plans.owners import service as owners_service
+from plans.owners.models import COLLECTIVITE_LEVEL, PlanOwner
+from plans.territory import service as territory_service
+from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 
 MIN_PASSWORD_LENGTH = 10
 MAX_FULL_NAME_LENGTH = 200
@@ -220,7 +221,8 @@ def overview_counts(session: Session) -> dict[str, int]:
     return {
         "users": count(sa.select(sa.func.count()).select_from(User)),
         "active_users": count(sa.select(sa.func.count()).select_from(User).where(User.active)),
-        "groupings": count(sa.select(sa.func.count()).select_from(PlanOwner).where(PlanOwner.grouping_key.is_not(None))),
+        "groupings": count(sa.select(sa.func.count()).select_from(PlanOwner)
+                           .where(PlanOwner.grouping_key.is_not(None))),
         "regions": count(malian_units.where(AdminUnit.level == 1)),
         "cercles": count(malian_units.where(AdminUnit.level == 2)),
         "communes": count(malian_units.where(AdminUnit.level == 3)),
@@ -246,8 +248,17 @@ def _check_profile(role: Role, full_name: str, owners: list[PlanOwner], region: 
                                 "ou le rôle relecteur."]
 
 
+def _profile(user: User) -> dict:
+    """What the journal shows of an account (plans/core/audit.py)."""
+    return {"role": user.role.value, "full_name": user.full_name, "owners": [o.name for o in user.owners],
+            "region": user.region.display_name if user.region else None}
+
+
 def create_user(session: Session, *, email: str, password: str, role: Role | str, full_name: str = "",
-                owners: Iterable[PlanOwner] = (), region: Optional[AdminUnit] = None) -> User:
+                owners: Iterable[PlanOwner] = (), region: Optional[AdminUnit] = None,
+                acting_user: Optional[User] = None, password_generated: bool = False, ip: str = "") -> User:
+    """A new account. Done by an administrator (`acting_user`), it is journaled with its role, attachments and
+    whether the password was generated; the demo and the command line create accounts unjournaled."""
     email = normalise_email(email)
     full_name = (full_name or "").strip()
     owners = list(dict.fromkeys(owners))
@@ -271,6 +282,11 @@ def create_user(session: Session, *, email: str, password: str, role: Role | str
     user.owners = owners
     session.add(user)
     session.flush()
+    if acting_user is not None:
+        profile = _profile(user)
+        audit.record(session, acting_user, "user.create", user.email,
+                     {"role": profile["role"], "owners": profile["owners"], "region": profile["region"],
+                      "generated": password_generated}, ip)
     return user
 
 
@@ -280,8 +296,22 @@ def _other_active_admins(session: Session, user: User) -> int:
 
 
 def update_user(session: Session, user: User, role: Role | str, full_name: str, owners: Iterable[PlanOwner],
-                region: Optional[AdminUnit], active: bool, *, acting_user: Optional[User] = None) -> User:
-    """Changes an account's role, name, attachments, région and state. `acting_user` is the administrator doing it."""
+                region: Optional[AdminUnit], active: bool, *, acting_user: Optional[User] = None,
+                ip: str = "") -> User:
+    """Changes an account's role, name, attachments, région and state. `acting_user` is the administrator doing it;
+    the change is journaled (each changed field, before and after) when one is given."""
+    before = _profile(user)
+    _update(session, user, role, full_name, owners, region, active, acting_user)
+    if acting_user is not None:
+        after = _profile(user)
+        audit.record(session, acting_user, "user.update", user.email,
+                     {key: {"before": before[key], "after": after[key]} for key in before if before[key] != after[key]},
+                     ip)
+    return user
+
+
+def _update(session: Session, user: User, role: Role | str, full_name: str, owners: Iterable[PlanOwner],
+            region: Optional[AdminUnit], active: bool, acting_user: Optional[User]) -> None:
     full_name = (full_name or "").strip()
     owners = list(dict.fromkeys(owners))
     role = parse_role(role)
@@ -305,17 +335,19 @@ def update_user(session: Session, user: User, role: Role | str, full_name: str, 
     user.region = region
     user.active = active
     session.flush()
+
+
+def set_active(session: Session, user: User, active: bool, *, acting_user: Optional[User] = None,
+               ip: str = "") -> User:
+    """Deactivates or reactivates an account, keeping everything else (journaled when `acting_user` is given)."""
+    _update(session, user, user.role, user.full_name, list(user.owners), user.region, active, acting_user)
+    if acting_user is not None:
+        audit.record(session, acting_user, "user.reactivate" if active else "user.deactivate", user.email, {}, ip)
     return user
 
 
-def set_active(session: Session, user: User, active: bool, *, acting_user: Optional[User] = None) -> User:
-    """Deactivates or reactivates an account, keeping everything else."""
-    return update_user(session, user, user.role, user.full_name, list(user.owners), user.region, active,
-                       acting_user=acting_user)
-
-
 def reset_password(session: Session, user: User, new_password: Optional[str] = None, *,
-                   acting_user: Optional[User] = None) -> str:
+                   acting_user: Optional[User] = None, ip: str = "") -> str:
     """An administrator sets a new password (generated when none is given); every open session of the account ends.
 
     Returns the new password, to hand over to the person.
@@ -330,6 +362,8 @@ def reset_password(session: Session, user: User, new_password: Optional[str] = N
     user.password_hash = hash_password(password)
     user.session_token = new_session_token()
     session.flush()
+    if acting_user is not None:
+        audit.record(session, acting_user, "user.password_reset", user.email, {"generated": not new_password}, ip)
     return password
 
 

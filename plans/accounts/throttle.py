@@ -1,8 +1,8 @@
 """Login throttling: after too many failed logins on one account or from one client address, further attempts are
 refused for a while without the password being checked.
 
-The attempts are rows of `login_attempt` (plans/accounts/models.py), so every gunicorn worker counts the same failures. A
-refused attempt is not recorded: the block ends at a fixed time instead of being prolonged by whoever keeps trying.
+The attempts are rows of `login_attempt` (plans/accounts/models.py), so every gunicorn worker counts the same failures.
+A refused attempt is not recorded: the block ends at a fixed time instead of being prolonged by whoever keeps trying.
 A successful login clears the failures of its account; attempts older than the window are deleted as new ones come.
 """
 from __future__ import annotations
@@ -15,8 +15,9 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from plans.accounts.service import normalise_email
 from plans.accounts.models import LoginAttempt
+from plans.accounts.service import normalise_email
+from plans.core import audit
 from plans.core.db import utcnow
 
 WINDOW = timedelta(minutes=15)
@@ -84,7 +85,10 @@ def record_failure(session: Session, email: str, ip: str, now: Optional[datetime
     purge(session, now)
     session.add(LoginAttempt(at=now, email=normalise_email(email)[:254], ip=(ip or "")[:45], success=False))
     session.flush()
-    return refusal(session, email, ip, now)
+    started = refusal(session, email, ip, now)
+    if started is not None:
+        audit.record(session, None, "auth.lockout", email, {"scope": started.scope, "minutes": started.minutes}, ip)
+    return started
 
 
 def record_success(session: Session, email: str, now: Optional[datetime] = None) -> None:

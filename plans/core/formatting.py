@@ -29,7 +29,7 @@ LOCALE = "fr_FR"
 NNBSP = "\u202f"  # espace fine insécable: thousands separator
 NBSP = "\u00a0"  # espace insécable: before a unit
 
-# Mali's neighbours and the main destinations of its emigrants (domain.md §2, §4, §6), in this order on forms.
+# Mali's neighbours and the main destinations of its emigrants (docs/DOMAIN.md §6, §14), in this order on forms.
 FREQUENT_COUNTRIES = ("FR", "CI", "SN", "ES", "US", "GA", "CG", "MR", "BF", "GN", "IT", "CD", "AO", "GQ",
                       "LR", "NE", "DZ")
 

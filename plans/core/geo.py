@@ -45,7 +45,8 @@ def to_wkb(geom: BaseGeometry | None) -> bytes | None:
 
 
 def polygonal(geom: BaseGeometry | None) -> Polygon | MultiPolygon | None:
-    """The polygon parts of a geometry (a repaired geometry may hold stray lines or points), or None if there are none."""
+    """The polygon parts of a geometry (a repaired geometry may hold stray lines or points), or None if there are
+    none."""
     if geom is None or geom.is_empty:
         return None
     if isinstance(geom, (Polygon, MultiPolygon)):

@@ -1,6 +1,6 @@
 """Reading amounts, quantities and shares typed by people; rounding money.
 
-Money is an integer number of FCFA (domain.md §5): there are no centimes. Every form, the plan-file import and
+Money is an integer number of FCFA (docs/DOMAIN.md §13): there are no centimes. Every form, the plan-file import and
 the tests read typed figures through these functions, so "1 500 000", "1.500.000" and "1 500 000 F CFA" mean the
 same everywhere and a refusal always says why, in French.
 

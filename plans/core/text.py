@@ -18,7 +18,8 @@ def without_control_characters(text: str) -> str:
 
 
 def search_key(*texts: str | None) -> str:
-    """Lower case, without accents or punctuation: "Ségou" and "segou" meet, so do "Kirané-Kaniaga" and "kirane kaniaga"."""
+    """Lower case, without accents or punctuation: "Ségou" and "segou" meet, so do "Kirané-Kaniaga" and
+    "kirane kaniaga"."""
     parts = []
     for text in texts:
         if not text:

@@ -1,4 +1,4 @@
-"""Controlled lists of the plan form, with the French labels users read (domain.md §1, §2, §7).
+"""Controlled lists of the plan form, with the French labels users read (docs/DOMAIN.md §5–§10).
 
 Keys are stored in the database and in plan files; labels may be reworded without a migration.
 """
@@ -43,7 +43,8 @@ PROCESS_STEPS = {
 
 GUIDE_VERSIONS = {
     "2009": "Guide national 2008/2009",
-    "2018": "Guide national révisé (décembre 2018 : changement climatique, genre, sécurité alimentaire, migration, cohésion sociale)",
+    "2018": ("Guide national révisé (décembre 2018 : changement climatique, genre, sécurité alimentaire, "
+             "migration, cohésion sociale)"),
     "2024": "Guide national révisé (2024 : objectifs de développement durable)",
 }
 

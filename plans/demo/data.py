@@ -1,6 +1,6 @@
-"""The content of the demo plans: the three test cases of domain.md §6 and the catalogues random plans draw from.
+"""The content of the demo plans: the three test cases of docs/DOMAIN.md §14 and the catalogues random plans draw from.
 
-Published figures (domain.md §4, §6) are kept as published; everything else is INVENTED for demonstration and
+Published figures (docs/DOMAIN.md §13, §14) are kept as published; everything else is INVENTED for demonstration and
 says so in the plan's summary. Member lists of the two groupings live here (tests/factories.py imports them).
 Section data below is what plans/planning/sectiondata/*.apply() accept; amounts are integer FCFA.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 
 # ---------------------------------------------------------------------------------------------------------------
-# Groupings (domain.md §3). Member lists come from geodata/mali_communes.csv (OCHA COD-AB 2015 P-codes).
+# Groupings (docs/DOMAIN.md §3, §14). Member lists come from geodata/mali_communes.csv (OCHA COD-AB 2015 P-codes).
 
 # The 12 communes of the old cercle de Yélimané. The OCHA 2015 layer puts 11 of them in the cercle ML0107 and
 # Konsiga (ML010116) in the cercle de Kayes (ML0101).
@@ -128,7 +128,8 @@ TC1 = {
             {"sector": "emploi", "sub_sector": "Formation professionnelle",
              "findings_text": "Peu d'offre de formation pour les jeunes et les migrants de retour.",
              "assets": "Savoir-faire rapportés par les migrants de retour.",
-             "constraints": "Départs des jeunes faute d'emploi.", "potentials": "Partenaires techniques et financiers."},
+             "constraints": "Départs des jeunes faute d'emploi.",
+             "potentials": "Partenaires techniques et financiers."},
             {"sector": "culture_jeunesse", "sub_sector": "Patrimoine",
              "findings_text": "Le Tata de Koniakary se dégrade.",
              "assets": "Site historique connu ; jumelage avec Villetaneuse.",
@@ -185,7 +186,8 @@ TC1 = {
     "axes": [
         {"title": "Accès aux services sociaux de base", "general_objective": "Améliorer la santé et l'accès à "
          "l'eau potable de la population de Koniakary.", "migration_crosscutting": False,
-         "objectives": [("Améliorer l'accès aux soins de santé maternelle et infantile", [("sante", 0), ("migration", 1)]),
+         "objectives": [("Améliorer l'accès aux soins de santé maternelle et infantile",
+                         [("sante", 0), ("migration", 1)]),
                         ("Améliorer l'accès à l'eau potable", [("hydraulique", 0)])]},
         {"title": "Économie locale, jeunesse et migration", "general_objective": "Faire de la mobilité une "
          "ressource pour l'emploi des jeunes et le patrimoine.", "migration_crosscutting": True,
@@ -250,7 +252,8 @@ TC1 = {
 
 ADCYF = {
     "name": "ADCYF (ressortissants du cercle de Yélimané en France)", "host_country": "FR", "host_city": "Montreuil",
-    "sections": "Espagne\nÉtats-Unis\nCôte d'Ivoire\nSénégal", "sectors": ["elevage", "sante", "education", "migration"],
+    "sections": "Espagne\nÉtats-Unis\nCôte d'Ivoire\nSénégal",
+    "sectors": ["elevage", "sante", "education", "migration"],
 }
 
 TC2 = {
@@ -459,7 +462,7 @@ TC3["associations"] = []
 TEST_CASES = (TC1, TC2, TC3)
 
 # ---------------------------------------------------------------------------------------------------------------
-# Catalogues for random plans (domain.md §1 sectors, §5 magnitudes: lines 0,25–80 M FCFA).
+# Catalogues for random plans (docs/DOMAIN.md §5 sectors, §13 magnitudes: lines 0,25–80 M FCFA).
 # (sector, sub-sector, title, unit, quantity range, unit-cost range in FCFA, migration tags to pick from)
 
 ACTION_TEMPLATES = (
@@ -469,7 +472,8 @@ ACTION_TEMPLATES = (
      (1_200_000, 2_500_000), ("",)),
     ("education", "Cantines scolaires", "Mise en place de cantines scolaires", "cantine", (1, 4),
      (8_000_000, 20_000_000), ("",)),
-    ("education", "Équipement", "Dotation des écoles en tables-bancs", "table-banc", (60, 240), (30_000, 45_000), ("",)),
+    ("education", "Équipement", "Dotation des écoles en tables-bancs", "table-banc", (60, 240),
+     (30_000, 45_000), ("",)),
     ("sante", "CSCOM", "Construction d'une maternité", "maternité", (1, 1), (25_000_000, 45_000_000),
      ("", "diaspora")),
     ("sante", "CSCOM", "Équipement du CSCOM en matériel médical", "lot", (1, 2), (6_000_000, 15_000_000),
@@ -479,7 +483,8 @@ ACTION_TEMPLATES = (
      (7_000_000, 9_000_000), ("", "diaspora")),
     ("hydraulique", "AES", "Réalisation d'une adduction d'eau sommaire", "réseau", (1, 1), (35_000_000, 65_000_000),
      ("", "diaspora")),
-    ("hydraulique", "Puits", "Réhabilitation de puits à grand diamètre", "puits", (2, 6), (3_000_000, 4_500_000), ("",)),
+    ("hydraulique", "Puits", "Réhabilitation de puits à grand diamètre", "puits", (2, 6),
+     (3_000_000, 4_500_000), ("",)),
     ("assainissement", "Latrines", "Construction de latrines publiques", "bloc", (2, 8), (2_000_000, 3_500_000), ("",)),
     ("assainissement", "Déchets", "Aménagement d'un dépôt de transit des ordures", "dépôt", (1, 1),
      (5_000_000, 9_000_000), ("",)),
@@ -487,7 +492,8 @@ ACTION_TEMPLATES = (
      (2_500_000, 4_000_000), ("", "retour")),
     ("agriculture", "Stockage", "Construction d'un magasin de stockage", "magasin", (1, 2),
      (12_000_000, 18_000_000), ("",)),
-    ("agriculture", "Bas-fonds", "Aménagement de bas-fonds rizicoles", "hectare", (10, 40), (900_000, 1_500_000), ("",)),
+    ("agriculture", "Bas-fonds", "Aménagement de bas-fonds rizicoles", "hectare", (10, 40),
+     (900_000, 1_500_000), ("",)),
     ("elevage", "Santé animale", "Construction de parcs de vaccination", "parc", (1, 3), (5_000_000, 7_500_000), ("",)),
     ("elevage", "Hydraulique pastorale", "Réalisation de points d'eau pastoraux", "point d'eau", (1, 2),
      (10_000_000, 15_000_000), ("",)),

@@ -5,7 +5,7 @@ Every section is written through its own `apply()` (plans/sectiondata) inside `s
 plans obey the same rules as typed ones and have a history. Actions (edited one by one in the app, no section
 apply) are built as rows and checked with plans.planning.finance.action_figures: a demo action in error is a bug here.
 
-The test cases (domain.md §6) carry fixed uuids (plans/demo/data.py): seeding twice does not duplicate them.
+The test cases (docs/DOMAIN.md §14) carry fixed uuids (plans/demo/data.py): seeding twice does not duplicate them.
 Random plans are deterministic for a given --seed and database state; each one is committed on its own.
 """
 from __future__ import annotations
@@ -22,27 +22,26 @@ from shapely.prepared import prep
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans.demo import data as D
 from plans.accounts import access
 from plans.accounts import service as accounts_service
-from plans.planning import finance
-from plans.core import geo
-from plans.owners import service as owners_service
-from plans.territory import service as territory_service
-from plans.planning import service as plan_service
-from plans.planning import sections
 from plans.accounts.models import Role, User
+from plans.core import geo
 from plans.core.formatting import country_name
+from plans.demo import data as D
+from plans.owners import service as owners_service
 from plans.owners.models import OwnerKind, PlanOwner
+from plans.planning import finance, sections
+from plans.planning import service as plan_service
+from plans.planning.indicators import HOUSEHOLD_SIZE  # the comparison's hypothesis, one value
 from plans.planning.models import Action, DiasporaAssociation, FundingLine, Plan, PlanStatus, ScheduleEntry
 from plans.planning.sectiondata import adoption, identification, migration, orientations, situation, suivi
+from plans.territory import service as territory_service
 from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 
 DEFAULT_ACTIONS = 20
 MAX_LINE_FCFA = 80_000_000
 MIN_LINE_FCFA = 250_000
-REMITTANCE_PER_HOUSEHOLD = 337_512  # FCFA per household and year, Kayes 2007 (domain.md §2, S48)
-HOUSEHOLD_SIZE = 8
+REMITTANCE_PER_HOUSEHOLD = 337_512  # FCFA per household and year, Kayes 2007 (docs/DOMAIN.md §6; source S48, §16)
 
 
 @dataclass
@@ -102,7 +101,8 @@ def seed_new_install(session: Session) -> DemoReport:
 
 
 def _grouping(session: Session, name: str, **fields) -> PlanOwner:
-    return owners_service.grouping_by_name(session, name) or owners_service.create_grouping(session, name=name, **fields)
+    return (owners_service.grouping_by_name(session, name)
+            or owners_service.create_grouping(session, name=name, **fields))
 
 
 def ensure_sicm(session: Session) -> PlanOwner:
@@ -134,7 +134,8 @@ def owner_label(owner: PlanOwner) -> str:
 
 
 def seed_test_cases(session: Session) -> list[SeededPlan]:
-    """The three plans of domain.md §6, unless already there (recognised by their fixed uuid). The caller commits."""
+    """The three plans of docs/DOMAIN.md §14, unless already there (recognised by their fixed uuid).
+    The caller commits."""
     existing = {p.uuid: p for p in session.scalars(
         sa.select(Plan).where(Plan.uuid.in_(D.TEST_CASE_UUIDS)).options(orm.joinedload(Plan.owner)))}
     owners = {D.TC1_UUID: lambda: owners_service.commune_owner(session, D.KONIAKARY_PCODE),

@@ -4,11 +4,12 @@
     data = render_docx(plan, session)             # bytes of the .docx
     problems = check_template(path)               # French problems of a replacement model ([] when usable)
 
-Rules (engineering.md §3):
+Rules (docs/ARCHITECTURE.md, pitfalls 8–10):
 - `render(context, autoescape=True)`, always: user text with & < > " is escaped, never parsed as XML, and a user's
   "{{ x }}" or "{% if %}" stays literal text (Jinja renders a value, it never re-reads it as a template).
-- Every figure comes from plans.planning.finance (`plan_finance`) and is formatted by plans.core.formatting (1 234 567 FCFA,
-  12 mars 2026, 12,5 %): the template only places strings; it adds up nothing.
+- Every figure comes from plans.planning.finance (`plan_finance`) and plans.planning.indicators (funding states and
+  their labels, `funding_sentence`; the diaspora annex lists indicators.diaspora_lines) and is formatted by
+  plans.core.formatting (1 234 567 FCFA, 12 mars 2026, 12,5 %): the template only places strings; it adds up nothing.
 - The diaspora associations appear WITHOUT their contact details (the document is public).
 - The static map PNG (plans.maps.static_map) is embedded with InlineImage.
 - A model uploaded by an administrator (instance folder, see app/planning/export.py) replaces the shipped one once
@@ -17,16 +18,43 @@ Rules (engineering.md §3):
 from __future__ import annotations
 
 import io
+import re
+import unicodedata
 import zipfile
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from plans.planning import finance
-from plans.territory.service import country_name as territory_country
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from docxtpl import DocxTemplate, InlineImage
+from jinja2 import TemplateSyntaxError
+
 from plans.core.formatting import country_name, date_long, fcfa, number, percent
-from plans.core.vocab import (CODEV_STATES, FINDING_THEMES, FUNDING_SOURCES, GUIDE_VERSIONS, INDICATOR_CATEGORIES,
-                         POPULATION_SOURCES, PROCESS_STEPS, RELIABILITY, SECTORS, TRENDS, label)
+from plans.core.vocab import (
+    CODEV_STATES,
+    FINDING_THEMES,
+    FUNDING_SOURCES,
+    GUIDE_VERSIONS,
+    INDICATOR_CATEGORIES,
+    POPULATION_SOURCES,
+    PROCESS_STEPS,
+    RELIABILITY,
+    SECTORS,
+    TRENDS,
+    label,
+)
+from plans.maps.plan_map import territory_shapes
+from plans.maps.static_map import build_static_map_png, neighbour_geometries
+from plans.owners.service import owner_geometry
+from plans.planning import finance, indicators
+from plans.planning.models import Plan, PlanStatus
+from plans.planning.sectiondata import suivi
+from plans.planning.sectiondata.migration import associations_of
+from plans.planning.sectiondata.orientations import SCORE_MAX, SCORE_MIN, ranked_priorities
+from plans.territory.service import country_name as territory_country
 
 ROOT = Path(__file__).resolve().parents[2]  # the repository
 SHIPPED_TEMPLATE = ROOT / "templates_docx" / "pdl_m.docx"
@@ -131,8 +159,6 @@ def build_context(plan, session, *, template=None, with_map: bool = True, change
     `template` (a DocxTemplate) is needed for the map (InlineImage); without it, or with `with_map=False`,
     `carte` is a sentence saying the map is missing. `changes`: the "Modifications depuis la dernière version
     adoptée" lines (the version diff comes later: [] for now)."""
-    from plans.planning.models import Plan, PlanStatus
-
     plan = session.get(Plan, plan.id, options=finance.load_options()) or plan
     pf = finance.plan_finance(plan)
     owner = plan.owner
@@ -168,7 +194,7 @@ def build_context(plan, session, *, template=None, with_map: bool = True, change
     ctx["resume_chiffres"] = [
         f"Période : {ctx['periode']} ({len(years)} ans).",
         f"Programme : {len(plan.actions)} actions pour un coût total de {fcfa(pf.total)}.",
-        f"Financements identifiés : {fcfa(pf.funded)} ; reste à rechercher : {fcfa(pf.gap)}.",
+        funding_sentence(indicators.funding_states(pf)),
         f"Apport de la diaspora : {fcfa(pf.diaspora_amount)}, soit {percent(pf.diaspora_share, 2)} du coût total.",
         f"Actions liées à la migration : {pf.migration_actions}.",
     ]
@@ -226,9 +252,6 @@ def build_context(plan, session, *, template=None, with_map: bool = True, change
     if template is not None and with_map:
         png = map_png(plan, session, pf)
         if png:
-            from docx.shared import Mm
-            from docxtpl import InlineImage
-
             ctx["carte"] = InlineImage(template, io.BytesIO(png), width=Mm(MAP_WIDTH_MM))
 
     # III Situation
@@ -247,8 +270,6 @@ def build_context(plan, session, *, template=None, with_map: bool = True, change
     ctx["destinations"] = [{"pays": country_name(d.country), "ville": _or_dash(d.city), "effectif": _count(d.count),
                             "tendance": label(TRENDS, d.trend)} for d in destinations]
     ctx["destinations_total"] = number(sum(d.count or 0 for d in destinations))
-    from plans.planning.sectiondata.migration import associations_of
-
     ctx["associations"] = [{"nom": a.name, "pays": country_name(a.host_country), "ville": _or_dash(a.host_city),
                             "sections": ", ".join(s.strip() for s in (a.sections or "").splitlines() if s.strip())
                             or EMPTY, "secteurs": _sectors(a.sectors) or EMPTY}
@@ -268,8 +289,6 @@ def build_context(plan, session, *, template=None, with_map: bool = True, change
                                "constats": f" (répond aux constats {', '.join(refs)})" if refs else ""})
         ctx["axes"].append({"numero": str(i), "titre": axis.title, "objectif_general": _or_dash(axis.general_objective),
                             "migration": bool(axis.migration_crosscutting), "objectifs": objectives})
-    from plans.planning.sectiondata.orientations import SCORE_MAX, SCORE_MIN, ranked_priorities
-
     criteria = list(plan.criteria)
     ranked = ranked_priorities(plan)
     max_score = ranked[0][3] if ranked else sum(c.weight * SCORE_MAX for c in criteria)
@@ -345,7 +364,7 @@ def finance_context(plan, pf) -> dict:
         f"Ressources internes (budget communal, population) : {fcfa(pf.internal)} ; ressources externes : "
         f"{fcfa(pf.external)}.",
         f"Part de la diaspora : {fcfa(pf.diaspora_amount)}, soit {percent(pf.diaspora_share, 2)} du coût total.",
-        f"Reste à rechercher (coût non couvert et financements « à rechercher ») : {fcfa(pf.to_seek)}.",
+        funding_sentence(indicators.funding_states(pf)),
     ]
 
     ctx["pia_annee"] = str(pf.pia_year) if pf.pia_year else EMPTY
@@ -361,13 +380,24 @@ def finance_context(plan, pf) -> dict:
 
     diaspora = []
     for f in pf.figures:
-        for line, amount in zip(f.action.funding_lines, f.line_amounts):
-            if line.source_type == "association_diaspora" and amount:
-                name = line.association.name if line.association is not None else _text(line.source_name)
-                diaspora.append({"action": f.action.title, "association": name or EMPTY, "montant": number(amount),
-                                 "part": percent(finance.share_of(amount, f.total), 2)})
+        for line, amount in indicators.diaspora_lines(f):  # the lines that make an action diaspora-funded
+            name = line.association.name if line.association is not None else _text(line.source_name)
+            diaspora.append({"action": f.action.title, "association": name or EMPTY, "montant": number(amount),
+                             "part": percent(finance.share_of(amount, f.total), 2)})
     ctx["actions_diaspora"] = diaspora
     return ctx
+
+
+def funding_sentence(states: indicators.FundingStates) -> str:
+    """« Financement identifié : … (acquis : …, promis : …, à rechercher : …) ; non couvert : … . », the labels of
+    plans.planning.indicators.FUNDING_STATES: the résumé and §5.2 say the same thing in the same words."""
+    label_of = {k: s.label for k, s in indicators.FUNDING_STATES.items()}
+    parts = ", ".join(f"{label_of[k].lower()} : {fcfa(v)}" for k, v in
+                      ((indicators.SECURED, states.secured), (indicators.PROMISED, states.promised),
+                       (indicators.TO_FIND, states.to_find)))
+    return (f"{label_of[indicators.IDENTIFIED]} : {fcfa(states.identified)} ({parts}) ; "
+            f"{label_of[indicators.NOT_COVERED].lower()} (part du coût sans aucune ligne de financement) : "
+            f"{fcfa(states.not_covered)}.")
 
 
 def _member_name(unit) -> str:
@@ -403,18 +433,20 @@ def _migration(profile) -> tuple[list[dict], list[dict]]:
 
 def _indicator(i) -> dict:
     unit = _text(i.unit)
-    baseline = number(i.baseline_value) if i.baseline_value is not None else ""
+    def shown(value) -> str:  # « Oui »/« Non » for a oui/non indicator (stored 1/0)
+        yes_no = suivi.display_value(i.unit, value)
+        return yes_no if yes_no in ("Oui", "Non") else number(value)
+
+    baseline = shown(i.baseline_value) if i.baseline_value is not None else ""
     if baseline and i.baseline_year:
         baseline += f" ({i.baseline_year})"
-    targets = "; ".join(f"{y} : {number(_decimal(v))}" for y, v in sorted((i.targets or {}).items()) if v not in
+    targets = "; ".join(f"{y} : {shown(_decimal(v))}" for y, v in sorted((i.targets or {}).items()) if v not in
                         (None, ""))
     return {"categorie": label(INDICATOR_CATEGORIES, i.category), "nom": i.name, "unite": unit or EMPTY,
             "reference": baseline or EMPTY, "cibles": targets or EMPTY, "source": _or_dash(i.source)}
 
 
 def _decimal(value):
-    from decimal import Decimal, InvalidOperation
-
     try:
         d = Decimal(str(value))
     except InvalidOperation:
@@ -424,10 +456,6 @@ def _decimal(value):
 
 def map_png(plan, session, pf=None) -> bytes | None:
     """The static map of the territory and the actions, as the PNG route draws it; None without a territory."""
-    from plans.maps.plan_map import territory_shapes
-    from plans.maps.static_map import build_static_map_png, neighbour_geometries
-    from plans.owners.service import owner_geometry
-
     geometry = owner_geometry(plan.owner)
     members = territory_shapes(plan.owner)
     if geometry is None and not any(m.geometry is not None for m in members):
@@ -442,8 +470,6 @@ def render_docx(plan, session, template_path=None, *, changes: list[str] | None 
                 jinja_env=None) -> bytes:
     """The plan as .docx bytes, rendered with autoescape=True from `template_path` (default: the shipped model;
     the web layer passes an administrator's replacement when there is one)."""
-    from docxtpl import DocxTemplate
-
     tpl = DocxTemplate(str(template_path or SHIPPED_TEMPLATE))
     context = build_context(plan, session, template=tpl, with_map=with_map, changes=changes)
     tpl.render(context, jinja_env=jinja_env, autoescape=True)
@@ -459,9 +485,6 @@ def fit_table_grids(document) -> None:
     A {%tc %} loop makes the number of columns vary (3 or 5 years); docxtpl then adds or drops w:gridCol entries
     of an average width, and LibreOffice lays tables out from the grid: without this the year columns of the PIP
     are squeezed. Tables whose cells carry no width are left alone."""
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     for tbl in document.element.body.iter(qn("w:tbl")):
         best = None
         for tr in tbl.iter(qn("w:tr")):
@@ -488,9 +511,6 @@ def fit_table_grids(document) -> None:
 
 def docx_filename(plan) -> str:
     """PDESC_Koniakary_2025-2029.docx: the owner's name in ASCII-safe characters."""
-    import re
-    import unicodedata
-
     name = unicodedata.normalize("NFKD", plan.owner.name).encode("ascii", "ignore").decode()
     name = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-") or "plan"
     return f"PDESC_{name}_{plan.period_start}-{plan.period_end}.docx"
@@ -499,9 +519,6 @@ def docx_filename(plan) -> str:
 def check_template(path) -> list[str]:
     """The problems of a model in French ([] when it can replace the shipped one): not a .docx, a Jinja syntax
     error, a variable the export does not provide, a required variable the model does not show."""
-    from docxtpl import DocxTemplate
-    from jinja2 import TemplateSyntaxError
-
     path = Path(path)
     try:
         with zipfile.ZipFile(path) as archive:

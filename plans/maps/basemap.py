@@ -1,4 +1,4 @@
-"""The optional basemap (engineering.md §1.6): off by default, every map stays tile-less and offline.
+"""The optional basemap (docs/ARCHITECTURE.md, pitfall 7): off by default, every map stays tile-less and offline.
 
 Two ways for a deployer to turn it on (app/config.py, README's configuration table):
 - `PDLM_MBTILES`: a local .mbtiles file of raster PNG/JPEG tiles, served by the app itself (app/maps/tiles.py,
@@ -92,7 +92,8 @@ class MBTiles:
             return None
         try:
             with self._connect() as db:
-                row = db.execute("SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
+                row = db.execute("SELECT tile_data FROM tiles "
+                                 "WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
                                  (z, x, (2 ** z - 1) - y)).fetchone()
         except sqlite3.Error as error:
             raise MBTilesError(f"{self.path} : {error}") from error

@@ -1,5 +1,6 @@
-"""The diaspora links map (peers.md §3 point 2): a line from where each association lives to the commune it comes
-from, on an offline folium map of West Africa, Europe and beyond.
+"""The diaspora links map (where the associations that fund the plans live, which a map of projects never
+shows): a line from where each association lives to the commune it comes from, on an offline folium map of West
+Africa, Europe and beyond.
 
     links = diaspora_links(visible_associations(session, user))
     m = build_diaspora_map(links, region_features(session))
@@ -31,24 +32,25 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from plans.accounts import access
-from plans.core import geo
-from plans.territory import places
 from plans.accounts.models import Role, User
+from plans.core import geo
 from plans.core.formatting import country_name
+from plans.core.vocab import SECTORS, label
 from plans.maps import MEMBER_STYLE
 from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
 from plans.maps.plan_map import Attribution, Legend, MetricScale, light_geometry
 from plans.owners.models import PlanOwner
 from plans.planning.models import DiasporaAssociation
-from plans.core.vocab import SECTORS, label
+from plans.territory import places
 from plans.territory.models import BOUNDARY_ATTRIBUTION
+from plans.territory.service import regions
 
 LINK_COLOUR = "#b8860b"
 SECTION_COLOUR = "#8c6d1f"
 HOST_COLOUR = "#e0a100"
 ORIGIN_COLOUR = "#5b4a2f"
-REGION_TOLERANCE = 0.01  # degrees: a national view (engineering.md §2)
+REGION_TOLERANCE = 0.01  # degrees (about 1 km): enough for a national view (docs/ARCHITECTURE.md, pitfall 6)
 MAX_EXTRA_WEIGHT = 6
 # West Africa (ECOWAS) and Europe: the view always shows both, then grows to every point drawn (America…).
 BASE_BOUNDS = [[-5.0, -20.0], [55.0, 25.0]]
@@ -156,8 +158,6 @@ def diaspora_links(associations: Iterable[DiasporaAssociation]) -> list[Diaspora
 
 def region_features(session: Session) -> list[dict]:
     """Mali's régions (current edition), light enough for a national view, as GeoJSON features."""
-    from plans.territory.service import regions
-
     features = []
     for unit in regions(session):
         geometry = geo.from_wkb(unit.geometry_simplified or unit.geometry) if unit.has_geometry else None

@@ -9,11 +9,12 @@ id; the others are listed so a click offers them all):
 - "statut": the plan's status (categorical);
 - "actions": the number of PIP actions;
 - "investissement": planned investment (Σ action totals, plans.planning.finance) per inhabitant of the plan's latest
-  population record (greatest year, then id); None without a population;
+  population record (plans.planning.indicators: latest_record, per_inhabitant); None without a population;
 - "diaspora": the diaspora's share of the cost, plans.planning.finance.share_of(Σ diaspora amounts, Σ totals), i.e. the
   plan's PlanFinance.diaspora_share when no sector is chosen (TC1 Koniakary: 9,69 %);
-- "emigres": emigrants (migration profile, emigrants_total) per 1 000 inhabitants;
-- "ecart": the gap flag: emigration ≥ GAP_THRESHOLD_PER_MILLE ‰ but no action with diaspora funding.
+- "emigres": emigrants (migration profile, emigrants_total) per 1 000 inhabitants (indicators.per_thousand);
+- "ecart": the gap flag, indicators.emigration_gap: emigration ≥ STRONG_EMIGRATION_PER_MILLE ‰ but no
+  diaspora-funded action (indicators' rule) among the actions counted.
 A sector filter restricts the actions counted (actions, investment, diaspora share, gap flag) to that sector.
 
 Every per-action figure comes from plans.planning.finance.action_figures (never added up here otherwise); the per-plan
@@ -36,7 +37,7 @@ import hashlib
 import json
 import threading
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Optional
 
 import shapely
@@ -44,15 +45,15 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans.planning import finance
 from plans.core.formatting import fcfa, number, percent
+from plans.core.vocab import SECTORS
 from plans.maps import sector_colour
 from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
+from plans.planning import finance, indicators
 from plans.planning.models import Action, MigrationProfile, Plan, PlanChange, PlanStatus, PopulationRecord
 from plans.territory.models import MALI, AdminUnit, TerritoryEdition
-from plans.core.vocab import SECTORS
 
-GAP_THRESHOLD_PER_MILLE = 100  # "strong emigration": ≥ 100 emigrants per 1 000 inhabitants
+GAP_THRESHOLD_PER_MILLE = indicators.STRONG_EMIGRATION_PER_MILLE  # the legend's threshold (the rule is indicators')
 COORD_DECIMALS = 4  # ~11 m: the communes layer and grouping outlines
 POINT_DECIMALS = 3  # ~110 m: the clustered actions of a national view (a third lighter than 4)
 GROUPING_SIMPLIFY = 0.005  # degrees, grouping outlines (unions of full-resolution members)
@@ -143,7 +144,8 @@ class PlanInfo:
     population: Optional[int]
     population_year: Optional[int]
     emigrants: Optional[int]
-    # per action: (sector, total, diaspora_amount); every figure from plans.planning.finance.action_figures
+    # per action: (sector, total, diaspora_amount); every figure from plans.planning.finance.action_figures (the
+    # action is diaspora-funded when its diaspora_amount is > 0: indicators.has_diaspora_funding)
     actions: list[tuple[str, int, int]] = field(default_factory=list)
 
 
@@ -211,17 +213,17 @@ def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
         if owner_id in owners:
             owners[owner_id].member_unit_ids.append(unit_id)
 
-    population: dict[int, tuple[int, int]] = {}
-    for plan_id, year, value in session.execute(
-            sa.select(PopulationRecord.plan_id, PopulationRecord.year, PopulationRecord.value)
-            .order_by(PopulationRecord.plan_id, PopulationRecord.year, PopulationRecord.id)):
-        population[plan_id] = (year, value)  # the last one wins: the latest year (then the latest entered)
+    records: dict[int, list] = {}
+    for record in session.execute(sa.select(PopulationRecord.plan_id, PopulationRecord.id, PopulationRecord.year,
+                                            PopulationRecord.value)):
+        records.setdefault(record.plan_id, []).append(record)
+    population = {plan_id: indicators.latest_record(rows) for plan_id, rows in records.items()}  # (value, year)
     emigrants = dict(session.execute(sa.select(MigrationProfile.plan_id, MigrationProfile.emigrants_total)).all())
 
     plans: dict[int, PlanInfo] = {}
     for p in session.execute(sa.select(Plan.id, Plan.title, Plan.status, Plan.period_start, Plan.period_end,
                                        Plan.revision, Plan.owner_id)):
-        year, value = population.get(p.id, (None, None))
+        value, year = population.get(p.id, (None, None))
         status = p.status.value if isinstance(p.status, PlanStatus) else str(p.status)
         plans[p.id] = PlanInfo(p.id, p.title, status, p.period_start, p.period_end, p.revision or 1, p.owner_id,
                                value, year, emigrants.get(p.id))
@@ -238,7 +240,7 @@ def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
         plan.actions.append((sector, f.total, f.diaspora_amount))
         if action.lat is not None and action.lon is not None and action.location_precision != MASKED:
             points.append((plan.id, sector, round(action.lat, POINT_DECIMALS), round(action.lon, POINT_DECIMALS),
-                           f.diaspora_amount > 0))
+                           indicators.is_diaspora_funded(f)))
 
     grouping_ids = [o.id for o in owners.values() if o.kind.is_grouping]
     planned = {p.owner_id for p in plans.values()}
@@ -283,10 +285,6 @@ def clear_caches() -> None:
 
 
 # --- one view: filters + indicator → values per commune, groupings, table rows --------------------------------
-
-def _half_up(value: Decimal, digits: int) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
-
 
 @dataclass
 class Row:
@@ -337,9 +335,8 @@ def _row(base: NationalBase, kind: str, unit: Optional[UnitInfo], owner: OwnerIn
     total = sum(a[1] for a in actions)
     diaspora = sum(a[2] for a in actions)
     pop = plan.population if plan.population and plan.population > 0 else None
-    per_mille = (_half_up(Decimal(plan.emigrants) * 1000 / Decimal(pop), 1)
-                 if pop and plan.emigrants is not None else None)
-    gap = None if per_mille is None else (per_mille >= GAP_THRESHOLD_PER_MILLE and diaspora == 0)
+    per_mille = indicators.per_thousand(plan.emigrants, pop)
+    gap = indicators.emigration_gap(per_mille, any(indicators.has_diaspora_funding(a[2]) for a in actions))
     uid = unit.id if unit is not None else (owner.unit_id or (owner.member_unit_ids or [None])[0])
     cercle = base.cercle_of(uid) if kind != "groupement" else None
     region = base.region_of(uid)
@@ -350,7 +347,7 @@ def _row(base: NationalBase, kind: str, unit: Optional[UnitInfo], owner: OwnerIn
                plan_id=plan.id, plan_title=plan.title, period=f"{plan.period_start}-{plan.period_end}",
                status=status.value, status_label=status.label, actions=len(actions), total=total,
                population=pop,
-               investment_per_inhabitant=(int(_half_up(Decimal(total) / Decimal(pop), 0)) if pop else None),
+               investment_per_inhabitant=indicators.per_inhabitant(total, pop),
                diaspora_share=finance.share_of(diaspora, total) if total else None,
                emigrants_per_mille=per_mille, gap=gap,
                plans=[(p.id, f"{p.title} ({p.period_start}-{p.period_end})") for p in plans], owner_id=owner.id)

@@ -1,11 +1,12 @@
-"""folium without the Internet (engineering.md §1): local JS/CSS, no tiles, no CDN left behind, user text made safe.
+"""folium without the Internet (docs/ARCHITECTURE.md, pitfalls 1–4): local JS/CSS, no tiles, no CDN left behind,
+user text made safe.
 
 - `offline_map(**kw)`: a folium.Map with no basemap (`tiles=None`), Leaflet's `maxZoom` set (folium drops
   `max_zoom` without tiles, and MarkerCluster then fails in the browser), and the map's JS/CSS pointing at the
   vendored files of app/static/vendor/ (scripts/vendor_frontend.sh). The URLs are set on the INSTANCE:
   `add_js_link()` would change folium's class-level lists for every later map of the process.
 - `offline_cluster(**kw)`: MarkerCluster with the vendored leaflet.markercluster 1.5.3.
-- `map_components(m)`: the map cut into the parts a Jinja page embeds (engineering.md §1.4, option 3): the div,
+- `map_components(m)`: the map cut into the parts a Jinja page embeds (docs/ARCHITECTURE.md, pitfall 3): the div,
   the script, and the JS/CSS links. folium's header is dropped on purpose: it would inject `html, body
   {height:100%}`, `#map {position:absolute}` and a `user-scalable=no` viewport meta into our page.
 - `render_page(m)`: the map as a whole HTML document (a download, a test, a debugging aid).

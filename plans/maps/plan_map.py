@@ -8,7 +8,8 @@
   embedded, and are not interactive (they are the basemap: there are no tiles).
 - Actions: one CircleMarker per located action, coloured by sector (plans/maps SECTOR_COLOURS), in one
   FeatureGroup per sector, plus a "Financé par la diaspora" group of rings around the actions the diaspora
-  finances; an approximate location has a dotted outline. An action whose location is "masquee" is NEVER placed:
+  finances (plans.planning.indicators.is_diaspora_funded: decided from the funding lines, not from a tag);
+  an approximate location has a dotted outline. An action whose location is "masquee" is NEVER placed:
   its coordinates do not even reach the page; it is listed as "localisation masquée" by the table twin.
   The layer control switches sectors; a "Filtrer les actions" control beside it ticks axes and statuses.
 - Popups: title, sector, status, total cost and each funding line with its amount, from plans.planning.finance (never
@@ -35,15 +36,28 @@ from jinja2 import Template
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from plans.planning.finance import PlanFinance, plan_finance
+from plans.core import geo
 from plans.core.formatting import fcfa
-from plans.maps import (APPROXIMATE_LABEL, DIASPORA_COLOUR, DIASPORA_GROUP,
-                        FOREIGN_ATTRIBUTION, FOREIGN_MEMBER_STYLE, MASKED_LABEL, MEMBER_STYLE, NO_AXIS_LABEL,
-                        NOT_LOCATED_LABEL,
-                        TERRITORY_GROUP, TERRITORY_STYLE, UNION_OUTLINE_STYLE, sector_colour)
+from plans.core.vocab import ACTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, SECTORS, label
+from plans.maps import (
+    APPROXIMATE_LABEL,
+    DIASPORA_COLOUR,
+    DIASPORA_GROUP,
+    FOREIGN_ATTRIBUTION,
+    FOREIGN_MEMBER_STYLE,
+    MASKED_LABEL,
+    MEMBER_STYLE,
+    NO_AXIS_LABEL,
+    NOT_LOCATED_LABEL,
+    TERRITORY_GROUP,
+    TERRITORY_STYLE,
+    UNION_OUTLINE_STYLE,
+    sector_colour,
+)
 from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
-from plans.core.vocab import ACTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, SECTORS, label
+from plans.planning import indicators
+from plans.planning.finance import PlanFinance, plan_finance
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 SIMPLIFY_DEGREES = 0.0005
@@ -78,9 +92,9 @@ class MapAction:
     axis_label: str
     status_label: str
     total: int
-    gap: int
+    gap: int  # « non couvert » (plans.planning.indicators.FUNDING_STATES): the cost no funding line covers
     funding: list[FundingEntry]
-    diaspora: bool
+    diaspora: bool  # diaspora-funded, plans.planning.indicators.is_diaspora_funded (from the funding lines)
     location: str  # PLACED, APPROXIMATE, MASKED or NOT_LOCATED
     lat: float | None = None
     lon: float | None = None
@@ -145,7 +159,7 @@ def map_actions(plan, finance: PlanFinance | None = None) -> list[MapAction]:
             sector_label=label(SECTORS, action.sector) or "Secteur non précisé",
             axis_label=_axis_label(action),
             status_label=label(ACTION_STATUSES, action.status or "prevu"), total=f.total, gap=f.gap,
-            funding=funding, diaspora=f.diaspora_amount > 0 or "diaspora" in (action.tags or "").split(","),
+            funding=funding, diaspora=indicators.is_diaspora_funded(f),
             location=location, lat=lat, lon=lon))
     return out
 
@@ -166,8 +180,6 @@ def territory_shapes(owner) -> list[TerritoryShape]:
     Members without geometry come back with geometry None (listed beside the map, not drawn)."""
     if not owner.is_grouping:
         return []
-    from plans.core import geo
-
     shapes = []
     for unit in owner.member_units:
         geometry = None
@@ -210,9 +222,9 @@ class ActionLayer(MacroElement):
     `groups`: the FeatureGroup of each sector, in order; `sectors`: [{"label", "colour"}] in the same order;
     `strings`: every text once (titles, statuses, amounts formatted by plans.core.formatting, funder labels: a PIP
     repeats them a lot); `points`: [{"g" (group index), "lat", "lon", "t" (title), "s" (status), "c" (total
-    cost), "f": [[funder, line status, amount], …], "r" (left to fund, optional), "a" (approximate, optional),
-    "d" (financed by the diaspora, optional), "x" (axis)}], texts given by their index in `strings`. Popups and tooltips are
-    built with textContent when opened, so user text is never parsed as HTML; the JSON is escaped by js_json.
+    cost), "f": [[funder, line status, amount], …], "r" (« non couvert », optional), "a" (approximate, optional),
+    "d" (financed by the diaspora, optional), "x" (axis)}], texts given by their index in `strings`. Popups and tooltips
+    are built with textContent when opened, so user text is never parsed as HTML; the JSON is escaped by js_json.
     `ring_group`: the FeatureGroup of the diaspora rings (non-interactive circles around those actions).
     `filter_order`: the axes and statuses in the order the "Filtrer les actions" control lists them (the layer
     control filters by sector; a marker is shown when its axis and status are ticked too)."""
@@ -240,7 +252,7 @@ class ActionLayer(MacroElement):
               } else {
                 add(box, "div", "Aucun financement saisi.");
               }
-              if (p.r !== undefined) add(box, "div", "Reste à financer : " + S[p.r]);
+              if (p.r !== undefined) add(box, "div", {{ this.not_covered_label|tojson }} + " : " + S[p.r]);
               if (p.a) add(box, "em", "Localisation approximative");
               return box;
             };
@@ -252,8 +264,9 @@ class ActionLayer(MacroElement):
               .bindPopup(popup(p), {maxWidth: 320}).bindTooltip(add(null, "span", S[p.t])).addTo(groups[p.g]);
             var halo = null;
             if (p.d && ring) {
-              halo = L.circleMarker([p.lat, p.lon], {radius: {{ this.radius + 4 }}, color: {{ this.ring_colour|tojson }},
-                weight: 3, fill: false, interactive: false, className: "diaspora-ring"}).addTo(ring);
+              halo = L.circleMarker([p.lat, p.lon], {radius: {{ this.radius + 4 }},
+                color: {{ this.ring_colour|tojson }}, weight: 3, fill: false, interactive: false,
+                className: "diaspora-ring"}).addTo(ring);
             }
             return {p: p, marker: marker, halo: halo};
           });
@@ -291,7 +304,8 @@ class ActionLayer(MacroElement):
           var control = L.control({position: "topright"});
           control.onAdd = function () {
             var box = L.DomUtil.create("div", "map-filter leaflet-bar");
-            box.style.cssText = "background:#fff;padding:4px 8px;font-size:12px;max-width:18rem;max-height:50vh;overflow:auto";
+            box.style.cssText = "background:#fff;padding:4px 8px;font-size:12px;" +
+              "max-width:18rem;max-height:50vh;overflow:auto";
             var details = add(box, "details");
             add(details, "summary", "Filtrer les actions");
             if (filters.x.length > 1) fieldset(details, "Axe stratégique", "x");
@@ -323,6 +337,7 @@ class ActionLayer(MacroElement):
         self.ring_group = ring_group
         self.radius = radius
         self.ring_colour = DIASPORA_COLOUR
+        self.not_covered_label = indicators.FUNDING_STATES[indicators.NOT_COVERED].label
 
     def _text(self, text: str) -> int:
         index = self._index.get(text)
@@ -336,7 +351,8 @@ class ActionLayer(MacroElement):
 
     def add_action(self, entry: MapAction, group: int) -> None:
         point = {"g": group, "lat": round(entry.lat, 6), "lon": round(entry.lon, 6), "t": self._text(entry.title),
-                 "s": self._text(entry.status_label), "x": self._text(entry.axis_label), "c": self._text(fcfa(entry.total)),
+                 "s": self._text(entry.status_label), "x": self._text(entry.axis_label),
+                 "c": self._text(fcfa(entry.total)),
                  "f": [[self._text(line.label), self._text(line.status.lower()), self._text(fcfa(line.amount))]
                        for line in entry.funding]}
         if entry.gap:
@@ -382,10 +398,14 @@ class Legend(MacroElement):
           legend.onAdd = function () {
             var box = L.DomUtil.create("div", "map-legend leaflet-bar");
             box.style.cssText = "background:#fff;padding:6px 8px;font-size:12px;line-height:1.5;max-width:16rem";
-            var title = L.DomUtil.create("strong", "", box);
+            // It folds (a <details>): open on a tall map, folded on a small one (a tablet's).
+            var fold = L.DomUtil.create("details", "map-legend-fold", box);
+            fold.open = map.getSize().y >= 420;
+            var title = L.DomUtil.create("summary", "", fold);
+            title.style.cssText = "font-weight:700;cursor:pointer";
             title.textContent = {{ this.title|tojson }};
             {{ this.items_json }}.forEach(function (item) {
-              var row = L.DomUtil.create("div", "", box);
+              var row = L.DomUtil.create("div", "", fold);
               var mark = L.DomUtil.create("span", "map-legend-mark", row);
               var css = "display:inline-block;width:12px;height:12px;margin-right:6px;vertical-align:middle;";
               if (item.kind === "dot") css += "border-radius:50%;border:1px solid #222;background:" + item.colour;

@@ -32,12 +32,20 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from plans.core import geo
-from plans.planning.finance import PlanFinance
-from plans.maps import (APPROXIMATE_LABEL, DIASPORA_COLOUR, DIASPORA_GROUP,
-                        FOREIGN_ATTRIBUTION, FOREIGN_MEMBER_STYLE, MEMBER_STYLE, TERRITORY_STYLE, sector_colour)
-from plans.maps.plan_map import APPROXIMATE, MASKED, MapAction, TerritoryShape, map_actions
 from plans.core.vocab import SECTORS
-from plans.territory.models import BOUNDARY_ATTRIBUTION
+from plans.maps import (
+    APPROXIMATE_LABEL,
+    DIASPORA_COLOUR,
+    DIASPORA_GROUP,
+    FOREIGN_ATTRIBUTION,
+    FOREIGN_MEMBER_STYLE,
+    MEMBER_STYLE,
+    TERRITORY_STYLE,
+    sector_colour,
+)
+from plans.maps.plan_map import APPROXIMATE, MASKED, MapAction, TerritoryShape, map_actions
+from plans.planning.finance import PlanFinance
+from plans.territory.models import BOUNDARY_ATTRIBUTION, MALI, AdminUnit, TerritoryEdition
 
 FIGSIZE = (8.0, 6.0)  # inches: 1200 × 900 px at 150 dpi
 DPI = 150
@@ -222,8 +230,6 @@ def _legend_handles(entries, placed, *, grouping: bool, foreign: bool, context: 
 def neighbour_geometries(session, geometry: BaseGeometry | None, margin: float = 0.4) -> list[BaseGeometry]:
     """The simplified polygons of the Malian communes around `geometry` (label point within its bounding box
     widened by `margin` degrees): light grey context for the PNG. One query, no blob outside the box."""
-    from plans.territory.models import MALI, AdminUnit, TerritoryEdition
-
     if geometry is None or geometry.is_empty:
         return []
     west, south, east, north = geometry.bounds

@@ -23,13 +23,14 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans.core import geo
+from plans.core import audit, geo
+from plans.core.audit import Actor
 from plans.core.db import Base, utcnow
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.text import search_key
 from plans.owners.models import COLLECTIVITE_LEVEL, CROSS_BORDER_KINDS, GroupingMember, OwnerKind, PlanOwner
 from plans.territory.models import MALI, NEIGHBOUR_ISO2, AdminUnit, TerritoryEdition
 from plans.territory.service import country_name, unit_by_code
-from plans.core.text import search_key
 
 COMMUNE_LEVEL = COLLECTIVITE_LEVEL[OwnerKind.COMMUNE]
 MIN_INTERCOMMUNAL_COMMUNES = 2
@@ -437,8 +438,10 @@ def _groupings_with_members(session: Session, unit_ids: set[int], exclude: int) 
 def create_grouping(session: Session, *, kind: OwnerKind | str, name: str, founding_act_ref: str | None = None,
                     founding_act_date: date | str | None = None, member_unit_ids: Iterable[int] = (),
                     member_codes: Iterable[str] = (), foreign_codes: Iterable[str] = (),
-                    foreign_by_name: Iterable[Any] = (), tutelle_authority: str | None = None) -> PlanOwner:
-    """Creates a grouping and its members; the caller commits. Raises GroupingValidationError, nothing written.
+                    foreign_by_name: Iterable[Any] = (), tutelle_authority: str | None = None,
+                    acting_user: Actor | None = None, ip: str = "") -> PlanOwner:
+    """Creates a grouping and its members, journaled when `acting_user` is given; the caller commits. Raises
+    GroupingValidationError, nothing written.
 
     Members are given by AdminUnit id, by code (Malian P-code or a neighbour unit's code), or, for foreign units
     known only by name, as (name, country_iso3[, polygon]) tuples or ForeignByName.
@@ -447,15 +450,19 @@ def create_grouping(session: Session, *, kind: OwnerKind | str, name: str, found
                      founding_act_date=founding_act_date, tutelle_authority=tutelle_authority,
                      member_unit_ids=member_unit_ids, member_codes=member_codes, foreign_codes=foreign_codes,
                      foreign_by_name=foreign_by_name)
-    return _write(session, None, plan)
+    owner = _write(session, None, plan)
+    if acting_user is not None:
+        audit.record(session, acting_user, "grouping.create", owner.name, {"kind": owner.kind_label}, ip)
+    return owner
 
 
 def update_grouping(session: Session, owner: PlanOwner, expected_version: int | None, *, kind: OwnerKind | str,
                     name: str, founding_act_ref: str | None = None, founding_act_date: date | str | None = None,
                     member_unit_ids: Iterable[int] = (), member_codes: Iterable[str] = (),
                     foreign_codes: Iterable[str] = (), foreign_by_name: Iterable[Any] = (),
-                    tutelle_authority: str | None = None) -> PlanOwner:
-    """Replaces a grouping's fields and members (same rules as create_grouping).
+                    tutelle_authority: str | None = None, acting_user: Actor | None = None,
+                    ip: str = "") -> PlanOwner:
+    """Replaces a grouping's fields and members (same rules as create_grouping), journaled with `acting_user`.
 
     Raises ConflictError when `expected_version` (the version the form was loaded with) is not the stored one.
     A member kept keeps its weight. A unit known by name keeps its polygon unless a new one is given.
@@ -466,7 +473,10 @@ def update_grouping(session: Session, owner: PlanOwner, expected_version: int | 
                      founding_act_date=founding_act_date, tutelle_authority=tutelle_authority,
                      member_unit_ids=member_unit_ids, member_codes=member_codes, foreign_codes=foreign_codes,
                      foreign_by_name=foreign_by_name)
-    return _write(session, owner, plan)
+    saved = _write(session, owner, plan)
+    if acting_user is not None:
+        audit.record(session, acting_user, "grouping.update", saved.name, {"kind": saved.kind_label}, ip)
+    return saved
 
 
 def _check_grouping(owner: PlanOwner) -> None:
@@ -512,16 +522,21 @@ def deletion_blockers(session: Session, owner: PlanOwner) -> list[str]:
     return messages
 
 
-def delete_grouping(session: Session, owner: PlanOwner, expected_version: int | None = None) -> None:
-    """Deletes a grouping that nothing uses (no user attached, no plan); its manual foreign units stay for reuse."""
+def delete_grouping(session: Session, owner: PlanOwner, expected_version: int | None = None, *,
+                    acting_user: Actor | None = None, ip: str = "") -> None:
+    """Deletes a grouping that nothing uses (no user attached, no plan); its manual foreign units stay for reuse.
+    Journaled when `acting_user` is given."""
     _check_grouping(owner)
     if expected_version is not None:
         _check_version(owner, expected_version)
     blockers = deletion_blockers(session, owner)
     if blockers:
         raise ValidationError({"": blockers})
+    name = owner.name
     session.delete(owner)
     session.flush()
+    if acting_user is not None:
+        audit.record(session, acting_user, "grouping.delete", name, {}, ip)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ Input (`data`) has the shape `dump_action` gives; values may also be what people
   total typed without a reason, a schedule that does not add up to the total or leaves the period,
   over-funding, a diaspora line without its association, a co-financing scheme broken. Its WARNINGS (a scheme
   share still missing while part of the cost is unfunded) do not, and a funding gap is never an error.
+The migration tag « Financé par la diaspora » is never taken from the input: `clean` derives it from the funding
+lines (plans/planning/indicators.py `migration_tags`), and `dump_action` writes the derived tags.
 Error keys are the form's field names: "title", "unit_cost", "schedule-2026", "funding_lines-2-share_pct" where
 2 is the index of the row AS POSTED (blank rows included), so the message lands next to the right input.
 """
@@ -35,17 +37,24 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from plans.planning import finance
-from plans.planning import sections
 from plans.accounts.models import User
-from plans.planning.cofinancing import SCHEMES
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
-from plans.planning.location import check_location
 from plans.core.money import AmountError, parse_decimal, parse_fcfa, parse_share
+from plans.core.vocab import (
+    ACTION_STATUSES,
+    DIASPORA_SOURCES,
+    FUNDING_SOURCES,
+    FUNDING_STATUSES,
+    LOCATION_PRECISIONS,
+    MIGRATION_TAGS,
+    SECTORS,
+)
+from plans.planning import finance, indicators, sections
+from plans.planning.cofinancing import SCHEMES
+from plans.planning.location import check_location
 from plans.planning.models import Action, DiasporaAssociation, FundingLine, Plan, ScheduleEntry, new_uuid
-from plans.core.vocab import (ACTION_STATUSES, DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES, LOCATION_PRECISIONS,
-                         MIGRATION_TAGS, SECTORS)
+from plans.planning.sectiondata import migration
 
 SECTION = "actions"
 COPY_SUFFIX = " (copie)"
@@ -56,7 +65,8 @@ TEXT_FIELDS = {"sub_sector": 200, "title": 300, "expected_results": None, "local
 SCALAR_FIELDS = ("objective_id", "sector", "sub_sector", "title", "expected_results", "localities", "quantity",
                  "unit", "unit_cost", "total_override", "override_reason", "maitre_ouvrage", "tags", "status",
                  "cofinancing_scheme", "lon", "lat", "location_precision")
-LINE_FIELDS = ("source_type", "source_name", "association_id", "amount", "share_pct", "status", "in_kind")
+LINE_FIELDS = ("source_type", "source_name", "association_id", "association_section", "amount", "share_pct", "status",
+               "in_kind")
 
 # French names of what changed, for the history's summaries.
 CHANGE_LABELS = {
@@ -75,6 +85,9 @@ MSG_UNIT_COST = "Indiquez le coût unitaire en FCFA (ou un coût total saisi, av
 MSG_OBJECTIVE = "Choisissez un objectif de ce plan (section 4), ou aucun."
 MSG_SOURCE = "Choisissez la source de financement."
 MSG_ASSOCIATION = "Cette association n'est pas enregistrée pour cette collectivité (section 3)."
+MSG_ASSOCIATION_TWICE = ("Choisissez une association de la liste ou inscrivez une nouvelle association, "
+                         "pas les deux.")
+NEW_ASSOCIATION_KEYS = {"name": "new_association_name", "host_country": "new_association_country"}
 MSG_LOCATION_PAIR = "Indiquez la longitude et la latitude, ou aucune des deux."
 MSG_LON = "La longitude va de -180 à 180 (le Mali est entre -12,3 et 4,3)."
 MSG_LAT = "La latitude va de -90 à 90 (le Mali est entre 10,1 et 25,0)."
@@ -128,7 +141,8 @@ def _schedule_in(value) -> list[tuple[Any, Any]]:
 
 
 def _line_is_blank(row: dict) -> bool:
-    return not any(_text(row.get(n)) for n in ("source_type", "source_name", "association_id", "amount",
+    return not any(_text(row.get(n)) for n in ("source_type", "source_name", "association_id", "association_section",
+                                               "new_association_name", "new_association_country", "amount",
                                                "share_pct"))
 
 
@@ -136,7 +150,7 @@ def _line_is_blank(row: dict) -> bool:
 class Cleaned:
     values: dict[str, Any]  # the action's scalar columns, typed
     schedule: dict[int, int]  # year → FCFA (blank years left out)
-    lines: list[dict[str, Any]]  # funding lines typed, blank rows left out
+    lines: list[dict[str, Any]]  # funding lines typed, blank rows left out ("new_association": to create)
     line_rows: list[int]  # for each kept line, its index as posted
     errors: dict[str, list[str]]
 
@@ -243,7 +257,7 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
             continue
         schedule[y] = schedule.get(y, 0) + value
 
-    associations = {a.id for a in session.scalars(
+    associations = {a.id: a for a in session.scalars(
         sa.select(DiasporaAssociation).where(DiasporaAssociation.owner_id == plan.owner_id))}
     lines: list[dict[str, Any]] = []
     line_rows: list[int] = []
@@ -266,7 +280,19 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
                 association_id = None
                 if not lenient:
                     err(prefix + "association_id", MSG_ASSOCIATION)
+        new_name, new_country = _text(row.get("new_association_name")), _text(row.get("new_association_country"))
+        if source in DIASPORA_SOURCES and (new_name or new_country) and prefix + "association_id" not in errors:
+            if association_id is not None:
+                err(prefix + "new_association_name", MSG_ASSOCIATION_TWICE)
+            else:
+                association_id, new = _new_association(plan, associations, new_name, new_country, prefix, err)
+                if new is not None:
+                    line["new_association"] = new
         line["association_id"] = association_id
+        section = _text(row.get("association_section"))
+        if len(section) > 200:
+            err(prefix + "association_section", _too_long(200))
+        line["association_section"] = section  # kept as typed whatever the source (it names who pays)
         for key, parse in (("amount", parse_fcfa), ("share_pct", parse_share)):
             try:
                 line[key] = parse(row.get(key), required=False)
@@ -280,7 +306,29 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
         line["in_kind"] = _bool(row.get("in_kind"))
         lines.append(line)
         line_rows.append(index)
-    return Cleaned(values, schedule, lines, line_rows, errors)
+    cleaned = Cleaned(values, schedule, lines, line_rows, errors)
+    # « Financé par la diaspora » follows the funding lines (plans/planning/indicators.py), whatever was typed:
+    # a typed "diaspora" (an older plan file, a hand-made form) is accepted and replaced by the derived value.
+    values["tags"] = ",".join(indicators.migration_tags(finance.action_figures(_shadow(cleaned))))
+    return cleaned
+
+
+def _new_association(plan: Plan, associations: dict[int, DiasporaAssociation], name: str, country: str,
+                     prefix: str, err) -> tuple[Optional[int], Optional[dict]]:
+    """An association typed on a funding line: the owner's own when the name (any case) and country match one,
+    else the values of one to create on save (section 3's rules)."""
+    try:
+        values = migration.clean_association({"name": name, "host_country": country})
+    except ValidationError as error:
+        for key, messages in error.errors.items():
+            for message in messages:
+                err(prefix + NEW_ASSOCIATION_KEYS.get(key, "new_association_name"), message)
+        return None, None
+    for association in associations.values():
+        if association.name.casefold() == values["name"].casefold() and association.host_country == values[
+                "host_country"]:
+            return association.id, None
+    return None, {"owner_id": plan.owner_id, **values}
 
 
 def _shadow(cleaned: Cleaned) -> Action:
@@ -290,7 +338,15 @@ def _shadow(cleaned: Cleaned) -> Action:
         values["quantity"] = Decimal(1)
     return Action(**values,
                   schedule=[ScheduleEntry(year=y, amount=a) for y, a in sorted(cleaned.schedule.items())],
-                  funding_lines=[FundingLine(position=i, **line) for i, line in enumerate(cleaned.lines)])
+                  funding_lines=[_shadow_line(i, line) for i, line in enumerate(cleaned.lines)])
+
+
+def _shadow_line(position: int, line: dict) -> FundingLine:
+    values = {k: v for k, v in line.items() if k != "new_association"}
+    shadow = FundingLine(position=position, **values)
+    if line.get("new_association"):  # judged as funded by an association (it is created on save)
+        shadow.association = DiasporaAssociation(**line["new_association"])
+    return shadow
 
 
 def _remap(key: str, line_rows: list[int]) -> str:
@@ -313,6 +369,9 @@ def check(session: Session, plan: Plan, data: dict) -> tuple[Cleaned, finance.Ac
             continue  # the input itself is already refused there
         if cost_unreadable and key in ("schedule", "funding_lines", "cofinancing_scheme"):
             continue  # measured against a total we could not read: would only confuse
+        if key.endswith("-association_id") and any(k.startswith(key[:-len("association_id")] + "new_association")
+                                                   for k in errors):
+            continue  # a new association was typed on that line: its own message says what is missing
         errors.setdefault(key, []).append(message)
     if errors:
         raise ValidationError(errors)
@@ -353,13 +412,23 @@ def _assign(session: Session, action: Action, cleaned: Cleaned) -> None:
     action.schedule[:] = kept
     lines = list(action.funding_lines)
     new_lines = []
+    created: dict[tuple, DiasporaAssociation] = {}  # two lines naming the same new association share it
     for position, values in enumerate(cleaned.lines):
         line = lines[position] if position < len(lines) else FundingLine()
         line.position = position
+        new = values.get("new_association")
         for name, value in values.items():
-            setattr(line, name, value)
-        line.association = session.get(DiasporaAssociation, line.association_id) \
-            if line.association_id is not None else None
+            if name != "new_association":
+                setattr(line, name, value)
+        if new:
+            key = (new["owner_id"], new["name"].casefold(), new["host_country"])
+            if key not in created:
+                created[key] = DiasporaAssociation(**new)
+                session.add(created[key])
+            line.association = created[key]
+        else:
+            line.association = session.get(DiasporaAssociation, line.association_id) \
+                if line.association_id is not None else None
         new_lines.append(line)
     action.funding_lines[:] = new_lines
     action.updated_at = utcnow()  # always an UPDATE of the row, so its version is checked and bumped
@@ -511,7 +580,7 @@ def dump_action(action: Action) -> dict:
         "total_override": action.total_override,
         "override_reason": action.override_reason or "",
         "maitre_ouvrage": action.maitre_ouvrage or "",
-        "tags": [t for t in (action.tags or "").split(",") if t],
+        "tags": indicators.migration_tags(finance.action_figures(action)),  # the diaspora tag derived, as saved
         "status": action.status or "prevu",
         "cofinancing_scheme": action.cofinancing_scheme,
         "lon": action.lon,
@@ -522,6 +591,7 @@ def dump_action(action: Action) -> dict:
             {"source_type": line.source_type, "source_name": line.source_name or "",
              "association_id": line.association_id,
              "association_name": line.association.name if line.association is not None else "",
+             "association_section": line.association_section or "",
              "amount": line.amount, "share_pct": _decimal_text(line.share_pct), "status": line.status or "promis",
              "in_kind": bool(line.in_kind)}
             for line in sorted(action.funding_lines, key=lambda ln: ln.position or 0)],

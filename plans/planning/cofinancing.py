@@ -1,4 +1,4 @@
-"""Co-financing schemes as data, and the one check of an action's financing against its scheme (domain.md §2).
+"""Co-financing schemes as data, and the one check of an action's financing against its scheme (docs/DOMAIN.md §9).
 
 A scheme groups funding sources (FundingLine.source_type keys, plans/core/vocab.py FUNDING_SOURCES) and gives each
 group a share of the action's total cost: exact (min = max, within the scheme's tolerance in points), at least,
@@ -53,7 +53,7 @@ class Scheme:
     ceilings: tuple[Ceiling, ...] = ()
     tolerance_pct: Decimal = Decimal(0)  # points allowed around min/max (rounding of typed amounts)
     note: str = ""
-    sources: tuple[str, ...] = ()  # domain.md source keys
+    sources: tuple[str, ...] = ()  # source keys (docs/DOMAIN.md §16)
 
     def group(self, key: str) -> Group:
         return next(g for g in self.groups if g.key == key)

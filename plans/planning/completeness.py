@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from plans.planning.finance import action_figures
 from plans.planning.models import Plan
+from plans.planning.sectiondata import migration, suivi
 from plans.planning.sections import SECTIONS
 
 COMPLETE, INCOMPLETE, ERROR = "complet", "incomplet", "erreur"
@@ -17,6 +19,7 @@ class SectionCheck:
     number: int
     missing: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # figures that look wrong but stay possible: not blocking
 
     @property
     def status(self) -> str:
@@ -70,6 +73,7 @@ def _migration(plan: Plan, check: SectionCheck) -> None:
         check.missing.append("Ajoutez au moins une destination des émigrés.")
     if not any(f.theme == "migration" for f in plan.findings):
         check.missing.append("Formulez au moins un constat clé sur la migration.")
+    check.warnings.extend(m for ms in migration.warnings(migration.dump(plan)).values() for m in ms)
 
 
 def _orientations(plan: Plan, check: SectionCheck) -> None:
@@ -85,12 +89,10 @@ def _actions(plan: Plan, check: SectionCheck) -> None:
     if not plan.actions:
         check.missing.append("Ajoutez au moins une action au PIP.")
         return
-    from plans.planning.finance import action_figures
-
     for action in plan.actions:
         figures = action_figures(action, plan.years)
-        if figures.errors:
-            check.errors.append(f"Action « {action.title} » : {figures.errors[0][1]}")
+        for _, message in figures.errors:  # every one: a scheme names each share out of its range
+            check.errors.append(f"Action « {action.title} » : {message}")
 
 
 def _financement(plan: Plan, check: SectionCheck) -> None:
@@ -103,6 +105,7 @@ def _suivi(plan: Plan, check: SectionCheck) -> None:
         check.missing.append("Ajoutez au moins un indicateur de suivi.")
     elif any(i.baseline_value is None for i in plan.indicators):
         check.missing.append("Donnez une valeur de référence à chaque indicateur.")
+    check.warnings.extend(m for ms in suivi.warnings(suivi.dump(plan), plan.years).values() for m in ms)
 
 
 def _adoption(plan: Plan, check: SectionCheck) -> None:

@@ -5,15 +5,19 @@ and `plan_finance`; none of them adds up money on its own. Both work on plain mo
 memory or loaded from the database): no session, no query. For a loaded plan, load its actions with
 `load_options()` so reading schedules, funding lines and axes does not issue one query per action.
 
-Conventions (domain.md §1, §5):
+Conventions (docs/DOMAIN.md §8, §13):
 - Money is an integer number of FCFA. A share is a Decimal on the 0–100 scale.
 - An action's total is its `total_override` when set (a reason is then required), otherwise
   quantity × unit cost rounded half up to the franc.
 - A funding line is worth its `amount` when typed, otherwise `share_pct` % of the action's total (rounded
   half up), otherwise 0. A negative result counts as 0 (and is reported), so no figure goes below zero.
 - `funded` adds every line whatever its status (acquis, promis, à rechercher): it is the financing plan.
-  `gap` is the part of the cost no line covers yet (never negative); it is NOT an error, it is "à rechercher".
-  `to_seek` = `gap` + the lines whose status is "à rechercher": everything not yet acquired or promised.
+  `gap` is the part of the cost no line covers yet (never negative); it is NOT an error: it is the funding
+  state « non couvert ». `by_status["a_rechercher"]` is the state « à rechercher » (lines with that status).
+  The funding states, their names and labels are defined in plans/planning/indicators.py (`funding_states`);
+  pages and exports show those, never `to_seek`.
+  `to_seek` = `gap` + the lines whose status is "à rechercher" (everything neither acquired nor promised): kept in
+  the JSON document (`to_json`) for the programs that read it; no page, export or document shows it.
   `excess` is financing above the cost: that IS an error.
 - Errors are (field, French message) pairs. Field names follow WTForms' FieldList naming so a form can put
   each message next to its input: "quantity", "unit_cost", "total_override", "override_reason", "schedule",
@@ -32,11 +36,14 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
-from plans.planning.cofinancing import BELOW, BELOW_MINIMUM, scheme_issues
+from sqlalchemy.orm import selectinload
+
 from plans.core.formatting import fcfa
 from plans.core.money import MSG_SHARE_RANGE, round_half_up
-from plans.core.vocab import DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES, INTERNAL_SOURCES, MIGRATION_TAGS, \
-    SECTORS
+from plans.core.vocab import DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES, INTERNAL_SOURCES, SECTORS
+from plans.planning import indicators
+from plans.planning.cofinancing import BELOW, BELOW_MINIMUM, scheme_issues
+from plans.planning.models import Action, Objective, Plan
 
 NO_AXIS = "Sans axe"
 DEFAULT_STATUS = "promis"
@@ -70,11 +77,6 @@ def line_amount(line, total: int) -> int:
     return 0
 
 
-def migration_tags(action) -> list[str]:
-    """The action's migration tag keys that plans/core/vocab.py MIGRATION_TAGS knows."""
-    return [t for t in _tags(action) if t in MIGRATION_TAGS]
-
-
 @dataclass
 class ActionFigures:
     action: Any
@@ -83,7 +85,7 @@ class ActionFigures:
     funded: int
     gap: int  # cost not covered by any line (à rechercher), ≥ 0
     excess: int  # financing above the cost, ≥ 0 (an error when > 0)
-    to_seek: int  # gap + lines with status "a_rechercher"
+    to_seek: int  # gap + lines with status "a_rechercher" (JSON only; the states: indicators.funding_states)
     line_amounts: list[int]  # FCFA of each funding line, in the order of action.funding_lines
     by_source: dict[str, int]  # source_type → FCFA, in FUNDING_SOURCES order
     by_status: dict[str, int]  # acquis / promis / a_rechercher → FCFA (lines only; see to_seek)
@@ -270,7 +272,7 @@ class PlanFinance:
     pia: list[PiaRow]
     pia_total: int
     pia_by_source: dict[str, int]  # the first-year column of the matrix
-    migration_actions: int  # actions with at least one MIGRATION_TAGS tag
+    migration_actions: int  # actions with at least one migration tag (indicators.migration_tags: typed + derived)
     actions_in_error: int
     figures: list[ActionFigures]  # in the order of plan.actions
 
@@ -370,7 +372,7 @@ def plan_finance(plan) -> PlanFinance:
             first = f.schedule_by_year.get(first_year, 0)
             if first > 0:
                 pia.append(PiaRow(action, f, first))
-        if migration_tags(action):
+        if indicators.migration_tags(f):
             migration_count += 1
         if f.errors:
             in_error += 1
@@ -455,10 +457,6 @@ def load_options():
     """SQLAlchemy loader options for a Plan whose finance is about to be computed: schedules, funding lines and
     objectives/axes of every action in a handful of queries, e.g.
     `session.get(Plan, plan_id, options=finance.load_options())`."""
-    from sqlalchemy.orm import selectinload
-
-    from plans.planning.models import Action, Objective, Plan
-
     actions = selectinload(Plan.actions)
     return (actions.selectinload(Action.schedule), actions.selectinload(Action.funding_lines),
             actions.selectinload(Action.objective).selectinload(Objective.axis))
@@ -501,10 +499,6 @@ def _decimal(value) -> Decimal:
     if isinstance(value, float):
         return Decimal(str(value))
     return Decimal(value)
-
-
-def _tags(action) -> list[str]:
-    return [t.strip() for t in (action.tags or "").split(",") if t.strip()]
 
 
 _SOURCE_ORDER = {k: i for i, k in enumerate(FUNDING_SOURCES)}

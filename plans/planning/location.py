@@ -88,7 +88,8 @@ def _km(metres: float) -> str:
     return number(round(metres / 1000, 1), 1, plain=True)
 
 
-def check_location(owner: Optional[PlanOwner], lon: object, lat: object, tolerance_m: float = DEFAULT_TOLERANCE_M) -> list[str]:
+def check_location(owner: Optional[PlanOwner], lon: object, lat: object,
+                   tolerance_m: float = DEFAULT_TOLERANCE_M) -> list[str]:
     """French messages refusing the point (lon, lat) for `owner`'s territory; [] when it may be saved.
 
     `lon`/`lat` are numbers (Decimal, float, int). Both None: nothing to check (no location). Only one given:

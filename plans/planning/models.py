@@ -367,6 +367,8 @@ class FundingLine(Base):
     source_name: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
     association_id: orm.Mapped[Optional[int]] = orm.mapped_column(
         sa.ForeignKey("diaspora_association.id", ondelete="SET NULL"))
+    # The association's section that pays this line, as typed ("Paris, France"); meant for diaspora lines.
+    association_section: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
     amount: orm.Mapped[Optional[int]] = orm.mapped_column(FCFA)  # typed in FCFA, or …
     share_pct: orm.Mapped[Optional[Decimal]] = orm.mapped_column(sa.Numeric(5, 2))  # … as a share of the total
     status: orm.Mapped[str] = orm.mapped_column(sa.String(20), default="promis")

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from plans.accounts import access
 from plans.accounts.models import Role, User
 from plans.core.errors import ValidationError
+from plans.core.vocab import GUIDE_VERSIONS
 from plans.owners.models import PlanOwner
 from plans.planning.models import Plan, PlanStatus
-from plans.core.vocab import GUIDE_VERSIONS
 
 DEFAULT_PLAN_YEARS = 5
 MIN_YEAR, MAX_YEAR = 2000, 2100

@@ -1,5 +1,7 @@
 """What the partner API reads: the plans an account may read (latest revision of each), filtered and paged, as
-JSON-ready summaries, and one revision of one plan. Figures come from plans.planning.finance; visibility from plans.accounts.access."""
+JSON-ready summaries, and one revision of one plan. Figures come from plans.planning.finance and
+plans.planning.indicators (population, investment per inhabitant, funding states, diaspora-funded actions);
+visibility from plans.accounts.access."""
 from __future__ import annotations
 
 import math
@@ -15,11 +17,11 @@ from sqlalchemy.orm import Session
 
 from plans.accounts import access
 from plans.accounts import service as accounts_service
-from plans.planning import finance
-from plans.planning import service as plan_service
 from plans.accounts.models import User
 from plans.core.errors import ValidationError
 from plans.owners.models import GroupingMember, PlanOwner
+from plans.planning import finance, indicators
+from plans.planning import service as plan_service
 from plans.planning.models import Plan, PlanStatus
 from plans.territory.models import AdminUnit
 
@@ -27,6 +29,10 @@ DEFAULT_PER_PAGE = 50
 MAX_PER_PAGE = 200
 MAX_INT_PARAMETER = 1_000_000
 STATUSES = [s.value for s in PlanStatus]
+# A summary's "funding_states": API key → plans.planning.indicators state (definitions and labels there).
+FUNDING_STATE_KEYS = {"identified": indicators.IDENTIFIED, "secured": indicators.SECURED,
+                      "promised": indicators.PROMISED, "to_find": indicators.TO_FIND,
+                      "not_covered": indicators.NOT_COVERED}
 PCODE_RE = re.compile(r"[A-Za-z]{2}[0-9]{2,12}")
 
 
@@ -127,6 +133,8 @@ def iso_utc(value: datetime) -> str:
 
 def plan_summary(plan: Plan, figures: finance.PlanFinance, revisions: list[Plan]) -> dict:
     owner = plan.owner
+    ind = indicators.plan_indicators(plan, figures)
+    states = ind.funding.by_key()
     return {
         "uuid": plan.uuid,
         "revision": plan.revision,
@@ -140,6 +148,11 @@ def plan_summary(plan: Plan, figures: finance.PlanFinance, revisions: list[Plan]
         "funded": figures.funded,
         "diaspora_amount": figures.diaspora_amount,
         "diaspora_share": str(figures.diaspora_share),
+        "funding_states": {key: states[state] for key, state in FUNDING_STATE_KEYS.items()},
+        "population": ind.population,
+        "population_year": ind.population_year,
+        "investment_per_inhabitant": ind.cost_per_inhabitant,
+        "diaspora_funded_actions": [a.uuid for a in ind.diaspora_funded_actions],
         "updated_at": iso_utc(plan.updated_at),
         "revisions": [{"revision": r.revision, "status": r.status.value} for r in revisions],
     }
@@ -195,7 +208,8 @@ def find_plan(session: Session, user: User, plan_uuid: str, revision: Optional[i
 def _with_finance(session: Session, plan_ids: list[int]) -> dict[int, Plan]:
     if not plan_ids:
         return {}
-    plans = session.scalars(sa.select(Plan).where(Plan.id.in_(plan_ids)).options(*finance.load_options()))
+    plans = session.scalars(sa.select(Plan).where(Plan.id.in_(plan_ids)).options(
+        *finance.load_options(), orm.selectinload(Plan.population_records), orm.selectinload(Plan.migration_profile)))
     return {p.id: p for p in plans}
 
 

@@ -1,7 +1,7 @@
 """Reading the audit log for the administrators' journal: the French name of each action, of the details it
 records, and one page of entries at a time, optionally for a single action.
 
-Entries are written by plans.accounts.audit.record (admin routes, plan status changes, API tokens, lockouts).
+Entries are written by plans.core.audit.record (admin routes, plan status changes, API tokens, lockouts).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from plans.accounts.models import Role
-from plans.accounts.models import AuditEntry
+from plans.core.audit import AuditEntry
 from plans.planning.models import PlanStatus
 
 PER_PAGE = 50
@@ -54,7 +54,8 @@ _CODE_LABELS = {
     "scope": {"account": "le compte", "address": "l'adresse du poste"},
     "via": {"cli": "la ligne de commande", "web": "le site"},
     "role": {role.value: role.label for role in Role},
-    **{key: {status.value: status.label for status in PlanStatus} for key in ("from", "to", "from_status", "to_status")},
+    **{key: {status.value: status.label for status in PlanStatus}
+       for key in ("from", "to", "from_status", "to_status")},
 }
 
 

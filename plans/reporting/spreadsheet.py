@@ -28,6 +28,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
 from plans.reporting.tables import BOOL, COORD, DATE, DECIMAL, FCFA, INT, PCT, Column, Table, located_actions
 
 CSV_SEPARATOR = ";"
@@ -101,8 +107,6 @@ def csv_bytes(table: Table) -> bytes:
 # --- XLSX --------------------------------------------------------------------------------------------------------
 
 def _xlsx_text(text: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     # Control characters (a vertical tab pasted from Word) are invalid in the file's XML: openpyxl refuses them.
     return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
 
@@ -110,8 +114,6 @@ def _xlsx_text(text: str) -> str:
 def _xlsx_cell(sheet, value, kind: str):
     """A plain value where openpyxl's default is right (text, whole numbers), a cell with its number format for
     amounts, shares, coordinates and dates (a cell object costs about twice as much to write)."""
-    from openpyxl.cell import WriteOnlyCell
-
     if value is None or value == "":
         return None
     if kind == BOOL:
@@ -138,15 +140,10 @@ def _width(column: Column, rows: list[dict]) -> float:
 
 
 def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(index)
 
 
 def _table_sheet(book, table: Table) -> None:
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     sheet = book.create_sheet(table.title)
     for i, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[_letter(i)].width = _width(column, table.rows)
@@ -165,9 +162,6 @@ def _table_sheet(book, table: Table) -> None:
 
 def _columns_sheet(book, tables: list[Table], notes: Iterable[str]) -> None:
     """What each column means, after the export's own notes (date, filters)."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
     sheet = book.create_sheet("Colonnes")
     for letter, width in (("A", 16), ("B", 34), ("C", 90)):
         sheet.column_dimensions[letter].width = width
@@ -190,8 +184,6 @@ def _columns_sheet(book, tables: list[Table], notes: Iterable[str]) -> None:
 def xlsx_bytes(tables: list[Table], notes: Iterable[str] = ()) -> bytes:
     """One workbook: a sheet per table (bold, frozen header row with filters; numbers as numbers) and a
     "Colonnes" sheet that starts with `notes` and explains every column."""
-    from openpyxl import Workbook
-
     book = Workbook(write_only=True)  # streams rows: tens of thousands of actions stay light in memory
     for table in tables:
         _table_sheet(book, table)

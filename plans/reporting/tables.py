@@ -15,8 +15,9 @@ Keys (stable, the same in every table so a spreadsheet or a script can join them
   plans; a funding line names its `association_id`.
 
 Every figure comes from plans.planning.finance (plan_finance for the plan, its figures_for(action) for an action and its
-line_amounts for a funding line; investment per inhabitant from plans.maps.compare); the completeness from
-plans.planning.completeness. Nothing is added up here.
+line_amounts for a funding line) and plans.planning.indicators (latest population, investment per inhabitant, the
+funding states and their labels, the migration tags with the derived « Financé par la diaspora »); the completeness
+from plans.planning.completeness. Nothing is added up here.
 
 Who reads what: the caller passes the plans the user may read (plans.planning.service.visible_plans); `select` only
 narrows them. A withheld location (precision "masquee") never leaves the server: no lon/lat in any row.
@@ -41,17 +42,24 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans.planning import completeness
-from plans.planning import finance
 from plans.core.formatting import country_name, number
+from plans.core.text import search_key
+from plans.core.vocab import (
+    ACTION_STATUSES,
+    FUNDING_SOURCES,
+    FUNDING_STATUSES,
+    INDICATOR_CATEGORIES,
+    LOCATION_PRECISIONS,
+    MIGRATION_TAGS,
+    SECTORS,
+    label,
+)
 from plans.maps import national as nm
-from plans.maps.compare import latest_population, plan_indicators
 from plans.owners.models import OWNER_KIND_LABELS, OwnerKind, PlanOwner
+from plans.planning import completeness, finance, indicators
+from plans.planning.indicators import FUNDING_STATES, IDENTIFIED, NOT_COVERED, PROMISED, SECURED, TO_FIND
 from plans.planning.models import Action, Axis, DiasporaAssociation, FundingLine, Objective, Plan, PlanStatus
 from plans.review.models import PlanComment
-from plans.core.text import search_key
-from plans.core.vocab import (ACTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, INDICATOR_CATEGORIES,
-                         LOCATION_PRECISIONS, MIGRATION_TAGS, SECTORS, label)
 
 WITHHELD = "masquee"  # LOCATION_PRECISIONS key of a sensitive site: no coordinates in any export
 LIST_SEPARATOR = " ; "
@@ -82,6 +90,23 @@ def _cols(*specs) -> list[Column]:
     return [Column(*s) for s in specs]
 
 
+def _state(key: str, column: str) -> tuple[str, str, str]:
+    """A funding state's column: its label and meaning from plans.planning.indicators.FUNDING_STATES."""
+    state = FUNDING_STATES[key]
+    return column, f"{state.label} : {state.meaning} (FCFA)", FCFA
+
+
+# Funding state → its column key, in the plan and the action tables.
+STATE_COLUMNS = {IDENTIFIED: "finance_fcfa", SECURED: "acquis_fcfa", PROMISED: "promis_fcfa",
+                 TO_FIND: "a_rechercher_fcfa", NOT_COVERED: "non_couvert_fcfa"}
+_STATE_SPECS = tuple(_state(k, c) for k, c in STATE_COLUMNS.items())
+
+
+def _state_values(figures) -> dict[str, int]:
+    states = indicators.funding_states(figures).by_key()
+    return {column: states[key] for key, column in STATE_COLUMNS.items()}
+
+
 PLAN_COLUMNS = _cols(
     ("plan_uuid", "Identifiant du plan (stable d'un serveur à l'autre)"),
     ("revision", "Révision du plan (une révision d'un plan adopté garde son identifiant)", INT),
@@ -101,8 +126,7 @@ PLAN_COLUMNS = _cols(
     ("population", "Population (dernier chiffre de la situation de référence)", INT),
     ("annee_population", "Année de ce chiffre de population", INT),
     ("cout_total_fcfa", "Coût total du PIP (FCFA)", FCFA),
-    ("finance_fcfa", "Financements inscrits, tous statuts (FCFA)", FCFA),
-    ("reste_a_rechercher_fcfa", "Reste à rechercher (FCFA)", FCFA),
+    *_STATE_SPECS,
     ("investissement_par_habitant_fcfa", "Investissement prévu par habitant (FCFA)", FCFA),
     ("apport_diaspora_fcfa", "Apport des associations de la diaspora (FCFA)", FCFA),
     ("part_diaspora_pct", "Part de la diaspora dans le coût total (%)", PCT),
@@ -130,14 +154,13 @@ ACTION_COLUMNS = _cols(
     ("cout_unitaire_fcfa", "Coût unitaire (FCFA)", FCFA),
     ("cout_total_fcfa", "Coût total (FCFA)", FCFA),
     ("cout_total_saisi", "Coût total saisi à la main (au lieu de quantité × coût unitaire)", BOOL),
-    ("finance_fcfa", "Financements inscrits (FCFA)", FCFA),
-    ("reste_a_rechercher_fcfa", "Reste à rechercher (FCFA)", FCFA),
+    *_STATE_SPECS,
     ("apport_diaspora_fcfa", "Apport de la diaspora (FCFA)", FCFA),
     ("annees", "Années programmées"),
     ("maitre_ouvrage", "Maître d'ouvrage"),
     ("statut", "Statut de l'action (clé)"),
     ("statut_libelle", "Statut de l'action"),
-    ("etiquettes", "Étiquettes migration (clés)"),
+    ("etiquettes", "Étiquettes migration (clés ; « diaspora » déduite des lignes de financement)"),
     ("etiquettes_libelles", "Étiquettes migration"),
     ("localisation", "Précision de la localisation (clé)"),
     ("localisation_libelle", "Précision de la localisation"),
@@ -357,7 +380,7 @@ def plan_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
     rows = []
     for plan in selection.plans:
         pf = selection.finances[plan.id]
-        population, population_year = latest_population(plan)
+        ind = indicators.plan_indicators(plan, pf)
         place = owner_place(selection.base, plan.owner_id)
         owner = plan.owner
         status = PlanStatus(plan.status)
@@ -366,10 +389,9 @@ def plan_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
             "collectivite_id": owner.id, "collectivite": owner.name, "type_collectivite": owner.kind.value,
             "type_collectivite_libelle": owner.kind.label, "region": place.regions, "cercle": place.cercles,
             "pcodes": place.pcodes, "statut": status.value, "statut_libelle": status.label,
-            "debut": plan.period_start, "fin": plan.period_end, "population": population,
-            "annee_population": population_year, "cout_total_fcfa": pf.total, "finance_fcfa": pf.funded,
-            "reste_a_rechercher_fcfa": pf.to_seek,
-            "investissement_par_habitant_fcfa": plan_indicators(plan, pf).cost_per_inhabitant,
+            "debut": plan.period_start, "fin": plan.period_end, "population": ind.population,
+            "annee_population": ind.population_year, "cout_total_fcfa": pf.total, **_state_values(pf),
+            "investissement_par_habitant_fcfa": ind.cost_per_inhabitant,
             "apport_diaspora_fcfa": pf.diaspora_amount, "part_diaspora_pct": pf.diaspora_share,
             "nb_actions": len(pf.figures), "nb_actions_migration": pf.migration_actions,
             "cout_secteur_fcfa": pf.by_sector.get(secteur, 0) if secteur else None,
@@ -391,7 +413,7 @@ def action_rows(selection: Selection) -> list[dict[str, Any]]:
         for rank, action in selection.actions(plan):
             f = pf.figures_for(action)
             withheld = action.location_precision == WITHHELD
-            tags = finance.migration_tags(action)
+            tags = indicators.migration_tags(f)
             rows.append({
                 "action_uuid": action.uuid, "plan_uuid": plan.uuid, "revision": plan.revision or 1,
                 "plan_id": plan.id, "rang": rank, "secteur": action.sector,
@@ -399,7 +421,7 @@ def action_rows(selection: Selection) -> list[dict[str, Any]]:
                 "titre": action.title, "axe": _axis_title(action), "localites": action.localities,
                 "quantite": action.quantity, "unite": action.unit, "cout_unitaire_fcfa": action.unit_cost,
                 "cout_total_fcfa": f.total, "cout_total_saisi": action.total_override is not None,
-                "finance_fcfa": f.funded, "reste_a_rechercher_fcfa": f.to_seek,
+                **_state_values(f),
                 "apport_diaspora_fcfa": f.diaspora_amount,
                 "annees": ", ".join(str(y) for y in f.schedule_by_year),
                 "maitre_ouvrage": action.maitre_ouvrage, "statut": action.status,

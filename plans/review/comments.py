@@ -18,10 +18,10 @@ from plans.accounts import access
 from plans.accounts.models import Role, User
 from plans.core.db import utcnow
 from plans.core.errors import ValidationError
-from plans.planning.models import Plan, PlanStatus
-from plans.review.models import PlanComment, ReviewCheck
-from plans.planning.sections import SECTIONS, SECTIONS_BY_KEY
 from plans.core.vocab import REVIEW_CHECKLIST
+from plans.planning.models import Plan, PlanStatus
+from plans.planning.sections import SECTIONS, SECTIONS_BY_KEY
+from plans.review.models import PlanComment, ReviewCheck
 
 MAX_COMMENT = 5000
 MAX_NOTE = 1000

@@ -29,22 +29,36 @@ from typing import Any, Callable, Iterable, Optional
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from plans.planning import finance
 from plans.core import formatting
-from plans.review import planfile
+from plans.core.vocab import (
+    ACTION_STATUSES,
+    CODEV_STATES,
+    FINDING_THEMES,
+    FUNDING_SOURCES,
+    FUNDING_STATUSES,
+    GUIDE_VERSIONS,
+    INDICATOR_CATEGORIES,
+    LOCATION_PRECISIONS,
+    MIGRATION_TAGS,
+    POPULATION_SOURCES,
+    PROCESS_STEPS,
+    RELIABILITY,
+    SECTORS,
+    TRENDS,
+    label,
+)
+from plans.planning import finance
 from plans.planning.actions import CHANGE_LABELS as ACTION_LABELS
 from plans.planning.cofinancing import SCHEMES
 from plans.planning.models import Plan, PlanStatus
-from plans.review.models import PlanSnapshot
 from plans.planning.sectiondata.adoption import DATE_FIELDS as ADOPTION_DATES
 from plans.planning.sectiondata.adoption import FIELDS as ADOPTION_FIELDS
 from plans.planning.sectiondata.adoption import LABELS as ADOPTION_LABELS
 from plans.planning.sectiondata.identification import FIELD_LABELS as IDENTIFICATION_LABELS
 from plans.planning.sectiondata.migration import COUNT_FIELDS, PROFILE_FIELDS, PROFILE_LABELS, SHARE_FIELDS
 from plans.planning.sections import SECTIONS
-from plans.core.vocab import (ACTION_STATUSES, CODEV_STATES, FINDING_THEMES, FUNDING_SOURCES, FUNDING_STATUSES,
-                         GUIDE_VERSIONS, INDICATOR_CATEGORIES, LOCATION_PRECISIONS, MIGRATION_TAGS,
-                         POPULATION_SOURCES, PROCESS_STEPS, RELIABILITY, SECTORS, TRENDS, label)
+from plans.review import planfile
+from plans.review.models import PlanSnapshot
 
 ADDED, REMOVED, CHANGED = "ajout", "suppression", "modification"
 KIND_WORDS = {ADDED: "ajouté", REMOVED: "supprimé", CHANGED: "modifié"}

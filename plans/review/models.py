@@ -41,7 +41,8 @@ class PlanSnapshot(Base):
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     plan_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True)
-    kind: orm.Mapped[str] = orm.mapped_column(sa.String(20))  # status reached ("soumis", "valide", "adopte") or "import"
+    # status reached ("soumis", "valide", "adopte") or "import"
+    kind: orm.Mapped[str] = orm.mapped_column(sa.String(20))
     label: orm.Mapped[str] = orm.mapped_column(sa.String(200), default="")
     at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     user_id: orm.Mapped[Optional[int]] = orm.mapped_column(sa.ForeignKey("app_user.id"))

@@ -56,17 +56,17 @@ from jsonschema.exceptions import best_match
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans.planning import actions as actions_service
-from plans.planning import sections
 from plans.accounts.models import User
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
-from plans.owners.models import PlanOwner
-from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange
-from plans.review.models import PlanSnapshot, PlanTransition
-from plans.planning.sectiondata import adoption, identification, migration, orientations, situation, suivi
 from plans.core.text import without_control_characters
 from plans.core.vocab import MIGRATION_TAGS
+from plans.owners.models import PlanOwner
+from plans.planning import actions as actions_service
+from plans.planning import sections
+from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange
+from plans.planning.sectiondata import adoption, identification, migration, orientations, situation, suivi
+from plans.review.models import PlanSnapshot, PlanTransition
 
 FORMAT = "pdl-m-plan"
 SCHEMA_VERSION = 1
@@ -265,6 +265,9 @@ def _actions_part(plan: Plan, refs: _Refs) -> list[dict]:
             **{n: d[n] for n in ACTION_FIELDS},
             "funding_lines": [{"source_type": ln["source_type"], "source_name": ln["source_name"],
                                "association": refs.get("association", ln["association_id"]),
+                               # optional (added within schema_version 1): only when a section is named
+                               **({"association_section": ln["association_section"]}
+                                  if ln.get("association_section") else {}),
                                "amount": ln["amount"], "share_pct": ln["share_pct"], "status": ln["status"],
                                "in_kind": ln["in_kind"]} for ln in d["funding_lines"]],
         })

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plans.accounts import access
-from plans.accounts import audit as audit_service
 from plans.accounts.models import Role, User
+from plans.core import audit as audit_service
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.owners import service as owners_service
@@ -100,7 +100,7 @@ def _grouping(session: Session, part: dict, user: Optional[User], warnings: list
             member_codes=[m["pcode"] for m in part["members"] if "pcode" in m],
             foreign_codes=[m["code"] for m in part["members"] if "code" in m and "pcode" not in m],
             foreign_by_name=[(m["name"], m["country"]) for m in part["members"] if "pcode" not in m
-                             and "code" not in m])
+                             and "code" not in m], acting_user=user)
     except ValidationError as error:
         raise ValidationError(messages_at(error, lambda k: "plan.owner.members" if k not in ("name", "kind")
                                            else json_path("plan.owner", k))) from None

@@ -24,16 +24,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plans.accounts import access
-from plans.accounts import audit as audit_service
-from plans.planning import completeness
-from plans.planning import sections
 from plans.accounts.models import Role, User
+from plans.core import audit as audit_service
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
+from plans.planning import completeness, sections
 from plans.planning.models import Plan, PlanStatus
+from plans.planning.sectiondata import adoption
 from plans.review import planfile
 from plans.review.models import PlanSnapshot, PlanTransition
-from plans.planning.sectiondata import adoption
 
 PLANNER, REVIEWER = "planner", "reviewer"
 MAX_REASON = 5000

@@ -16,8 +16,8 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 from plans.core.text import search_key
+from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 
 MALI_EDITION = {
     "key": "ocha-cod-ab-2015",
@@ -74,7 +74,8 @@ class _Upserter:
     def __init__(self, session: Session, edition: TerritoryEdition, report: LoadReport):
         self.session, self.edition, self.report = session, edition, report
         rows = session.scalars(sa.select(AdminUnit).where(AdminUnit.edition_id == edition.id)
-                               .options(sa.orm.undefer(AdminUnit.geometry), sa.orm.undefer(AdminUnit.geometry_simplified)))
+                               .options(sa.orm.undefer(AdminUnit.geometry),
+                                        sa.orm.undefer(AdminUnit.geometry_simplified)))
         self.existing = {u.code: u for u in rows}
 
     def put(self, code: str, **values: Any) -> AdminUnit:
@@ -158,7 +159,8 @@ def _load_mali(session: Session, directory: Path, report: LoadReport) -> None:
     up.flush()
 
 
-NEIGHBOUR_FILES = (("neighbors_adm1.geojson", 1), ("neighbors_adm2.geojson", 2), ("neighbors_adm3_borderzone.geojson", 3))
+NEIGHBOUR_FILES = (("neighbors_adm1.geojson", 1), ("neighbors_adm2.geojson", 2),
+                   ("neighbors_adm3_borderzone.geojson", 3))
 
 
 def _load_neighbours(session: Session, directory: Path, report: LoadReport) -> None:

@@ -18,7 +18,8 @@ MALI = "MLI"
 BOUNDARY_ATTRIBUTION = "Limites : DNCT/OCHA (CC BY 4.0)"
 
 # ISO 3166 alpha-3 → alpha-2 for the countries whose units ship in geodata/ (Babel names countries by alpha-2).
-NEIGHBOUR_ISO2 = {"MLI": "ML", "SEN": "SN", "MRT": "MR", "GIN": "GN", "CIV": "CI", "BFA": "BF", "NER": "NE", "DZA": "DZ"}
+NEIGHBOUR_ISO2 = {"MLI": "ML", "SEN": "SN", "MRT": "MR", "GIN": "GN",
+                  "CIV": "CI", "BFA": "BF", "NER": "NE", "DZA": "DZ"}
 
 MALI_LEVEL_LABELS = {1: "région", 2: "cercle", 3: "commune"}
 FOREIGN_LEVEL_LABELS = {1: "unité de niveau 1", 2: "unité de niveau 2", 3: "unité de niveau 3"}

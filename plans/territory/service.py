@@ -5,17 +5,27 @@ of Ségou and the commune "Segou Commune"; "koniak" finds Koniakary. Only the cu
 """
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from typing import Iterable, Sequence
 
+import shapely
 import sqlalchemy as sa
 from babel import Locale
 from babel.numbers import format_decimal
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans.territory.models import MALI, MALI_LEVEL_LABELS, NEIGHBOUR_ISO2, AdminUnit, TerritoryEdition
+from plans.core import geo
 from plans.core.text import search_key
+from plans.territory.models import (
+    BOUNDARY_ATTRIBUTION,
+    MALI,
+    MALI_LEVEL_LABELS,
+    NEIGHBOUR_ISO2,
+    AdminUnit,
+    TerritoryEdition,
+)
 
 MIN_QUERY_LENGTH = 2
 MAX_LIMIT = 50
@@ -40,7 +50,8 @@ def country_name(iso3: str | None) -> str:
 
 def neighbour_countries() -> list[tuple[str, str]]:
     """(ISO3, French name) of the neighbouring countries whose units ship with the app, sorted by name."""
-    return sorted(((iso3, country_name(iso3)) for iso3 in NEIGHBOUR_ISO2 if iso3 != MALI), key=lambda c: search_key(c[1]))
+    return sorted(((iso3, country_name(iso3)) for iso3 in NEIGHBOUR_ISO2 if iso3 != MALI),
+                  key=lambda c: search_key(c[1]))
 
 
 def _current() -> sa.ColumnElement[bool]:
@@ -162,3 +173,17 @@ def unit_summary(unit: AdminUnit) -> dict:
 
 def summaries(units: Sequence[AdminUnit]) -> list[dict]:
     return [unit_summary(u) for u in units]
+
+
+def unit_geojson(unit: AdminUnit) -> dict:
+    """The unit's territory for its page's map: a FeatureCollection of at most one Feature (the simplified polygon,
+    simplified again to ~50 m and rounded to 1e-5°), with its name and the boundaries' attribution."""
+    features = []
+    geometry = geo.from_wkb(unit.geometry_simplified or unit.geometry) if unit.has_geometry else None
+    if geometry is not None and not geometry.is_empty:
+        shown = geometry.simplify(0.0005, preserve_topology=True)
+        shown = shapely.set_precision(shown, 1e-5) if shown.is_valid else shown
+        features.append({"type": "Feature", "properties": {"name": unit.display_name},
+                         "geometry": json.loads(shapely.to_geojson(shown))})
+    return {"type": "FeatureCollection", "features": features, "name": unit.display_name,
+            "attribution": BOUNDARY_ATTRIBUTION if features else ""}

@@ -6,9 +6,8 @@ import re
 import sqlalchemy as sa
 
 from plans.accounts import api_tokens as api_tokens_service
-from plans.accounts import audit as audit_service
-from plans.accounts.models import Role
-from plans.accounts.models import ApiToken
+from plans.accounts.models import ApiToken, Role
+from plans.core import audit as audit_service
 from tests.conftest import csrf_token_from
 
 SECRET_RE = re.compile(r"<code[^>]*>([A-Za-z0-9_-]{40,})</code>")

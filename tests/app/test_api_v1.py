@@ -8,21 +8,20 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from plans.accounts import api_tokens as api_tokens_service
-from plans.demo import seed as demo
-from plans.planning import finance
-from plans.review import planfile
-from plans.demo import data as D
 from plans.accounts.models import Role
+from plans.demo import data as D
+from plans.planning import finance
 from plans.planning.models import Plan, PlanStatus
+from plans.review import planfile
 from plans.territory.service import unit_by_code
 
 UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
 
 
 @pytest.fixture
-def cases(session):
-    """The three test cases of the brief: Koniakary and the SICM (région de Kayes), GLCT-Kénédougou (Sikasso)."""
-    demo.seed_test_cases(session)
+def cases(session, demo_cases):
+    """The three test cases of docs/DOMAIN.md §14: Koniakary and the SICM (région de Kayes), GLCT-Kénédougou
+    (Sikasso)."""
     session.commit()
     return {"koniakary": D.TC1_UUID, "sicm": D.TC2_UUID, "kenedougou": D.TC3_UUID}
 
@@ -147,7 +146,7 @@ def test_a_summary_carries_the_figures_of_plans_finance(client, session, cases, 
     koniakary = summaries[cases["koniakary"]]
     assert koniakary["owner"] == {"name": "Koniakary", "kind": "commune", "kind_label": "Commune",
                                   "pcodes": ["ML010115"]}
-    assert (koniakary["total_cost"], koniakary["diaspora_share"]) == (160_000_000, "9.69")  # domain.md TC1
+    assert (koniakary["total_cost"], koniakary["diaspora_share"]) == (160_000_000, "9.69")  # docs/DOMAIN.md §14 TC1
     assert koniakary["period"] == {"start": 2025, "end": 2029} and koniakary["status"] == "brouillon"
     assert koniakary["links"]["self"] == f"/api/v1/plans/{cases['koniakary']}"
     assert koniakary["revisions"] == [{"revision": 1, "status": "brouillon"}]

@@ -8,22 +8,23 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
 from plans.accounts import api_tokens as api_tokens_service
-from plans.demo import seed as demo
-from plans.demo import data as D
 from plans.accounts.models import Role
+from plans.demo import data as D
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 CONFIG = {"generation": {"deterministic": True, "database": "none"}}  # no example database written to disk
 
 
 @pytest.fixture
-def api_headers(session, make_user):
-    """A national reviewer's token (reads every plan), over the brief's three test cases."""
-    demo.seed_test_cases(session)
+def api_headers(session, make_user, demo_cases):
+    """A national reviewer's token (reads every plan), over the three test cases of docs/DOMAIN.md §14."""
     issued = api_tokens_service.create_token(session, make_user(Role.REVIEWER, email="schemathesis@dgct.ml"),
                                              "Schemathesis")
     session.commit()

@@ -8,10 +8,10 @@ import io
 from docx import Document
 
 from plans.accounts import service as accounts_service
-from plans.reporting import journal as audit_journal
-from plans.accounts import audit as audit_service
+from plans.core import audit as audit_service
+from plans.core.audit import AuditEntry
 from plans.documents import plan_document as export_docx
-from plans.accounts.models import AuditEntry
+from plans.reporting import journal as audit_journal
 from tests.conftest import TEST_PASSWORD
 from tests.factories import YELIMANE_CODES, yelimane_grouping
 

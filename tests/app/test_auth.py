@@ -34,7 +34,8 @@ def test_anonymous_visitor_is_sent_to_login_and_back(client, planner):
     response = client.get("/compte/")
     assert response.status_code == 302
     assert response.headers["Location"] == "/compte/connexion?next=%2Fcompte%2F"
-    response = client.post("/compte/connexion?next=%2Fcompte%2F", data={"email": planner.email, "password": TEST_PASSWORD})
+    response = client.post("/compte/connexion?next=%2Fcompte%2F",
+                           data={"email": planner.email, "password": TEST_PASSWORD})
     assert response.headers["Location"] == "/compte/"
 
 

@@ -7,8 +7,8 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
-from plans.core import backup
 from plans.accounts.models import Role, User
+from plans.core import backup
 from tests.conftest import app_config
 from tests.plans.test_backup import MIGRATIONS, postgres_tools, snapshot  # noqa: F401  (postgres_tools: autouse)
 

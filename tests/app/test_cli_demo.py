@@ -5,9 +5,9 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from plans.accounts import service as accounts_service
+from plans.accounts.models import User
 from plans.demo import data as D
 from plans.planning.models import Plan
-from plans.accounts.models import User
 
 
 def _plans():

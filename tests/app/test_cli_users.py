@@ -5,10 +5,10 @@ import sqlalchemy as sa
 
 from app.extensions import db
 from plans.accounts import service as accounts_service
-from plans.owners import service as owners_service
 from plans.accounts.models import Role, User
-from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
 from plans.core.text import search_key
+from plans.owners import service as owners_service
+from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
 from tests.conftest import TEST_PASSWORD
 
 

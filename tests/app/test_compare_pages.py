@@ -6,12 +6,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from plans.demo import seed as demo
-from plans.planning import finance
-from plans.owners import service as owners_service
-from plans.planning import service as plan_service
-from plans.demo.data import TC1_UUID, TC2_UUID
 from plans.core.formatting import fcfa
+from plans.demo.data import TC1_UUID, TC2_UUID
+from plans.owners import service as owners_service
+from plans.planning import finance
+from plans.planning import service as plan_service
 from plans.planning.models import DiasporaAssociation, Plan
 from tests.offline import assert_no_external_refs
 
@@ -19,8 +18,7 @@ XSS = "${alert(1)}<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
-def seeded(session):
-    demo.seed_test_cases(session)
+def seeded(session, demo_cases):
     session.commit()
     return [session.scalar(sa.select(Plan.id).where(Plan.uuid == u)) for u in (TC1_UUID, TC2_UUID)]
 
@@ -56,7 +54,7 @@ def test_two_plans_side_by_side(session, admin_client, seeded):
         plan = session.get(Plan, plan_id, options=finance.load_options())
         assert fcfa(finance.plan_finance(plan).total) in html
     table = html[html.index('class="twin compare-table"'):]
-    assert len(re.findall(r'<th scope="row">', table)) == 11
+    assert len(re.findall(r'<th scope="row">', table)) == 15
     assert "Coût par ménage de migrant" in table and "Émigrés pour 1 000 habitants" in table
     assert "536,1" in table  # TC1: 10 799 émigrés for 20 143 inhabitants
 

@@ -14,9 +14,8 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from plans.demo import seed as demo
-from plans.demo import data as D
 from plans.accounts.models import Role
+from plans.demo import data as D
 from plans.maps import national as nm
 from plans.owners.service import unit_by_code
 from plans.planning.models import Action, Plan, PlanStatus
@@ -29,9 +28,8 @@ EXPORTS = ["/revue/export/plans.csv", "/revue/export/actions.csv", "/revue/expor
 
 
 @pytest.fixture
-def seeded(session):
+def seeded(session, demo_cases):
     nm.clear_caches()
-    demo.seed_test_cases(session)
     session.commit()
     return {u: session.scalar(sa.select(Plan.id).where(Plan.uuid == u)) for u in D.TEST_CASE_UUIDS}
 

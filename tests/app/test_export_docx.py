@@ -6,8 +6,8 @@ import io
 import pytest
 from docx import Document
 
-from plans.documents import plan_document as export_docx
 from plans.accounts.models import Role
+from plans.documents import plan_document as export_docx
 from tests.conftest import login
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -8,18 +8,16 @@ template is fuzzed too. hypothesis varies them (derandomize=True: CI runs the sa
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings, strategies as st
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
 from markupsafe import escape
 from werkzeug.datastructures import MultiDict
 
-from app import create_app
 from app.extensions import db
-from plans.demo import seed as demo
+from plans.core.text import without_control_characters
 from plans.demo.data import TC1_UUID
 from plans.planning.models import Action, DiasporaAssociation, Plan, SectionState
 from plans.planning.sectiondata.common import parse_id
-from plans.core.text import without_control_characters
-from tests.conftest import app_config
 from tests.system.html_forms import form_fields
 
 
@@ -126,30 +124,17 @@ def fresh_section_version(plan_id: int, key: str) -> int:
                                                                    SectionState.section == key)) or 0
 
 
-@pytest.fixture(scope="module")
-def seeded_template(databases, template_database):
-    """The territory plus the demonstration plans, seeded once for the module; each test gets a copy."""
-    url = databases.copy_of(template_database)
-    app = create_app(app_config(url))
-    with app.app_context():
-        demo.seed_test_cases(db.session)
-        db.session.commit()
-        db.session.remove()
-        db.engine.dispose()
-    yield url
-    databases.drop(url)
-
-
 @pytest.fixture
-def database_url(databases, seeded_template):
-    url = databases.copy_of(seeded_template)
+def database_url(databases, seeded_template_database):
+    """Each test: a copy of the territory plus the demonstration plans (tests/conftest.py, seeded once per run)."""
+    url = databases.copy_of(seeded_template_database)
     yield url
     databases.drop(url)
 
 
 @pytest.fixture
 def tc1(session, planner):
-    """Koniakary's demonstration plan (domain.md §6 TC1): every section filled, four actions, two diaspora
+    """Koniakary's demonstration plan (docs/DOMAIN.md §14 TC1): every section filled, four actions, two diaspora
     associations; `planner` (attached to Koniakary) may edit it. Its forms come filled, so a fuzzed field lands
     among valid ones and reaches the rules and the database, not only the first validator."""
     return session.scalar(db.select(Plan).where(Plan.uuid == TC1_UUID))
@@ -187,8 +172,8 @@ def test_a_section_form_never_fails_on_any_input(planner_client, tc1, section_ke
 
 def test_the_diaspora_association_form_never_fails_on_any_input(planner_client, tc1):
     action = f"/plans/{tc1.id}/migration/associations"
-    fields = posted_fields(planner_client, f"/plans/{tc1.id}/migration?association="
-                           + str(db.session.scalar(db.select(DiasporaAssociation.id))), action)
+    fields = posted_fields(planner_client, f"/plans/{tc1.id}/migration/associations/"  # its own page
+                           f"{db.session.scalar(db.select(DiasporaAssociation.id))}/modifier", action)
 
     @FUZZ
     @given(mutated(fields, "association-name"), st.booleans())

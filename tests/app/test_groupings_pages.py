@@ -13,8 +13,16 @@ from plans.owners import service as owners_service
 from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
 from plans.territory.models import AdminUnit
 from tests.conftest import csrf_token_from
-from tests.factories import (KENEDOUGOU_BFA_NAMES, KENEDOUGOU_MALI_CODES, KENEDOUGOU_NAME, YELIMANE_CERCLE,
-                             YELIMANE_CODES, YELIMANE_NAME, kenedougou_grouping, yelimane_grouping)
+from tests.factories import (
+    KENEDOUGOU_BFA_NAMES,
+    KENEDOUGOU_MALI_CODES,
+    KENEDOUGOU_NAME,
+    YELIMANE_CERCLE,
+    YELIMANE_CODES,
+    YELIMANE_NAME,
+    kenedougou_grouping,
+    yelimane_grouping,
+)
 from tests.offline import assert_no_external_refs
 
 SQUARE = {"type": "Feature", "properties": {"nom": "Koloko"}, "geometry": {
@@ -39,7 +47,8 @@ def grouping_named(session, name) -> PlanOwner | None:
 
 
 def full_geometry(session, code):
-    unit = session.scalar(sa.select(AdminUnit).where(AdminUnit.code == code).options(sa.orm.undefer(AdminUnit.geometry)))
+    unit = session.scalar(sa.select(AdminUnit).where(AdminUnit.code == code)
+                          .options(sa.orm.undefer(AdminUnit.geometry)))
     return geo.from_wkb(unit.geometry)
 
 
@@ -131,7 +140,8 @@ def test_the_detail_lists_members_and_those_without_geometry(admin_client, sessi
     assert "Géométrie : 7 membres cartographiés sur 13" in html
     for name in ("Faramana", "Kayan", "Koloko", "Morolaba", "N&#39;Dorola", "Sindo"):
         assert name in html
-    assert "Sans géométrie : Faramana (BFA), Kayan (BFA), Koloko (BFA), Morolaba (BFA), N&#39;Dorola (BFA), Sindo (BFA)." in html
+    assert ("Sans géométrie : Faramana (BFA), Kayan (BFA), Koloko (BFA), Morolaba (BFA), "
+            "N&#39;Dorola (BFA), Sindo (BFA).") in html
     assert 'href="/territoire/ML030711">Finkolo</a>' in html and "Sikasso › Sikasso" in html
     assert f'href="/groupements/{owner.id}/modifier"' in html
 
@@ -263,10 +273,13 @@ def test_a_malformed_geojson_is_refused_next_to_its_row(admin_client, session):
 
 def test_a_geojson_without_polygon_or_outside_wgs84_is_refused(admin_client, session):
     line = {"type": "LineString", "coordinates": [[-4.9, 11.2], [-4.8, 11.3]]}
-    html = refused(admin_client, session, kenedougou_form(**rows(("Koloko", "BFA", json.dumps(line).encode()), start=2)), 400)
+    html = refused(admin_client, session,
+                   kenedougou_form(**rows(("Koloko", "BFA", json.dumps(line).encode()), start=2)), 400)
     assert "ne contient aucun polygone" in html
-    utm = {"type": "Polygon", "coordinates": [[[500000, 1200000], [510000, 1200000], [510000, 1210000], [500000, 1200000]]]}
-    html = refused(admin_client, session, kenedougou_form(**rows(("Koloko", "BFA", json.dumps(utm).encode()), start=2)), 400)
+    utm = {"type": "Polygon",
+           "coordinates": [[[500000, 1200000], [510000, 1200000], [510000, 1210000], [500000, 1200000]]]}
+    html = refused(admin_client, session,
+                   kenedougou_form(**rows(("Koloko", "BFA", json.dumps(utm).encode()), start=2)), 400)
     assert "hors des limites" in html
 
 
@@ -375,7 +388,8 @@ def test_forms_are_protected_against_csrf(app, admin_client, session):
     assert post(admin_client, "/groupements/nouveau", sicm_form(csrf_token=token)).status_code == 302
     owner = grouping_named(session, YELIMANE_NAME)
     html = text(admin_client.get(f"/groupements/{owner.id}/supprimer"))
-    assert admin_client.post(f"/groupements/{owner.id}/supprimer", data={"version_id": owner.version_id}).status_code == 400
+    assert admin_client.post(f"/groupements/{owner.id}/supprimer",
+                             data={"version_id": owner.version_id}).status_code == 400
     response = admin_client.post(f"/groupements/{owner.id}/supprimer",
                                  data={"version_id": owner.version_id, "csrf_token": csrf_token_from(html)})
     assert response.status_code == 302

@@ -1,5 +1,5 @@
-"""The action form refuses a point outside the owner's territory (plans/planning/location.py), next to the longitude, and
-offers the location picker (static/js/location_picker.js) with the territory as GeoJSON."""
+"""The action form refuses a point outside the owner's territory (plans/planning/location.py), next to the longitude,
+and offers the location picker (static/js/location_picker.js) with the territory as GeoJSON."""
 import json
 import re
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from plans.accounts import audit as audit_service
 from plans.accounts import throttle
 from plans.accounts.models import LoginAttempt
+from plans.core import audit as audit_service
 from tests.conftest import TEST_PASSWORD, login
 
 WRONG = "pas-le-bon-mot-2026"

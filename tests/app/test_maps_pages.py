@@ -8,12 +8,12 @@ from decimal import Decimal
 import pytest
 from PIL import Image
 
-from plans.owners import service as owners_service
-from plans.planning import service as plan_service
 from plans.accounts.models import Role
 from plans.core.formatting import fcfa
-from plans.planning.models import Action, DiasporaAssociation, FundingLine, ScheduleEntry
 from plans.core.vocab import SECTORS
+from plans.owners import service as owners_service
+from plans.planning import service as plan_service
+from plans.planning.models import Action, DiasporaAssociation, FundingLine, ScheduleEntry
 from tests.conftest import login
 from tests.offline import assert_no_external_refs
 

@@ -6,16 +6,14 @@ import json
 
 import pytest
 
-from plans.demo import seed as demo
 from plans.demo import data as D
 from plans.maps import national as nm
 from tests.offline import assert_no_external_refs
 
 
 @pytest.fixture
-def seeded(session):
+def seeded(session, demo_cases):
     nm.clear_caches()
-    demo.seed_test_cases(session)
     session.commit()
 
 
@@ -63,8 +61,9 @@ def test_indicators_json_filters_and_etag(seeded, reviewer_client):
 
 
 def test_user_text_is_escaped_in_the_page(seeded, session, reviewer_client):
-    from plans.planning.models import Plan
     import sqlalchemy as sa
+
+    from plans.planning.models import Plan
 
     plan = session.scalar(sa.select(Plan).where(Plan.uuid == D.TC1_UUID))
     plan.title = '<script>alert(1)</script>${x}'

@@ -6,11 +6,11 @@ import json
 import sqlalchemy as sa
 
 from app.extensions import db
-from plans.demo import seed as demo
-from plans.review import planfile
-from plans.demo import data as D
 from plans.core.db import Base
+from plans.demo import data as D
+from plans.demo import seed as demo
 from plans.planning.models import Plan, PlanStatus
+from plans.review import planfile
 
 
 def _counts() -> dict[str, int]:

@@ -1,7 +1,6 @@
 """The plan builder as planners and reviewers use it through the browser's form posts."""
 import re
 
-
 from app.extensions import db
 from plans.planning.models import Plan, PlanChange
 from tests.conftest import login
@@ -122,7 +121,8 @@ def test_adoption_dates_must_follow_each_other(planner_client, plan):
 def test_a_planner_of_another_commune_cannot_see_or_edit_the_plan(app, make_user, plan):
     from plans.owners import service as owners_service
 
-    other = make_user("planner", email="autre@commune.ml", owners=[owners_service.commune_owner(db.session, "ML010101")])
+    other = make_user("planner", email="autre@commune.ml",
+                      owners=[owners_service.commune_owner(db.session, "ML010101")])
     client = app.test_client()
     login(client, other.email)
     assert client.get(f"/plans/{plan.id}").status_code == 403

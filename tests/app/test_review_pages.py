@@ -8,11 +8,11 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from plans.owners import service as owners_service
-from plans.review import comments as review_service
-from plans.planning import sections
 from plans.accounts.models import Role
+from plans.owners import service as owners_service
+from plans.planning import sections
 from plans.planning.models import Action, Plan, PlanChange, PlanStatus
+from plans.review import comments as review_service
 from plans.review.models import PlanComment, PlanTransition, ReviewCheck
 from tests.app.test_planning import identification_form
 from tests.conftest import login

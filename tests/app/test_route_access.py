@@ -8,9 +8,9 @@ from __future__ import annotations
 import pytest
 
 from plans.accounts import api_tokens as api_tokens_service
+from plans.accounts.models import Role
 from plans.owners import service as owners_service
 from plans.planning import service as plan_service
-from plans.accounts.models import Role
 from tests.conftest import login
 
 ROLES = ("anonymous", "planner", "reviewer", "admin")
@@ -26,6 +26,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "auth.change_password": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 400, 400, 400)},
     "territory.browse": {"GET": (LOGIN, 200, 200, 200)},
     "territory.unit": {"GET": (LOGIN, 200, 200, 200)},
+    "territory.unit_geojson": {"GET": (LOGIN, 200, 200, 200)},
     "territory.search_json": {"GET": (LOGIN, 200, 200, 200)},
     "groupings.index": {"GET": (LOGIN, 403, 403, 200)},
     "groupings.detail": {"GET": (LOGIN, 200, 200, 200)},
@@ -47,6 +48,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "planning.versions": {"GET": (LOGIN, 200, 200, 200)},  # no snapshot yet: the list and its explanation
     "planning.restore": {"POST": (LOGIN, 302, 403, 403)},
     "planning.save_association": {"POST": (LOGIN, 400, 403, 403)},
+    "planning.association_form_page": {"GET": (LOGIN, 200, 403, 403)},  # the form saved by save_association
     "planning.delete_association": {"POST": (LOGIN, 303, 403, 403)},
     "planning.action_new": {"GET": (LOGIN, 200, 403, 403), "POST": (LOGIN, 400, 403, 403)},
     "planning.action_edit": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 409, 403, 403)},  # no version: stale
@@ -94,6 +96,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
 OTHER_OWNER = {"planning.overview": 403, "planning.section": 403, "planning.history": 403, "planning.versions": 403,
                "planning.restore": 403,
                "planning.save_association": 403, "planning.delete_association": 403,
+               "planning.association_form_page": 403,
                "planning.action_new": 403, "planning.action_edit": 403, "planning.action_duplicate": 403,
                "planning.action_move": 403, "planning.action_delete": 403, "planning.territory_geojson": 403,
                "planning.export_docx_file": 403, "planning.export_planfile": 403,
@@ -129,7 +132,8 @@ def world(session, make_user, planner, koniakary_owner):
     return {"users": {"planner": planner, "reviewer": reviewer, "admin": admin, "other": other_planner},
             "values": {"plan_id": plan.id, "change_id": change.id, "association_id": association.id,
                        "action_id": action.id, "owner_id": grouping.id, "user_id": target_user.id, "code": "ML010115",
-                       "section_key": "identification", "filename": "favicon.svg", "entity": "plans", "comment_id": comment.id,
+                       "section_key": "identification", "filename": "favicon.svg", "entity": "plans",
+                       "comment_id": comment.id,
                        "z": 0, "x": 0, "y": 0, "ext": "png",
                        "plan_uuid": plan.uuid, "token_id": token.id}}
 

@@ -5,10 +5,10 @@ import pytest
 import sqlalchemy as sa
 from markupsafe import escape
 
-from plans.owners import service as owners_service
-from plans.planning import service as plan_service
 from plans.accounts.models import Role
 from plans.core.formatting import plain
+from plans.owners import service as owners_service
+from plans.planning import service as plan_service
 from plans.planning.models import Action, DiasporaAssociation, PlanChange
 from tests.conftest import login
 
@@ -56,7 +56,7 @@ def form_data(title, sector, unit_cost, schedule, lines, scheme="", quantity="1"
 
 
 def tc1(enndam):
-    """domain.md §6 TC1: Koniakary's four actions, as typed in the form (several ways of writing amounts)."""
+    """docs/DOMAIN.md §14 TC1: Koniakary's four actions, as typed in the form (several ways of writing amounts)."""
     diaspora = str(enndam.id)
     return [
         form_data("Extension du CSCOM", "sante", "45 000 000", {2025: "20 000 000", 2026: "25.000.000"},
@@ -190,7 +190,7 @@ def test_a_gap_is_not_an_error(planner_client, plan, session):
     assert response.status_code == 303
     html = planner_client.get(response.headers["Location"]).get_data(as_text=True)
     text = _text(html)
-    assert "Reste à rechercher : 3 200 000 FCFA" in text
+    assert "Non couvert : 3 200 000 FCFA" in text
     # The scheme's counterpart is still missing while the cost is not fully funded: a warning on the action.
     assert "Alerte — Dispositif de cofinancement : Contrepartie (budget communal et population)" in text
     assert "à corriger" not in text
@@ -235,7 +235,8 @@ def test_edit_and_a_stale_version_gets_409(planner_client, plan, enndam, session
     html = response.get_data(as_text=True)
     text = _text(html)
     assert "Quelqu'un a enregistré cette action pendant que vous la modifiiez" in text
-    assert "Intitulé AEP de Khasso (tab 1)" in text  # the stored action, readable
+    # The stored action against the user's input, field by field (app/planning/conflicts.py).
+    assert "Intitulé de l&#39;action Différent AEP de Khasso (tab 1) AEP de Khasso (tab 2)" in text
     assert 'value="AEP de Khasso (tab 2)"' in html  # the user's input kept
     assert 'name="version" type="hidden" value="2"' in html
     # A deliberate resubmission wins.

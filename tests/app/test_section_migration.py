@@ -23,7 +23,8 @@ def migration_form(version, **overrides):
     for i, country in enumerate(DESTINATIONS):
         data.update({f"destinations-{i}-id": "", f"destinations-{i}-country": country, f"destinations-{i}-city": "",
                      f"destinations-{i}-count": "", f"destinations-{i}-trend": "inconnue"})
-    data.update({f"destinations-{len(DESTINATIONS)}-country": "", f"destinations-{len(DESTINATIONS)}-trend": "inconnue"})
+    data.update({f"destinations-{len(DESTINATIONS)}-country": "",
+                 f"destinations-{len(DESTINATIONS)}-trend": "inconnue"})
     for i, (title, sector, year, cost) in enumerate([("Maternité", "sante", "1972", "9 000 000"),
                                                      ("Dispensaire", "sante", "", ""),
                                                      ("Grande mosquée", "culture_jeunesse", "1980", "")]):
@@ -130,8 +131,12 @@ def test_associations_are_shared_between_plans_of_the_owner(planner_client, plan
     association = db.session.scalar(db.select(DiasporaAssociation))
     assert association.owner_id == koniakary_owner.id and association.sectors == "education,sante"
     # Edited from the other plan's page: the same association.
-    edit = planner_client.get(f"/plans/{other.id}/migration?association={association.id}").get_data(as_text=True)
-    assert "Modifier « Enndam Jombuku »" in edit
+    # Its form has a page of its own, reached from the section's list: one form per page.
+    section_page = planner_client.get(f"/plans/{other.id}/migration").get_data(as_text=True)
+    assert f'href="/plans/{other.id}/migration/associations/{association.id}/modifier"' in section_page
+    assert 'id="association-form"' not in section_page
+    edit = planner_client.get(f"/plans/{other.id}/migration/associations/{association.id}/modifier")
+    assert edit.status_code == 200 and "Modifier « Enndam Jombuku »" in edit.get_data(as_text=True)
     response = planner_client.post(f"/plans/{other.id}/migration/associations",
                                    data=association_form(**{"association-association_id": str(association.id),
                                                             "association-host_city": "Montreuil"}))

@@ -26,7 +26,8 @@ def finding_ids(plan):
 def orientations_form(plan, version, **overrides):
     f = finding_ids(plan)
     data = {"version": str(version),
-            "axes-0-title": "Accès aux services sociaux de base", "axes-0-general_objective": "Améliorer l'accès à l'eau",
+            "axes-0-title": "Accès aux services sociaux de base",
+            "axes-0-general_objective": "Améliorer l'accès à l'eau",
             "axes-0-objectives-0-title": "Réhabiliter les forages", "axes-0-objectives-0-findings": [f["hydraulique"]],
             "axes-0-objectives-1-title": "",
             "axes-1-title": "Migration et développement", "axes-1-migration_crosscutting": "y",

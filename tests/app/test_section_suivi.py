@@ -63,8 +63,9 @@ def test_indicators_are_saved_and_read_back_in_french(planner_client, plan):
 
 
 def test_add_row_offers_a_row_with_all_target_years(planner_client, plan):
-    page = planner_client.post(f"/plans/{plan.id}/suivi",
-                               data=suivi_form(0, add_row="indicators", **{"indicators-0-name": ""})).get_data(as_text=True)
+    page = planner_client.post(
+        f"/plans/{plan.id}/suivi", data=suivi_form(0, add_row="indicators", **{"indicators-0-name": ""})
+    ).get_data(as_text=True)
     assert 'name="indicators-2-targets-4"' in page and 'name="indicators-2-targets-5"' not in page
     assert 'value="12,5"' in page
 

@@ -54,7 +54,8 @@ def inline_scripts_without_nonce(response) -> list[str]:
     """Executable inline <script> tags of an HTML page that lack the nonce of the response's policy."""
     if response.mimetype != "text/html":
         return []
-    nonces = {s[len("'nonce-"):-1] for s in directives(response).get("script-src", "").split() if s.startswith("'nonce-")}
+    nonces = {s[len("'nonce-"):-1] for s in directives(response).get("script-src", "").split()
+              if s.startswith("'nonce-")}
     bad = []
     for match in _SCRIPT.finditer(response.get_data(as_text=True)):
         attributes = {k.lower(): v for k, v in _ATTR.findall(match.group(1))}

@@ -17,14 +17,14 @@ import sqlalchemy as sa
 from app import create_app
 from app.extensions import db
 from plans.accounts import service as accounts_service
-from plans.owners import service as owners_service
-from plans.review import diff as plandiff
-from plans.planning import sections
-from plans.review import workflow
 from plans.accounts.models import Role
+from plans.owners import service as owners_service
+from plans.planning import sections
 from plans.planning.models import Plan, PlanStatus
-from plans.review.models import PlanSnapshot
 from plans.planning.sectiondata import identification
+from plans.review import diff as plandiff
+from plans.review import workflow
+from plans.review.models import PlanSnapshot
 from tests.conftest import TEST_PASSWORD, app_config, login
 from tests.plans.test_workflow import build_complete_plan
 

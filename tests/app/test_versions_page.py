@@ -8,11 +8,11 @@ from datetime import datetime
 import pytest
 from docx import Document
 
-from plans.demo import seed as demo
-from plans.review import planfile
-from plans.demo import data as D
 from plans.core.formatting import plain
+from plans.demo import data as D
+from plans.demo import seed as demo
 from plans.planning.models import Plan, PlanStatus
+from plans.review import planfile
 from plans.review.models import PlanSnapshot
 
 ANNEX = "Modifications depuis la dernière version adoptée"
@@ -124,8 +124,8 @@ def test_a_bad_choice_is_400_in_french(planner_client, adopted_then_edited, args
 
 
 def test_another_owners_planner_is_refused(app, adopted_then_edited, make_user, session):
-    from plans.owners import service as owners_service
     from plans.accounts.models import Role
+    from plans.owners import service as owners_service
     from tests.conftest import login
 
     owner = owners_service.commune_owner(session, "ML010101")

@@ -1,4 +1,5 @@
-"""Browser tests: Playwright drives Debian's chromium against the app served on 127.0.0.1 (engineering.md §6).
+"""Browser tests: Playwright drives Debian's chromium against the app served on 127.0.0.1
+(docs/ARCHITECTURE.md, pitfall 13).
 
 - `live_server`: the app on a free loopback port, in a thread, on its own copy of the migrated, territory-loaded
   database, with CSRF ON (a browser posts the token like a person does), and the demo accounts of `E2E_USERS`.

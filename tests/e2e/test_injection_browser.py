@@ -23,13 +23,12 @@ def poisoned_plan_id(live_server):
     import sqlalchemy as sa
 
     from app.extensions import db
+    from plans.accounts.models import User
+    from plans.demo import data as D
     from plans.demo import seed as demo
     from plans.owners import service as owners_service
-    from plans.review import planfile
-    from plans.review import planfile_import
-    from plans.demo import data as D
-    from plans.accounts.models import User
     from plans.planning.models import Plan
+    from plans.review import planfile, planfile_import
     from tests.security.test_injection import _poison
 
     app = _live_app()

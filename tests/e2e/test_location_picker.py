@@ -22,11 +22,12 @@ def _number(text: str) -> float:
 
 @pytest.fixture
 def plan_id(live_server):
+    import sqlalchemy as sa
+
     from app.extensions import db
+    from plans.accounts.models import User
     from plans.owners import service as owners_service
     from plans.planning import service as plan_service
-    from plans.accounts.models import User
-    import sqlalchemy as sa
 
     with _live_app().app_context():
         owner = owners_service.commune_owner(db.session, "ML010115")

@@ -26,8 +26,8 @@ def tc1_plan_id(live_server):
     import sqlalchemy as sa
 
     from app.extensions import db
-    from plans.demo import seed as demo
     from plans.demo import data as D
+    from plans.demo import seed as demo
     from plans.planning.models import Plan
 
     app = _live_app()
@@ -55,7 +55,8 @@ def test_reviewer_national_map(guarded_page, log_in, tc1_plan_id):
     assert "region=ML01" in page.url and "indicateur=diaspora" in page.url
     # The polygon shading follows: Koniakary is coloured, and the communes outside the filter are grey.
     fill = page.evaluate("""() => { var s = window.nationalMap.state;
-        var out = null; s.communes.eachLayer(l => { if (l.feature.properties.c === 'ML010115') out = l.options.fillColor; });
+        var out = null;
+        s.communes.eachLayer(l => { if (l.feature.properties.c === 'ML010115') out = l.options.fillColor; });
         return out; }""")
     assert fill and fill != "#f0f0f0"
     row.get_by_role("link").first.click()

@@ -14,7 +14,8 @@ def _save(page: Page) -> None:
 
 
 def _open_section(page: Page, title: str) -> None:
-    page.get_by_role("navigation", name="Sections du plan").get_by_role("link", name=re.compile(re.escape(title))).click()
+    page.get_by_role("navigation", name="Sections du plan").get_by_role(
+        "link", name=re.compile(re.escape(title))).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
 
 
@@ -79,7 +80,7 @@ def test_a_planner_fills_a_plan_section_by_section_and_finds_it_again(guarded_pa
     expect(page.locator("body")).to_contain_text(re.compile(r"60\D000\D000"))
     _open_section(page, "Financement")
     summary = page.locator("body")
-    expect(summary).to_contain_text(re.compile(r"Reste à rechercher\s*6\D000\D000"))
+    expect(summary).to_contain_text(re.compile(r"Non couvert\s*6\D000\D000"))
 
     # Leave, come back another day: everything is there.
     page.get_by_role("button", name="Se déconnecter").click()

@@ -33,12 +33,13 @@ def _live_app():
 @pytest.fixture
 def map_plan_id(live_server):
     """A plan of Koniakary with four actions: the payload (exact), one approximate, one masked, one unlocated."""
+    import sqlalchemy as sa
+
     from app.extensions import db
+    from plans.accounts.models import User
     from plans.owners import service as owners_service
     from plans.planning import service as plan_service
-    from plans.accounts.models import User
     from plans.planning.models import Action, Axis, DiasporaAssociation, FundingLine, Objective, ScheduleEntry
-    import sqlalchemy as sa
 
     app = _live_app()
     with app.app_context():
@@ -102,7 +103,7 @@ def test_plan_map_shows_markers_and_literal_popups(guarded_page: Page, log_in, m
     assert "Coût total : 12\u202f000\u202f000\u00a0FCFA" in payload_popup
     diaspora_line = "Association de la diaspora — Enndam <b>Jombuku</b> (promis) : 4\u202f000\u202f000\u00a0FCFA"
     assert diaspora_line in payload_popup
-    assert "Reste à financer : 6\u202f000\u202f000\u00a0FCFA" in payload_popup
+    assert "Non couvert : 6\u202f000\u202f000\u00a0FCFA" in payload_popup
     assert any("Localisation approximative" in t for t in texts)
     expect(page.locator(".leaflet-popup-content img, .leaflet-popup-content b")).to_have_count(0)
 

@@ -26,9 +26,9 @@ def review_case(live_server):
     accounts the other browser tests count stay as they are. Returns (plan id, first action id)."""
     from app.extensions import db
     from plans.accounts import service as accounts_service
+    from plans.demo import data as D
     from plans.demo import seed as demo
     from plans.owners import service as owners_service
-    from plans.demo import data as D
 
     with _live_app().app_context():
         owner = owners_service.commune_owner(db.session, "ML040202")

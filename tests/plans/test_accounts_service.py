@@ -5,14 +5,13 @@ import pytest
 import sqlalchemy as sa
 
 from plans.accounts import service as accounts_service
-from plans.demo import seed as demo
-from plans.owners import service as owners_service
 from plans.accounts.models import Role, User
 from plans.core.errors import ValidationError
-from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
 from plans.core.text import search_key
+from plans.demo import seed as demo
+from plans.owners import service as owners_service
+from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
 from tests.conftest import TEST_PASSWORD
-
 
 # --- password policy -------------------------------------------------------------------------------------------
 

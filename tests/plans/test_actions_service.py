@@ -4,10 +4,10 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from plans.planning import actions as svc
-from plans.planning import service as plan_service
-from plans.planning import sections
 from plans.core.errors import ConflictError, ValidationError
+from plans.planning import actions as svc
+from plans.planning import sections
+from plans.planning import service as plan_service
 from plans.planning.finance import action_figures
 from plans.planning.models import Action, Axis, DiasporaAssociation, FundingLine, Objective, PlanChange, ScheduleEntry
 

@@ -7,10 +7,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from plans.accounts import service as accounts_service
 from plans.accounts import api_tokens as api_tokens_service
-from plans.accounts.models import Role
-from plans.accounts.models import ApiToken
+from plans.accounts import service as accounts_service
+from plans.accounts.models import ApiToken, Role
 from plans.core.db import utcnow
 from plans.core.errors import ValidationError
 

@@ -11,9 +11,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from plans.accounts import audit as audit_service
-from plans.core import backup
 from plans.accounts.models import Role
+from plans.core import audit as audit_service
+from plans.core import backup
 from plans.planning.models import Action, Plan
 from tests.conftest import require_tool
 from tests.databases import server_url

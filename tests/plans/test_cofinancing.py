@@ -1,9 +1,9 @@
 """Co-financing schemes and their check (plans/planning/cofinancing.py)."""
 from decimal import Decimal
 
-from plans.planning.cofinancing import SCHEMES, check_scheme, scheme_choices, scheme_issues, scheme_label
 from plans.core.formatting import plain
 from plans.core.vocab import FUNDING_SOURCES
+from plans.planning.cofinancing import SCHEMES, check_scheme, scheme_choices, scheme_issues, scheme_label
 
 CTC = "« Appui aux investissements de la diaspora »"
 ANICT = "« Droits de tirage ANICT »"

@@ -1,15 +1,15 @@
-"""The demo seed (plans/demo/seed.py): the three test cases of domain.md §6 and random plans on real communes."""
+"""The demo seed (plans/demo/seed.py): the three test cases of docs/DOMAIN.md §14 and random plans on real communes."""
 import random
 from decimal import Decimal
 
 import sqlalchemy as sa
 from shapely.geometry import Point
 
-from plans.demo import seed as demo
-from plans.planning import finance
 from plans.core import geo
-from plans.owners import service as owners_service
 from plans.demo import data as D
+from plans.demo import seed as demo
+from plans.owners import service as owners_service
+from plans.planning import finance
 from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange, PlanStatus
 
 

@@ -1,14 +1,21 @@
-"""plans/territory/places.py and plans/maps/diaspora_map.py: host places, one line per association placed, escaped text."""
+"""plans/territory/places.py and plans/maps/diaspora_map.py: host places, one line per association placed, escaped
+text."""
 from __future__ import annotations
 
 import pytest
 
-from plans.territory import places
 from plans.accounts.models import Role
-from plans.maps.diaspora_map import (build_diaspora_map, diaspora_links, layer_of, owner_origin, region_features,
-                                     visible_associations)
+from plans.maps.diaspora_map import (
+    build_diaspora_map,
+    diaspora_links,
+    layer_of,
+    owner_origin,
+    region_features,
+    visible_associations,
+)
 from plans.maps.offline import map_components
 from plans.planning.models import DiasporaAssociation
+from plans.territory import places
 from tests.offline import assert_no_external_refs
 
 XSS = "${alert(1)}<img src=x onerror=alert(1)>"

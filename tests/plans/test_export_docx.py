@@ -1,5 +1,5 @@
-"""The council document (plans/documents/plan_document.py): rendered from templates_docx/pdl_m.docx, read back with python-docx,
-converted with LibreOffice for the page count, and the model checks."""
+"""The council document (plans/documents/plan_document.py): rendered from templates_docx/pdl_m.docx, read back with
+python-docx, converted with LibreOffice for the page count, and the model checks."""
 from __future__ import annotations
 
 import io
@@ -13,11 +13,10 @@ import sqlalchemy as sa
 from docx import Document
 from docxtpl import DocxTemplate
 
-from plans.demo import seed as demo
+from plans.core.formatting import number, plain
+from plans.demo import data as D
 from plans.documents import plan_document as export_docx
 from plans.planning import finance
-from plans.demo import data as D
-from plans.core.formatting import number, plain
 from plans.planning.models import DiasporaAssociation, Plan
 from tests.conftest import require_tool
 
@@ -30,8 +29,7 @@ def _plan(session, uuid):
 
 
 @pytest.fixture
-def cases(session):
-    demo.seed_test_cases(session)
+def cases(session, demo_cases):
     session.commit()
     return {name: _plan(session, uuid) for name, uuid in (("TC1", D.TC1_UUID), ("TC2", D.TC2_UUID),
                                                            ("TC3", D.TC3_UUID))}
@@ -59,7 +57,8 @@ def _table(doc, *first_cells: str):
         header = [c.text for c in table.rows[0].cells]
         if header[:len(first_cells)] == list(first_cells):
             return table
-    raise AssertionError(f"no table starting with {first_cells}: {[[c.text for c in t.rows[0].cells] for t in doc.tables]}")
+    raise AssertionError(f"no table starting with {first_cells}: "
+                         f"{[[c.text for c in t.rows[0].cells] for t in doc.tables]}")
 
 
 def _rows(table) -> list[list[str]]:

@@ -1,15 +1,24 @@
 """Every figure of the PIP, computed once (plans/planning/finance.py), on plans built in memory — no database.
 
-The reference case is domain.md §6 TC1, Koniakary 2025-2029: four actions, 160 000 000 FCFA.
+The reference case is docs/DOMAIN.md §14 TC1, Koniakary 2025-2029: four actions, 160 000 000 FCFA.
 """
 import random
 from decimal import Decimal
 
 import pytest
 
-from plans.planning.finance import (NO_AXIS, action_figures, action_total, field_label, largest_remainder, line_amount,
-                           load_options, plan_finance, share_of)
 from plans.core.formatting import plain
+from plans.planning.finance import (
+    NO_AXIS,
+    action_figures,
+    action_total,
+    field_label,
+    largest_remainder,
+    line_amount,
+    load_options,
+    plan_finance,
+    share_of,
+)
 from plans.planning.models import Action, Axis, DiasporaAssociation, FundingLine, Objective, Plan, ScheduleEntry
 
 CTC = "« Appui aux investissements de la diaspora »"
@@ -116,8 +125,9 @@ def test_koniakary_years_sectors_axes_pia(koniakary):
 
 
 def test_koniakary_cscom_exceeds_the_ctc_ceiling(koniakary):
-    """70 % of 45 000 000 is 31 500 000: above the programme's 30 000 000 per project (domain.md §2, S35).
-    The invented TC1 plan breaks that rule; the tool must say so. The other three actions are clean."""
+    """70 % of 45 000 000 is 31 500 000: above the programme's 30 000 000 per project (docs/DOMAIN.md §9;
+    source S35, §16). The invented TC1 plan breaks that rule; the tool must say so. The other three actions are
+    clean."""
     pf = plan_finance(koniakary)
     cscom, aep, training, tata = pf.figures
     assert [(f, plain(m)) for f, m in cscom.errors] == [

@@ -4,10 +4,22 @@ import glob
 import os
 from decimal import Decimal
 
-
 from plans.core import formatting
-from plans.core.formatting import (NBSP, NNBSP, FREQUENT_COUNTRIES, countries, country_choices, country_name, date_long,
-                              date_short, fcfa, frequent_countries, number, percent, plain)
+from plans.core.formatting import (
+    FREQUENT_COUNTRIES,
+    NBSP,
+    NNBSP,
+    countries,
+    country_choices,
+    country_name,
+    date_long,
+    date_short,
+    fcfa,
+    frequent_countries,
+    number,
+    percent,
+    plain,
+)
 from plans.core.money import parse_fcfa
 
 
@@ -129,11 +141,12 @@ def test_matplotlib_finds_a_dejavu_sans_with_those_spaces():
 
 
 def test_modules_load_without_flask():
-    """plans/ never imports flask (architecture.md): the money modules work in a bare interpreter."""
+    """plans/ never imports flask (the .importlinter contract): the money modules work in a bare interpreter."""
     import subprocess
     import sys
 
     code = ("import sys, plans.core.money, plans.core.formatting, plans.planning.finance, plans.planning.cofinancing; "
             "sys.exit('flask' in sys.modules)")
-    assert subprocess.run([sys.executable, "-c", code], cwd=os.path.dirname(os.path.dirname(os.path.dirname(formatting.__file__)))
+    assert subprocess.run([sys.executable, "-c", code],
+                          cwd=os.path.dirname(os.path.dirname(os.path.dirname(formatting.__file__)))
                           ).returncode == 0

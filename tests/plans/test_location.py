@@ -12,9 +12,9 @@ from shapely.geometry import Point, box
 from shapely.ops import nearest_points
 
 from plans.core import geo
-from plans.planning import location
 from plans.owners import service as owners_service
 from plans.owners.service import owner_geometry
+from plans.planning import location
 from plans.territory.models import AdminUnit
 from tests.factories import YELIMANE_CODES, yelimane_grouping
 

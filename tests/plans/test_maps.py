@@ -12,15 +12,32 @@ from PIL import Image
 from shapely.geometry import box
 
 from plans.core.formatting import fcfa
-from plans.maps import SECTOR_COLOURS, UNKNOWN_SECTOR_COLOUR, sector_colour
-from plans.maps import offline
-from plans.maps.offline import (OfflineError, js_json, js_safe_text, map_components, offline_cluster, offline_map,
-                                render_page)
-from plans.maps.plan_map import (APPROXIMATE, MASKED, NOT_LOCATED, PLACED, ActionLayer, TerritoryShape,
-                                 build_plan_map, light_geometry, map_actions, placed_count, territory_features)
+from plans.core.vocab import SECTORS
+from plans.maps import SECTOR_COLOURS, UNKNOWN_SECTOR_COLOUR, offline, sector_colour
+from plans.maps.offline import (
+    OfflineError,
+    js_json,
+    js_safe_text,
+    map_components,
+    offline_cluster,
+    offline_map,
+    render_page,
+)
+from plans.maps.plan_map import (
+    APPROXIMATE,
+    MASKED,
+    NOT_LOCATED,
+    PLACED,
+    ActionLayer,
+    TerritoryShape,
+    build_plan_map,
+    light_geometry,
+    map_actions,
+    placed_count,
+    territory_features,
+)
 from plans.maps.static_map import build_static_map_png, nice_length
 from plans.planning.models import Action, DiasporaAssociation, FundingLine, Plan, ScheduleEntry
-from plans.core.vocab import SECTORS
 from tests.offline import assert_no_external_refs
 
 XSS = "${alert(1)}<img src=x onerror=alert(1)>`"

@@ -22,7 +22,7 @@ ACCEPTED = [
     ("1500 000", 1_500_000),  # a long first group is unambiguous with spaces
     ("1 500 000,00", 1_500_000),  # zero centimes, as a spreadsheet prints them
     ("0", 0),
-    ("128 070 946 068 F CFA", 128_070_946_068),  # domain.md §5
+    ("128 070 946 068 F CFA", 128_070_946_068),  # docs/DOMAIN.md §13
     ("1 000 000 000 000 000", 10**15),
 ]
 

@@ -7,17 +7,16 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
-from plans.demo import seed as demo
-from plans.planning import finance
 from plans.demo import data as D
+from plans.demo import seed as demo
 from plans.maps import national as nm
+from plans.planning import finance
 from plans.planning.models import Plan
 
 
 @pytest.fixture
-def seeded(session):
+def seeded(session, demo_cases):
     nm.clear_caches()
-    demo.seed_test_cases(session)
     session.commit()
     return session
 

@@ -8,13 +8,20 @@ import pytest
 import sqlalchemy as sa
 
 from plans.core import geo
-from plans.owners import service as svc
 from plans.core.errors import ConflictError, ValidationError
+from plans.owners import service as svc
 from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
 from plans.territory.models import AdminUnit, TerritoryEdition
 from plans.territory.service import unit_by_code
-from tests.factories import (KENEDOUGOU_BFA_NAMES, KENEDOUGOU_MALI_CODES, YELIMANE_CERCLE, YELIMANE_CODES,
-                             YELIMANE_NAME, kenedougou_grouping, yelimane_grouping)
+from tests.factories import (
+    KENEDOUGOU_BFA_NAMES,
+    KENEDOUGOU_MALI_CODES,
+    YELIMANE_CERCLE,
+    YELIMANE_CODES,
+    YELIMANE_NAME,
+    kenedougou_grouping,
+    yelimane_grouping,
+)
 
 SQUARE = {"type": "Polygon", "coordinates": [[[-4.9, 11.2], [-4.8, 11.2], [-4.8, 11.3], [-4.9, 11.3], [-4.9, 11.2]]]}
 
@@ -26,7 +33,8 @@ def counts(session) -> tuple[int, int, int, int]:
 
 
 def full_geometry(session, code):
-    unit = session.scalar(sa.select(AdminUnit).where(AdminUnit.code == code).options(sa.orm.undefer(AdminUnit.geometry)))
+    unit = session.scalar(sa.select(AdminUnit).where(AdminUnit.code == code)
+                          .options(sa.orm.undefer(AdminUnit.geometry)))
     return geo.from_wkb(unit.geometry)
 
 
@@ -174,18 +182,22 @@ def test_a_cross_border_grouping_needs_a_malian_commune(session):
 
 def test_unknown_codes_are_refused(session):
     error = refused(session, member_codes=["ML010701", "ML999999"], foreign_codes=["BFA-NOPE"])
-    assert error.errors["member_codes"] == ["Code inconnu : « ML999999 ». Exemple de code : ML010706 pour Kirané Kaniaga."]
+    assert error.errors["member_codes"] == [
+        "Code inconnu : « ML999999 ». Exemple de code : ML010706 pour Kirané Kaniaga."]
     assert "BFA-NOPE" in error.errors["foreign_codes"][0]
 
 
 def test_unknown_unit_ids_are_refused(session):
-    assert "Unité inconnue" in refused(session, member_codes=[], member_unit_ids=[1, 2, 10 ** 9]).errors["member_codes"][0]
+    assert "Unité inconnue" in refused(session, member_codes=[],
+                                       member_unit_ids=[1, 2, 10 ** 9]).errors["member_codes"][0]
 
 
 def test_a_member_listed_twice_is_refused(session):
     error = refused(session, member_codes=["ML010701", "ml010701 ", "ML010702"])
-    assert error.errors["member_codes"] == ["« Diafounou Diongaga » (ML010701) figure deux fois dans la liste des membres."]
-    error = refused(session, kind="glct", member_codes=["ML030711"], foreign_by_name=[("Kayan", "BFA"), ("KAYAN", "BFA")])
+    assert error.errors["member_codes"] == [
+        "« Diafounou Diongaga » (ML010701) figure deux fois dans la liste des membres."]
+    error = refused(session, kind="glct", member_codes=["ML030711"],
+                    foreign_by_name=[("Kayan", "BFA"), ("KAYAN", "BFA")])
     assert "figure deux fois" in error.errors["foreign_by_name.1"][0]
 
 

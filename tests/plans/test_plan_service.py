@@ -1,8 +1,8 @@
 import pytest
 
-from plans.planning import service as plan_service
-from plans.planning import sections
 from plans.core.errors import ConflictError, ValidationError
+from plans.planning import sections
+from plans.planning import service as plan_service
 from plans.planning.sectiondata import identification
 
 

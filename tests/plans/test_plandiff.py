@@ -6,13 +6,13 @@ from datetime import datetime
 
 import pytest
 
+from plans.core.formatting import fcfa, percent, plain
+from plans.demo import data as D
 from plans.demo import seed as demo
 from plans.planning import finance
+from plans.planning.models import Action, FundingLine, Plan, PlanStatus, ScheduleEntry
 from plans.review import diff as plandiff
 from plans.review import planfile
-from plans.demo import data as D
-from plans.core.formatting import fcfa, percent, plain
-from plans.planning.models import Action, FundingLine, Plan, PlanStatus, ScheduleEntry
 from plans.review.models import PlanSnapshot
 
 

@@ -9,15 +9,13 @@ from jsonschema import Draft202012Validator
 
 from app import create_app
 from app.extensions import db
-from plans.demo import seed as demo
-from plans.review import planfile
-from plans.review import planfile_import
-from plans.planning import sections
-from plans.demo import data as D
 from plans.accounts.models import Role
 from plans.core.db import Base
 from plans.core.errors import ValidationError
+from plans.demo import data as D
+from plans.planning import sections
 from plans.planning.models import Action, Plan, PlanChange, PlanStatus
+from plans.review import planfile, planfile_import
 from plans.review.models import PlanSnapshot, PlanTransition
 from tests.conftest import app_config
 
@@ -32,8 +30,7 @@ def _counts(session) -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(session):
-    demo.seed_test_cases(session)
+def seeded(session, demo_cases):
     session.commit()
     return {uuid: _latest(session, uuid) for uuid in D.TEST_CASE_UUIDS}
 

@@ -5,15 +5,15 @@ derandomize=True: CI runs the same examples every time, so a failure reproduces 
 """
 from decimal import Decimal
 
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
-from plans.planning import completeness
-from plans.planning import finance
 from plans.core import formatting
-from plans.planning.cofinancing import SCHEMES, check_scheme, scheme_issues
 from plans.core.money import MAX_FCFA, AmountError, parse_decimal, parse_fcfa, parse_share, round_half_up
-from plans.planning.models import Action, Axis, Finding, FundingLine, Indicator, Objective, Plan, ScheduleEntry
 from plans.core.vocab import DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES
+from plans.planning import completeness, finance
+from plans.planning.cofinancing import SCHEMES, check_scheme, scheme_issues
+from plans.planning.models import Action, Axis, Finding, FundingLine, Indicator, Objective, Plan, ScheduleEntry
 
 PROPERTIES = settings(max_examples=200, deadline=None, derandomize=True,
                       suppress_health_check=[HealthCheck.too_slow])
@@ -113,7 +113,7 @@ def test_rounding_takes_the_nearest_franc_and_halves_away_from_zero(value):
         assert abs(rounded) > abs(value)
 
 
-# ----- Finance (plans/planning/finance.py) -------------------------------------------------------------------------------
+# ----- Finance (plans/planning/finance.py) ---------------------------------------------------------------------------
 
 YEARS = list(range(2025, 2030))
 money = st.integers(min_value=0, max_value=10**12)
@@ -228,7 +228,7 @@ def test_an_even_spread_over_the_plan_years_differs_by_one_franc_at_most_first_y
     assert split == sorted(split, reverse=True)
 
 
-# ----- Co-financing schemes (plans/planning/cofinancing.py) -------------------------------------------------------------
+# ----- Co-financing schemes (plans/planning/cofinancing.py) ----------------------------------------------------------
 
 @PROPERTIES
 @given(st.one_of(st.none(), st.sampled_from(["", "inconnu", *SCHEMES]), st.text(max_size=10)),
@@ -258,7 +258,7 @@ def test_anict_up_to_80_percent_with_the_rest_from_the_commune_is_accepted(total
     assert check_scheme("anict", total, {"anict": anict, "budget_communal": total - anict}) == []
 
 
-# ----- Completeness (plans/planning/completeness.py) --------------------------------------------------------------------
+# ----- Completeness (plans/planning/completeness.py) -----------------------------------------------------------------
 
 @st.composite
 def plans(draw):
@@ -286,9 +286,10 @@ def test_the_checklist_never_raises_and_flags_every_action_in_error(plan):
     assert [s.key for s in check.sections] == [s.key for s in completeness.SECTIONS]
     assert 0 <= check.percent <= 100
     assert check.is_complete == (check.percent == 100)
-    in_error = [a for a in plan.actions if finance.action_figures(a, plan.years).errors]
+    errors = [(a, message) for a in plan.actions for _, message in finance.action_figures(a, plan.years).errors]
     actions_check = check.by_key("actions")
-    assert len(actions_check.errors) == len(in_error)
+    assert actions_check.errors == [f"Action « {a.title} » : {message}" for a, message in errors]  # each one named
+    in_error = {a.id for a, _ in errors}
     assert (actions_check.status == completeness.ERROR) == bool(in_error)
     for section in check.sections:
         assert all(m.strip() for m in section.missing + section.errors)

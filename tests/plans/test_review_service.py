@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from plans.owners import service as owners_service
-from plans.review import comments as review_service
 from plans.accounts.models import Role
 from plans.core.errors import ValidationError
-from plans.planning.models import Action, PlanStatus
-from plans.review.models import PlanComment, ReviewCheck
-from plans.review.comments import Anchor
-from plans.territory.service import unit_by_code
 from plans.core.vocab import REVIEW_CHECKLIST
+from plans.owners import service as owners_service
+from plans.planning.models import Action, PlanStatus
+from plans.review import comments as review_service
+from plans.review.comments import Anchor
+from plans.review.models import PlanComment, ReviewCheck
+from plans.territory.service import unit_by_code
 
 
 @pytest.fixture
@@ -90,7 +90,8 @@ def test_an_action_of_another_plan_is_not_an_anchor(session, plan, reviewer, pla
 
 @pytest.mark.parametrize("body, message", [
     ("   ", "Écrivez le commentaire."),
-    ("x" * (review_service.MAX_COMMENT + 1), f"Un commentaire ne doit pas dépasser {review_service.MAX_COMMENT} caractères."),
+    ("x" * (review_service.MAX_COMMENT + 1),
+     f"Un commentaire ne doit pas dépasser {review_service.MAX_COMMENT} caractères."),
 ])
 def test_an_empty_or_huge_comment_is_refused(session, plan, reviewer, body, message):
     with pytest.raises(ValidationError) as refused:

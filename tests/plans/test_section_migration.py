@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from plans.planning import service as plan_service
-from plans.planning import sections
 from plans.core.errors import ValidationError
+from plans.planning import sections
+from plans.planning import service as plan_service
 from plans.planning.models import Action, DiasporaAssociation, Finding, FundingLine
 from plans.planning.sectiondata import migration
 
@@ -21,7 +21,8 @@ def koniakary(**overrides) -> dict:
         "returnees_voluntary": 40, "returnees_forced": 12, "returnee_graduates": 5,
         "returnee_skills_needs": "Maçonnerie, froid", "displaced_hosted": 0, "displaced_returned": None,
         "transit_seasonal": "Orpaillage saisonnier",
-        "destinations": [{"country": c, "city": "", "count": None, "trend": "inconnue"} for c in KONIAKARY_DESTINATIONS],
+        "destinations": [{"country": c, "city": "", "count": None, "trend": "inconnue"}
+                         for c in KONIAKARY_DESTINATIONS],
         "codev_projects": [
             {"title": "Maternité", "locality": "Koniakary", "sector": "sante", "year": 1972, "cost_fcfa": "9 000 000",
              "funders": "Ressortissants en France", "state": "fonctionnel"},

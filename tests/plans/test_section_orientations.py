@@ -1,7 +1,7 @@
 import pytest
 
-from plans.planning import service as plan_service
 from plans.core.errors import ValidationError
+from plans.planning import service as plan_service
 from plans.planning.models import Action, Finding
 from plans.planning.sectiondata import orientations
 

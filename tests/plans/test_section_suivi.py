@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from plans.planning import service as plan_service
 from plans.core.errors import ValidationError
+from plans.planning import service as plan_service
 from plans.planning.sectiondata import suivi
 
 
@@ -59,7 +59,8 @@ def test_indicator_rules(session, plan, overrides, field, message):
 def test_a_target_outside_the_plan_years_is_refused(session, plan):
     with pytest.raises(ValidationError) as caught:
         suivi.apply(session, plan, {"indicators": [indicator(targets={"2031": "10"})]})
-    assert "l'année cible 2031 n'est pas une année du plan (2025–2029)" in caught.value.errors["indicators-0-targets"][0]
+    assert ("l'année cible 2031 n'est pas une année du plan (2025–2029)"
+            in caught.value.errors["indicators-0-targets"][0])
 
 
 def test_blank_rows_and_category_alone_are_ignored(session, plan):

@@ -1,5 +1,5 @@
-"""plans.reporting.tables (flat, joinable rows per entity, figures from plans.planning.finance) and plans.reporting.spreadsheet (CSV, XLSX,
-GeoJSON, formula neutralisation), on the three demo test cases."""
+"""plans.reporting.tables (flat, joinable rows per entity, figures from plans.planning.finance) and
+plans.reporting.spreadsheet (CSV, XLSX, GeoJSON, formula neutralisation), on the three demo test cases."""
 from __future__ import annotations
 
 import csv
@@ -12,24 +12,21 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
-from plans.planning import completeness
-from plans.demo import seed as demo
-from plans.planning import finance
-from plans.planning import service as plan_service
-from plans.reporting import spreadsheet
-from plans.reporting import tables as tabular
-from plans.demo import data as D
 from plans.accounts.models import Role
+from plans.demo import data as D
 from plans.maps import national as nm
 from plans.owners.service import unit_by_code
+from plans.planning import completeness, finance
+from plans.planning import service as plan_service
 from plans.planning.models import Action, DiasporaAssociation, Plan, PlanStatus
+from plans.reporting import spreadsheet
+from plans.reporting import tables as tabular
 from plans.review.models import PlanComment
 
 
 @pytest.fixture
-def seeded(session):
+def seeded(session, demo_cases):
     nm.clear_caches()
-    demo.seed_test_cases(session)
     session.commit()
     return session
 
@@ -58,8 +55,8 @@ def test_koniakary_row_has_the_figures_of_plans_finance(seeded, admin_user):
     assert row["part_diaspora_pct"] == Decimal("9.69")  # 15,5 / 160 = 9,6875 %
     plan = seeded.get(Plan, _plan(seeded, D.TC1_UUID).id, options=finance.load_options())
     pf = finance.plan_finance(plan)
-    assert (row["finance_fcfa"], row["reste_a_rechercher_fcfa"], row["nb_actions_migration"]) == \
-        (pf.funded, pf.to_seek, pf.migration_actions)
+    assert (row["finance_fcfa"], row["a_rechercher_fcfa"], row["nb_actions_migration"]) == \
+        (pf.funded, pf.by_status["a_rechercher"], pf.migration_actions)
     assert row["nb_actions_migration"] == 3 and row["nb_actions"] == 4  # one action (the AEP) has no migration tag
     assert row["population"] == 20143 and row["investissement_par_habitant_fcfa"] == round(160_000_000 / 20143)
     assert row["completude_pct"] == completeness.check_plan(plan).percent

@@ -8,15 +8,14 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from plans.accounts.models import Role
+from plans.core.audit import AuditEntry
+from plans.core.errors import ConflictError, ValidationError
+from plans.demo import data as D
 from plans.demo import seed as demo
 from plans.owners import service as owners_service
-from plans.review import planfile
-from plans.review import workflow
-from plans.demo import data as D
-from plans.accounts.models import Role
-from plans.accounts.models import AuditEntry
-from plans.core.errors import ConflictError, ValidationError
 from plans.planning.models import Plan, PlanChange, PlanStatus
+from plans.review import planfile, workflow
 from plans.review.models import PlanSnapshot, PlanTransition
 from plans.territory.service import unit_by_code
 
@@ -27,7 +26,7 @@ DELIBERATION = {"deliberation_number": "2026-014/CC-KNK", "deliberation_date": d
 
 
 def build_complete_plan(session, owner, user) -> Plan:
-    """The Koniakary test case (domain.md §6) under a new uuid: every section but the adoption complete."""
+    """The Koniakary test case (docs/DOMAIN.md §14) under a new uuid: every section but the adoption complete."""
     seeded = demo.build_plan(session, owner, {**D.TC1, "uuid": None}, user=user, rng=random.Random(7))
     session.commit()
     return session.get(Plan, seeded.id)

@@ -76,7 +76,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "Priority": ("title",),
     "Action": ("sub_sector", "title", "expected_results", "localities", "unit", "override_reason",
                "maitre_ouvrage"),
-    "FundingLine": ("source_name",),
+    "FundingLine": ("source_name", "association_section"),
     "Indicator": ("name", "unit", "source"),
     "PlanComment": ("body",),
     "ReviewCheck": ("note",),

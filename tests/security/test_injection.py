@@ -13,11 +13,10 @@ import pytest
 import sqlalchemy as sa
 from docx import Document
 
-from plans.demo import seed as demo
+from plans.core.text import without_control_characters
 from plans.demo import data as D
 from plans.planning.models import DiasporaAssociation, Plan
 from plans.review.models import PlanComment, ReviewCheck
-from plans.core.text import without_control_characters
 from tests.security.corpus import CODED, FREE_TEXT, PAYLOADS, fill, text_columns
 
 SCRIPT_RE = re.compile(r"<script\b[^>]*>(.*?)</script>", re.S | re.I)
@@ -72,8 +71,7 @@ def _poison(session, plan: Plan, reviewer) -> list[str]:
 
 
 @pytest.fixture
-def poisoned(session, planner, reviewer):
-    demo.seed_test_cases(session)
+def poisoned(session, planner, reviewer, demo_cases):
     session.commit()
     plan = session.scalar(sa.select(Plan).where(Plan.uuid == D.TC1_UUID))
     stored = _poison(session, plan, reviewer)
@@ -167,6 +165,7 @@ NUMBER = re.compile(r"-?\d+(,\d+)?")  # a negative number is a number, not a for
 
 def test_spreadsheets_neutralise_every_formula_and_keep_the_text(poisoned, reviewer_client):
     import csv
+
     from openpyxl import load_workbook
 
     plan_id, stored = poisoned
@@ -193,8 +192,7 @@ def test_the_plan_file_and_the_api_give_every_payload_back_exactly(poisoned, ses
     import json
 
     from plans.accounts import api_tokens as api_tokens_service
-    from plans.review import planfile
-    from plans.review import planfile_import
+    from plans.review import planfile, planfile_import
 
     plan_id, stored = poisoned
     plan = session.get(Plan, plan_id)
@@ -215,8 +213,7 @@ def test_the_plan_file_and_the_api_give_every_payload_back_exactly(poisoned, ses
 
 
 def test_a_plan_file_with_nul_and_control_characters_is_imported_without_them(poisoned, session):
-    from plans.review import planfile
-    from plans.review import planfile_import
+    from plans.review import planfile, planfile_import
 
     plan_id, _ = poisoned
     document = planfile.export_document(session, session.get(Plan, plan_id))

@@ -21,8 +21,13 @@ from app.extensions import db
 from plans.planning import actions as actions_service
 from plans.planning.models import Action, Plan, PlanChange, SectionState
 from tests.system.html_forms import field_value, form_fields, with_values
-from tests.system.server import REQUEST_TIMEOUT, Gunicorn, check_sqlite_file, logged_in_session
-from tests.system.server import gunicorn_server  # noqa: F401  (the fixture `server`)
+from tests.system.server import (
+    REQUEST_TIMEOUT,
+    Gunicorn,
+    check_sqlite_file,
+    gunicorn_server,  # noqa: F401  (the fixture `server`)
+    logged_in_session,
+)
 
 EDITORS = 20
 ROUNDS = 5  # saves each editor attempts

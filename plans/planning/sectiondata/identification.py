@@ -3,12 +3,19 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from plans.planning import service as plan_service
 from plans.core.errors import ValidationError
-from plans.planning.models import Plan, ProcessStep
-from plans.planning.sections import sync_rows
-from plans.planning.sectiondata.common import MAX_COUNT, MSG_COUNT_TOO_LARGE, describe_count_change, from_iso, iso, summary
 from plans.core.vocab import GUIDE_VERSIONS, PROCESS_STEPS
+from plans.planning import service as plan_service
+from plans.planning.models import Plan, ProcessStep
+from plans.planning.sectiondata.common import (
+    MAX_COUNT,
+    MSG_COUNT_TOO_LARGE,
+    describe_count_change,
+    from_iso,
+    iso,
+    summary,
+)
+from plans.planning.sections import sync_rows
 
 PLAN_FIELDS = ("title", "period_start", "period_end", "guide_version", "facilitators", "process_funders", "summary")
 STEP_FIELDS = ("step", "date", "place", "place_country", "men", "women", "youth", "diaspora")

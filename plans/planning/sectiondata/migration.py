@@ -17,11 +17,19 @@ from sqlalchemy.orm import Session
 from plans.core import formatting
 from plans.core.errors import ValidationError
 from plans.core.money import AmountError, parse_fcfa, parse_share
-from plans.owners.models import PlanOwner
-from plans.planning.models import CodevProject, DestinationStock, DiasporaAssociation, Finding, FundingLine, MigrationProfile, Plan
-from plans.planning.sections import sync_rows
-from plans.planning.sectiondata.common import MAX_COUNT, MSG_COUNT_TOO_LARGE, describe_count_change, summary
 from plans.core.vocab import CODEV_STATES, RELIABILITY, SECTORS, TRENDS
+from plans.owners.models import PlanOwner
+from plans.planning.models import (
+    CodevProject,
+    DestinationStock,
+    DiasporaAssociation,
+    Finding,
+    FundingLine,
+    MigrationProfile,
+    Plan,
+)
+from plans.planning.sectiondata.common import MAX_COUNT, MSG_COUNT_TOO_LARGE, describe_count_change, summary
+from plans.planning.sections import sync_rows
 
 THEME = "migration"
 YEAR_MIN, YEAR_MAX = 1950, 2100
@@ -175,7 +183,7 @@ def clean(data: dict) -> dict:
     if graduates and "returnee_graduates" not in errors:
         voluntary, forced = out["returnees_voluntary"], out["returnees_forced"]
         if voluntary is None and forced is None:
-            errors["returnee_graduates"] = ["Indiquez d'abord le nombre de migrants de retour (volontaires ou forcés)."]
+            pass  # the returnees are not known yet: a warning (`warnings`), not an impossibility
         elif graduates > (voluntary or 0) + (forced or 0):
             errors["returnee_graduates"] = [
                 f"Les diplômés ({_n(graduates)}) ne peuvent dépasser les migrants de retour "
@@ -199,12 +207,21 @@ def clean(data: dict) -> dict:
             errors[f"destinations-{i}-city"] = ["La ville tient en 200 caractères au plus."]
         destinations.append({"id": row.get("id"), "country": country, "city": city,
                              "count": _count(row.get("count"), f"destinations-{i}-count", errors), "trend": trend})
-    counts = [d["count"] for d in destinations if d["count"] is not None]
-    if counts and international is not None and sum(counts) > international and not any(
-            k.startswith("destinations-") and k.endswith("-count") for k in errors):
-        errors.setdefault("emigrants_international", []).append(
-            f"La somme des émigrés par destination ({_n(sum(counts))}) dépasse le nombre d'émigrés "
-            f"internationaux ({_n(international)}) : corrigez l'un ou l'autre.")
+    if not any(k.startswith("destinations-") and k.endswith("-count") for k in errors):
+        abroad, in_mali = destination_sums(destinations)
+        if abroad is not None and international is not None and abroad > international:
+            errors.setdefault("emigrants_international", []).append(
+                f"La somme des émigrés par destination ({_n(abroad)}) dépasse le nombre d'émigrés "
+                f"internationaux ({_n(international)}) : corrigez l'un ou l'autre.")
+        elif abroad is not None and international is None and total is not None and abroad > total \
+                and "emigrants_total" not in errors:
+            errors["emigrants_total"] = [
+                f"La somme des émigrés par destination ({_n(abroad)}) dépasse le total des émigrés "
+                f"({_n(total)}) : corrigez l'un ou l'autre."]
+        if in_mali is not None and internal is not None and in_mali > internal:
+            errors.setdefault("emigrants_internal", []).append(
+                f"La somme des émigrés vers des destinations au Mali ({_n(in_mali)}) dépasse le nombre de "
+                f"migrants internes ({_n(internal)}) : corrigez l'un ou l'autre.")
 
     projects = []
     for i, row in enumerate(data.get("codev_projects") or []):
@@ -241,6 +258,43 @@ def clean(data: dict) -> dict:
 
 def validate(data: dict) -> None:
     clean(data)
+
+
+def destination_sums(destinations: list[dict]) -> tuple[int | None, int | None]:
+    """The émigrés counted by destination abroad and in Mali (None when no row of that kind has a count)."""
+    abroad = [d["count"] for d in destinations if d.get("count") is not None and d.get("country") != "ML"]
+    in_mali = [d["count"] for d in destinations if d.get("count") is not None and d.get("country") == "ML"]
+    return (sum(abroad) if abroad else None), (sum(in_mali) if in_mali else None)
+
+
+def warnings(data: dict) -> dict[str, list[str]]:
+    """What looks wrong in figures that are still possible (a planner often has estimates from several
+    sources): shown next to the field and in the section's checklist, never refusing the save. `data` is what
+    `clean` or `dump` gives (whole numbers); keys are the form's field names."""
+    out: dict[str, list[str]] = {}
+    total, internal, international = (data.get("emigrants_total"), data.get("emigrants_internal"),
+                                      data.get("emigrants_international"))
+    if total is not None and internal is not None and international is not None \
+            and internal + international < total:
+        out["emigrants_total"] = [
+            f"Les émigrés internes et internationaux ({_n(internal + international)}) ne font pas le total "
+            f"({_n(total)}) : il en manque {_n(total - internal - international)}. Vérifiez les chiffres, ou "
+            "précisez dans la source qu'il s'agit d'estimations."]
+    abroad, in_mali = destination_sums(data.get("destinations") or [])
+    if abroad is not None and international is None:
+        out["emigrants_international"] = [
+            f"Les destinations à l'étranger comptent {_n(abroad)} émigrés : indiquez aussi le nombre d'émigrés "
+            "internationaux."]
+    if in_mali is not None and internal is None:
+        out["emigrants_internal"] = [
+            f"Les destinations au Mali comptent {_n(in_mali)} émigrés : indiquez aussi le nombre de migrants "
+            "internes."]
+    if data.get("returnee_graduates") and data.get("returnees_voluntary") is None \
+            and data.get("returnees_forced") is None:
+        out["returnee_graduates"] = [
+            "Indiquez aussi le nombre de migrants de retour (volontaires ou forcés) : les diplômés formés à "
+            "l'étranger en font partie."]
+    return out
 
 
 def apply(session: Session, plan: Plan, data: dict) -> str:

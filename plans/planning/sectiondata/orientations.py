@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session
 
 from plans.core.errors import ValidationError
 from plans.planning.models import Axis, Objective, Plan, Priority, ScoringCriterion
-from plans.planning.sections import sync_rows
 from plans.planning.sectiondata.common import describe_count_change, is_int, row_id, summary, text
+from plans.planning.sections import sync_rows
 
 WEIGHT_MIN, WEIGHT_MAX = 1, 5
 SCORE_MIN, SCORE_MAX = 0, 5

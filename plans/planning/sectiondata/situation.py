@@ -10,11 +10,18 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from plans.core.errors import ValidationError
-from plans.planning.models import Finding, Plan, PopulationRecord, SectorDiagnostic
-from plans.planning.sections import sync_rows
-from plans.planning.sectiondata.common import (MAX_COUNT, MSG_COUNT_TOO_LARGE, describe_count_change, is_int, row_id, summary,
-                                     text)
 from plans.core.vocab import FINDING_THEMES, POPULATION_SOURCES, SECTORS
+from plans.planning.models import Finding, Plan, PopulationRecord, SectorDiagnostic
+from plans.planning.sectiondata.common import (
+    MAX_COUNT,
+    MSG_COUNT_TOO_LARGE,
+    describe_count_change,
+    is_int,
+    row_id,
+    summary,
+    text,
+)
+from plans.planning.sections import sync_rows
 
 MIN_YEAR, MAX_YEAR = 1950, 2100
 MIGRATION_THEME = "migration"

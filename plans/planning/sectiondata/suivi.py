@@ -1,8 +1,9 @@
 """Section 7 — Suivi-évaluation: the indicators, their baseline and one target per year of the plan.
 
-Baselines and targets are typed the French way ("12,5") and read with plans.core.money.parse_decimal; targets are
-stored as {"2025": "12.5"}. Rows without any content are ignored, so a form's empty rows keep their index (error
-keys are the form's field names, "indicators-0-baseline_year", "indicators-0-targets-2" for the third plan year).
+Baselines and targets are typed the French way ("12,5") and read with plans.core.money.parse_decimal (Oui/Non,
+stored 1/0, for an indicator whose unit is « oui/non »); targets are stored as {"2025": "12.5"}. Rows without
+any content are ignored, so a form's empty rows keep their index (error keys are the form's field names,
+"indicators-0-baseline_year", "indicators-0-targets-2" for the third plan year).
 """
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ from sqlalchemy.orm import Session
 
 from plans.core.errors import ValidationError
 from plans.core.money import AmountError, parse_decimal
-from plans.planning.models import Indicator, Plan
-from plans.planning.sections import sync_rows
-from plans.planning.sectiondata.common import describe_count_change, summary, text
 from plans.core.vocab import INDICATOR_CATEGORIES
+from plans.planning.models import Indicator, Plan
+from plans.planning.sectiondata.common import describe_count_change, summary, text
+from plans.planning.sections import sync_rows
 
 MIN_YEAR, MAX_YEAR = 1950, 2100
 FIELDS = ("category", "name", "unit", "baseline_value", "baseline_year", "targets", "source")
@@ -40,6 +41,48 @@ def decimal_text(value: Decimal | None) -> str | None:
         return None
     text = format(Decimal(value).normalize(), "f")
     return text
+
+
+# An indicator whose unit is « oui/non » (the suggested « Point focal migration désigné ») takes Oui or Non, in
+# any case; the numeric columns store 1 (oui) or 0 (non) and the unit says how to read them.
+YES_NO_UNITS = frozenset({"oui/non", "non/oui"})
+YES_WORDS, NO_WORDS = frozenset({"oui", "o", "1"}), frozenset({"non", "n", "0"})
+MSG_YES_NO = "Pour un indicateur « oui/non », saisissez Oui ou Non."
+
+
+def is_yes_no(unit) -> bool:
+    return isinstance(unit, str) and "".join(unit.split()).casefold() in YES_NO_UNITS
+
+
+def _yes_no(value) -> Decimal | None:
+    """1 for « Oui », 0 for « Non » (also 1/0 as stored); None when blank; ValueError otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        return Decimal(int(value))
+    word = str(value).strip().casefold()
+    if word in YES_WORDS:
+        return Decimal(1)
+    if word in NO_WORDS:
+        return Decimal(0)
+    try:
+        number = Decimal(word.replace(",", "."))
+    except ArithmeticError:
+        raise ValueError(value) from None
+    if number in (0, 1):
+        return Decimal(int(number))
+    raise ValueError(value)
+
+
+def display_value(unit, value):
+    """A stored figure as people read it: « Oui »/« Non » for a oui/non indicator, else unchanged."""
+    if value is None or not is_yes_no(unit):
+        return value
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return value
+    return "Oui" if number == 1 else "Non" if number == 0 else value
 
 
 def suggested_rows() -> list[dict]:
@@ -90,16 +133,22 @@ def _read(data: dict, years: list[int]) -> tuple[list[dict], dict[str, list[str]
             errors[prefix + "unit"] = ["L'unité ne peut pas dépasser 50 caractères."]
         if len(text(row.get("source"))) > 300:
             errors[prefix + "source"] = ["La source ne peut pas dépasser 300 caractères."]
+        yes_no = is_yes_no(row.get("unit"))
         baseline = None
         try:
-            baseline = parse_decimal(row.get("baseline_value"), required=False, max_decimals=2)
+            baseline = _value(row.get("baseline_value"), yes_no, required=False)
         except AmountError as error:
             errors[prefix + "baseline_value"] = [error.message]
         year = row.get("baseline_year")
         if year in (None, ""):
             year = None
         elif isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
-            errors[prefix + "baseline_year"] = [f"L'année de référence doit être comprise entre {MIN_YEAR} et {MAX_YEAR}."]
+            errors[prefix + "baseline_year"] = [
+                f"L'année de référence doit être comprise entre {MIN_YEAR} et {MAX_YEAR}."]
+        elif years and year > years[-1]:
+            errors[prefix + "baseline_year"] = [
+                f"L'année de référence ({year}) est après la fin du plan ({years[-1]}) : la référence décrit la "
+                f"situation de départ, au plus tard en {years[0]}."]
         targets = {}
         for key, raw in (row.get("targets") or {}).items():
             if not _filled(raw):
@@ -114,7 +163,7 @@ def _read(data: dict, years: list[int]) -> tuple[list[dict], dict[str, list[str]
                     f"({years[0]}–{years[-1]}).")
                 continue
             try:
-                value = parse_decimal(raw, max_decimals=2)
+                value = _value(raw, yes_no)
             except AmountError as error:
                 errors[f"{prefix}targets-{years.index(target_year)}"] = [error.message]
                 continue
@@ -124,6 +173,33 @@ def _read(data: dict, years: list[int]) -> tuple[list[dict], dict[str, list[str]
                       "targets": {str(y): targets[str(y)] for y in years if str(y) in targets},
                       "source": text(row.get("source"))})
     return clean, errors
+
+
+def _value(raw, yes_no: bool, required: bool = True) -> Decimal | None:
+    """A baseline or target: a decimal ("12,5"), or Oui/Non (1/0) for a oui/non indicator; AmountError in
+    French otherwise."""
+    if not yes_no:
+        return parse_decimal(raw, required=required, max_decimals=2)
+    try:
+        return _yes_no(raw)
+    except ValueError:
+        raise AmountError(MSG_YES_NO) from None
+
+
+def warnings(data: dict, years: list[int]) -> dict[str, list[str]]:
+    """Possible but doubtful figures, shown next to the field and in the checklist, never refusing the save:
+    a baseline measured after the start of the plan. `data` is what `dump` gives."""
+    out: dict[str, list[str]] = {}
+    if not years:
+        return out
+    for i, row in _rows(data):
+        year = row.get("baseline_year")
+        if isinstance(year, int) and not isinstance(year, bool) and years[0] < year <= years[-1]:
+            name = text(row.get("name")) or str(i + 1)
+            out[f"indicators-{i}-baseline_year"] = [
+                f"Indicateur « {name} » : l'année de référence ({year}) est postérieure au début du plan "
+                f"({years[0]}) ; la référence se mesure normalement avant ou au début du plan."]
+    return out
 
 
 def validate(data: dict, years: list[int]) -> None:
