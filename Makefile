@@ -47,7 +47,7 @@ lint: venv-dev
 # Every benchmark, full size (several minutes), into docs/BENCHMARKS.md; a quick check of the scripts:
 # make bench BENCH_ARGS="--plans 30 --actions 10 --duration 3"
 bench: venv-dev
-	$(BIN)/python scripts/bench.py $(BENCH_ARGS)
+	$(BIN)/python scripts/bench.py --postgresql $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache

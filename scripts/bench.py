@@ -10,6 +10,10 @@ Each script replaces its own section of docs/BENCHMARKS.md; this one writes "Mac
 and ratio) and "Territoire et données de démonstration". Names (`national_map docx`) run only those scripts (and
 leave "Machine" and "Résumé" alone). A temporary database is removed at the end unless --keep; --db is kept.
 
+With --postgresql (what `make bench` passes), the scripts of POSTGRESQL_SCRIPTS run once more on a throw-away
+PostgreSQL server (scripts/pg_test_server.sh, Debian's postgresql package) holding a benchmark database of the same
+sizes; their sections are named after the engine.
+
 Small run, to check that everything works: `make bench BENCH_ARGS="--plans 30 --actions 10 --duration 3"`.
 Exit status: 0 all measured and within budget, 2 a budget exceeded, 1 a benchmark failed (the others still run).
 """
@@ -29,7 +33,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import bench_common as bc  # noqa: E402
 
-SCRIPTS = ("national_map", "plan_map", "docx", "compare", "planfile", "load")
+SCRIPTS = ("national_map", "plan_map", "docx", "compare", "planfile", "pages", "load")
+# With --postgresql, these run a second time on a PostgreSQL copy of the benchmark database (issue 12 asks both).
+POSTGRESQL_SCRIPTS = ("pages",)
 LOAD_OPTIONS = ("duration", "connections", "threads")
 SEED_TITLE = "Territoire et données de démonstration"
 
@@ -49,6 +55,9 @@ def _arguments(argv):
     ap.add_argument("--connections", type=int, default=None, help="wrk connections (default 8)")
     ap.add_argument("--threads", type=int, default=None, help="wrk threads (default 2)")
     ap.add_argument("--no-write", action="store_true", help="print the sections only")
+    ap.add_argument("--postgresql", action="store_true",
+                    help=f"also run {', '.join(POSTGRESQL_SCRIPTS)} on PostgreSQL: a throw-away server "
+                         "(scripts/pg_test_server.sh) and a benchmark database of the same sizes")
     args = ap.parse_args(argv)
     wanted = [n.removeprefix("bench_").removesuffix(".py") for n in args.names]
     unknown = [n for n in wanted if n not in SCRIPTS]
@@ -141,6 +150,48 @@ times below are then upper bounds."""
     return bc.Report("Machine", body)
 
 
+def run_script(name: str, db: str, args, summary: Path, outcomes: dict[str, str], key: str) -> None:
+    script = HERE / f"bench_{name}.py"
+    cmd = [sys.executable, str(script), "--db", db, "--summary", str(summary)]
+    cmd += [] if args.no_write else ["--write"]
+    cmd += [] if args.runs is None else ["--runs", str(args.runs)]
+    if name == "load":
+        for option in LOAD_OPTIONS:
+            value = getattr(args, option)
+            cmd += [] if value is None else [f"--{option}", f"{value:g}"]
+    print(f"\n### {script.name} ({key})\n", flush=True)
+    t = time.perf_counter()
+    rc = subprocess.call(cmd, cwd=bc.ROOT)
+    outcomes[key] = {0: "ok", 2: "over budget"}.get(rc, f"FAILED ({rc})")
+    print(f"\n{script.name}: {outcomes[key]} in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+
+
+def on_postgresql(args, summary: Path, outcomes: dict[str, str]) -> None:
+    """POSTGRESQL_SCRIPTS on a throw-away server: a database made like the SQLite one, then the server removed."""
+    import sqlalchemy as sa
+
+    folder = Path(tempfile.mkdtemp(prefix="pdlm_bench_pg_"))
+    folder.chmod(0o755)  # as root, the server runs as the postgres user, who must reach its folder
+    server = str(HERE / "pg_test_server.sh")
+    try:
+        started = subprocess.run(["bash", server, "start", str(folder / "server")], capture_output=True, text=True)
+        if started.returncode:
+            raise RuntimeError(f"PostgreSQL did not start: {started.stderr.strip()[-300:]}")
+        url = started.stdout.strip()
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as c:
+            c.execute(sa.text("CREATE DATABASE pdlm_bench"))
+        engine.dispose()
+        db = url.rsplit("/", 1)[0] + "/pdlm_bench"
+        bc.prepare(db, plans=args.plans, actions=args.actions, big_actions=args.big_actions)
+        for name in POSTGRESQL_SCRIPTS:
+            if name in args.names:
+                run_script(name, db, args, summary, outcomes, f"{name} (PostgreSQL)")
+    finally:
+        subprocess.call(["bash", server, "stop", str(folder / "server")])
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main(argv: list[str]) -> int:
     args = _arguments(argv)
     started, load_start = time.time(), bc.load_average()
@@ -158,20 +209,12 @@ def main(argv: list[str]) -> int:
             seed = seed_report(bench_db, load_start)
             bc.finish(seed, argparse.Namespace(write=not args.no_write, summary=str(summary)))
         for name in args.names:
-            script = HERE / f"bench_{name}.py"
-            cmd = [sys.executable, str(script), "--db", db, "--summary", str(summary)]
-            cmd += [] if args.no_write else ["--write"]
-            cmd += [] if args.runs is None else ["--runs", str(args.runs)]
-            if name == "load":
-                for option in LOAD_OPTIONS:
-                    value = getattr(args, option)
-                    cmd += [] if value is None else [f"--{option}", f"{value:g}"]
-            print(f"\n### {script.name}\n", flush=True)
-            t = time.perf_counter()
-            rc = subprocess.call(cmd, cwd=bc.ROOT)
-            outcomes[name] = {0: "ok", 2: "over budget"}.get(rc, f"FAILED ({rc})")
-            print(f"\n{script.name}: {outcomes[name]} in {time.perf_counter() - t:.0f} s", file=sys.stderr,
-                  flush=True)
+            run_script(name, db, args, summary, outcomes, name)
+        if args.postgresql:
+            try:
+                on_postgresql(args, summary, outcomes)
+            except (OSError, RuntimeError) as error:
+                outcomes["PostgreSQL"] = f"FAILED ({error})"
         if everything and not args.no_write:
             rows = [json.loads(line) for line in summary.read_text(encoding="utf-8").splitlines() if line.strip()]
             bc.write_section("Résumé", summary_report(rows, outcomes).body)

@@ -28,18 +28,16 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.maps import bp
-from plans.accounts.models import Role
+from plans.accounts import access
 from plans.maps import national as nm
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 
 def _reviewer_scope() -> set[int] | None:
-    """403 for a planner; the régions a reviewer is limited to (None: all)."""
-    if current_user.role not in (Role.REVIEWER, Role.ADMIN):
+    """403 for a planner; the régions a reviewer is limited to (None: all): plans/accounts/access.py decides."""
+    if not access.can_view_national_scale(current_user):
         abort(403, "La carte nationale est réservée aux relecteurs de la DGCT et aux administrateurs.")
-    if current_user.role is Role.REVIEWER and current_user.region_id is not None:
-        return {current_user.region_id}
-    return None
+    return access.review_regions(current_user)
 
 
 def _accepts_gzip() -> bool:

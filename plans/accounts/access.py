@@ -25,6 +25,18 @@ def can_read_owner(user: User, owner: PlanOwner) -> bool:
     return owner in user.owners
 
 
+def can_view_national_scale(user: User) -> bool:
+    """The national map and the comparison across communes are the DGCT's: its reviewers and the admins."""
+    return user.role in (Role.REVIEWER, Role.ADMIN)
+
+
+def review_regions(user: User) -> set[int] | None:
+    """The régions a user's national views are limited to: a regional reviewer's own, None for all of Mali."""
+    if user.role is Role.REVIEWER and user.region_id is not None:
+        return {user.region_id}
+    return None
+
+
 def can_edit_owner_plans(user: User, owner: PlanOwner) -> bool:
     """Only the planners attached to an owner write its plans; reviewers comment, admins manage."""
     return user.role is Role.PLANNER and owner in user.owners

@@ -73,7 +73,7 @@ def visible_plans_query(user: User) -> sa.Select:
 
 def visible_plans(session: Session, user: User) -> list[Plan]:
     plans = list(session.scalars(visible_plans_query(user)).unique())
-    if user.role is Role.REVIEWER and user.region_id is not None:
+    if access.review_regions(user) is not None:
         plans = [p for p in plans if access.can_read_owner(user, p.owner)]
     return plans
 
