@@ -1,11 +1,13 @@
 """`flask --app wsgi backup create FICHIER` and `backup restore FICHIER` (the logic: plans/core/backup.py)."""
 from __future__ import annotations
 
+import tempfile
 import time
+from functools import lru_cache
 
 import click
-from flask import current_app
-from flask_migrate import upgrade
+from flask import Flask, current_app
+from flask_migrate import Migrate, upgrade
 
 from app.extensions import db
 from plans.core import backup
@@ -17,6 +19,27 @@ def _database_url() -> str:
 
 def _known_revisions() -> list[str]:
     return backup.migration_revisions(current_app.extensions["migrate"].directory)
+
+
+@lru_cache(maxsize=8)
+def _schema_at(directory: str, revision: str) -> backup.Schema:
+    with tempfile.TemporaryDirectory(prefix="pdlm-schema-") as folder:
+        scratch = Flask("pdlm_schema", instance_path=folder)
+        scratch.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{folder}/schema.sqlite3"
+        db.init_app(scratch)
+        Migrate(scratch, db, directory=directory)
+        with scratch.app_context():
+            upgrade(directory=directory, revision=revision)
+            try:
+                return backup.Schema.of(db.engine)
+            finally:
+                db.engine.dispose()
+
+
+def schema_of_revision(revision: str) -> backup.Schema:
+    """The schema the migrations make up to `revision`, read from a scratch SQLite database migrated to it: what
+    `backup restore` compares a backup with (plans/core/backup.py). Cached: a revision's schema never changes."""
+    return _schema_at(current_app.extensions["migrate"].directory, revision)
 
 
 def _fail(message: str) -> None:
@@ -64,7 +87,7 @@ def backup_restore(path: str, confirmed: bool):
     db.engine.dispose()  # no connection of this process holds the database during the restore
     known = _known_revisions()
     try:
-        info = backup.restore_backup(_database_url(), path, known)
+        info = backup.restore_backup(_database_url(), path, known, schema_of_revision)
     except backup.BackupError as error:
         _fail(str(error))
     db.engine.dispose()

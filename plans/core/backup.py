@@ -14,6 +14,12 @@ restored or left as it was. Tables the backup does not have (added by a later mi
 transaction, so `flask db upgrade` can then bring the restored schema up to date. The PostgreSQL client tools
 (pg_dump, pg_restore, psql: Debian package postgresql-client) must be those of the server's major version or newer.
 
+Before anything is replaced, the backup's whole schema is compared with the one its migration makes (`Schema`,
+given by the caller for the revision the backup claims: app/cli_backup.py builds it by migrating a scratch
+database): the same tables with the same columns, the same named indexes, and nothing the application never
+creates — no trigger, view, function or rule, which could run code or rewrite rows once restored. An SQLite
+backup must also pass `PRAGMA integrity_check` and `PRAGMA foreign_key_check`.
+
 Every refusal is a BackupError with a French message.
 """
 from __future__ import annotations
@@ -27,7 +33,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
@@ -37,6 +43,15 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 # Tables whose presence tells a backup of this app from any other database.
 SIGNATURE_TABLES = ("alembic_version", "app_user", "plan")
 LOCK_TIMEOUT = "30s"  # a restore waits this long for the server's open transactions, then gives up unchanged
+
+
+UNCHANGED = "La base n'a pas été modifiée."
+# The only kinds of object a pg_dump archive of this app holds (pg_restore --list); any other is refused.
+PG_ALLOWED_ENTRIES = ("TABLE DATA", "TABLE", "SEQUENCE OWNED BY", "SEQUENCE SET", "SEQUENCE", "DEFAULT",
+                      "FK CONSTRAINT", "CONSTRAINT", "INDEX")
+PG_KIND_NAMES = {"TRIGGER": "déclencheur", "VIEW": "vue", "MATERIALIZED VIEW": "vue matérialisée",
+                 "FUNCTION": "fonction", "PROCEDURE": "procédure", "RULE": "règle", "POLICY": "politique d'accès",
+                 "EVENT TRIGGER": "déclencheur d'événement", "EXTENSION": "extension", "TYPE": "type"}
 
 
 class BackupError(Exception):
@@ -49,6 +64,63 @@ class BackupInfo:
     engine: str  # "sqlite" or "postgresql"
     revision: str  # the Alembic revision of the backed-up schema
     size: int  # bytes of the backup file
+
+
+@dataclass(frozen=True)
+class Schema:
+    """What the migrations make: each table's columns, and the indexes created by name (those SQLite and
+    PostgreSQL make by themselves for primary keys and unique constraints are not listed)."""
+
+    tables: dict[str, frozenset[str]]
+    indexes: frozenset[str]
+    foreign_keys: frozenset[tuple[str, tuple[str, ...], str, str]]  # table, columns, referred table, ON DELETE
+
+    @classmethod
+    def of(cls, engine: sa.Engine) -> "Schema":
+        inspector = sa.inspect(engine)
+        tables = {t: frozenset(c["name"] for c in inspector.get_columns(t)) for t in inspector.get_table_names()}
+        indexes = frozenset(i["name"] for t in tables for i in inspector.get_indexes(t)
+                            if i.get("name") and not i["name"].startswith("sqlite_autoindex_"))
+        keys = frozenset((t, tuple(fk["constrained_columns"]), fk["referred_table"],
+                          _on_delete(fk.get("options", {}).get("ondelete")))
+                         for t in tables for fk in inspector.get_foreign_keys(t))
+        return cls(tables, indexes, keys)
+
+
+def _on_delete(rule: Optional[str]) -> str:
+    return (rule or "NO ACTION").upper()
+
+
+def _key_name(key: tuple[str, tuple[str, ...], str, str]) -> str:
+    table, columns, referred, rule = key
+    return f"{table}.{', '.join(columns)} → {referred} ({rule})"
+
+
+SchemaOf = Callable[[str], Schema]  # the schema a revision makes
+
+
+def schema_problems(found: Schema, expected: Schema) -> list[str]:
+    """What a backup's schema lacks or has beyond what its migration makes, in French; [] when they agree."""
+    problems = [f"la table « {t} » manque" for t in sorted(expected.tables.keys() - found.tables.keys())]
+    problems += [f"la table « {t} » est en trop" for t in sorted(found.tables.keys() - expected.tables.keys())]
+    for table in sorted(expected.tables.keys() & found.tables.keys()):
+        problems += [f"la colonne « {table}.{c} » manque" for c in sorted(expected.tables[table] - found.tables[table])]
+        problems += [f"la colonne « {table}.{c} » est en trop"
+                     for c in sorted(found.tables[table] - expected.tables[table])]
+    problems += [f"l'index « {i} » manque" for i in sorted(expected.indexes - found.indexes)]
+    problems += [f"l'index « {i} » est en trop" for i in sorted(found.indexes - expected.indexes)]
+    problems += [f"la clé étrangère « {_key_name(k)} » manque"
+                 for k in sorted(expected.foreign_keys - found.foreign_keys)]
+    problems += [f"la clé étrangère « {_key_name(k)} » est en trop"
+                 for k in sorted(found.foreign_keys - expected.foreign_keys)]
+    return problems
+
+
+def _refuse_schema(source: Path, revision: str, problems: list[str]) -> None:
+    if problems:
+        shown = "; ".join(problems[:8]) + (f" (et {len(problems) - 8} autres)" if len(problems) > 8 else "")
+        raise BackupError(f"« {source} » n'a pas le schéma de PDL-M qu'il annonce (révision « {revision} ») : "
+                          f"{shown}. {UNCHANGED}")
 
 
 def migration_revisions(migrations_dir: str | Path) -> list[str]:
@@ -106,17 +178,19 @@ def create_backup(database_url: str, target: str | Path) -> BackupInfo:
     return BackupInfo(path=target, engine=url.get_backend_name(), revision=revision or "", size=target.stat().st_size)
 
 
-def restore_backup(database_url: str, source: str | Path, known_revisions: Sequence[str]) -> BackupInfo:
+def restore_backup(database_url: str, source: str | Path, known_revisions: Sequence[str],
+                   schema_of: SchemaOf) -> BackupInfo:
     """Replaces the whole content of the database with the backup `source`, after checking it is a backup of this
-    app whose schema revision is in `known_revisions`. Nothing is changed when it is refused or fails."""
+    app whose schema revision is in `known_revisions` and whose schema is exactly the one `schema_of(revision)`
+    gives. Nothing is changed when it is refused or fails."""
     url = make_url(database_url)
     source = Path(source)
     if not source.is_file():
         raise BackupError(f"Fichier introuvable : « {source} ».")
     if _engine_name(url) == "sqlite":
-        revision = _sqlite_restore(_sqlite_path(url), source, known_revisions)
+        revision = _sqlite_restore(_sqlite_path(url), source, known_revisions, schema_of)
     else:
-        revision = _pg_restore(url, source, known_revisions)
+        revision = _pg_restore(url, source, known_revisions, schema_of)
     return BackupInfo(path=source, engine=url.get_backend_name(), revision=revision, size=source.stat().st_size)
 
 
@@ -159,25 +233,52 @@ def _sqlite_backup(source: Path, target: Path, read_only: bool = False) -> None:
         src.close()
 
 
-def _sqlite_schema(path: Path) -> tuple[set[str], Optional[str], str]:
-    """The tables of an SQLite file, its Alembic revision (None without one) and the result of its quick check."""
+@dataclass(frozen=True)
+class _SqliteFile:
+    schema: Schema
+    revision: Optional[str]  # None without an alembic_version row
+    problems: list[str]  # integrity, and objects the app never creates (views, triggers)
+    broken_references: list[str]  # foreign_key_check (read only when the file is intact)
+
+
+def _sqlite_file(path: Path) -> _SqliteFile:
+    """What an SQLite file holds, read without trusting it: tables and columns, named indexes, revision, and what
+    integrity_check, foreign_key_check and sqlite_master say is wrong or foreign to the app."""
     connection = _connect(path, read_only=True)
     try:
-        check = connection.execute("PRAGMA quick_check").fetchone()
-        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        problems = [f"contrôle d'intégrité : {row[0]}" for row in connection.execute("PRAGMA integrity_check")
+                    if row[0] != "ok"][:5]
+        objects = connection.execute("SELECT type, name FROM sqlite_master").fetchall()
+        kinds = {"trigger": "déclencheur", "view": "vue"}
+        problems += [f"{kinds[kind]} « {name} » (l'application n'en crée aucun)" for kind, name in objects
+                     if kind in kinds]
+        table_names = [name for kind, name in objects if kind == "table" and not name.startswith("sqlite_")]
+        tables = {t: frozenset(row[1] for row in connection.execute(f'PRAGMA table_info("{t}")'))
+                  for t in table_names if '"' not in t}
+        indexes = frozenset(name for kind, name in objects if kind == "index" and not name.startswith("sqlite_"))
+        keys: dict[tuple[str, int], list] = {}  # (table, key id) → its rows, one per column
+        for t in tables:
+            for key_id, seq, parent, column, _, _, on_delete, _ in connection.execute(
+                    f'PRAGMA foreign_key_list("{t}")'):
+                keys.setdefault((t, key_id), []).append((seq, column, parent, on_delete))
+        foreign_keys = frozenset((t, tuple(c for _, c, _, _ in sorted(rows)), rows[0][2], _on_delete(rows[0][3]))
+                                 for (t, _), rows in keys.items())
+        broken = [] if problems else [
+            f"ligne {rowid} de « {table} » : référence vers « {parent} » absente"
+            for table, rowid, parent, _ in connection.execute("PRAGMA foreign_key_check").fetchmany(5)]
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone() \
             if "alembic_version" in tables else None
     finally:
         connection.close()
-    return tables, (row[0] if row else None), (check[0] if check else "?")
+    return _SqliteFile(Schema(tables, indexes, foreign_keys), row[0] if row else None, problems, broken)
 
 
 def _sqlite_revision(path: Path) -> Optional[str]:
-    return _sqlite_schema(path)[1]
+    return _sqlite_file(path).revision
 
 
-def _sqlite_restore(database: Path, source: Path, known: Sequence[str]) -> str:
-    unchanged = "La base n'a pas été modifiée."
+def _sqlite_restore(database: Path, source: Path, known: Sequence[str], schema_of: SchemaOf) -> str:
+    unchanged = UNCHANGED
     with open(source, "rb") as handle:
         if handle.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
             raise BackupError(f"« {source} » n'est pas une sauvegarde SQLite de PDL-M (ce n'est pas une base "
@@ -186,16 +287,21 @@ def _sqlite_restore(database: Path, source: Path, known: Sequence[str]) -> str:
     try:
         try:
             _sqlite_backup(source, staged, read_only=True)
-            tables, revision, check = _sqlite_schema(staged)
+            found = _sqlite_file(staged)
         except (sqlite3.Error, BackupError) as error:
             raise BackupError(f"« {source} » est une base SQLite illisible ou endommagée ({error}). {unchanged}") \
                 from error
-        if check != "ok":
-            raise BackupError(f"« {source} » est une base SQLite endommagée ({check}). {unchanged}")
-        if not set(SIGNATURE_TABLES) <= tables:
+        if found.problems:
+            raise BackupError(f"« {source} » est une base SQLite endommagée ou modifiée : "
+                              f"{'; '.join(found.problems)}. {unchanged}")
+        if not set(SIGNATURE_TABLES) <= found.schema.tables.keys():
             raise BackupError(f"« {source} » est une base SQLite, mais pas une sauvegarde de PDL-M (ses tables ne "
                               f"sont pas celles de l'application). {unchanged}")
-        revision = _check_revision(revision, known, source)
+        revision = _check_revision(found.revision, known, source)
+        _refuse_schema(source, revision, schema_problems(found.schema, schema_of(revision)))
+        if found.broken_references:
+            raise BackupError(f"« {source} » a des références brisées : {'; '.join(found.broken_references)}. "
+                              f"{unchanged}")
         staged_connection = _connect(staged, read_only=True)
         live = _connect(database)
         try:
@@ -241,17 +347,60 @@ def _run(command: list[str], env: dict[str, str] | None, failure: str, **kwargs)
     return result
 
 
-_TOC_TABLE = re.compile(r"^\d+; \d+ \d+ TABLE (\S+) (\S+) ", re.MULTILINE)
+_TOC_ENTRY = re.compile(r"^\d+; \d+ \d+ (.+)$")
+_CREATE_TABLE = re.compile(r"^CREATE TABLE public\.(\S+) \($(.*?)^\);$", re.MULTILINE | re.DOTALL)
+_FOREIGN_KEY = re.compile(r"^ALTER TABLE ONLY public\.(\S+)\s+ADD CONSTRAINT \S+ FOREIGN KEY \(([^)]*)\) "
+                          r"REFERENCES public\.([^\s(]+)\([^)]*\)"
+                          r"(?: ON DELETE (CASCADE|SET NULL|SET DEFAULT|RESTRICT|NO ACTION))?", re.MULTILINE)
 
 
-def _pg_archive_tables(archive: Path) -> set[str]:
-    """The tables of a pg_dump custom archive; BackupError if the file is not one."""
+@dataclass(frozen=True)
+class _PgArchive:
+    tables: set[str]
+    indexes: frozenset[str]
+    foreign: list[str]  # entries of a kind this app never creates
+
+
+def _pg_archive(archive: Path) -> _PgArchive:
+    """The table of contents of a pg_dump custom archive; BackupError if the file is not one."""
     result = subprocess.run([_tool("pg_restore"), "--list", str(archive)], capture_output=True)
     if result.returncode != 0:
         raise BackupError(f"« {archive} » n'est pas une sauvegarde PostgreSQL de PDL-M (format personnalisé de "
-                          "pg_dump attendu). La base n'a pas été modifiée.")
-    return {name for schema, name in _TOC_TABLE.findall(result.stdout.decode(errors="replace"))
-            if schema == "public"}
+                          f"pg_dump attendu). {UNCHANGED}")
+    tables, indexes, foreign = set(), set(), []
+    for line in result.stdout.decode(errors="replace").splitlines():
+        entry = _TOC_ENTRY.match(line)
+        if entry is None:
+            continue
+        text = entry.group(1)
+        kind = next((k for k in PG_ALLOWED_ENTRIES if text.startswith(k + " ")), None)
+        words = text[len(kind) + 1:].split() if kind else []
+        if kind == "TABLE" and words[:1] == ["public"]:
+            tables.add(words[1])
+        elif kind == "INDEX" and words[:1] == ["public"]:
+            indexes.add(words[1])
+        elif kind is None and not text.startswith(("SCHEMA - public ", "COMMENT - SCHEMA public ")):
+            named = next((n for k, n in sorted(PG_KIND_NAMES.items(), key=lambda kv: -len(kv[0]))
+                          if text.startswith(k + " ")), "objet")
+            foreign.append(f"{named} « {' '.join(text.split()[-3:-1])} » (l'application n'en crée aucun)")
+    return _PgArchive(tables, frozenset(indexes), foreign)
+
+
+def _pg_archive_schema(archive: Path, listed: _PgArchive) -> Schema:
+    """Tables and columns as the archive's CREATE TABLE statements declare them, and its indexes."""
+    result = _run([_tool("pg_restore"), "--schema-only", "--file=-", str(archive)], None,
+                  f"Lecture de « {archive} » impossible")
+    sql = result.stdout.decode(errors="replace")
+    keys = frozenset((table.strip('"'), tuple(c.strip().strip('"') for c in columns.split(",")), referred.strip('"'),
+                      _on_delete(rule)) for table, columns, referred, rule in _FOREIGN_KEY.findall(sql))
+    tables = {}
+    for name, body in _CREATE_TABLE.findall(sql):
+        columns = {line.strip().split()[0].strip('"') for line in body.splitlines()
+                   if line.strip() and not line.strip().startswith("CONSTRAINT ")}
+        tables[name.strip('"')] = frozenset(columns)
+    for name in listed.tables - tables.keys():
+        tables[name] = frozenset()
+    return Schema(tables, listed.indexes, keys)
 
 
 def _pg_archive_revision(archive: Path) -> Optional[str]:
@@ -265,12 +414,17 @@ def _pg_archive_revision(archive: Path) -> Optional[str]:
     return None
 
 
-def _pg_restore(url: URL, archive: Path, known: Sequence[str]) -> str:
-    tables = _pg_archive_tables(archive)
+def _pg_restore(url: URL, archive: Path, known: Sequence[str], schema_of: SchemaOf) -> str:
+    listed = _pg_archive(archive)
+    tables = listed.tables
     if not set(SIGNATURE_TABLES) <= tables:
         raise BackupError(f"« {archive} » est une sauvegarde PostgreSQL, mais pas de PDL-M (ses tables ne sont pas "
-                          "celles de l'application). La base n'a pas été modifiée.")
+                          f"celles de l'application). {UNCHANGED}")
+    if listed.foreign:
+        raise BackupError(f"« {archive} » contient ce que PDL-M ne crée jamais : {'; '.join(listed.foreign[:5])}. "
+                          f"{UNCHANGED}")
     revision = _check_revision(_pg_archive_revision(archive), known, archive)
+    _refuse_schema(archive, revision, schema_problems(_pg_archive_schema(archive, listed), schema_of(revision)))
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
         current = set(sa.inspect(engine).get_table_names(schema="public"))
