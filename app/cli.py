@@ -46,8 +46,11 @@ def geodata():
 def geodata_load(directory: str | None):
     started = time.perf_counter()
     report = territory_loader.load_geodata(db.session, directory or current_app.config["GEODATA_DIR"])
+    renamed = owners_service.sync_collectivite_names(db.session)  # a corrected name reaches plans and documents
     db.session.commit()
     click.echo(report.summary())
+    if renamed:
+        click.echo(f"Collectivités renommées d'après le territoire : {renamed}")
     click.echo(f"Durée : {time.perf_counter() - started:.1f} s")
 
 
@@ -57,6 +60,7 @@ def setup():
     if not territory_loader.territory_is_loaded(session):
         click.echo("Chargement du territoire…")
         report = territory_loader.load_geodata(session, current_app.config["GEODATA_DIR"])
+        owners_service.sync_collectivite_names(session)
         session.commit()
         click.echo(report.summary())
     if current_app.config["DEMO_DATA"]:

@@ -1,14 +1,21 @@
-"""The territory browser: régions › cercles › communes, the neighbours' units, and the search every picker uses."""
+"""The territory browser: régions › cercles › communes, the neighbours' units, and the search every picker uses;
+the administrators set a Malian unit's official name (« Nom officiel ») on its page."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, jsonify, render_template, request
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from app.auth.forms import show_errors
 from app.extensions import db
+from app.guards import role_required
 from app.territory import bp
+from app.territory.forms import OfficialNameForm
 from plans.accounts import access
+from plans.accounts.models import Role
+from plans.core.errors import ConflictError, ValidationError
 from plans.core.vocab import POPULATION_SOURCES, label
+from plans.maps import national
 from plans.owners import service as owners_service
 from plans.owners.models import PlanOwner
 from plans.planning.models import Plan
@@ -55,19 +62,63 @@ def search_json():
     return response
 
 
-@bp.route("/<code>")
-@login_required
-def unit(code: str):
+def _unit_or_404(code: str):
     found = ts.unit_by_code(db.session, code)
     if found is None:
         abort(404, f"Aucune unité territoriale n'a le code « {code[:64]} ».")
+    return found
+
+
+def _render_unit(found, form: OfficialNameForm | None = None, status: int = 200, conflict: bool = False):
+    if form is None and current_user.role == Role.ADMIN and ts.can_have_official_name(found):
+        form = OfficialNameForm(formdata=None, official_name=found.official_name or "",
+                                seen=found.official_name or "")
     children = ts.children(db.session, found)
     plans, population = _plans_and_population(found)
     return render_template("territory/unit.html", unit=found, crumbs=ts.breadcrumbs(found), children=children,
                            children_label=ts.children_label(found, len(children)), area=ts.area_label(found.area_km2),
                            country_name=ts.country_name(found.country_iso3),
                            groupings=owners_service.groupings_of_unit(db.session, found),
-                           plans=plans, population=population)
+                           plans=plans, population=population, official_form=form, conflict=conflict), status
+
+
+@bp.route("/<code>")
+@login_required
+def unit(code: str):
+    return _render_unit(_unit_or_404(code))
+
+
+@bp.route("/<code>/nom-officiel", methods=["POST"])
+@role_required(Role.ADMIN)
+def official_name(code: str):
+    """Sets or clears the unit's official name (plans.territory.service.set_official_name): 400 with the typed name
+    kept when refused, 409 when another administrator changed it since the page was shown."""
+    found = _unit_or_404(code)
+    form = OfficialNameForm()
+    try:
+        changed = ts.set_official_name(db.session, found, form.official_name.data, request.form.get("seen"),
+                                       acting_user=current_user, ip=request.remote_addr or "")
+        owners_service.sync_collectivite_names(db.session, [found])
+    except ConflictError:
+        db.session.rollback()
+        found = _unit_or_404(code)
+        form.seen.data = found.official_name or ""  # sending again replaces the stored name, knowingly
+        return _render_unit(found, form, status=409, conflict=True)
+    except ValidationError as error:
+        db.session.rollback()
+        found = _unit_or_404(code)
+        form.seen.data = found.official_name or ""
+        show_errors(form, error)
+        return _render_unit(found, form, status=400)
+    db.session.commit()
+    if changed:
+        national.clear_caches()  # this process's maps now; the others' when they see official_name_set_at change
+        flash(f"Nom officiel enregistré : {found.official_name}." if found.official_name else
+              f"Nom officiel retiré : l'unité reprend le nom des fichiers de limites ({found.display_name}).",
+              "success")
+    else:
+        flash("Nom officiel inchangé.", "success")
+    return redirect(url_for("territory.unit", code=found.code), 303)
 
 
 def _plans_and_population(unit):

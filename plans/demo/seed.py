@@ -327,13 +327,13 @@ def communes(session: Session) -> list[Commune]:
     """The Malian communes of the current edition, by P-code, as plain values (no lazy load afterwards)."""
     cercle = orm.aliased(AdminUnit)
     rows = session.execute(
-        sa.select(AdminUnit.id, AdminUnit.code, AdminUnit.name, AdminUnit.name_fr, cercle.name, cercle.name_fr,
+        sa.select(AdminUnit.id, AdminUnit.code, AdminUnit.display_name, cercle.display_name,
                   AdminUnit.label_lon, AdminUnit.label_lat)
         .join(TerritoryEdition, AdminUnit.edition_id == TerritoryEdition.id)
         .outerjoin(cercle, AdminUnit.parent_id == cercle.id)
         .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3, TerritoryEdition.is_current)
         .order_by(AdminUnit.code))
-    return [Commune(r[0], r[1], r[3] or r[2], r[5] or r[4] or "", r[6], r[7]) for r in rows]
+    return [Commune(r[0], r[1], r[2], r[3] or "", r[4], r[5]) for r in rows]
 
 
 def seed_random_plans(session: Session, count: Optional[int], actions: int = DEFAULT_ACTIONS, seed: int = 1,

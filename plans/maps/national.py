@@ -28,7 +28,8 @@ listed in the table as their own rows. A région/cercle filter keeps a grouping 
 Plans of a conseil de cercle or régional are listed in the table (their own rows), not shaded.
 
 Caching: `national_base` is cached per database and refreshed when `data_fingerprint` (one query of counts and
-latest timestamps) changes; `communes_layer` is cached per database and territory edition.
+latest timestamps, the official names' included) changes; `communes_layer` is cached per database and territory
+edition, and rebuilt when an official name is set. Names come from `AdminUnit.display_name`.
 """
 from __future__ import annotations
 
@@ -193,7 +194,8 @@ def data_fingerprint(session: Session) -> tuple:
     row = []
     for model, column in ((Plan, Plan.updated_at), (Action, Action.updated_at), (PlanChange, PlanChange.id),
                           (PlanOwner, PlanOwner.updated_at), (GroupingMember, GroupingMember.id),
-                          (PopulationRecord, PopulationRecord.id), (MigrationProfile, MigrationProfile.id)):
+                          (PopulationRecord, PopulationRecord.id), (MigrationProfile, MigrationProfile.id),
+                          (AdminUnit, AdminUnit.official_name_set_at)):
         row.extend(session.execute(count_max(model, column)).one())
     row.append(session.scalar(sa.select(sa.func.sum(Action.version_id))))
     statuses = session.execute(sa.select(Plan.status, sa.func.count()).group_by(Plan.status)).all()
@@ -203,8 +205,8 @@ def data_fingerprint(session: Session) -> tuple:
 
 def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
     """Every plan and action figure in a fixed number of queries (no query per plan)."""
-    units = {u.id: UnitInfo(u.id, u.code, u.name_fr or u.name, u.level, u.parent_id) for u in session.execute(
-        sa.select(AdminUnit.id, AdminUnit.code, AdminUnit.name, AdminUnit.name_fr, AdminUnit.level,
+    units = {u.id: UnitInfo(u.id, u.code, u.name, u.level, u.parent_id) for u in session.execute(
+        sa.select(AdminUnit.id, AdminUnit.code, AdminUnit.display_name.label("name"), AdminUnit.level,
                   AdminUnit.parent_id).where(AdminUnit.country_iso3 == MALI))}
     owners = {o.id: OwnerInfo(o.id, o.kind, o.name, o.unit_id) for o in session.execute(
         sa.select(PlanOwner.id, PlanOwner.kind, PlanOwner.name, PlanOwner.unit_id))}
@@ -547,23 +549,24 @@ class CommunesLayer(Payload):
 
 
 def _territory_key(session: Session) -> tuple:
+    """Changes when communes are added or an official name is set or cleared (in any process)."""
     return tuple(session.execute(
-        sa.select(sa.func.count(), sa.func.max(AdminUnit.id)).select_from(AdminUnit)
-        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3)).one())
+        sa.select(sa.func.count(), sa.func.max(AdminUnit.id), sa.func.max(AdminUnit.official_name_set_at))
+        .select_from(AdminUnit).where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3)).one())
 
 
 def build_communes_geojson(session: Session) -> tuple[str, int]:
     """The current edition's Malian communes: geometry_simplified (the geodata's topology-preserving
     simplification) with coordinates rounded to COORD_DECIMALS; properties c (P-code), n (name). Compact JSON."""
     rows = session.execute(
-        sa.select(AdminUnit.code, AdminUnit.name, AdminUnit.name_fr, AdminUnit.geometry_simplified)
+        sa.select(AdminUnit.code, AdminUnit.display_name.label("name"), AdminUnit.geometry_simplified)
         .join(TerritoryEdition, TerritoryEdition.id == AdminUnit.edition_id)
         .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3, TerritoryEdition.is_current,
                AdminUnit.geometry_simplified.is_not(None))
         .order_by(AdminUnit.code)).all()
     geoms = shapely.from_wkb([r.geometry_simplified for r in rows])
     geoms = shapely.transform(geoms, lambda c: c.round(COORD_DECIMALS))
-    features = [{"type": "Feature", "id": r.code, "properties": {"c": r.code, "n": r.name_fr or r.name},
+    features = [{"type": "Feature", "id": r.code, "properties": {"c": r.code, "n": r.name},
                  "geometry": shapely.geometry.mapping(g)} for r, g in zip(rows, geoms)]
     return _dumps({"type": "FeatureCollection", "features": features}), len(features)
 

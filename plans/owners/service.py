@@ -63,6 +63,23 @@ def collectivite_owner(session: Session, unit: AdminUnit) -> PlanOwner:
     return owner
 
 
+def sync_collectivite_names(session: Session, units: Iterable[AdminUnit] | None = None) -> int:
+    """Gives each collectivité the name its unit shows (`AdminUnit.display_name`), after an official name was set
+    or a load corrected a name; `units` None: every collectivité. Returns how many were renamed. The caller commits.
+
+    A collectivité's name is a copy that plans, exports, the API and the Word document read."""
+    query = (sa.select(PlanOwner, AdminUnit.display_name).join(AdminUnit, PlanOwner.unit_id == AdminUnit.id)
+             .where(PlanOwner.kind.in_(list(COLLECTIVITE_LEVEL))))
+    if units is not None:
+        query = query.where(AdminUnit.id.in_([u.id for u in units]))
+    renamed = 0
+    for owner, shown in session.execute(query).all():
+        if owner.name != shown:
+            owner.name = shown
+            renamed += 1
+    return renamed
+
+
 def commune_owner(session: Session, pcode: str) -> PlanOwner:
     unit = unit_by_code(session, pcode)
     if unit is None or unit.country_iso3 != MALI or unit.level != COLLECTIVITE_LEVEL[OwnerKind.COMMUNE]:

@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "token.create": "Jeton d'API créé",
     "token.revoke": "Jeton d'API révoqué",
     "auth.lockout": "Connexions bloquées (trop d'échecs)",
+    "territory.official_name": "Nom officiel d'une unité territoriale",
 }
 
 DETAIL_LABELS = {
@@ -47,6 +48,7 @@ DETAIL_LABELS = {
     "user": "Compte", "user_id": "Compte n°", "scope": "Portée", "minutes": "Durée (minutes)",
     "plan_uuid": "UUID du plan", "revision": "Révision", "from_plan_id": "Depuis le plan n°", "file": "Fichier",
     "created": "Nouveau plan", "new_revision": "Nouvelle révision", "via": "Par",
+    "official_name": "Nom officiel", "source_name": "Nom des fichiers de limites",
 }
 
 # Values recorded as codes, under these keys, shown by their French names.

@@ -2,6 +2,11 @@
 
 A plan points at AdminUnit rows. A newer edition (the 2023 reform) is loaded beside the old one: units of an old
 edition stay, so plans made on them keep their territory; `TerritoryEdition.is_current` says which one pickers offer.
+
+A unit's name has one home, `AdminUnit.display_name` (an attribute on a row, a SQL expression in a query): the
+official name an administrator set (`official_name`, which `flask geodata load` never touches), else the corrected
+or French name (`name_fr`: the geodata's accented names and geodata/name_corrections.csv), else the source's name.
+Its `search_key` holds every name the unit goes by, the display name first (`unit_search_key`).
 """
 from __future__ import annotations
 
@@ -10,8 +15,10 @@ from typing import Optional
 
 import sqlalchemy as sa
 from sqlalchemy import orm
+from sqlalchemy.ext.hybrid import hybrid_property
 
 from plans.core.db import Base, utcnow
+from plans.core.text import search_key
 
 MALI = "MLI"
 # The attribution of the boundaries shipped in geodata/ (geodata/SOURCES.md), shown on every map of them.
@@ -22,6 +29,7 @@ NEIGHBOUR_ISO2 = {"MLI": "ML", "SEN": "SN", "MRT": "MR", "GIN": "GN",
                   "CIV": "CI", "BFA": "BF", "NER": "NE", "DZA": "DZ"}
 
 MALI_LEVEL_LABELS = {1: "région", 2: "cercle", 3: "commune"}
+OFFICIAL_NAME_MAX = 200
 FOREIGN_LEVEL_LABELS = {1: "unité de niveau 1", 2: "unité de niveau 2", 3: "unité de niveau 3"}
 
 
@@ -72,6 +80,9 @@ class AdminUnit(Base):
     has_geometry: orm.Mapped[bool] = orm.mapped_column(default=False)  # readable without loading the blobs
     licence: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(200))
     is_manual: orm.Mapped[bool] = orm.mapped_column(default=False)  # entered by a user, not from a boundary file
+    # Set by an administrator (plans.territory.service.set_official_name); the loader never writes these two.
+    official_name: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(OFFICIAL_NAME_MAX))
+    official_name_set_at: orm.Mapped[Optional[datetime]]  # when it was last set or cleared (caches compare it)
 
     edition: orm.Mapped[TerritoryEdition] = orm.relationship(back_populates="units")
     parent: orm.Mapped[Optional["AdminUnit"]] = orm.relationship(remote_side=[id], back_populates="children")
@@ -81,9 +92,16 @@ class AdminUnit(Base):
     def is_foreign(self) -> bool:
         return self.country_iso3 != MALI
 
-    @property
+    @hybrid_property
     def display_name(self) -> str:
-        return self.name_fr or self.name
+        """The name every page, map, export and document shows: official, else corrected or French, else source."""
+        return self.official_name or self.name_fr or self.name
+
+    @display_name.inplace.expression
+    @classmethod
+    def _display_name_expression(cls) -> sa.ColumnElement[str]:
+        return sa.func.coalesce(sa.func.nullif(cls.official_name, ""), sa.func.nullif(cls.name_fr, ""), cls.name,
+                                type_=sa.String)
 
     @property
     def level_label(self) -> str:
@@ -100,3 +118,16 @@ class AdminUnit(Base):
 
     def __repr__(self) -> str:
         return f"<AdminUnit {self.code} {self.display_name}>"
+
+
+def unit_search_key(official_name: str | None, name_fr: str | None, name: str | None, alt_names: str | None,
+                    *extra: str | None) -> str:
+    """The search key of a unit: its names in the order of `display_name` (official, French or corrected, source),
+    then its other spellings and `extra` (a foreign unit's country), each once. Sorting by it sorts by the name
+    shown; "Diéma" and "Diema" have the same key, so either spelling finds the unit."""
+    keys: list[str] = []
+    for text in (official_name, name_fr, name, alt_names, *extra):
+        key = search_key(text)
+        if key and key not in keys:
+            keys.append(key)
+    return " ".join(keys)

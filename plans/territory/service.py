@@ -1,7 +1,11 @@
 """Finding and describing territorial units: search, hierarchy, breadcrumbs and the JSON summary pickers use.
 
 Search ignores accents, case and punctuation (it compares `search_key`s): "segou" finds the région and the cercle
-of Ségou and the commune "Segou Commune"; "koniak" finds Koniakary. Only the current editions are searched.
+of Ségou and the commune "Ségou Commune"; "koniak" finds Koniakary. Only the current editions are searched.
+
+An administrator sets a Malian unit's official name here (`set_official_name`); the caller then renames the
+collectivité that owns plans on it (plans.owners.service.sync_collectivite_names), commits, and drops the map caches
+(plans.maps.national.clear_caches).
 """
 from __future__ import annotations
 
@@ -16,15 +20,20 @@ from babel.numbers import format_decimal
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans.core import geo
-from plans.core.text import search_key
+from plans.core import audit, geo
+from plans.core.audit import Actor
+from plans.core.db import utcnow
+from plans.core.errors import ConflictError, ValidationError
+from plans.core.text import search_key, without_control_characters
 from plans.territory.models import (
     BOUNDARY_ATTRIBUTION,
     MALI,
     MALI_LEVEL_LABELS,
     NEIGHBOUR_ISO2,
+    OFFICIAL_NAME_MAX,
     AdminUnit,
     TerritoryEdition,
+    unit_search_key,
 )
 
 MIN_QUERY_LENGTH = 2
@@ -187,3 +196,46 @@ def unit_geojson(unit: AdminUnit) -> dict:
                          "geometry": json.loads(shapely.to_geojson(shown))})
     return {"type": "FeatureCollection", "features": features, "name": unit.display_name,
             "attribution": BOUNDARY_ATTRIBUTION if features else ""}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The official name
+
+
+def can_have_official_name(unit: AdminUnit) -> bool:
+    """Malian units of the boundary files: a foreign unit keeps its country's spelling, a unit typed by hand (a
+    "saisie manuelle") already has the name its administrator gave it."""
+    return unit.country_iso3 == MALI and not unit.is_manual
+
+
+def set_official_name(session: Session, unit: AdminUnit, name: str | None, seen: str | None, *,
+                      acting_user: Actor | None = None, ip: str = "") -> bool:
+    """Sets (or, with an empty `name`, clears) the unit's official name, which then shows everywhere in place of
+    the source's; recorded in the audit log (before → after). Returns False when nothing changed.
+
+    `seen` is the official name the form showed ("" for none): another value stored meanwhile raises ConflictError,
+    as does a form that sent none. Whitespace runs become one space; control characters are dropped. Refusals are
+    ValidationErrors keyed "official_name". The caller commits.
+    """
+    if not can_have_official_name(unit):
+        raise ValidationError({"official_name": ["Seules les unités maliennes des fichiers de limites reçoivent un "
+                                                 "nom officiel."]})
+    if seen is None or seen.strip() != (unit.official_name or ""):
+        raise ConflictError("Le nom officiel de cette unité a été modifié par quelqu'un d'autre depuis l'ouverture "
+                            "de la page.")
+    cleaned = " ".join(without_control_characters(name or "").split())
+    if len(cleaned) > OFFICIAL_NAME_MAX:
+        raise ValidationError({"official_name": [f"Le nom officiel compte au plus {OFFICIAL_NAME_MAX} caractères "
+                                                 f"({len(cleaned)} saisis)."]})
+    if cleaned and not any(c.isalpha() for c in cleaned):
+        raise ValidationError({"official_name": ["Le nom officiel doit contenir au moins une lettre."]})
+    before, after = unit.official_name, cleaned or None
+    if after == before:
+        return False
+    unit.official_name = after
+    unit.official_name_set_at = utcnow()
+    unit.search_key = unit_search_key(after, unit.name_fr, unit.name, unit.alt_names)
+    audit.record(session, acting_user, "territory.official_name", unit.code,
+                 {"official_name": {"before": before, "after": after}, "source_name": unit.name_fr or unit.name},
+                 ip)
+    return True

@@ -36,7 +36,7 @@ def test_search_works_without_javascript(planner_client):
     html = text(planner_client.get("/territoire/?q=segou"))
     assert "Résultats pour « segou »" in html
     positions = [html.index(f'href="/territoire/{code}"') for code in ("ML04", "ML0402", "ML040224")]
-    assert positions == sorted(positions)  # région, cercle, then the commune "Segou Commune"
+    assert positions == sorted(positions)  # région, cercle, then the commune "Ségou Commune"
     html = text(planner_client.get("/territoire/?q=KONIAK"))
     assert 'href="/territoire/ML010115">Koniakary</a>' in html
     assert "Kayes › Kayes" in html
