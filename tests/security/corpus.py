@@ -82,6 +82,7 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "ReviewCheck": ("note",),
     "PlanTransition": ("reason",),
     "PlanOwner": ("name", "founding_act_ref", "tutelle_authority"),
+    "AdminUnit": ("official_name",),  # typed by an administrator (plans/territory/service.set_official_name)
     "User": ("full_name",),
     "ApiToken": ("name",),
 }

@@ -124,6 +124,32 @@ def test_reviewers_pages_show_every_payload_escaped(poisoned, reviewer_client, s
             _assert_inert(url, response.get_data(as_text=True), stored)
 
 
+def test_an_official_name_is_shown_escaped_wherever_the_unit_is_named(admin_client, planner_client, reviewer_client,
+                                                                    session, demo_cases):
+    """The one free text of the territory: an administrator's « Nom officiel », set through the page, reaches the
+    unit's page, the search, the plans of its collectivité and the national map, always as text."""
+    plan_id = session.scalar(sa.select(Plan.id).where(Plan.uuid == D.TC1_UUID))
+    url = f"/territoire/{D.KONIAKARY_PCODE}"
+    names = [p for p in PAYLOADS if HTML_SPECIAL.search(p) and re.search(r"[a-zA-Z]", p) and len(p) <= 150][:6]
+    assert len(names) == 6
+    seen = ""
+    for name in names:
+        data = {"official_name": name, "seen": seen}  # the suite's app runs without CSRF; the browser tests with it
+        assert admin_client.post(f"{url}/nom-officiel", data=data).status_code == 303, name
+        stored = [without_control_characters(" ".join(name.split()))]
+        seen = stored[0]
+        for client, pages in ((admin_client, [url]), (planner_client, [f"/plans/{plan_id}", f"/plans/{plan_id}/carte",
+                                                                        f"/plans/{plan_id}/identification"]),
+                              (reviewer_client, ["/carte-nationale", "/revue/plans"])):
+            for page_url in pages:
+                response = client.get(page_url)
+                assert response.status_code == 200, page_url
+                _assert_inert(page_url, response.get_data(as_text=True), stored)
+        found = planner_client.get("/territoire/recherche.json?q=koniakary")
+        assert found.status_code == 200 and found.headers["X-Content-Type-Options"] == "nosniff"
+        assert stored[0] in [r["name"] for r in found.get_json()["results"]]  # given back as data, exactly
+
+
 def _docx_text(data: bytes) -> str:
     doc = Document(io.BytesIO(data))
     parts = [p.text for p in doc.paragraphs]
