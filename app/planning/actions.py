@@ -107,9 +107,18 @@ def _schedule_attr(year: int) -> str:
     return f"schedule_{year}"
 
 
-def _form_class(plan: Plan) -> type:
-    """The action form with one amount input per plan year, named "schedule-<year>" as plans/finance's keys."""
-    fields = {_schedule_attr(y): TrimmedStringField(str(y), name=f"schedule-{y}") for y in plan.years}
+def _form_class(plan: Plan, action: Action | None = None) -> type:
+    """The action form with one amount input per plan year, named "schedule-<year>" as plans/finance's keys, and one
+    per year the saved action is programmed in outside the period (« hors période », the period was shortened or
+    moved since): such an amount keeps its own input, so the planner sees it and moves it, and a save never drops
+    it (plans/planning/actions.py refuses it until it is moved into the period)."""
+    in_period = set(plan.years)
+    stored = {e.year for e in action.schedule} if action is not None else set()
+    years = sorted(in_period | stored)
+    fields = {_schedule_attr(y): TrimmedStringField(str(y) if y in in_period else f"{y} (hors période)",
+                                                    name=f"schedule-{y}") for y in years}
+    fields["schedule_years"] = years
+    fields["out_of_period_years"] = [y for y in years if y not in in_period]
     return type("PlanActionForm", (ActionForm,), fields)
 
 
@@ -142,7 +151,7 @@ def _form_data(plan: Plan, data: dict) -> dict:
             for ln in data.get("funding_lines") or []],
     }
     schedule = data.get("schedule") or {}
-    for year in plan.years:
+    for year in sorted(set(plan.years) | {int(y) for y in schedule}):
         out[_schedule_attr(year)] = _number(schedule.get(str(year)))
     return out
 
@@ -171,7 +180,7 @@ def _to_data(form, plan: Plan) -> dict:
             "quantity", "unit", "unit_cost", "total_override", "override_reason", "status", "cofinancing_scheme",
             "lon", "lat", "location_precision")},
         "tags": form.tags.data or [],
-        "schedule": {str(y): getattr(form, _schedule_attr(y)).data for y in plan.years},
+        "schedule": {str(y): getattr(form, _schedule_attr(y)).data for y in form.schedule_years},
         "funding_lines": [{name: getattr(entry.form, name).data for name in
                            ("source_type", "source_name", "association_id", "association_section",
                             "new_association_name", "new_association_country", "amount", "share_pct", "status",
@@ -260,7 +269,8 @@ def _render_form(plan: Plan, form, action: Action | None, status: int = 200, blo
         "planning/action_form.html", plan=plan, form=form, action=action, blocks=blocks or {},
         warnings=warnings or {}, figures=figures, conflict=conflict, can_edit=can_edit,
         check=completeness.check_plan(plan), state=sections.state(db.session, plan, SECTION),
-        section=sections.section(SECTION), years=plan.years, schedule_field=lambda y: getattr(form, _schedule_attr(y)),
+        section=sections.section(SECTION), years=form.schedule_years, out_of_period=form.out_of_period_years,
+        schedule_field=lambda y: getattr(form, _schedule_attr(y)),
         diaspora_sources=sorted(DIASPORA_SOURCES), field_label=finance.field_label, sector_labels=SECTORS,
         source_labels=FUNDING_SOURCES, status_labels=ACTION_STATUSES, line_status_labels=FUNDING_STATUSES,
         scheme_label=scheme_label, fcfa=formatting.fcfa), status
@@ -276,7 +286,7 @@ def _conflict(plan: Plan, action_id: int) -> dict:
 
 def _stored_form(plan: Plan, action: Action, associations):
     """The form filled from the saved action (the 409 screen's « version enregistrée »)."""
-    form = _form_class(plan)(formdata=None, data=_form_data(plan, actions_service.dump_action(action)))
+    form = _form_class(plan, action)(formdata=None, data=_form_data(plan, actions_service.dump_action(action)))
     form.version.data = str(action.version_id)
     _prepare(form, plan, associations)
     return form
@@ -284,7 +294,8 @@ def _stored_form(plan: Plan, action: Action, associations):
 
 def _conflict_page(plan: Plan, action: Action, mine_form, missing=(), choices=None):
     stored = _stored_form(plan, action, associations_of(db.session, plan.owner))
-    labels = {f"schedule-{y}": f"Programmation {y} (FCFA)" for y in plan.years}
+    labels = {f"schedule-{y}": f"Programmation {y} (FCFA)" + ("" if y in plan.years else ", hors période")
+              for y in stored.schedule_years}
     saved_by = ""
     conflict = {"version": action.version_id, "saved_at": action.updated_at, "saved_by": saved_by,
                 "comparison": conflicts.compare(mine_form, stored, labels), "missing": list(missing),
@@ -300,7 +311,7 @@ def _conflict_page(plan: Plan, action: Action, mine_form, missing=(), choices=No
 def _handle(plan: Plan, action: Action | None):
     """GET shows the form; POST adds a row, spreads the schedule, or saves (create or update)."""
     associations = associations_of(db.session, plan.owner)
-    cls = _form_class(plan)
+    cls = _form_class(plan, action)
     if request.method != "POST":
         if action is not None:
             form = cls(formdata=None, data=_form_data(plan, actions_service.dump_action(action)))

@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 from app.choices import select_choices
 from app.extensions import db
 from app.loaders import can_edit, editable_plan, readable_plan
-from app.planning import actions, bp, conflicts, editors, financement
+from app.planning import actions, bp, conflicts, editors, financement, period_choice
 from app.planning.forms import NewPlanForm
 from plans.accounts.models import Role
 from plans.core.errors import ConflictError, ValidationError
-from plans.planning import completeness, sections
+from plans.planning import completeness, period, sections
 from plans.planning import service as plan_service
 from plans.planning.models import PlanChange
 
@@ -80,6 +80,7 @@ def section(plan_id: int, section_key: str):
                                state=sections.state(db.session, plan, section_key))
     state = sections.state(db.session, plan, section_key)
     conflict = None
+    question = None  # section 1: what to do with amounts a new period leaves outside (app/planning/period_choice.py)
     status = 200
     if request.method == "POST" and conflicts.RESOLVING in request.form:  # a post from the 409 screen
         form, conflict = editors.resolution_form(db.session, plan, section_key, editor)
@@ -90,31 +91,38 @@ def section(plan_id: int, section_key: str):
     if request.method == "POST":
         if form.validate_on_submit():
             data = editor.to_data(form)
-            try:
-                sections.save_section(db.session, plan, section_key, form.version.data, current_user,
-                                      apply=lambda: editor.module.apply(db.session, plan, data),
-                                      snapshot=lambda: editor.module.dump(plan))
-                db.session.commit()
-            except ValidationError as error:
-                db.session.rollback()
-                editors.attach_errors(form, error)
-                status = 400
-            except ConflictError:
-                db.session.rollback()
-                plan = readable_plan(plan_id)
-                # The 409 screen: the saved version and the user's, field by field; its form alone carries the
-                # new version, with the user's choice for each difference (app/planning/conflicts.py).
-                return _conflict_page(plan, section_key, editors.conflict_view(db.session, plan, section_key,
-                                                                               editor, form))
-            else:
-                saved = sections.state(db.session, plan, section_key)
-                flash(f"Enregistré à {saved.saved_at:%H:%M}.", "info")
-                return redirect(url_for("planning.section", plan_id=plan.id, section_key=section_key))
+            apply = lambda: editor.module.apply(db.session, plan, data)  # noqa: E731
+            if section_key == period_choice.SECTION:
+                decision = period_choice.decide(plan, form, data)
+                question, status = decision.question, decision.status
+                apply = lambda: period.apply_identification(db.session, plan, data, decision.change,  # noqa: E731
+                                                            current_user)
+            if question is None:  # else asked (or refused): nothing saved, the form comes back as typed
+                try:
+                    sections.save_section(db.session, plan, section_key, form.version.data, current_user,
+                                          apply=apply, snapshot=lambda: editor.module.dump(plan))
+                    db.session.commit()
+                except ValidationError as error:
+                    db.session.rollback()
+                    editors.attach_errors(form, error)
+                    status = 400
+                except ConflictError:
+                    db.session.rollback()
+                    plan = readable_plan(plan_id)
+                    # The 409 screen: the saved version and the user's, field by field; its form alone carries the
+                    # new version, with the user's choice for each difference (app/planning/conflicts.py).
+                    return _conflict_page(plan, section_key, editors.conflict_view(db.session, plan, section_key,
+                                                                                   editor, form))
+                else:
+                    saved = sections.state(db.session, plan, section_key)
+                    flash(f"Enregistré à {saved.saved_at:%H:%M}.", "info")
+                    return redirect(url_for("planning.section", plan_id=plan.id, section_key=section_key))
         else:
             status = 400
-    if status == 400 and not conflict:
+    if status == 400 and not conflict and question is None:
         flash("La section n'a pas été enregistrée : corrigez les champs signalés.", "error")
     return render_template(editor.template, plan=plan, form=form, editor=editor, conflict=conflict,
+                           period_question=question,
                            check=completeness.check_plan(plan), state=sections.state(db.session, plan, section_key),
                            can_edit=can_edit(plan), section=sections.section(section_key)), status
 

@@ -173,7 +173,8 @@ def build_context(plan, session, *, template=None, with_map: bool = True, change
         "titre": plan.title,
         "titre_court": f"PDESC {plan.period_start}-{plan.period_end}",
         "periode": f"{plan.period_start}-{plan.period_end}",
-        "annees": [str(y) for y in years],
+        # The columns by year: the plan's years, and any year programmed outside them, marked (finance.table_years).
+        "annees": [str(y) if y in years else f"{y} (hors période)" for y in pf.table_years],
         "region": region,
         "cercle": cercle,
         "membres": ", ".join(_member_name(u) for u in members),
@@ -323,8 +324,9 @@ def build_context(plan, session, *, template=None, with_map: bool = True, change
 
 
 def finance_context(plan, pf) -> dict:
-    """The PIP, the PIA, the financing plan and the diaspora actions, formatted from `plan_finance`."""
-    years = list(pf.years)
+    """The PIP, the PIA, the financing plan and the diaspora actions, formatted from `plan_finance`. Tables by year
+    have a column per year of `pf.table_years`: an amount programmed outside the period keeps its own year."""
+    years = list(pf.table_years)
     ctx: dict[str, Any] = {}
     pip = []
     for i, f in enumerate(pf.figures, 1):
@@ -340,7 +342,7 @@ def finance_context(plan, pf) -> dict:
     ctx["pip_totaux_annees"] = [number(pf.by_year.get(y, 0)) for y in years]
     ctx["programmation_textes"] = [
         f"Le plan d'investissement pluriannuel (PIP) compte {len(pip)} actions pour un coût total de "
-        f"{fcfa(pf.total)}, réparti sur les années {years[0]} à {years[-1]}." if years else
+        f"{fcfa(pf.total)}, réparti sur les années {pf.years[0]} à {pf.years[-1]}." if pf.years else
         "Le plan d'investissement pluriannuel (PIP) ne compte encore aucune action.",
         "Le plan de financement répartit chaque source sur les années au prorata de la programmation des actions ; "
         "le plan d'investissement annuel (PIA) reprend la première année.",

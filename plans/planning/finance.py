@@ -250,6 +250,13 @@ class PiaRow:
 
 
 @dataclass
+class OutOfPeriod:
+    figures: ActionFigures
+    year: int  # programmed outside the plan's period
+    amount: int  # FCFA, as programmed
+
+
+@dataclass
 class PlanFinance:
     years: list[int]  # the plan's years (period_start … period_end)
     total: int  # total cost of the PIP
@@ -264,8 +271,8 @@ class PlanFinance:
     by_status: dict[str, int]
     internal: int  # ressources internes (INTERNAL_SOURCES: budget communal, population)
     external: int  # every other source
-    matrix: dict[str, dict[int, int]]  # source_type → {plan year → FCFA}; see plan_finance
-    matrix_year_totals: dict[int, int]
+    matrix: dict[str, dict[int, int]]  # source_type → {year of table_years → FCFA}; see plan_finance
+    matrix_year_totals: dict[int, int]  # over table_years
     by_sector: dict[str, int]  # sector key → total cost, in SECTORS order
     by_axis: list[AxisTotal]
     pia_year: int | None
@@ -275,6 +282,20 @@ class PlanFinance:
     migration_actions: int  # actions with at least one migration tag (indicators.migration_tags: typed + derived)
     actions_in_error: int
     figures: list[ActionFigures]  # in the order of plan.actions
+    # Years programmed outside the plan's period (« hors période »), sorted: each keeps its own column, never
+    # folded into a year of the period. `table_years` = the plan's years and these, sorted: the columns of every
+    # table by year (matrix, by_year).
+    out_of_period_years: list[int] = field(default_factory=list)
+    out_of_period: list[OutOfPeriod] = field(default_factory=list)  # by action (plan order), then year
+
+    @property
+    def table_years(self) -> list[int]:
+        return sorted(set(self.years) | set(self.out_of_period_years))
+
+    @property
+    def out_of_period_total(self) -> int:
+        """FCFA programmed outside the period (counted in the totals, in their own years)."""
+        return sum(r.amount for r in self.out_of_period)
 
     def figures_for(self, action) -> ActionFigures:
         """The figures of one of the plan's actions (KeyError if it is not one of them)."""
@@ -297,6 +318,7 @@ class PlanFinance:
             "by_axis": [{"title": a.title, "total": a.total, "count": a.count} for a in self.by_axis],
             "pia_year": self.pia_year, "pia_total": self.pia_total, "pia_by_source": dict(self.pia_by_source),
             "migration_actions": self.migration_actions, "actions_in_error": self.actions_in_error,
+            "out_of_period_years": list(self.out_of_period_years), "out_of_period_total": self.out_of_period_total,
         }
 
     @property
@@ -318,20 +340,29 @@ def plan_finance(plan) -> PlanFinance:
     by largest remainder (the last line takes what is left). Every line thus adds up to its amount and every
     year to the action's yearly total, in whole francs: each row of the matrix sums exactly to `by_source`,
     each column to `matrix_year_totals`, and the grand total is `funded`. An action whose schedule is empty,
-    sums to 0, has a negative amount or a year outside the period puts its whole financing in the first year.
+    sums to 0 or has a negative amount puts its whole financing in the first year.
+
+    An amount programmed outside the period (the period was shortened or moved, docs/DOMAIN.md §8) stays in its
+    own year: that year is one of `out_of_period_years`, a column of the matrix and of `by_year` marked « hors
+    période » by the pages, and the amount counts in every total; it is never folded into a year of the period.
     """
     years = list(plan.years) if plan.period_start is not None and plan.period_end is not None else []
     figures = [action_figures(a, years) for a in plan.actions]
     if not years:
         years = sorted({y for f in figures for y in f.schedule_by_year})
     first_year = years[0] if years else None
+    in_period = set(years)
+    out_of_period = [OutOfPeriod(f, y, amount) for f in figures for y, amount in f.schedule_by_year.items()
+                     if y not in in_period]
+    stray_years = sorted({r.year for r in out_of_period})
+    table_years = sorted(in_period | set(stray_years))
 
     total = funded = gap = excess = to_seek = diaspora = 0
     by_year: dict[int, int] = {y: 0 for y in years}
     by_source: dict[str, int] = {}
     by_status: dict[str, int] = {k: 0 for k in FUNDING_STATUSES}
     matrix: dict[str, dict[int, int]] = {}
-    matrix_year_totals: dict[int, int] = {y: 0 for y in years}
+    matrix_year_totals: dict[int, int] = {y: 0 for y in table_years}
     by_sector: dict[str, int] = {}
     axes: dict[int, AxisTotal] = {}
     axis_order: dict[int, tuple] = {}
@@ -368,7 +399,7 @@ def plan_finance(plan) -> PlanFinance:
         bucket.count += 1
 
         if first_year is not None:
-            _spread(f, years, first_year, matrix, matrix_year_totals)
+            _spread(f, table_years, first_year, matrix, matrix_year_totals)
             first = f.schedule_by_year.get(first_year, 0)
             if first > 0:
                 pia.append(PiaRow(action, f, first))
@@ -393,7 +424,7 @@ def plan_finance(plan) -> PlanFinance:
         matrix=matrix, matrix_year_totals=matrix_year_totals, by_sector=_ordered_sectors(by_sector),
         by_axis=by_axis, pia_year=first_year, pia=pia, pia_total=sum(r.amount for r in pia),
         pia_by_source=pia_by_source, migration_actions=migration_count, actions_in_error=in_error,
-        figures=figures)
+        figures=figures, out_of_period_years=stray_years, out_of_period=out_of_period)
 
 
 # --- helpers ------------------------------------------------------------------------------------------------
@@ -463,12 +494,12 @@ def load_options():
 
 
 def _spread(f: ActionFigures, years: list[int], first_year: int, matrix: dict, year_totals: dict) -> None:
-    """Add one action's funding lines to the source × year matrix (rule in plan_finance's docstring)."""
+    """Add one action's funding lines to the source × year matrix (rule in plan_finance's docstring). `years`: the
+    matrix's columns, the plan's years and every year programmed outside the period."""
     if f.funded <= 0:
         return
     sched = f.schedule_by_year
-    valid = (sched and sum(sched.values()) > 0 and all(v >= 0 for v in sched.values())
-             and all(y in years for y in sched))
+    valid = sched and sum(sched.values()) > 0 and all(v >= 0 for v in sched.values())
     weights = {y: sched.get(y, 0) for y in years} if valid else {first_year: 1}
     capacity = largest_remainder(f.funded, weights)
     left = f.funded

@@ -305,8 +305,8 @@ def assert_matrix_consistent(pf):
     for src, row in pf.matrix.items():
         assert sum(row.values()) == pf.by_source[src], src
         assert all(v >= 0 for v in row.values())
-        assert list(row) == pf.years
-    for year in pf.years:
+        assert list(row) == pf.table_years  # the plan's years and any year programmed outside them
+    for year in pf.table_years:
         assert sum(row[year] for row in pf.matrix.values()) == pf.matrix_year_totals[year]
     assert pf.matrix_total == pf.funded == sum(pf.by_source.values())
 
@@ -335,14 +335,24 @@ def test_matrix_with_amounts_that_do_not_divide():
     assert sorted((pf.matrix["budget_communal"][2025], pf.matrix["budget_communal"][2026])) == [16, 17]
 
 
-def test_matrix_unscheduled_or_invalid_schedule_goes_to_the_first_year():
+def test_matrix_unscheduled_schedule_goes_to_the_first_year():
     no_schedule = action("Étude", 3_000_000, {}, [line("ptf", amount=3_000_000)])
-    outside = action("Piste", 2_000_000, {2031: 2_000_000}, [line("etat", amount=2_000_000)])
-    pf = plan_finance(Plan(title="t", period_start=2025, period_end=2029, actions=[no_schedule, outside]))
+    pf = plan_finance(Plan(title="t", period_start=2025, period_end=2029, actions=[no_schedule]))
     assert_matrix_consistent(pf)
-    assert pf.matrix["ptf"][2025] == 3_000_000 and pf.matrix["etat"][2025] == 2_000_000
-    assert pf.by_year[2031] == 2_000_000  # the stray year stays visible in the programmed cost
-    assert pf.actions_in_error == 2
+    assert pf.matrix["ptf"][2025] == 3_000_000
+    assert pf.actions_in_error == 1 and pf.out_of_period_years == []
+
+
+def test_matrix_keeps_an_amount_programmed_outside_the_period_in_its_own_year():
+    # The period was shortened or moved under the action (docs/DOMAIN.md §8): never folded into 2025.
+    outside = action("Piste", 2_000_000, {2027: 500_000, 2031: 1_500_000}, [line("etat", amount=2_000_000)])
+    pf = plan_finance(Plan(title="t", period_start=2025, period_end=2029, actions=[outside]))
+    assert_matrix_consistent(pf)
+    assert pf.out_of_period_years == [2031] and pf.table_years == [2025, 2026, 2027, 2028, 2029, 2031]
+    assert pf.matrix["etat"] == {2025: 0, 2026: 0, 2027: 500_000, 2028: 0, 2029: 0, 2031: 1_500_000}
+    assert pf.by_year[2031] == 1_500_000 and pf.by_year[2025] == 0
+    assert [(r.year, r.amount) for r in pf.out_of_period] == [(2031, 1_500_000)] and pf.out_of_period_total == 1_500_000
+    assert pf.actions_in_error == 1  # still an error to correct on the action
 
 
 def random_plan(seed, fully_funded):
