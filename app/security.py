@@ -8,6 +8,10 @@ attributes and the templates use a few; a style cannot run code. Images may also
 
 Behind nginx or another proxy every request comes from 127.0.0.1: PDLM_TRUSTED_PROXIES (the number of proxies in
 front) makes the client address the one the proxy forwarded, which login throttling and the audit log record.
+
+What a logged-in user is sent is not kept by the browser: `Cache-Control: no-store` on every page, download and
+response that did not choose private caching itself (the national map's data, revalidated by ETag, and the
+territory search say `private`), so the back button after a logout, or the next user of a shared computer, finds nothing.
 """
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 PERMISSIONS_POLICY = ", ".join(f"{feature}=()" for feature in (
@@ -73,6 +78,9 @@ def _add_headers(response):
                        content_security_policy(g.get("csp_nonce"), current_app.config.get("TILE_URL")))
     for name, value in STATIC_HEADERS.items():
         headers.setdefault(name, value)
+    if request.endpoint != "static" and current_user.is_authenticated:
+        if response.mimetype == "text/html" or "private" not in headers.get("Cache-Control", ""):
+            headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -1,5 +1,5 @@
 """Imports every model so that one import registers them all (Alembic autogenerate, create_all in tests)."""
-from plans.accounts.models import ApiToken, LoginAttempt, Role, User, user_owner  # noqa: F401
+from plans.accounts.models import ApiToken, LoginAttempt, LoginSession, Role, User, user_owner  # noqa: F401
 from plans.core.audit import AuditEntry  # noqa: F401
 from plans.owners.models import GroupingMember, OwnerKind, PlanOwner  # noqa: F401
 from plans.planning.models import (  # noqa: F401

@@ -20,7 +20,8 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(token: str):
-    return accounts_service.user_by_session_token(db.session, token)
+    """The cookie holds a login's token (plans.accounts.models.LoginSession): None once that login ended."""
+    return accounts_service.user_by_login_token(db.session, token, current_app.permanent_session_lifetime)
 
 
 def _safe_next(target: str | None) -> str:
@@ -35,6 +36,9 @@ def _safe_next(target: str | None) -> str:
 
 
 def _start_session(user) -> None:
+    """A new login on the server (committed here) and its cookie."""
+    accounts_service.open_login(db.session, user, current_app.permanent_session_lifetime)
+    db.session.commit()
     session.permanent = True  # the cookie is refused once PERMANENT_SESSION_LIFETIME passes without a request
     session["login_at"] = int(time.time())
     login_user(user)
@@ -67,8 +71,12 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         ip = request.remote_addr or ""
-        refused = throttle.refusal(db.session, form.email.data, ip)
+        attempt = throttle.begin_attempt(db.session, form.email.data, ip)
+        db.session.commit()  # counted by every parallel attempt from now on (plans/accounts/throttle.py)
+        refused = throttle.refusal(db.session, form.email.data, ip, exclude=attempt.id)
         if refused is not None:  # the password is not even checked
+            throttle.withdraw(db.session, attempt)
+            db.session.commit()
             return _throttled(form, refused)
         user = accounts_service.authenticate(db.session, form.email.data, form.password.data)
         if user is not None:
@@ -76,7 +84,7 @@ def login():
             db.session.commit()
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
-        throttle.record_failure(db.session, form.email.data, ip)
+        throttle.record_failure(db.session, form.email.data, ip, attempt=attempt)
         db.session.commit()
         form.password.errors.append("Adresse électronique ou mot de passe incorrect.")
         return render_template("auth/login.html", form=form), 401
@@ -87,6 +95,8 @@ def login():
 @bp.route("/deconnexion", methods=["POST"])
 @login_required
 def logout():
+    accounts_service.end_login(db.session, current_user.get_id())  # a copy of the cookie opens nothing now
+    db.session.commit()
     logout_user()
     flash("Vous êtes déconnecté.", "info")
     return redirect(url_for("auth.login"))
@@ -104,14 +114,34 @@ def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
+        ip = request.remote_addr or ""
+        # The current password is checked as a login is: throttled on the account, so no oracle.
+        attempt = throttle.begin_attempt(db.session, user.email, ip)
+        db.session.commit()
+        refused = throttle.refusal(db.session, user.email, ip, exclude=attempt.id)
+        if refused is not None:
+            throttle.withdraw(db.session, attempt)
+            db.session.commit()
+            form.form_errors.append(refused.message)
+            response = make_response(render_template("auth/password.html", form=form), 429)
+            response.headers["Retry-After"] = str(refused.retry_after)
+            return response
         try:
-            accounts_service.change_password(db.session, user, form.current_password.data, form.new_password.data)
+            accounts_service.change_password(db.session, user, form.current_password.data, form.new_password.data,
+                                             ip=ip)
         except ValidationError as error:
             db.session.rollback()
+            if "current_password" in error.errors:
+                throttle.record_failure(db.session, user.email, ip, attempt=attempt)
+                accounts_service.record_refused_password_change(db.session, user, ip)
+            else:
+                throttle.withdraw(db.session, attempt)  # a refused new password says nothing of the current one
+            db.session.commit()
             show_errors(form, error)
         else:
+            throttle.record_success(db.session, user.email)
             db.session.commit()
-            _start_session(user)  # the token rotated: this session follows it, every other one ends
+            _start_session(user)  # every login of the account ended: this one starts again
             flash("Votre mot de passe a été changé. Vos sessions ouvertes sur d'autres appareils sont fermées.",
                   "info")
             return redirect(url_for("auth.account"))

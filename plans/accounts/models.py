@@ -1,5 +1,5 @@
-"""User accounts and roles, their API tokens and login attempts. Password hashing is werkzeug's scrypt
-(a dependency of Flask, not of the web layer)."""
+"""User accounts and roles, their logins (server-side sessions), API tokens and login attempts. Password hashing
+is werkzeug's scrypt (a dependency of Flask, not of the web layer)."""
 from __future__ import annotations
 
 import enum
@@ -35,7 +35,7 @@ user_owner = sa.Table(
 
 
 def new_session_token() -> str:
-    return secrets.token_urlsafe(24)
+    return secrets.token_urlsafe(32)
 
 
 class User(Base):
@@ -51,8 +51,6 @@ class User(Base):
     # A reviewer may be limited to one région; None means the whole country.
     region_id: orm.Mapped[Optional[int]] = orm.mapped_column(sa.ForeignKey("admin_unit.id"))
     active: orm.Mapped[bool] = orm.mapped_column(default=True)
-    # Changes on password change, which ends every other session of the account.
-    session_token: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True, default=new_session_token)
     created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     last_login_at: orm.Mapped[Optional[datetime]]
 
@@ -72,11 +70,31 @@ class User(Base):
     def is_anonymous(self) -> bool:
         return False
 
+    # The token of the login this object was loaded for (plans.accounts.service.open_login /
+    # user_by_login_token): what Flask-Login keeps in the signed cookie. Not a column.
+    login_token = None  # Optional[str]; a plain attribute (unannotated, so the ORM leaves it alone)
+
     def get_id(self) -> str:
-        return self.session_token
+        if not self.login_token:
+            raise RuntimeError("no login session: open one with plans.accounts.service.open_login")
+        return self.login_token
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role.value}>"
+
+
+# One login of an account: the session cookie carries only its token, so the server ends it — at logout, on a
+# password change or reset, on deactivation — and a copied cookie stops working at once.
+class LoginSession(Base):
+    __tablename__ = "login_session"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    token: orm.Mapped[str] = orm.mapped_column(sa.String(64), unique=True, default=new_session_token)
+    user_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    started_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+    ended_at: orm.Mapped[Optional[datetime]]
+
+    user: orm.Mapped[User] = orm.relationship()
 
 
 # Tokens of the read-only partner API: only the token's SHA-256 is stored; the token itself is shown once.
@@ -102,4 +120,6 @@ class LoginAttempt(Base):
     at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow, index=True)
     email: orm.Mapped[str] = orm.mapped_column(sa.String(254), index=True)
     ip: orm.Mapped[str] = orm.mapped_column(sa.String(45), index=True)
-    success: orm.Mapped[bool] = orm.mapped_column(default=False)
+    # None while the password is being checked: a pending attempt counts as a failure, so that parallel guesses
+    # cannot all pass the count before any is recorded (plans/accounts/throttle.py).
+    success: orm.Mapped[Optional[bool]] = orm.mapped_column(default=False)

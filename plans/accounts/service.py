@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 from typing import Iterable, Optional
 
 import sqlalchemy as sa
@@ -15,7 +16,7 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from plans.accounts.models import Role, User, new_session_token
+from plans.accounts.models import LoginSession, Role, User
 from plans.core import audit
 from plans.core.db import utcnow
 from plans.core.errors import ValidationError
@@ -328,7 +329,7 @@ def _update(session: Session, user: User, role: Role | str, full_name: str, owne
     if errors:
         raise ValidationError(errors)
     if user.active and not active:
-        user.session_token = new_session_token()  # ends the sessions open on the deactivated account
+        end_logins(session, user)  # the sessions open on the deactivated account end now
     user.role = role
     user.full_name = full_name
     user.owners = owners
@@ -360,7 +361,7 @@ def reset_password(session: Session, user: User, new_password: Optional[str] = N
     if problems:
         raise ValidationError({"password": problems})
     user.password_hash = hash_password(password)
-    user.session_token = new_session_token()
+    end_logins(session, user)
     session.flush()
     if acting_user is not None:
         audit.record(session, acting_user, "user.password_reset", user.email, {"generated": not new_password}, ip)
@@ -384,14 +385,53 @@ def authenticate(session: Session, email: str, password: str) -> Optional[User]:
     return user
 
 
-def user_by_session_token(session: Session, token: str) -> Optional[User]:
-    """The account a session belongs to; None once the token has rotated or the account is deactivated."""
-    if not token:
+def open_login(session: Session, user: User, lasts: timedelta) -> str:
+    """A new login of `user` (a LoginSession row); returns its token, also set as `user.login_token` for the
+    cookie. The account's logins that ended or outlived `lasts` are deleted here, so the table stays small."""
+    now = utcnow()
+    session.execute(sa.delete(LoginSession).where(
+        LoginSession.user_id == user.id,
+        sa.or_(LoginSession.ended_at.is_not(None), LoginSession.started_at <= now - lasts)))
+    login = LoginSession(user_id=user.id, started_at=now)
+    session.add(login)
+    session.flush()
+    user.login_token = login.token
+    return login.token
+
+
+def user_by_login_token(session: Session, token: str, lasts: timedelta) -> Optional[User]:
+    """The account of an open login: None once it ended (logout, password change or reset, deactivation), once
+    `lasts` has passed since it started, or when the account is deactivated."""
+    if not token or len(token) > 64:
         return None
-    return session.scalar(sa.select(User).where(User.session_token == token, User.active))
+    user = session.scalar(sa.select(User).join(LoginSession, LoginSession.user_id == User.id).where(
+        LoginSession.token == token, LoginSession.ended_at.is_(None), LoginSession.started_at > utcnow() - lasts,
+        User.active))
+    if user is not None:
+        user.login_token = token
+    return user
 
 
-def change_password(session: Session, user: User, current: str, new: str) -> None:
+def end_login(session: Session, token: str) -> None:
+    """Logout: this login ends on the server (a copy of its cookie no longer opens anything)."""
+    session.execute(sa.update(LoginSession).where(LoginSession.token == token, LoginSession.ended_at.is_(None))
+                    .values(ended_at=utcnow()))
+
+
+def end_logins(session: Session, user: User) -> None:
+    """Every open login of the account ends (password changed or reset, account deactivated)."""
+    session.execute(sa.update(LoginSession).where(LoginSession.user_id == user.id, LoginSession.ended_at.is_(None))
+                    .values(ended_at=utcnow()))
+
+
+def record_refused_password_change(session: Session, user: User, ip: str = "") -> None:
+    """A wrong current password on the password change, in the journal (the guesses of whoever holds a session)."""
+    audit.record(session, user, "user.password_change_refused", user.email, {}, ip)
+
+
+def change_password(session: Session, user: User, current: str, new: str, *, ip: str = "") -> None:
+    """The account's holder changes their password (journaled; a wrong current password is journaled by
+    record_refused_password_change once the caller rolled the refusal back — see app/auth/routes.py)."""
     errors: dict[str, list[str]] = {}
     if not check_password_hash(user.password_hash, current or ""):
         errors["current_password"] = ["Le mot de passe actuel est incorrect."]
@@ -403,7 +443,8 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     if errors:
         raise ValidationError(errors)
     user.password_hash = hash_password(new)
-    user.session_token = new_session_token()  # every other open session of this account ends here
+    end_logins(session, user)  # every open session of this account ends here (the caller opens a new one)
+    audit.record(session, user, "user.password_change", user.email, {}, ip)
     session.flush()
 
 

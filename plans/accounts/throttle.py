@@ -2,8 +2,13 @@
 refused for a while without the password being checked.
 
 The attempts are rows of `login_attempt` (plans/accounts/models.py), so every gunicorn worker counts the same failures.
-A refused attempt is not recorded: the block ends at a fixed time instead of being prolonged by whoever keeps trying.
-A successful login clears the failures of its account; attempts older than the window are deleted as new ones come.
+The count is atomic: an attempt is first recorded as pending (`begin_attempt`, committed at once), and only then are
+the other attempts counted (`refusal(..., exclude=attempt.id)`), a pending one counting as a failure. Of parallel
+guesses, the k-th to be committed sees at least k - 1 others, so no more than the limit are ever checked, on SQLite
+and on PostgreSQL alike. A refused attempt is then withdrawn (`withdraw`): the block ends at a fixed time instead of
+being prolonged by whoever keeps trying. A successful login clears the failures of its account; attempts older than
+the window are deleted as new ones come. The password change checks the current password the same way
+(app/auth/routes.py), so it is no oracle either.
 """
 from __future__ import annotations
 
@@ -42,11 +47,14 @@ class Refusal:
         return f"Trop de tentatives de connexion. Réessayez dans {self.minutes} {unit}."
 
 
-def _failure_times(session: Session, column, value: str, since: datetime) -> list[datetime]:
-    return list(session.scalars(
-        sa.select(LoginAttempt.at)
-        .where(column == value, LoginAttempt.at > since, LoginAttempt.success.is_(False))
-        .order_by(LoginAttempt.at)))
+def _failure_times(session: Session, column, value: str, since: datetime, exclude: Optional[int]) -> list[datetime]:
+    """Failed and pending attempts in the window (a pending one is being checked: it counts until it succeeds)."""
+    query = (sa.select(LoginAttempt.at)
+             .where(column == value, LoginAttempt.at > since, sa.or_(LoginAttempt.success.is_(False),
+                                                                     LoginAttempt.success.is_(None))))
+    if exclude is not None:
+        query = query.where(LoginAttempt.id != exclude)
+    return list(session.scalars(query.order_by(LoginAttempt.at)))
 
 
 def _blocked_for(times: list[datetime], limit: int, now: datetime) -> Optional[int]:
@@ -58,17 +66,20 @@ def _blocked_for(times: list[datetime], limit: int, now: datetime) -> Optional[i
     return max(1, math.ceil((releasing + WINDOW - now).total_seconds()))
 
 
-def refusal(session: Session, email: str, ip: str, now: Optional[datetime] = None) -> Optional[Refusal]:
-    """The refusal that applies to a login attempt now, or None when the password may be checked."""
+def refusal(session: Session, email: str, ip: str, now: Optional[datetime] = None, *,
+            exclude: Optional[int] = None) -> Optional[Refusal]:
+    """The refusal that applies to a login attempt now, or None when the password may be checked. `exclude`: the
+    attempt being decided, recorded by begin_attempt (the others are counted)."""
     now = now or utcnow()
     since = now - WINDOW
     found = []
-    account = _blocked_for(_failure_times(session, LoginAttempt.email, normalise_email(email), since),
+    account = _blocked_for(_failure_times(session, LoginAttempt.email, normalise_email(email), since, exclude),
                            MAX_FAILURES_PER_ACCOUNT, now)
     if account is not None:
         found.append(Refusal(account, "account"))
     if ip:
-        address = _blocked_for(_failure_times(session, LoginAttempt.ip, ip, since), MAX_FAILURES_PER_ADDRESS, now)
+        address = _blocked_for(_failure_times(session, LoginAttempt.ip, ip, since, exclude),
+                               MAX_FAILURES_PER_ADDRESS, now)
         if address is not None:
             found.append(Refusal(address, "address"))
     return max(found, key=lambda r: r.retry_after) if found else None
@@ -79,11 +90,32 @@ def purge(session: Session, now: Optional[datetime] = None) -> None:
     session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at <= (now or utcnow()) - WINDOW))
 
 
-def record_failure(session: Session, email: str, ip: str, now: Optional[datetime] = None) -> Optional[Refusal]:
-    """Records a wrong password (or unknown address); returns the refusal it starts, if it is the one too many."""
+def begin_attempt(session: Session, email: str, ip: str, now: Optional[datetime] = None) -> LoginAttempt:
+    """Records an attempt as pending, before anything is counted or checked; the caller commits at once, so that
+    a parallel attempt counts it."""
     now = now or utcnow()
     purge(session, now)
-    session.add(LoginAttempt(at=now, email=normalise_email(email)[:254], ip=(ip or "")[:45], success=False))
+    attempt = LoginAttempt(at=now, email=normalise_email(email)[:254], ip=(ip or "")[:45], success=None)
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def withdraw(session: Session, attempt: LoginAttempt) -> None:
+    """A refused attempt is not kept: it was never checked, and must not prolong the block."""
+    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.id == attempt.id))
+
+
+def record_failure(session: Session, email: str, ip: str, now: Optional[datetime] = None, *,
+                   attempt: Optional[LoginAttempt] = None) -> Optional[Refusal]:
+    """Records a wrong password (or unknown address) — the pending `attempt` when given, else a new row; returns
+    the refusal it starts, if it is the one too many."""
+    now = now or utcnow()
+    if attempt is not None:
+        attempt.success = False
+    else:
+        purge(session, now)
+        session.add(LoginAttempt(at=now, email=normalise_email(email)[:254], ip=(ip or "")[:45], success=False))
     session.flush()
     started = refusal(session, email, ip, now)
     if started is not None:

@@ -24,6 +24,8 @@ ACTION_LABELS = {
     "user.create": "Compte créé",
     "user.update": "Compte modifié",
     "user.password_reset": "Mot de passe réinitialisé par un administrateur",
+    "user.password_change": "Mot de passe changé par son titulaire",
+    "user.password_change_refused": "Changement de mot de passe refusé (mot de passe actuel incorrect)",
     "user.deactivate": "Compte désactivé",
     "user.reactivate": "Compte réactivé",
     "grouping.create": "Groupement créé",

@@ -1,11 +1,14 @@
 """Account rules: who may get an account, with which password, and what ends a session."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from plans.accounts import service as accounts_service
-from plans.accounts.models import Role, User
+from plans.accounts.models import LoginSession, Role, User
+from plans.core.audit import AuditEntry
 from plans.core.errors import ValidationError
 from plans.core.text import search_key
 from plans.demo import seed as demo
@@ -122,43 +125,81 @@ def test_authenticate_refuses_a_deactivated_account(session, make_user, admin):
     assert accounts_service.authenticate(session, "awa@mairie.ml", TEST_PASSWORD) is None
 
 
+LASTS = timedelta(hours=8)
+
+
+def open_login(session, user) -> str:
+    token = accounts_service.open_login(session, user, LASTS)
+    session.commit()
+    return token
+
+
 def test_deactivation_ends_open_sessions_for_good(session, make_user, admin):
     user = make_user(Role.PLANNER, email="awa@mairie.ml")
-    token = user.session_token
+    token = open_login(session, user)
+    assert accounts_service.user_by_login_token(session, token, LASTS) is user
     accounts_service.set_active(session, user, False, acting_user=admin)
-    assert accounts_service.user_by_session_token(session, user.session_token) is None
+    assert accounts_service.user_by_login_token(session, token, LASTS) is None
     accounts_service.set_active(session, user, True, acting_user=admin)
-    assert accounts_service.user_by_session_token(session, token) is None  # reactivation does not revive it
-    assert accounts_service.user_by_session_token(session, user.session_token) is user
+    assert accounts_service.user_by_login_token(session, token, LASTS) is None  # reactivation does not revive it
+    assert accounts_service.user_by_login_token(session, open_login(session, user), LASTS) is user
 
 
-def test_password_change_rotates_the_session_token(session, make_user):
+def test_logout_ends_that_login_only(session, make_user):
     user = make_user(Role.PLANNER, email="awa@mairie.ml")
-    old_token = user.session_token
-    accounts_service.change_password(session, user, TEST_PASSWORD, "nouveau-mot-2027")
-    assert user.session_token != old_token
-    assert accounts_service.user_by_session_token(session, old_token) is None
+    office, phone = open_login(session, user), open_login(session, user)
+    accounts_service.end_login(session, office)
+    session.commit()
+    assert accounts_service.user_by_login_token(session, office, LASTS) is None
+    assert accounts_service.user_by_login_token(session, phone, LASTS) is user
+
+
+def test_a_login_ends_when_its_time_is_over(session, make_user):
+    user = make_user(Role.PLANNER, email="awa@mairie.ml")
+    token = open_login(session, user)
+    assert accounts_service.user_by_login_token(session, token, timedelta(seconds=0)) is None
+    assert accounts_service.user_by_login_token(session, token, LASTS) is user
+    assert accounts_service.user_by_login_token(session, "x" * 65, LASTS) is None
+    assert accounts_service.user_by_login_token(session, "", LASTS) is None
+
+
+def test_ended_and_expired_logins_are_deleted_at_the_next_login(session, make_user):
+    user = make_user(Role.PLANNER, email="awa@mairie.ml")
+    for _ in range(3):
+        accounts_service.end_login(session, open_login(session, user))
+    open_login(session, user)
+    rows = session.scalars(sa.select(LoginSession).where(LoginSession.user_id == user.id)).all()
+    assert len(rows) == 1 and rows[0].ended_at is None
+
+
+def test_password_change_ends_every_login(session, make_user):
+    user = make_user(Role.PLANNER, email="awa@mairie.ml")
+    old_token = open_login(session, user)
+    accounts_service.change_password(session, user, TEST_PASSWORD, "nouveau-mot-2027", ip="10.0.0.7")
+    assert accounts_service.user_by_login_token(session, old_token, LASTS) is None
     assert accounts_service.authenticate(session, user.email, "nouveau-mot-2027") is user
     assert accounts_service.authenticate(session, user.email, TEST_PASSWORD) is None
+    entry = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "user.password_change")).one()
+    assert entry.target == user.email and entry.ip == "10.0.0.7"
 
 
 def test_password_change_needs_the_current_password_and_keeps_the_session_when_refused(session, make_user):
     user = make_user(Role.PLANNER, email="awa@mairie.ml")
-    token = user.session_token
+    token = open_login(session, user)
     with pytest.raises(ValidationError) as caught:
         accounts_service.change_password(session, user, "pas-le-bon-1", "nouveau-mot-2027")
     assert caught.value.errors["current_password"] == ["Le mot de passe actuel est incorrect."]
     with pytest.raises(ValidationError) as caught:
         accounts_service.change_password(session, user, TEST_PASSWORD, "court")
     assert "new_password" in caught.value.errors
-    assert user.session_token == token
+    assert accounts_service.user_by_login_token(session, token, LASTS) is user
 
 
-def test_admin_password_reset_rotates_the_token_and_returns_a_usable_password(session, make_user, admin):
+def test_admin_password_reset_ends_every_login_and_returns_a_usable_password(session, make_user, admin):
     user = make_user(Role.PLANNER, email="awa@mairie.ml")
-    token = user.session_token
+    token = open_login(session, user)
     password = accounts_service.reset_password(session, user, acting_user=admin)
-    assert user.session_token != token
+    assert accounts_service.user_by_login_token(session, token, LASTS) is None
     assert accounts_service.authenticate(session, user.email, password) is user
     with pytest.raises(ValidationError):
         accounts_service.reset_password(session, user, "faible", acting_user=admin)
