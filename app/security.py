@@ -11,7 +11,8 @@ front) makes the client address the one the proxy forwarded, which login throttl
 
 What a logged-in user is sent is not kept by the browser: `Cache-Control: no-store` on every page, download and
 response that did not choose private caching itself (the national map's data, revalidated by ETag, and the
-territory search say `private`), so the back button after a logout, or the next user of a shared computer, finds nothing.
+territory search say `private`), so the back button after a logout, or the next user of a shared computer,
+finds nothing.
 """
 from __future__ import annotations
 
