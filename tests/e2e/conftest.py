@@ -7,6 +7,9 @@
   to another host (aborted); the test FAILS when it ends if anything was recorded (and its teardown errors for
   anything recorded later), so a test cannot forget to look.
 - `log_in(page, role)`: logs in through the login form.
+- `sized_page`: a guarded page at each of the planner's window sizes (`WINDOW_SIZES`, a laptop and a tablet) on which
+  every page loaded that is wider than the window is a recorded problem, so a test walking pages on it asserts on
+  each of them that nothing scrolls sideways.
 
 Never `playwright install`: the browser is Debian's (`apt-get install chromium`, done by .ci/run). On a laptop
 without chromium the browser tests are skipped; in CI (CI set) they fail instead.
@@ -42,6 +45,17 @@ E2E_USERS = {
     Role.ADMIN: "admin@dgct.ml",
 }
 PLANNER_COMMUNE = "ML010115"  # Koniakary (cercle and région de Kayes)
+WINDOW_SIZES = {"portable": (1366, 768), "tablette": (768, 1024)}
+# Run in every document the context loads, after its layout: a page wider than the window is reported as a console
+# error, which the guard records (an init script is injected by the browser itself, so the page's CSP does not apply).
+_TOO_WIDE = """
+window.addEventListener("load", () => {
+  const width = document.documentElement.scrollWidth;
+  if (width > window.innerWidth) {
+    console.error(`page plus large que la fenêtre : ${width} px pour ${window.innerWidth} px (${location.pathname})`);
+  }
+});
+"""
 
 
 def pytest_collection_modifyitems(config, items):
@@ -148,6 +162,17 @@ def pytest_runtest_call(item):
     if page is not None:
         _fail_on_new_problems(page)
     return result
+
+
+@pytest.fixture(params=list(WINDOW_SIZES))
+def sized_page(request, guarded_page, context):
+    """The guarded page at one of WINDOW_SIZES (the test runs at each); the width check covers every page of the
+    context, so a second tab the test opens is checked too (give it the same size: `page.viewport_size`)."""
+    width, height = WINDOW_SIZES[request.param]
+    guarded_page.set_viewport_size({"width": width, "height": height})
+    context.add_init_script(_TOO_WIDE)
+    guarded_page.window_size = request.param
+    return guarded_page
 
 
 @pytest.fixture

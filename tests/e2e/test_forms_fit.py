@@ -210,3 +210,16 @@ def test_priorities_offer_the_axes_typed_on_the_first_visit(guarded_page: Page, 
     expect(page.locator(".flash").first).to_contain_text(re.compile(r"Enregistré à \d\d:\d\d"))
     expect(page.locator('[name="priorities-0-axis"] option:checked')).to_have_text("Axe 2 — Jeunesse et migration")
     expect(page.locator("table.ranking")).to_contain_text("Jeunesse et migration")
+
+
+def test_a_page_wider_than_the_window_is_reported_on_a_sized_page(sized_page: Page, live_server):
+    """The walks of test_nothing_lost.py and test_period_change.py rely on `sized_page` reporting any page wider
+    than the window; a page made too wide on purpose must be reported, at each size."""
+    sized_page.route(f"{live_server}/trop-large", lambda route: route.fulfill(
+        content_type="text/html", body='<!doctype html><title>x</title><div style="width:3000px">large</div>'))
+    sized_page.goto("/trop-large")
+    sized_page.evaluate("0")  # a round trip: the console message has arrived
+    # 3000 px and the body's margin
+    reported = [p for p in sized_page.problems if "page plus large que la fenêtre : 3008 px" in p]
+    assert len(reported) == 1, sized_page.problems
+    sized_page.problems.remove(reported[0])

@@ -5,6 +5,8 @@
 - Two tabs on one section or one action: the later save gets the 409 screen, field by field in French, and the
   planner's per-field choices are exactly what is stored.
 - Without JavaScript a section and an action still save.
+Each case but the last runs at a laptop's and a tablet's window size, and no page it opens may be wider than the
+window (`sized_page`, tests/e2e/conftest.py).
 Screenshots go to /tmp/shots/ (never into the repository).
 """
 from __future__ import annotations
@@ -29,7 +31,7 @@ INTERNAL = ("emigrants_total", "emigrants_international", "remittances_fcfa_per_
 
 def _shot(page: Page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}-{page.viewport_size['width']}.png"), full_page=True)
 
 
 def _new_plan(page: Page, label: str) -> str:
@@ -44,6 +46,15 @@ def _new_plan(page: Page, label: str) -> str:
 def _save_section(page: Page) -> None:
     page.get_by_role("button", name="Enregistrer la section").click()
     expect(page.locator(".flash").first).to_contain_text(SAVED)
+
+
+def _section_link(page: Page, name: str):
+    """The link to a section in the plan's menu, opening the menu first where it is folded (on a tablet)."""
+    menu = page.get_by_role("navigation", name="Sections du plan")
+    button = menu.locator("label.plan-nav-button")
+    if button.is_visible():
+        button.click()
+    return menu.get_by_role("link", name=re.compile(name))
 
 
 def _dialogs(page: Page, accept: bool = False) -> list[str]:
@@ -72,9 +83,11 @@ def _accept_status(page: Page, status: str) -> None:
     page.problems[:] = [p for p in page.problems if not (p.startswith("console : ") and p.endswith(expected))]
 
 
-def _second_tab(context, url: str) -> Page:
-    """Another tab of the same session, watched like the guarded page (console errors, JavaScript errors)."""
+def _second_tab(context, url: str, like: Page) -> Page:
+    """Another tab of the same session, of the size of `like`, watched like the guarded page (console errors,
+    JavaScript errors, a page wider than the window)."""
     tab = context.new_page()
+    tab.set_viewport_size(like.viewport_size)
     tab.set_default_timeout(10_000)
     tab.problems = []
     def on_console(message):
@@ -96,9 +109,10 @@ def _choose(page: Page, label: str, choice: str) -> None:
 
 # ----- Section 3: one form per page --------------------------------------------------------------------------
 
-def test_section_3_association_has_its_own_page_and_the_section_text_survives(guarded_page: Page, log_in):
-    page = log_in(guarded_page)
+def test_section_3_association_has_its_own_page_and_the_section_text_survives(sized_page: Page, log_in):
+    page = log_in(sized_page)
     plan_url = _new_plan(page, "associations")
+    association = f"Amicale Jikké de Montreuil ({page.window_size})"  # the commune's associations serve all its plans
     page.goto(plan_url + "/migration")
     expect(page.locator("#association-form")).to_have_count(0)  # not on the section page
     page.get_by_label("Émigrés (total)").click()
@@ -115,18 +129,18 @@ def test_section_3_association_has_its_own_page_and_the_section_text_survives(gu
     page.get_by_role("link", name="Ajouter une association").click()
     expect(page.locator("#association-form")).to_be_visible()
     assert seen == ["beforeunload"]  # saved: no question
-    page.get_by_label("Nom de l'association").fill("Amicale Jikké de Montreuil")
+    page.get_by_label("Nom de l'association").fill(association)
     page.get_by_label("Pays du siège").select_option("FR")
     page.get_by_label("Ville du siège").fill("Paris")
     _shot(page, "association_page")
     page.get_by_role("button", name="Enregistrer l'association").click()
-    expect(page.locator(".flash").first).to_contain_text("Association « Amicale Jikké de Montreuil » enregistrée.")
+    expect(page.locator(".flash").first).to_contain_text(f"Association « {association} » enregistrée.")
     expect(page.get_by_label("Émigrés (total)")).to_have_value(re.compile(r"^10 ?799$"))
     expect(page.locator('[name="source"]')).to_have_value("Monographie communale")
-    expect(page.locator("#associations")).to_contain_text("Amicale Jikké de Montreuil")
+    expect(page.locator("#associations")).to_contain_text(association)
     # Its edit page, from the list; a refused save stays on that page with what was typed.
     # (the commune may hold other associations, made by earlier tests on the same server: pick this one)
-    page.get_by_role("link", name="Modifier ou supprimer « Amicale Jikké de Montreuil »").click()
+    page.get_by_role("link", name=f"Modifier ou supprimer « {association} »").click()
     page.get_by_label("Nom de l'association").fill("")
     page.get_by_role("button", name="Enregistrer l'association").click()
     expect(page.locator("#association-form")).to_contain_text("Donnez le nom")
@@ -140,19 +154,18 @@ def test_section_3_association_has_its_own_page_and_the_section_text_survives(gu
 
 # ----- Leaving a changed form asks ---------------------------------------------------------------------------
 
-def test_leaving_a_changed_form_asks_and_saving_does_not(guarded_page: Page, log_in):
-    page = log_in(guarded_page)
+def test_leaving_a_changed_form_asks_and_saving_does_not(sized_page: Page, log_in):
+    page = log_in(sized_page)
     plan_url = _new_plan(page, "départ")
     page.goto(plan_url + "/identification")
     seen = _dialogs(page)
     # Unchanged: leaving asks nothing.
-    page.get_by_role("navigation", name="Sections du plan").get_by_role("link", name=re.compile("Adoption")).click()
+    _section_link(page, "Adoption").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Adoption")
     assert seen == []
     page.get_by_label("Session du conseil").click()
     page.keyboard.type("Session ordinaire de juin")
-    page.get_by_role("navigation", name="Sections du plan").get_by_role(
-        "link", name=re.compile("Situation de référence")).click()
+    _section_link(page, "Situation de référence").click()
     page.wait_for_timeout(300)
     assert seen == ["beforeunload"]
     expect(page.get_by_role("heading", level=1)).to_contain_text("Adoption")  # stayed
@@ -163,27 +176,26 @@ def test_leaving_a_changed_form_asks_and_saving_does_not(guarded_page: Page, log
     assert seen == ["beforeunload"]
 
 
-def test_saving_a_changed_form_does_not_ask(guarded_page: Page, log_in):
-    page = log_in(guarded_page)
+def test_saving_a_changed_form_does_not_ask(sized_page: Page, log_in):
+    page = log_in(sized_page)
     plan_url = _new_plan(page, "enregistrer")
     page.goto(plan_url + "/adoption")
     seen = _dialogs(page)
     page.get_by_label("Session du conseil").click()
     page.keyboard.type("Session ordinaire de juin")
     _save_section(page)
-    page.get_by_role("navigation", name="Sections du plan").get_by_role(
-        "link", name=re.compile("Situation de référence")).click()
+    _section_link(page, "Situation de référence").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Situation de référence")
     assert seen == []
 
 
 # ----- Two tabs: the 409 screen -----------------------------------------------------------------------------
 
-def test_two_tabs_on_a_section_resolve_field_by_field(guarded_page: Page, log_in, context):
-    tab_a = log_in(guarded_page)
+def test_two_tabs_on_a_section_resolve_field_by_field(sized_page: Page, log_in, context):
+    tab_a = log_in(sized_page)
     plan_url = _new_plan(tab_a, "deux onglets")
     tab_a.goto(plan_url + "/migration")
-    tab_b = _second_tab(context, plan_url + "/migration")
+    tab_b = _second_tab(context, plan_url + "/migration", tab_a)
     _dialogs(tab_a, accept=True), _dialogs(tab_b, accept=True)
 
     tab_a.get_by_label("Émigrés (total)").fill("10 799")
@@ -262,12 +274,12 @@ def _action_url(page: Page) -> str:
     return href
 
 
-def test_two_tabs_on_an_action_resolve_field_by_field(guarded_page: Page, log_in, context):
-    tab_a = log_in(guarded_page)
+def test_two_tabs_on_an_action_resolve_field_by_field(sized_page: Page, log_in, context):
+    tab_a = log_in(sized_page)
     plan_url = _new_plan(tab_a, "action deux onglets")
     url = _new_action(tab_a, plan_url, "Extension du CSCOM")
     tab_a.goto(url)
-    tab_b = _second_tab(context, url)
+    tab_b = _second_tab(context, url, tab_a)
     _dialogs(tab_a, accept=True), _dialogs(tab_b, accept=True)
 
     tab_a.get_by_label("Intitulé de l'action").fill("Extension du CSCOM (onglet A)")

@@ -1,6 +1,7 @@
 """A planner shortens the period under programmed actions: the save lists the amounts that would fall outside and
 asks; choosing « déplacer » saves the period with the amounts moved, and the financing plan shows each of them in the
-year it now belongs to (plans/planning/period.py). Screenshots go to /tmp/shots/ (never into the repository)."""
+year it now belongs to (plans/planning/period.py), at a laptop's and a tablet's window size with no page wider than
+the window (`sized_page`). Screenshots go to /tmp/shots/ (never into the repository)."""
 from __future__ import annotations
 
 import itertools
@@ -18,8 +19,8 @@ def _cells(row) -> list[str]:
     return [re.sub(r"[ \t\n]+", " ", t).strip() for t in row.locator("th, td").all_inner_texts()]  # keeps U+202F
 
 
-def test_shortening_the_period_lists_the_amounts_and_moves_them_into_the_new_years(guarded_page: Page, log_in):
-    page = log_in(guarded_page)
+def test_shortening_the_period_lists_the_amounts_and_moves_them_into_the_new_years(sized_page: Page, log_in):
+    page = log_in(sized_page)
     page.goto("/plans/nouveau")
     page.get_by_label("Titre du plan").fill(f"PDESC période raccourcie {next(_counter)}")
     page.get_by_label("Année de début").fill("2025")  # five years: 2025–2029
@@ -52,7 +53,7 @@ def test_shortening_the_period_lists_the_amounts_and_moves_them_into_the_new_yea
     assert _cells(row) == ["Forage de Khasso", "2029 hors période", "6\u202f000\u202f000\u00a0FCFA", "va en 2027"]
     expect(page.get_by_label("Résumé et contexte")).to_have_value("Plan ramené à trois ans par le conseil.")
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / "period_question.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"period_question-{page.viewport_size['width']}.png"), full_page=True)
 
     question.get_by_label(re.compile("Déplacer les montants dans la période 2025–2027")).check()
     question.get_by_role("button", name="Confirmer mon choix").click()
@@ -68,7 +69,7 @@ def test_shortening_the_period_lists_the_amounts_and_moves_them_into_the_new_yea
     state = matrix.locator("tbody tr", has=page.locator("th", has_text="État"))
     assert _cells(state) == ["État", "4\u202f000\u202f000", "0", "6\u202f000\u202f000", "10\u202f000\u202f000"]
     expect(page.locator("main")).not_to_contain_text("hors période")
-    page.screenshot(path=str(SHOTS / "period_moved_financement.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"period_moved_financement-{page.viewport_size['width']}.png"), full_page=True)
 
     # The action's form has the amount in its new year.
     page.goto(plan_url + "/actions")
