@@ -1,7 +1,7 @@
 """WTForms fields whose parsing rules live in plans/ (amounts, years)."""
 from wtforms import IntegerField, StringField
 from wtforms.validators import ValidationError as WTFValidationError
-from wtforms.widgets import TextInput
+from wtforms.widgets import TextArea, TextInput
 
 
 class FrenchIntegerField(IntegerField):
@@ -30,6 +30,16 @@ class TrimmedStringField(StringField):
         super().process_formdata(valuelist)
         if isinstance(self.data, str):
             self.data = self.data.strip()
+
+
+class OneLineTextField(TrimmedStringField):
+    """A one-line text too long for an input to show whole: drawn as a textarea, its line breaks become spaces."""
+    widget = TextArea()
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if isinstance(self.data, str):
+            self.data = " ".join(self.data.split())
 
 
 def non_negative(form, field):

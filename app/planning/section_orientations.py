@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.validators import Length, Optional
 
 from app.planning import editors
-from app.planning.fields import FrenchIntegerField, TrimmedStringField
+from app.planning.fields import FrenchIntegerField, OneLineTextField, TrimmedStringField
 from app.planning.forms import VersionedForm
 from plans.core.vocab import FINDING_THEMES, label
 from plans.planning.sectiondata import orientations
@@ -33,7 +33,8 @@ OBJECTIVE_ROWS = 6  # objective rows offered per axis (one more when all are use
 
 class ObjectiveForm(Form):
     id = HiddenField()
-    title = TrimmedStringField("Objectif spécifique", validators=[Length(max=300, message="300 caractères au plus.")])
+    # A sentence of up to 300 characters: shown whole on two lines, typed on one (a line break becomes a space).
+    title = OneLineTextField("Objectif spécifique", validators=[Length(max=300, message="300 caractères au plus.")])
     findings = SelectMultipleField("Constats clés auxquels il répond", choices=[], validate_choice=False)
 
 

@@ -79,7 +79,7 @@ def test_orientations_are_saved_read_back_and_ranked(planner_client, plan):
         ("Piste rurale", None, {str(urgency.id): 2, str(diaspora.id): 1})]
 
     page = planner_client.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'value="Réhabiliter les forages"' in page and "Grille proposée" not in page
+    assert "Réhabiliter les forages</textarea>" in page and "Grille proposée" not in page
     assert re.search(rf'name="axes-1-objectives-0-findings" value="{migration.id}" checked', page)
     ranking = page[page.index('id="classement"'):]
     assert "Urgence du besoin <span class=\"muted\">(poids 3)</span>" in ranking
@@ -108,7 +108,7 @@ def test_errors_show_next_to_their_field_and_keep_what_was_typed(planner_client,
     # the message sits in the cell or block of its field
     at = page.index(f'name="{field}"')
     assert message in page[at:at + 2000] and message not in page[:at]
-    assert 'value="Mobiliser la diaspora"' in page and 'value="Maison de la diaspora"' in page
+    assert "Mobiliser la diaspora</textarea>" in page and 'value="Maison de la diaspora"' in page
     plan = reload(plan)
     assert plan.axes == [] and plan.criteria == [] and plan.priorities == []
 
@@ -158,3 +158,18 @@ def test_ids_stay_across_saves(planner_client, plan):
     assert [(c.id, c.weight) for c in plan.criteria] == [(criterion_ids[0], 3), (criterion_ids[1], 4)]
     assert [p.id for p in plan.priorities] == priority_ids[:2]
     assert plan.priorities[1].scores == {str(criterion_ids[0]): 3, str(criterion_ids[1]): 5}
+
+
+def test_a_long_objective_shows_whole_and_a_typed_line_break_becomes_a_space(planner_client, plan):
+    """An objective of a full sentence is shown on two lines (a textarea), not cut in a one-line input; it stays
+    one line of text (the Word document and the lists print it as a title)."""
+    title = "Améliorer l'accès aux soins de santé\r\nde la mère et de l'enfant dans les 9 villages de la commune"
+    response = planner_client.post(f"/plans/{plan.id}/orientations",
+                                   data=orientations_form(plan, 0, **{"axes-0-objectives-0-title": title}))
+    assert response.status_code == 302
+    stored = reload(plan).axes[0].objectives[0].title
+    assert stored == ("Améliorer l'accès aux soins de santé de la mère et de l'enfant dans les 9 villages de la "
+                      "commune")
+    page = planner_client.get(f"/plans/{plan.id}/orientations").get_data(as_text=True)
+    assert re.search(r'<textarea[^>]*name="axes-0-objectives-0-title"[^>]*rows="2"', page)
+    assert "Améliorer l&#39;accès aux soins de santé de la mère" in page
