@@ -357,6 +357,10 @@ class Builder:
         return table
 
     def save(self, path: Path) -> None:
+        order = [qn(f"w:{t}") for t in ("tblStyle", "tblW", "jc", "tblBorders", "tblLayout", "tblCellMar", "tblLook")]
+        for tbl_pr in self.doc.element.body.iter(qn("w:tblPr")):  # the schema's order, or Word repairs the file
+            for child in sorted(tbl_pr, key=lambda e: order.index(e.tag) if e.tag in order else len(order)):
+                tbl_pr.append(child)
         settings = self.doc.settings.element
         update = OxmlElement("w:updateFields")  # Word numbers the sommaire on opening when LibreOffice did not
         update.set(qn("w:val"), "true")

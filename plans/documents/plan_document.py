@@ -949,6 +949,8 @@ def layout_tables(document) -> None:
             continue
         if child.tag == qn("w:tbl"):
             _layout_table(child, widths[section])
+    for tbl_pr in body.iter(qn("w:tblPr")):
+        _order_tbl_pr(tbl_pr)
 
 
 def _layout_table(tbl, available: int) -> None:
@@ -993,7 +995,6 @@ def _layout_table(tbl, available: int) -> None:
             layout = OxmlElement("w:tblLayout")
             tbl_pr.append(layout)
         layout.set(qn("w:type"), "fixed")
-        _order_tbl_pr(tbl_pr)
     grid = tbl.find(qn("w:tblGrid"))
     if grid is not None:
         for col in list(grid):
