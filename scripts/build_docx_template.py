@@ -252,8 +252,8 @@ class Builder:
         blank = styles.add_style("Acte", WD_STYLE_TYPE.PARAGRAPH)  # the deliberation's body text
         blank.base_style = normal
         blank.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-        blank.paragraph_format.space_after = Pt(4)
-        blank.font.size = Pt(10.5)
+        blank.paragraph_format.space_after = Pt(2)
+        blank.font.size = Pt(10)
 
     # paragraphs
     def p(self, text: str = "", style: str | None = None, *, bold=False, center=False, color=None, size=None,
@@ -554,10 +554,11 @@ def build(path: Path = DEFAULT_OUTPUT) -> Path:
             year_header=(3, "c in criteres", "{{ c.code }}"),
             year_cells=(3, "n in p.notes", "{{ n }}"))
 
-    # V Programmation: landscape section for the wide tables
-    b.h("V. Programmation", 1)
-    b.paragraphs("texte in programmation_textes", "{{ texte }}")
+    # V Programmation: a landscape section for the wide tables, from the chapter's first page (the section break
+    # starts the page: the heading does not break again)
     _new_section(b, landscape=True)
+    b.h("V. Programmation", 1).paragraph_format.page_break_before = False
+    b.paragraphs("texte in programmation_textes", "{{ texte }}")
     b.h("5.1 Plan d'investissement pluriannuel (PIP) {{ periode }}", 2)
     b.table(["N°", "Secteur", "Action", "Localité(s)", "Quantité", "Coût unitaire (FCFA)", "Coût total (FCFA)"],
             "r in pip",
@@ -665,7 +666,7 @@ def _deliberation(b: Builder) -> None:
     b.tag("{%p endfor %}")
     b.p("{{ deliberation.votes }}", "Acte", keep=True)
     b.p("{{ deliberation.lieu_date }}", "Acte", keep=True)
-    signature = b.doc.add_table(rows=2, cols=2)
+    signature = b.doc.add_table(rows=1, cols=2)
     _no_borders(signature)
     signature.autofit = False
     for row in signature.rows:
@@ -674,7 +675,7 @@ def _deliberation(b: Builder) -> None:
     _set_cell(signature.rows[0].cells[0], "Ampliations :", bold=True, size=10)
     signature.rows[0].cells[0].add_paragraph("{{ deliberation.ampliations_texte }}").runs[0].font.size = Pt(10)
     _set_cell(signature.rows[0].cells[1], "{{ signataire }}", bold=True, center=True, size=11)
-    for text in ("", "", "", "{{ deliberation.signataire_nom }}", "(signature et cachet)"):
+    for text in ("", "", "{{ deliberation.signataire_nom }}", "(signature et cachet)"):
         paragraph = signature.rows[0].cells[1].add_paragraph(text)
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
     b.p("", "Après tableau")

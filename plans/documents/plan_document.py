@@ -502,7 +502,8 @@ def _deliberation(plan, owner, collectivite, cercle, ctx, pf, adopted) -> dict:
         "visas": visas,
         "decision": "ADOPTE",
         "articles": [
-            {"numero": "1", "texte": f"Est adopté le PDESC « {plan.title} » de la collectivité « {collectivite} » "
+            {"numero": "1", "texte": f"Est adopté le PDESC «\u00a0{plan.title}\u00a0» de la collectivité "
+                                     f"«\u00a0{collectivite}\u00a0» "
                                      f"pour la période {ctx['periode']}, d'un coût total de {fcfa(pf.total)}, "
                                      f"annexé à la présente délibération."},
             {"numero": "2", "texte": f"{ctx['signataire']} est chargé de sa mise en œuvre et de son suivi, avec "
