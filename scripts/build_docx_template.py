@@ -297,11 +297,14 @@ class Builder:
     def table(self, headers: list[str], loop: str, cells: list[str], *, totals: list[str] | None = None,
               right: set[int] = frozenset(), widths: list[float] | None = None,
               year_header: tuple[int, str, str] | None = None, year_cells: tuple[int, str, str] | None = None,
-              year_totals: tuple[int, str, str] | None = None, year_width: float = 2.0, bold_first=False):
+              year_totals: tuple[int, str, str] | None = None, year_width: float = 2.0, bold_first=False,
+              fixed: bool = False):
         """A table: a header row (repeated on each page), a {%tr for %} row, the data row, a {%tr endfor %} row and
         optionally a totals row. `year_*` = (index, loop, cell text): three cells {%tc for loop %} / text /
         {%tc endfor %} inserted at index (the per-year columns, 3 or 5 of them). Widths are a first guess:
-        plan_document lays the columns out again from what the cells hold."""
+        plan_document lays the columns out again from what the cells hold. `fixed`: a small table of known words
+        (a fiche action's), drawn with these widths, kept on one page and with what follows (every paragraph
+        keep-with-next), its header not repeated: plan_document leaves it as it is (150 sheets, 450 tables)."""
         def expand(row: list[str], spec):
             if spec is None:
                 return list(row)
@@ -327,7 +330,10 @@ class Builder:
         table.style = self.doc.styles[TABLE_STYLE]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         row = table.add_row()
-        _repeat_header(row)
+        if fixed:
+            _cant_split(row)
+        else:
+            _repeat_header(row)
         for i, text in enumerate(header):
             _set_cell(row.cells[i], text, bold=True, size=self.font_size, right=i in right_cols)
             _shade(row.cells[i], "D9EAD3")
@@ -353,6 +359,11 @@ class Builder:
                 r.cells[i].width = Cm(w)
         for col, w in zip(table.columns, widths):
             col.width = Cm(w)
+        if fixed:
+            for r in table.rows:
+                for cell in r.cells:
+                    for paragraph in cell.paragraphs:
+                        paragraph.paragraph_format.keep_with_next = True
         self.p("", "Après tableau")
         return table
 
@@ -695,14 +706,14 @@ def _fiches(b: Builder) -> None:
     b.p("Fiche action n° {{ f.numero }} : {{ f.titre }}", "Titre de fiche")
     b.tag("{%p endif %}")
     b.table(["Rubrique", "Description"], "l in f.lignes", ["{{ l.libelle }}", "{{ l.valeur }}"],
-            widths=[4.6, 12], bold_first=True)
+            widths=[4.6, 12], bold_first=True, fixed=True)
     b.p("Programmation annuelle et financement", bold=True, keep=True)
     b.table(["Année", "Montant programmé (FCFA)"], "a in f.programmation", ["{{ a.annee }}", "{{ a.montant }}"],
-            totals=["Total", "{{ f.cout_total }}"], right={1}, widths=[8.3, 8.3])
+            totals=["Total", "{{ f.cout_total }}"], right={1}, widths=[8.3, 8.3], fixed=True)
     b.table(["Source", "Financeur", "Statut", "Montant (FCFA)", "Part"], "l in f.financements",
             ["{{ l.source }}", "{{ l.financeur }}", "{{ l.statut }}", "{{ l.montant }}", "{{ l.part }}"],
             totals=["Total identifié", "", "", "{{ f.finance_total }}", "{{ f.finance_part }}"], right={3, 4},
-            widths=[4.4, 4.2, 2.6, 3.2, 2.2])
+            widths=[4.4, 5.0, 2.4, 2.8, 2.0], fixed=True)
     b.p("{{ f.financement_texte }}")
     b.p("Indicateurs de suivi : {{ f.indicateurs }}")
     b.tag("{%p endfor %}")

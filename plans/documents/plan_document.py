@@ -32,6 +32,7 @@ import unicodedata
 import zipfile
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -905,31 +906,49 @@ def _section_widths(body) -> list[int]:
     return widths or [9411]
 
 
+W_P, W_R, W_T, W_BR, W_CR, W_SZ, W_B, W_VAL = (qn(f"w:{t}") for t in ("p", "r", "t", "br", "cr", "sz", "b", "val"))
+W_TC, W_TR, W_PPR, W_KEEP_NEXT, W_PSTYLE = (qn(f"w:{t}") for t in ("tc", "tr", "pPr", "keepNext", "pStyle"))
+
+
+@lru_cache(maxsize=65536)
+def _word_width(word: str, size: float, bold: bool) -> float:
+    return text_width(word, size, bold) * 20
+
+
 def _cell_measure(tc, bold_row: bool) -> tuple[float, float]:
-    """(longest word, longest paragraph) of a cell, in twips, at the size and weight of its runs."""
+    """(longest word, longest line) of a cell, in twips, at the size and weight of its runs. One pass over the
+    cell's elements in document order; a word's width is measured once (cached: tables repeat their words)."""
     longest_word = longest_line = 0.0
-    for p in tc.iter(qn("w:p")):
-        size, bold, parts = DEFAULT_SIZE, bold_row, []
-        for r in p.iter(qn("w:r")):
-            rpr = r.find(qn("w:rPr"))
-            if rpr is not None:
-                sz = rpr.find(qn("w:sz"))
-                if sz is not None:
-                    size = int(sz.get(qn("w:val"))) / 2
-                b = rpr.find(qn("w:b"))
-                if b is not None and b.get(qn("w:val")) not in ("0", "false"):
-                    bold = True
-            for child in r:
-                if child.tag == qn("w:t"):
-                    parts.append(child.text or "")
-                elif child.tag in (qn("w:br"), qn("w:cr")):
-                    parts.append("\n")
-        text = "".join(parts)
-        for line in text.split("\n"):
-            longest_line = max(longest_line, text_width(line, size, bold) * 20)
+    size, bold, parts = DEFAULT_SIZE, bold_row, []
+
+    def flush():
+        nonlocal longest_word, longest_line
+        for line in "".join(parts).split("\n"):
+            width = 0.0
             for word in line.split(" "):
                 if word:
-                    longest_word = max(longest_word, text_width(word, size, bold) * 20)
+                    w = _word_width(word, size, bold)
+                    longest_word = max(longest_word, w)
+                    width += w
+            width += line.count(" ") * _word_width(" ", size, bold)
+            longest_line = max(longest_line, width)
+
+    for element in tc.iter(W_P, W_T, W_SZ, W_B, W_BR, W_CR):
+        tag = element.tag
+        if tag == W_T:
+            parts.append(element.text or "")
+        elif tag == W_P:
+            if parts:
+                flush()
+            size, bold, parts = DEFAULT_SIZE, bold_row, []
+        elif tag == W_SZ:
+            size = int(element.get(W_VAL)) / 2
+        elif tag == W_B:
+            bold = bold or element.get(W_VAL) not in ("0", "false")
+        else:
+            parts.append("\n")
+    if parts:
+        flush()
     return longest_word + CELL_PADDING, longest_line + CELL_PADDING
 
 
@@ -954,23 +973,30 @@ def layout_tables(document) -> None:
         _order_tbl_pr(tbl_pr)
 
 
+W_TRPR_HEADER, W_TCPR, W_GRID_SPAN, W_TCW, W_W, W_TYPE = (
+    qn("w:trPr") + "/" + qn("w:tblHeader"), qn("w:tcPr"), qn("w:gridSpan"), qn("w:tcW"), qn("w:w"), qn("w:type"))
+
+
 def _layout_table(tbl, available: int) -> None:
-    rows = tbl.findall(qn("w:tr"))
-    if not rows or rows[0].find(qn("w:trPr") + "/" + qn("w:tblHeader")) is None:
+    rows = tbl.findall(W_TR)
+    if not rows or rows[0].find(W_TRPR_HEADER) is None:
         return
-    if any(tc.find(qn("w:tcPr") + "/" + qn("w:gridSpan")) is not None for tr in rows for tc in tr.findall(qn("w:tc"))):
+    grid_rows = [tr.findall(W_TC) for tr in rows]
+    if any(tc.find(W_TCPR + "/" + W_GRID_SPAN) is not None for cells in grid_rows for tc in cells):
         return
-    n = max(len(tr.findall(qn("w:tc"))) for tr in rows)
+    n = max(len(cells) for cells in grid_rows)
     minimum, preferred = [0.0] * n, [0.0] * n
-    for index, tr in enumerate(rows):
-        cells = tr.findall(qn("w:tc"))
+    for index, (tr, cells) in enumerate(zip(rows, grid_rows)):
         if len(cells) != n:
             continue
-        header = tr.find(qn("w:trPr") + "/" + qn("w:tblHeader")) is not None or index == 0
+        header = index == 0 or tr.find(W_TRPR_HEADER) is not None
         for j, tc in enumerate(cells):
             word, line = _cell_measure(tc, header)
-            minimum[j] = max(minimum[j], word)
-            preferred[j] = max(preferred[j], line, word)
+            if word > minimum[j]:
+                minimum[j] = word
+            if line > preferred[j]:
+                preferred[j] = line
+    preferred = [max(p, m) for p, m in zip(preferred, minimum)]
     total_min, total_pref = sum(minimum), sum(preferred)
     if total_pref <= available:
         columns = [p * available / total_pref for p in preferred]
@@ -982,43 +1008,41 @@ def _layout_table(tbl, available: int) -> None:
         columns = [m * available / total_min for m in minimum]
     columns = [int(c) for c in columns]
     columns[-1] += available - sum(columns)
+    widths = [str(c) for c in columns]
 
     tbl_pr = tbl.find(qn("w:tblPr"))
     if tbl_pr is not None:
         tbl_w = tbl_pr.find(qn("w:tblW"))
         if tbl_w is None:
-            tbl_w = OxmlElement("w:tblW")
+            tbl_w = tbl_pr.makeelement(qn("w:tblW"), {})
             tbl_pr.append(tbl_w)
-        tbl_w.set(qn("w:w"), str(available))
-        tbl_w.set(qn("w:type"), "dxa")
+        tbl_w.set(W_W, str(available))
+        tbl_w.set(W_TYPE, "dxa")
         layout = tbl_pr.find(qn("w:tblLayout"))
         if layout is None:
-            layout = OxmlElement("w:tblLayout")
+            layout = tbl_pr.makeelement(qn("w:tblLayout"), {})
             tbl_pr.append(layout)
-        layout.set(qn("w:type"), "fixed")
+        layout.set(W_TYPE, "fixed")
     grid = tbl.find(qn("w:tblGrid"))
     if grid is not None:
         for col in list(grid):
             grid.remove(col)
-        for width in columns:
-            col = OxmlElement("w:gridCol")
-            col.set(qn("w:w"), str(width))
-            grid.append(col)
-    for tr in rows:
-        cells = tr.findall(qn("w:tc"))
+        for width in widths:
+            grid.append(grid.makeelement(qn("w:gridCol"), {W_W: width}))
+    for cells in grid_rows:
         if len(cells) != n:
             continue
-        for tc, width in zip(cells, columns):
-            tc_pr = tc.find(qn("w:tcPr"))
+        for tc, width in zip(cells, widths):
+            tc_pr = tc.find(W_TCPR)
             if tc_pr is None:
-                tc_pr = OxmlElement("w:tcPr")
+                tc_pr = tc.makeelement(W_TCPR, {})
                 tc.insert(0, tc_pr)
-            tc_w = tc_pr.find(qn("w:tcW"))
+            tc_w = tc_pr.find(W_TCW)
             if tc_w is None:
-                tc_w = OxmlElement("w:tcW")
+                tc_w = tc_pr.makeelement(W_TCW, {})
                 tc_pr.insert(0, tc_w)
-            tc_w.set(qn("w:w"), str(width))
-            tc_w.set(qn("w:type"), "dxa")
+            tc_w.set(W_W, width)
+            tc_w.set(W_TYPE, "dxa")
 
 
 _TBL_PR_ORDER = [qn(f"w:{t}") for t in ("tblStyle", "tblpPr", "tblOverlap", "bidiVisual", "tblStyleRowBandSize",
@@ -1039,22 +1063,23 @@ SMALL_TABLE_ROWS = 12  # a table of at most this many rows is kept on one page, 
 
 
 def keep_tables_together(document) -> None:
-    """Keep-with-next on table paragraphs (Word's and LibreOffice's way to keep rows together): a small table
-    stays on one page; a long one keeps its header with its first row and never leaves its last row alone."""
+    """Keep-with-next on the paragraphs of data tables (with a repeated header row; Word's and LibreOffice's way to
+    keep rows together): a small table stays on one page; a long one keeps its header with its first row and never
+    leaves its last row alone. A table without a repeated header (a fiche action's) is the model's to keep."""
     for tbl in document.element.body.iter(qn("w:tbl")):
-        rows = tbl.findall(qn("w:tr"))
-        if len(rows) < 2:
+        rows = tbl.findall(W_TR)
+        if len(rows) < 2 or rows[0].find(W_TRPR_HEADER) is None:  # a model's fixed table keeps its own settings
             continue
         together = rows[:-1] if len(rows) <= SMALL_TABLE_ROWS else [rows[0], rows[1], rows[-2]]
         for tr in together:
-            for p in tr.iter(qn("w:p")):
-                ppr = p.find(qn("w:pPr"))
+            for p in tr.iter(W_P):
+                ppr = p.find(W_PPR)
                 if ppr is None:
-                    ppr = OxmlElement("w:pPr")
+                    ppr = p.makeelement(W_PPR, {})
                     p.insert(0, ppr)
-                if ppr.find(qn("w:keepNext")) is None:
-                    keep = OxmlElement("w:keepNext")
-                    style = ppr.find(qn("w:pStyle"))
+                if ppr.find(W_KEEP_NEXT) is None:
+                    keep = ppr.makeelement(W_KEEP_NEXT, {})
+                    style = ppr.find(W_PSTYLE)
                     if style is not None:
                         style.addnext(keep)
                     else:
