@@ -635,11 +635,11 @@ def build(path: Path = DEFAULT_OUTPUT) -> Path:
             ["{{ d.action }}", "{{ d.association }}", "{{ d.montant }}", "{{ d.part }}"],
             totals=["Total", "", "{{ diaspora_montant }}", "{{ diaspora_part }} du coût du PIP"], right={2, 3},
             widths=[6, 4.6, 3, 3])
+    _fiches(b)
     b.tag("{%p if modifications %}")
-    b.h("Modifications depuis la dernière version adoptée", 2)
+    b.h("Modifications depuis la dernière version adoptée", 2, new_page=True)
     b.bullets("m in modifications", "{{ m }}")
     b.tag("{%p endif %}")
-    _fiches(b)
 
     b.save(path)
     return path
