@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from app.cli_backup import backup_group
 from app.cli_planfile import register as register_planfile
 from app.cli_tokens import tokens_group
-from app.docx_template import active_template_path
+from app.docx_template import council_files
 from app.extensions import db
 from plans.accounts import service as accounts_service
 from plans.core.errors import ValidationError
@@ -21,7 +21,6 @@ from plans.owners import service as owners_service
 from plans.owners.models import PlanOwner
 from plans.planning import finance
 from plans.planning.models import Plan
-from plans.review import diff as plandiff
 from plans.territory import loader as territory_loader
 
 
@@ -263,9 +262,30 @@ def plans_docx(plan_id: int, output: str | None):
     plan = db.session.get(Plan, plan_id, options=finance.load_options())
     if plan is None:
         _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
-    data = export_docx.render_docx(plan, db.session, active_template_path(),
-                                   changes=plandiff.changes_since_adoption(db.session, plan))
+    files = council_files(plan)
     path = output or export_docx.docx_filename(plan)
     with open(path, "wb") as out:
-        out.write(data)
-    click.echo(f"{path} écrit ({len(data) // 1024} Ko, {time.perf_counter() - started:.1f} s).")
+        out.write(files.docx)
+    note = "sommaire numéroté par LibreOffice" if files.pdf is not None else \
+        "sommaire sans numéros de page : Word les inscrit à l'ouverture"
+    click.echo(f"{path} écrit ({len(files.docx) // 1024} Ko, {time.perf_counter() - started:.1f} s ; {note}).")
+
+
+@plans_group.command("pdf", help="Écrit le document du conseil en PDF (LibreOffice, sommaire numéroté). Exemple : "
+                                 "plans pdf 12 -o PDESC_Koniakary_2025-2029.pdf")
+@click.argument("plan_id", type=int)
+@click.option("-o", "--output", "output", default=None, metavar="FICHIER.pdf",
+              help="Fichier à écrire (par défaut : PDESC_<collectivité>_<période>.pdf dans le dossier courant).")
+def plans_pdf(plan_id: int, output: str | None):
+    started = time.perf_counter()
+    plan = db.session.get(Plan, plan_id, options=finance.load_options())
+    if plan is None:
+        _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
+    files = council_files(plan)
+    if files.pdf is None:
+        _fail(f"PDF non produit : {files.problem}")
+    path = output or export_docx.pdf_filename(plan)
+    with open(path, "wb") as out:
+        out.write(files.pdf)
+    click.echo(f"{path} écrit ({len(files.pdf) // 1024} Ko, {time.perf_counter() - started:.1f} s, dont "
+               f"{files.seconds:.1f} s de conversion LibreOffice).")

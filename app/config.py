@@ -46,4 +46,9 @@ def from_environment(instance_path: str) -> dict:
         "MBTILES_PATH": os.environ.get("PDLM_MBTILES") or None,
         "TILE_URL": os.environ.get("PDLM_TILE_URL") or None,
         "TILE_ATTRIBUTION": os.environ.get("PDLM_TILE_ATTRIBUTION") or "© contributeurs OpenStreetMap",
+        # LibreOffice for the council document's PDF and numbered sommaire (plans/documents/office.py): the soffice
+        # command ("" turns conversions off), the Python that has LibreOffice's `uno` module, the time allowed.
+        "SOFFICE": os.environ.get("PDLM_SOFFICE", "soffice"),
+        "UNO_PYTHON": os.environ.get("PDLM_UNO_PYTHON") or "/usr/bin/python3",
+        "SOFFICE_TIMEOUT": float(os.environ.get("PDLM_SOFFICE_TIMEOUT") or 120),
     }

@@ -33,7 +33,9 @@ def require_tool(name: str, debian_package: str) -> str:
 
 def app_config(database_url: str, **extra) -> dict:
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
-            "SECRET_KEY": "clef-de-test", "DEMO_DATA": False, "SERVER_NAME": None, **extra}
+            "SECRET_KEY": "clef-de-test", "DEMO_DATA": False, "SERVER_NAME": None,
+            # No LibreOffice conversion behind every .docx download: tests/app/test_export_pdf.py turns it on.
+            "SOFFICE": "", **extra}
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -1,7 +1,10 @@
 """The council document: the plan as a Word file, and the administrators' page for the Word model.
 
 GET  /plans/<id>/export.docx          the plan as .docx (every status; a draft carries "PROJET — document non adopté";
-                                      once a version was adopted, an annex lists what changed since)
+                                      once a version was adopted, an annex lists what changed since); its sommaire
+                                      numbered by LibreOffice when the server has it
+GET  /plans/<id>/export.pdf           the same as PDF, converted by LibreOffice (app/docx_template.council_files);
+                                      without LibreOffice: 503 and a French page saying why
 GET  /plans/modele-word               the model in use (administrators)
 POST /plans/modele-word               action=upload with a .docx file: checked with check_template first, kept only
                                       when usable (else 400 and the previous model stays); action=reset: back to the
@@ -20,16 +23,17 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import login_required
 
 from app.audit import log_action
-from app.docx_template import active_template_path, uploaded_template_path
+from app.docx_template import active_template_path, council_files, uploaded_template_path
+from app.errors import error_response
 from app.extensions import db
 from app.guards import role_required
 from app.loaders import readable_plan
 from app.planning import bp
 from plans.accounts.models import Role
+from plans.documents import office
 from plans.documents import plan_document as export_docx
 from plans.planning import finance
 from plans.planning.models import Plan
-from plans.review import diff as plandiff
 
 admin_only = role_required(Role.ADMIN)
 
@@ -39,10 +43,22 @@ admin_only = role_required(Role.ADMIN)
 def export_docx_file(plan_id: int):
     db.session.get(Plan, plan_id, options=finance.load_options())  # actions, schedules, lines: a few queries
     plan = readable_plan(plan_id)
-    data = export_docx.render_docx(plan, db.session, active_template_path(),
-                                   changes=plandiff.changes_since_adoption(db.session, plan))
-    return send_file(io.BytesIO(data), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,
+    files = council_files(plan)
+    return send_file(io.BytesIO(files.docx), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,
                      download_name=export_docx.docx_filename(plan), max_age=0)
+
+
+@bp.route("/<int:plan_id>/export.pdf")
+@login_required
+def export_pdf_file(plan_id: int):
+    db.session.get(Plan, plan_id, options=finance.load_options())
+    plan = readable_plan(plan_id)
+    files = council_files(plan)
+    if files.pdf is None:
+        return error_response(503, f"Le document du plan n'est pas disponible en PDF : {files.problem} "
+                                   "Le document Word (.docx) reste téléchargeable depuis la page du plan.")
+    return send_file(io.BytesIO(files.pdf), mimetype=office.PDF_MIMETYPE, as_attachment=True,
+                     download_name=export_docx.pdf_filename(plan), max_age=0)
 
 
 def _model_state() -> dict:

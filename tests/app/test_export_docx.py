@@ -1,14 +1,18 @@
 """The Word export route, the administrators' model page and the `plans docx` command."""
 from __future__ import annotations
 
+import html
 import io
+import re
+import subprocess
 
 import pytest
 from docx import Document
 
 from plans.accounts.models import Role
+from plans.documents import office
 from plans.documents import plan_document as export_docx
-from tests.conftest import login
+from tests.conftest import login, require_tool
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
@@ -106,3 +110,50 @@ def test_cli_writes_the_file(runner, plan, tmp_path):
 def test_the_plan_pages_link_to_the_word_document(planner_client, plan):
     page = planner_client.get(f"/plans/{plan.id}").get_data(as_text=True)
     assert f'href="/plans/{plan.id}/export.docx"' in page
+
+
+def test_without_libreoffice_the_pdf_link_says_why(app, planner_client, runner, plan, tmp_path):
+    """SOFFICE names a missing program: no conversion; the plan page and /export.pdf say why in French, the
+    command fails with the same reason, and the .docx still comes with its sommaire (headings, unnumbered)."""
+    app.config["SOFFICE"] = str(tmp_path / "pas-de-libreoffice" / "soffice")
+    page = html.unescape(planner_client.get(f"/plans/{plan.id}").get_data(as_text=True))
+    assert f'href="/plans/{plan.id}/export.pdf"' not in page
+    assert "Document PDF non proposé : LibreOffice n'est pas installé sur ce serveur" in page
+    response = planner_client.get(f"/plans/{plan.id}/export.pdf")
+    assert response.status_code == 503
+    body = html.unescape(response.get_data(as_text=True))
+    assert "LibreOffice n'est pas installé" in body and "libreoffice-writer-nogui" in body
+    result = runner.invoke(args=["plans", "pdf", str(plan.id), "-o", str(tmp_path / "plan.pdf")])
+    assert result.exit_code == 1 and "LibreOffice n'est pas installé" in result.output
+    assert not (tmp_path / "plan.pdf").exists()
+    doc = Document(io.BytesIO(_download(planner_client, plan.id).data))
+    sommaire = [p.text for p in doc.paragraphs if p.style.name in ("toc 1", "toc 2")]
+    assert "I. Introduction" in sommaire and "V. Programmation" in sommaire
+    assert export_docx.TOC_NOTE in [p.text for p in doc.paragraphs]
+
+
+def test_pdf_route_and_command_with_libreoffice(app, planner_client, reviewer_client, runner, plan, tmp_path):
+    require_tool("soffice", "libreoffice-writer-nogui")
+    app.config["SOFFICE"] = "soffice"
+    page = planner_client.get(f"/plans/{plan.id}").get_data(as_text=True)
+    assert f'href="/plans/{plan.id}/export.pdf"' in page
+    response = reviewer_client.get(f"/plans/{plan.id}/export.pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.data.startswith(b"%PDF") and "PDESC_Koniakary_2025-2029.pdf" in response.headers[
+        "Content-Disposition"]
+    out = tmp_path / "plan.pdf"
+    result = runner.invoke(args=["plans", "pdf", str(plan.id), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes().startswith(b"%PDF") and "conversion LibreOffice" in result.output
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    assert re.search(r"I\. Introduction\s*\.{3,}\s*\d+", text)  # the sommaire is numbered
+
+
+def test_a_conversion_that_overruns_is_stopped(tmp_path):
+    require_tool("soffice", "libreoffice-writer-nogui")
+    slow = office.Office(soffice="soffice", timeout=0.5)
+    if slow.unavailable():
+        pytest.fail(slow.unavailable())
+    with pytest.raises(office.OfficeError, match="a dépassé 0.5 secondes"):
+        slow.convert(_docx_bytes())

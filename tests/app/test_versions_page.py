@@ -154,7 +154,7 @@ def _annex(doc) -> list[str]:
     texts = [plain(p.text) for p in doc.paragraphs]
     if ANNEX not in texts:
         return []
-    start = texts.index(ANNEX) + 1
+    start = len(texts) - texts[::-1].index(ANNEX)  # the annex's heading, after its line in the sommaire
     return [t for t in texts[start:start + 20] if t]
 
 

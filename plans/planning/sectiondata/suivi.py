@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from plans.core.errors import ValidationError
 from plans.core.money import AmountError, parse_decimal
+from plans.core.text import search_key
 from plans.core.vocab import INDICATOR_CATEGORIES
 from plans.planning.models import Indicator, Plan
 from plans.planning.sectiondata.common import describe_count_change, summary, text
@@ -83,6 +84,28 @@ def display_value(unit, value):
     except ArithmeticError:
         return value
     return "Oui" if number == 1 else "Non" if number == 0 else value
+
+
+# Which suggested indicator follows an action carrying which migration tag (plans.planning.indicators.migration_tags,
+# « diaspora » derived from the funding lines): the fiche action of the council document names them. Indicators
+# and actions have no typed link; these follow by their meaning, and MIGRATION_ACTIONS counts every tagged action.
+TAG_INDICATORS = {
+    "diaspora": ("Montant mobilisé auprès de la diaspora", "Part du PIP cofinancée par la diaspora"),
+    "retour": ("Migrants de retour réinsérés (hommes / femmes)",),
+    "deplacement": ("Personnes déplacées accueillies",),
+}
+MIGRATION_ACTIONS = "Actions marquées migration réalisées"
+
+
+def indicators_served(plan_indicators, tags) -> list:
+    """The plan's indicators that follow an action with these migration tags, in the plan's order: those named in
+    TAG_INDICATORS for one of its tags and, for any tagged action, MIGRATION_ACTIONS (names compared without case
+    or accents, so a planner's « montant mobilisé auprès de la diaspora » still counts)."""
+    tags = list(tags or ())
+    wanted = {search_key(name) for tag in tags for name in TAG_INDICATORS.get(tag, ())}
+    if tags:
+        wanted.add(search_key(MIGRATION_ACTIONS))
+    return [i for i in plan_indicators if search_key(i.name) in wanted]
 
 
 def suggested_rows() -> list[dict]:
