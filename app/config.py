@@ -51,4 +51,6 @@ def from_environment(instance_path: str) -> dict:
         "SOFFICE": os.environ.get("PDLM_SOFFICE", "soffice"),
         "UNO_PYTHON": os.environ.get("PDLM_UNO_PYTHON") or "/usr/bin/python3",
         "SOFFICE_TIMEOUT": float(os.environ.get("PDLM_SOFFICE_TIMEOUT") or 120),
+        # Where conversions are kept, so the same plan downloaded again is not converted again ("" = not kept).
+        "CONVERSION_CACHE_DIR": os.environ.get("PDLM_CONVERSION_CACHE", str(Path(instance_path) / "conversions")),
     }

@@ -30,11 +30,13 @@ def active_template_path() -> Path:
 
 
 def office() -> office_module.Office:
-    """LibreOffice as configured (SOFFICE, UNO_PYTHON, SOFFICE_TIMEOUT in app/config.py)."""
+    """LibreOffice as configured (SOFFICE, UNO_PYTHON, SOFFICE_TIMEOUT, CONVERSION_CACHE_DIR in app/config.py)."""
     config = current_app.config
     return office_module.Office(soffice=config.get("SOFFICE") or None,
                                 python=config.get("UNO_PYTHON") or office_module.DEFAULT_PYTHON,
-                                timeout=float(config.get("SOFFICE_TIMEOUT") or office_module.DEFAULT_TIMEOUT))
+                                timeout=float(config.get("SOFFICE_TIMEOUT") or office_module.DEFAULT_TIMEOUT),
+                                cache_dir=Path(config["CONVERSION_CACHE_DIR"]) if config.get("CONVERSION_CACHE_DIR")
+                                else None)
 
 
 def pdf_unavailable() -> str | None:

@@ -34,8 +34,9 @@ def require_tool(name: str, debian_package: str) -> str:
 def app_config(database_url: str, **extra) -> dict:
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "clef-de-test", "DEMO_DATA": False, "SERVER_NAME": None,
-            # No LibreOffice conversion behind every .docx download: tests/app/test_export_pdf.py turns it on.
-            "SOFFICE": "", **extra}
+            # No LibreOffice conversion behind every .docx download: tests/app/test_export_pdf.py turns it on, and
+            # never keeps a conversion in the instance folder (tests/plans/test_export_pdf.py tests the cache).
+            "SOFFICE": "", "CONVERSION_CACHE_DIR": "", **extra}
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -10,16 +10,24 @@ updated (a plain `soffice --convert-to pdf` prints a TOC field as it was typed) 
 runs in a process group of its own; past `timeout` seconds the whole group (script, soffice, soffice.bin) is
 killed and OfficeError says so. `converted.toc` is the sommaire as LibreOffice numbered it, for
 plans.documents.plan_document.set_toc_pages.
+
+With a `cache_dir`, a conversion is kept under the digest of the document's content (every part of the package but
+docProps/core.xml, whose save time changes at each render): downloading the same plan again, as .docx or PDF, costs
+no second conversion; any change to the plan or the model changes the digest. The `CACHE_KEEP` newest are kept.
 """
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
+import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +36,7 @@ UNO_SCRIPT = Path(__file__).with_name("uno_convert.py")
 DEFAULT_PYTHON = "/usr/bin/python3"  # Debian's python3-uno installs `uno` for the system Python
 DEFAULT_TIMEOUT = 120  # seconds: a 150-action plan takes a few seconds; a stuck soffice must not hold a worker
 PDF_MIMETYPE = "application/pdf"
+CACHE_KEEP = 40  # conversions kept in cache_dir (a PDF of a 150-action plan is about 1 MB)
 INSTALL_HINT = ("Pour l'activer, l'administrateur du serveur installe LibreOffice (paquets Debian "
                 "libreoffice-writer-nogui et python3-uno, voir README).")
 
@@ -43,6 +52,16 @@ class Converted:
     seconds: float = 0.0
 
 
+def content_digest(docx: bytes) -> str:
+    """SHA-256 of a .docx package's parts and their names, docProps/core.xml (its save time) left out."""
+    digest = hashlib.sha256()
+    with zipfile.ZipFile(io.BytesIO(docx)) as package:
+        for name in sorted(package.namelist()):
+            if name != "docProps/core.xml":
+                digest.update(name.encode("utf-8") + b"\0" + package.read(name) + b"\0")
+    return digest.hexdigest()
+
+
 @lru_cache(maxsize=8)
 def _has_uno(python: str) -> bool:
     try:
@@ -56,6 +75,7 @@ class Office:
     soffice: str | None = "soffice"  # a command name or a path; None or "" = conversions disabled
     python: str = DEFAULT_PYTHON
     timeout: float = DEFAULT_TIMEOUT
+    cache_dir: Path | None = None
 
     def soffice_path(self) -> str | None:
         return shutil.which(self.soffice) if self.soffice else None
@@ -77,6 +97,43 @@ class Office:
         reason = self.unavailable()
         if reason is not None:
             raise OfficeError(reason)
+        key = content_digest(docx)
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        converted = self._convert(docx)
+        self._keep(key, converted)
+        return converted
+
+    def _cached(self, key: str) -> Converted | None:
+        if self.cache_dir is None:
+            return None
+        pdf, toc = self.cache_dir / f"{key}.pdf", self.cache_dir / f"{key}.json"
+        try:
+            converted = Converted(pdf=pdf.read_bytes(), toc=json.loads(toc.read_text("utf-8")), seconds=0.0)
+        except (OSError, ValueError):
+            return None
+        os.utime(pdf)  # the newest used are the ones kept
+        return converted
+
+    def _keep(self, key: str, converted: Converted) -> None:
+        if self.cache_dir is None:
+            return
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            toc = json.dumps(converted.toc).encode("utf-8")
+            for name, data in ((f"{key}.json", toc), (f"{key}.pdf", converted.pdf)):  # the PDF last: it says "ready"
+                partial = self.cache_dir / f".{name}.{os.getpid()}.{threading.get_ident()}"
+                partial.write_bytes(data)
+                partial.replace(self.cache_dir / name)  # atomic: a reader sees the whole file or none
+            kept = sorted(self.cache_dir.glob("*.pdf"), key=lambda p: p.stat().st_mtime, reverse=True)
+            for old in kept[CACHE_KEEP:]:
+                old.unlink(missing_ok=True)
+                old.with_suffix(".json").unlink(missing_ok=True)
+        except OSError:  # a cache that cannot be written only costs the next conversion
+            pass
+
+    def _convert(self, docx: bytes) -> Converted:
         started = time.perf_counter()
         with tempfile.TemporaryDirectory(prefix="pdlm_office_") as tmp:
             source, pdf = Path(tmp) / "document.docx", Path(tmp) / "document.pdf"

@@ -157,3 +157,30 @@ def test_a_conversion_that_overruns_is_stopped(tmp_path):
         pytest.fail(slow.unavailable())
     with pytest.raises(office.OfficeError, match="a dépassé 0.5 secondes"):
         slow.convert(_docx_bytes())
+
+
+def _saved_again(docx: bytes, title: str) -> bytes:
+    """The same document saved once more with another title in its properties (docProps/core.xml only)."""
+    doc = Document(io.BytesIO(docx))
+    doc.core_properties.title = title
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_the_same_document_is_converted_once(tmp_path):
+    """Downloading the same plan again (as .docx or PDF) reuses the conversion kept in the instance folder; the
+    render's save time (docProps/core.xml) does not count, a change of content does."""
+    require_tool("soffice", "libreoffice-writer-nogui")
+    cache = tmp_path / "conversions"
+    kept = office.Office(soffice="soffice", timeout=300, cache_dir=cache)
+    if kept.unavailable():
+        pytest.fail(kept.unavailable())
+    document = _docx_bytes("Plan de Koniakary")
+    first = kept.convert(document)
+    assert first.seconds > 0 and len(list(cache.glob("*.pdf"))) == 1
+    again = kept.convert(_saved_again(document, "Autre titre"))
+    assert again.seconds == 0.0 and again.pdf == first.pdf and again.toc == first.toc
+    changed = kept.convert(_docx_bytes("Plan de Koniakary, révisé"))
+    assert changed.seconds > 0 and len(list(cache.glob("*.pdf"))) == 2
+    assert office.content_digest(document) != office.content_digest(_docx_bytes("Plan de Koniakary, révisé"))
