@@ -108,7 +108,6 @@ class DeletionSummary:
     actions: int
     total: int  # the PIP's total cost in FCFA (plans/planning/finance.py)
     funding_lines: int
-    sections_saved: int
     changes: int  # saved versions in the plan's history
     comments: int
 
@@ -123,8 +122,6 @@ def summary(session: Session, plan: Plan) -> DeletionSummary:
         owner_kind=plan.owner.kind_label, period=f"{plan.period_start}–{plan.period_end}",
         actions=len(plan.actions), total=finance.plan_finance(plan).total,
         funding_lines=sum(len(a.funding_lines) for a in plan.actions),
-        sections_saved=_count(session, sa.select(SectionState.section).where(SectionState.plan_id == plan.id,
-                                                                             SectionState.version > 0)),
         changes=_count(session, sa.select(PlanChange.id).where(PlanChange.plan_id == plan.id)),
         comments=_count(session, sa.select(PlanComment.id).where(PlanComment.plan_id == plan.id)))
 
