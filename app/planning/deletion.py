@@ -25,8 +25,8 @@ def _page(plan: Plan, status: int = 200, *, conflict: str | None = None):
 
 def _plan_for_deletion(plan_id: int) -> Plan:
     plan = readable_plan(plan_id)
-    if not deletion.may_delete_plans_of(current_user, plan):
-        abort(403, "Seuls les planificateurs de la collectivité et les administrateurs peuvent supprimer un plan.")
+    if not deletion.may_delete(current_user, plan):
+        abort(403, deletion.NOT_YOURS)
     return plan
 
 

@@ -58,7 +58,7 @@ def new():
 @login_required
 def overview(plan_id: int):
     plan = readable_plan(plan_id)
-    may_delete = deletion.may_delete_plans_of(current_user, plan) and deletion.refusal(db.session, plan) is None
+    may_delete = deletion.may_delete(current_user, plan) and deletion.refusal(db.session, plan) is None
     return render_template("planning/overview.html", plan=plan, check=completeness.check_plan(plan),
                            last=sections.last_saved(db.session, plan), can_edit=can_edit(plan), may_delete=may_delete)
 

@@ -126,7 +126,10 @@ def summary(session: Session, plan: Plan) -> DeletionSummary:
         comments=_count(session, sa.select(PlanComment.id).where(PlanComment.plan_id == plan.id)))
 
 
-def may_delete_plans_of(user: User, plan: Plan) -> bool:
+NOT_YOURS = "Seuls les planificateurs de la collectivité et les administrateurs peuvent supprimer un plan."
+
+
+def may_delete(user: User, plan: Plan) -> bool:
     """The planners of the plan's owner, and the administrators."""
     return user.role is Role.ADMIN or access.can_edit_owner_plans(user, plan.owner)
 
@@ -154,12 +157,6 @@ def refusal(session: Session, plan: Plan) -> Optional[str]:
     return None
 
 
-def check_permission(user: User, plan: Plan) -> None:
-    if not may_delete_plans_of(user, plan):
-        raise PermissionError("Seuls les planificateurs de la collectivité et les administrateurs peuvent supprimer "
-                              "un plan.")
-
-
 def delete_plan(session: Session, plan: Plan, user: User, *, seen_actions: int, seen_total: int,
                 ip: str = "") -> DeletionSummary:
     """Deletes `plan` and every row it holds. Flushes; the caller commits (or rolls back: nothing is deleted).
@@ -167,7 +164,8 @@ def delete_plan(session: Session, plan: Plan, user: User, *, seen_actions: int, 
     Raises PermissionError (not a planner of its owner nor an administrator), ValidationError (a plan that was
     ever submitted, or a later revision), ConflictError (the plan changed since the user saw `seen_actions`
     actions for `seen_total` FCFA, or another request submitted it meanwhile). Returns what was deleted."""
-    check_permission(user, plan)
+    if not may_delete(user, plan):
+        raise PermissionError(NOT_YOURS)
     session.flush()
     # The guard first: on PostgreSQL the row stays locked until the commit, so a submission sent at the same
     # moment waits, then finds no draft to move; on SQLite the write lock does the same.
@@ -176,8 +174,8 @@ def delete_plan(session: Session, plan: Plan, user: User, *, seen_actions: int, 
         .values(updated_at=utcnow()).execution_options(synchronize_session=False))
     if claimed.rowcount != 1 and session.scalar(sa.select(Plan.id).where(Plan.id == plan.id)) is None:
         raise ConflictError("Ce plan vient d'être supprimé par une autre personne.")
-    session.expire(plan, ["status", "updated_at"])
-    reason = refusal(session, plan)  # read after the guard: a submission that came first is seen here
+    session.expire(plan, ["status", "updated_at", "actions"])  # read again, after the guard
+    reason = refusal(session, plan)  # a submission that came first is seen here
     if reason is not None:
         raise ValidationError({"": [reason]})
     deleted = summary(session, plan)
