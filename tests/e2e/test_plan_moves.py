@@ -130,6 +130,7 @@ def _delete_through_the_confirmation(page: Page, size: str, plan_id: int, title:
                                      total: str) -> None:
     page.goto(f"/plans/{plan_id}")
     _fits(page, "vue d'ensemble")
+    _shot(page, f"{size}-brouillon")
     page.get_by_role("link", name="Supprimer ce brouillon…").click()
     expect(page).to_have_url(re.compile(rf"/plans/{plan_id}/supprimer$"))
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Supprimer le plan « {title} » ?")
