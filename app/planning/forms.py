@@ -59,3 +59,18 @@ class AdoptionForm(VersionedForm):
     council_session = TrimmedStringField("Session du conseil", validators=[Length(max=200)])
     transmission_date = DateField("Date de transmission à la tutelle", validators=[Optional()], format="%Y-%m-%d")
     transmission_authority = TrimmedStringField("Autorité de tutelle", validators=[Length(max=200)])
+
+
+class DeletePlanForm(FlaskForm):
+    """The confirmation of a plan's deletion: what the page showed (number of actions, total cost in FCFA), so that
+    a plan changed since is not deleted unseen (plans/review/deletion.py)."""
+
+    seen_actions = HiddenField()
+    seen_total = HiddenField()
+
+    def seen(self) -> tuple[int, int] | None:
+        """(actions, total) as sent, or None when missing or not whole numbers."""
+        try:
+            return int(self.seen_actions.data), int(self.seen_total.data)
+        except (TypeError, ValueError):
+            return None

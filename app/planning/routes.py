@@ -16,6 +16,7 @@ from plans.core.errors import ConflictError, ValidationError
 from plans.planning import completeness, period, sections
 from plans.planning import service as plan_service
 from plans.planning.models import PlanChange
+from plans.review import deletion
 
 
 @bp.route("/")
@@ -57,8 +58,9 @@ def new():
 @login_required
 def overview(plan_id: int):
     plan = readable_plan(plan_id)
+    may_delete = deletion.may_delete(current_user, plan) and deletion.refusal(db.session, plan) is None
     return render_template("planning/overview.html", plan=plan, check=completeness.check_plan(plan),
-                           last=sections.last_saved(db.session, plan), can_edit=can_edit(plan))
+                           last=sections.last_saved(db.session, plan), can_edit=can_edit(plan), may_delete=may_delete)
 
 
 @bp.route("/<int:plan_id>/<section_key>", methods=["GET", "POST"])

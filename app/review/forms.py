@@ -20,6 +20,7 @@ class TransitionForm(FrenchForm):
     deliberation_number = TrimmedStringField("Numéro de la délibération", validators=[Length(max=100)])
     deliberation_date = DateField("Date de la délibération", validators=[Optional()], format="%Y-%m-%d")
     council_session = TrimmedStringField("Session du conseil", validators=[Length(max=200)])
+    retour = HiddenField()  # "plan": back to the plan's overview (the withdraw button of its status banner)
 
 
 class CommentForm(FrenchForm):

@@ -131,6 +131,8 @@ def transition(plan_id: int):
         return render_page(readable_plan(plan_id), 400, transition_form=form)
     move = workflow.MOVES_BY_KEY[(PlanStatus(record.from_status), PlanStatus(record.to_status))]
     flash(move.done, "info")
+    if form.retour.data == "plan":
+        return redirect(url_for("planning.overview", plan_id=plan.id), code=303)
     return redirect(_review_url(plan), code=303)
 
 

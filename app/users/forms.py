@@ -14,12 +14,22 @@ def _optional_int(value):
     return int(value)
 
 
+class AccountEmail:
+    """The address of a new account. Declared before the profile's fields so that the error summary lists the
+    fields in the order of the page (WTForms orders fields by their declaration)."""
+
+    email = EmailField("Adresse électronique", validators=[DataRequired("Saisissez l'adresse électronique."),
+                                                            Length(max=254, message="254 caractères au plus.")])
+
+
 class UserProfileForm(FrenchForm):
     full_name = StringField("Nom et prénom", validators=[Length(max=200, message="200 caractères au plus.")])
     role = SelectField("Rôle", choices=ROLE_CHOICES)
     owners = SelectMultipleField("Collectivités et groupements (planificateurs)", coerce=int,
                                  render_kw={"size": 8})
-    owner_codes = StringField("Ajouter une collectivité par son P-code (planificateurs)",
+    # The type-ahead (app/templates/users/form.html) sends its choices as hidden inputs `owner_code`, one per unit;
+    # this field is for P-codes typed by hand (and the only way without JavaScript).
+    owner_codes = StringField("Ou ajouter une collectivité par son P-code",
                               validators=[Length(max=500, message="500 caractères au plus.")])
     region = SelectField("Région suivie (relecteurs)", coerce=_optional_int)
 
@@ -44,9 +54,7 @@ class PasswordChoice:
         return valid
 
 
-class UserCreateForm(PasswordChoice, UserProfileForm):
-    email = EmailField("Adresse électronique", validators=[DataRequired("Saisissez l'adresse électronique."),
-                                                            Length(max=254, message="254 caractères au plus.")])
+class UserCreateForm(PasswordChoice, AccountEmail, UserProfileForm):
     password = PasswordField("Mot de passe initial", validators=[Optional()])
     confirm_password = PasswordField(
         "Confirmez le mot de passe",

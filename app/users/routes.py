@@ -11,6 +11,7 @@ from app.users.forms import ConfirmForm, PasswordResetForm, UserCreateForm, User
 from plans.accounts import service as accounts_service
 from plans.accounts.models import Role, User
 from plans.core.errors import ValidationError
+from plans.territory.service import unit_by_code, unit_summary
 
 admin_only = role_required(Role.ADMIN)
 
@@ -19,12 +20,62 @@ def _form_choices(form) -> None:
     form.set_choices(accounts_service.owner_choices(db.session), accounts_service.region_choices(db.session))
 
 
-def _profile(form) -> dict:
-    """The profile a form describes, as plans objects (raises ValidationError for an unknown code or région)."""
-    owners = accounts_service.owners_by_ids(db.session, form.owners.data or [])
-    owners += accounts_service.owners_by_codes(db.session, form.owner_codes.data)
-    region = accounts_service.region_by_id(db.session, form.region.data)
-    return {"role": form.role.data, "full_name": form.full_name.data or "", "owners": owners, "region": region}
+PICKED = "owner_code"  # the hidden inputs of the type-ahead, one per collectivité chosen by its name
+
+
+def _profile(form) -> tuple[dict, dict[str, list[str]]]:
+    """The profile a form describes, as plans objects, and every problem found on the way (an unknown code, a
+    région or a listed owner gone), keyed by field: none stops the others from being looked at."""
+    errors: dict[str, list[str]] = {}
+    owners, region = [], None
+    lookups = ((lambda: accounts_service.owners_by_ids(db.session, form.owners.data or [])),
+               (lambda: accounts_service.owners_by_codes(db.session, request.form.getlist(PICKED)
+                                                         + [form.owner_codes.data or ""], field="owner_codes")))
+    for lookup in lookups:
+        try:
+            owners += lookup()
+        except ValidationError as error:
+            _merge(errors, error.errors)
+    try:
+        region = accounts_service.region_by_id(db.session, form.region.data)
+    except ValidationError as error:
+        _merge(errors, error.errors)
+    return ({"role": form.role.data, "full_name": form.full_name.data or "", "owners": owners, "region": region},
+            errors)
+
+
+def _merge(errors: dict[str, list[str]], more: dict[str, list[str]]) -> None:
+    for key, messages in more.items():
+        errors.setdefault(key, []).extend(m for m in messages if m not in errors.get(key, []))
+
+
+def _attach(form, errors: dict[str, list[str]]) -> None:
+    """Each message under its field, with those WTForms found: a field that has a message already (an empty
+    e-mail address) does not get the service's version of the same fault too. Attachments go under the owners'
+    list, or under the P-code field when there is no list to show."""
+    for key, messages in errors.items():
+        if key == "owners" and not form.owners.choices:
+            key = "owner_codes"
+        field = form._fields.get(key) if key else None
+        if field is None:
+            form.form_errors.extend(messages)
+        elif not field.errors:
+            field.errors = list(messages)
+
+
+def _chosen_owners() -> list[dict]:
+    """The collectivités the type-ahead had chosen, listed again on a form that comes back."""
+    chosen = []
+    for code in dict.fromkeys(c.strip() for c in request.form.getlist(PICKED) if c.strip()):
+        unit = unit_by_code(db.session, code)
+        chosen.append(unit_summary(unit) if unit is not None else
+                      {"code": code, "name": code, "path": "", "country_name": "", "level_label": "code inconnu"})
+    return chosen
+
+
+def _render_form(form, user: User | None, status: int):
+    return render_template("users/form.html", form=form, user=user,
+                           chosen_owners=_chosen_owners() if request.method == "POST" else []), status
 
 
 def _no_store(response):
@@ -48,16 +99,21 @@ def index():
 def create():
     form = UserCreateForm()
     _form_choices(form)
-    if form.validate_on_submit():
+    if request.method == "GET":
+        return _render_form(form, None, 200)
+    # Every check runs, whatever the others found: the form comes back once with all its errors.
+    valid = form.validate_on_submit()
+    profile, errors = _profile(form)
+    _merge(errors, accounts_service.new_account_problems(db.session, email=form.email.data or "",
+                                                         password=form.password.data or None, **profile))
+    if valid and not errors:
         try:
-            profile = _profile(form)
             password = form.password.data or accounts_service.generate_password(form.email.data)
             user = accounts_service.create_user(db.session, email=form.email.data, password=password, **profile,
                                                 acting_user=current_user, password_generated=not form.password.data,
                                                 ip=request.remote_addr or "")
         except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
+            errors = error.errors
         else:
             db.session.commit()
             _warn(user)
@@ -66,8 +122,9 @@ def create():
                 return redirect(url_for("users.index"))
             return _no_store(make_response(render_template("users/password_given.html", user=user,
                                                            password=password, created=True)))
-    status = 400 if request.method == "POST" else 200
-    return render_template("users/form.html", form=form, user=None), status
+    db.session.rollback()  # the owner rows a P-code would have created
+    _attach(form, errors)
+    return _render_form(form, None, 400)
 
 
 @bp.route("/<int:user_id>/modifier", methods=["GET", "POST"])
@@ -81,20 +138,23 @@ def edit(user_id: int):
         form.role.data = user.role.value
         form.owners.data = [o.id for o in user.owners]
         form.region.data = user.region_id
-    if form.validate_on_submit():
+        return _render_form(form, user, 200)
+    valid = form.validate_on_submit()
+    profile, errors = _profile(form)
+    if valid and not errors:
         try:
             accounts_service.update_user(db.session, user, active=user.active, acting_user=current_user,
-                                         ip=request.remote_addr or "", **_profile(form))
+                                         ip=request.remote_addr or "", **profile)
         except ValidationError as error:
-            db.session.rollback()
-            show_errors(form, error)
+            errors = error.errors
         else:
             db.session.commit()
             flash(f"Compte {user.email} modifié.", "info")
             _warn(user)
             return redirect(url_for("users.index"))
-    status = 400 if request.method == "POST" else 200
-    return render_template("users/form.html", form=form, user=user), status
+    db.session.rollback()
+    _attach(form, errors)
+    return _render_form(form, user, 400)
 
 
 def _set_active(user_id: int, active: bool):

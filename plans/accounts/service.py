@@ -173,10 +173,23 @@ def collectivite_owner_by_code(session: Session, code: str) -> PlanOwner:
     return owners_service.collectivite_owner(session, unit)
 
 
-def owners_by_codes(session: Session, text: str) -> list[PlanOwner]:
-    """Owners from P-codes separated by commas, semicolons or spaces ("ML010115, ML0101")."""
-    codes = [c for c in re.split(r"[\s,;]+", text or "") if c]
-    return [collectivite_owner_by_code(session, code) for code in codes]
+def owners_by_codes(session: Session, text: str | Iterable[str], field: str = "owners") -> list[PlanOwner]:
+    """Owners from P-codes separated by commas, semicolons or spaces ("ML010115, ML0101"), or a list of them (a
+    type-ahead's choices). Every unknown code is named in one message, keyed by `field`."""
+    pieces = [text] if isinstance(text, str) else list(text)
+    codes = list(dict.fromkeys(c for piece in pieces for c in re.split(r"[\s,;]+", piece or "") if c))
+    owners, unknown = [], []
+    for code in codes:
+        try:
+            owners.append(collectivite_owner_by_code(session, code))
+        except ValidationError:
+            unknown.append(code)
+    if unknown:
+        named = ", ".join(f"« {code} »" for code in unknown)
+        words = "P-codes inconnus" if len(unknown) > 1 else "P-code inconnu"
+        raise ValidationError({field: [f"{words} : {named}. Il faut le code d'une commune, d'un cercle ou d'une "
+                                       "région du Mali, par exemple ML010115 (Koniakary)."]})
+    return owners
 
 
 def owner_by_reference(session: Session, reference: str) -> PlanOwner:
@@ -255,14 +268,12 @@ def _profile(user: User) -> dict:
             "region": user.region.display_name if user.region else None}
 
 
-def create_user(session: Session, *, email: str, password: str, role: Role | str, full_name: str = "",
-                owners: Iterable[PlanOwner] = (), region: Optional[AdminUnit] = None,
-                acting_user: Optional[User] = None, password_generated: bool = False, ip: str = "") -> User:
-    """A new account. Done by an administrator (`acting_user`), it is journaled with its role, attachments and
-    whether the password was generated; the demo and the command line create accounts unjournaled."""
+def new_account_problems(session: Session, *, email: str, password: Optional[str], role: Role | str,
+                         full_name: str = "", owners: Iterable[PlanOwner] = (),
+                         region: Optional[AdminUnit] = None) -> dict[str, list[str]]:
+    """Everything wrong with a new account, keyed by field, all at once (empty: it may be created). `password`
+    None: a password to be generated, not checked."""
     email = normalise_email(email)
-    full_name = (full_name or "").strip()
-    owners = list(dict.fromkeys(owners))
     errors: dict[str, list[str]] = {}
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email) or len(email) > 254:
         errors["email"] = ["Adresse électronique invalide (exemple : prenom.nom@mairie.ml)."]
@@ -273,12 +284,26 @@ def create_user(session: Session, *, email: str, password: str, role: Role | str
     except ValidationError as error:
         errors.update(error.errors)
     else:
-        _check_profile(role, full_name, owners, region, errors)
-    problems = password_problems(password, email)
+        _check_profile(role, (full_name or "").strip(), list(dict.fromkeys(owners)), region, errors)
+    problems = password_problems(password, email) if password is not None else []
     if problems:
         errors["password"] = problems
+    return errors
+
+
+def create_user(session: Session, *, email: str, password: str, role: Role | str, full_name: str = "",
+                owners: Iterable[PlanOwner] = (), region: Optional[AdminUnit] = None,
+                acting_user: Optional[User] = None, password_generated: bool = False, ip: str = "") -> User:
+    """A new account. Done by an administrator (`acting_user`), it is journaled with its role, attachments and
+    whether the password was generated; the demo and the command line create accounts unjournaled."""
+    email = normalise_email(email)
+    full_name = (full_name or "").strip()
+    owners = list(dict.fromkeys(owners))
+    errors = new_account_problems(session, email=email, password=password, role=role, full_name=full_name,
+                                  owners=owners, region=region)
     if errors:
         raise ValidationError(errors)
+    role = parse_role(role)
     user = User(email=email, full_name=full_name, password_hash=hash_password(password), role=role, region=region)
     user.owners = owners
     session.add(user)

@@ -15,8 +15,9 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from plans.accounts.models import Role
+from plans.core import formatting
 from plans.core.audit import AuditEntry
-from plans.planning.models import PlanStatus
+from plans.planning.models import Plan, PlanStatus
 
 PER_PAGE = 50
 
@@ -36,6 +37,7 @@ ACTION_LABELS = {
     "plan.transition": "Changement de statut d'un plan",
     "plan.revision": "Nouvelle révision d'un plan adopté",
     "plan.import": "Plan importé depuis un fichier",
+    "plan.delete": "Brouillon de plan supprimé",
     "token.create": "Jeton d'API créé",
     "token.revoke": "Jeton d'API révoqué",
     "auth.lockout": "Connexions bloquées (trop d'échecs)",
@@ -51,7 +53,11 @@ DETAIL_LABELS = {
     "plan_uuid": "UUID du plan", "revision": "Révision", "from_plan_id": "Depuis le plan n°", "file": "Fichier",
     "created": "Nouveau plan", "new_revision": "Nouvelle révision", "via": "Par",
     "official_name": "Nom officiel", "source_name": "Nom des fichiers de limites",
+    "title": "Titre", "owner": "Collectivité ou groupement", "actions": "Actions", "total_fcfa": "Coût total du PIP",
+    "funding_lines": "Lignes de financement", "changes": "Enregistrements de l'historique", "comments": "Commentaires",
 }
+# Amounts in FCFA, under these keys, shown as the pages show them ("45 000 000 FCFA").
+_FCFA_KEYS = frozenset({"total_fcfa"})
 
 # Values recorded as codes, under these keys, shown by their French names.
 _CODE_LABELS = {
@@ -71,7 +77,8 @@ def action_label(action: str) -> str:
 
 
 def target_plan_id(target: str) -> Optional[int]:
-    """The plan an entry is about when its target is written "plan:<id>" (plan.transition, plan.revision)."""
+    """The plan an entry is about when its target is written "plan:<id>" (plan.transition, plan.revision,
+    plan.delete)."""
     match = _PLAN_TARGET.match(target or "")
     return int(match.group(1)) if match else None
 
@@ -94,7 +101,9 @@ def describe_details(details: Optional[dict]) -> list[tuple[str, str]]:
     """The details of an entry as (French label, text) pairs, in the order they were recorded."""
     if not isinstance(details, dict):
         return []
-    return [(DETAIL_LABELS.get(key, key), _value_text(value, _CODE_LABELS.get(key, {})))
+    return [(DETAIL_LABELS.get(key, key),
+             formatting.fcfa(value) if key in _FCFA_KEYS and isinstance(value, int)
+             else _value_text(value, _CODE_LABELS.get(key, {})))
             for key, value in details.items()]
 
 
@@ -104,6 +113,7 @@ class JournalPage:
     number: int
     pages: int
     total: int
+    plan_ids: frozenset[int] = frozenset()  # the plans named by these entries that still exist (the others: deleted)
 
     @property
     def has_previous(self) -> bool:
@@ -124,7 +134,9 @@ def journal_page(session: Session, number: int = 1, action: Optional[str] = None
     entries = list(session.scalars(
         sa.select(AuditEntry).where(condition).options(orm.selectinload(AuditEntry.user))
         .order_by(AuditEntry.id.desc()).offset((number - 1) * per_page).limit(per_page)))
-    return JournalPage(entries=entries, number=number, pages=pages, total=total)
+    named = {plan_id for entry in entries if (plan_id := target_plan_id(entry.target)) is not None}
+    existing = frozenset(session.scalars(sa.select(Plan.id).where(Plan.id.in_(named)))) if named else frozenset()
+    return JournalPage(entries=entries, number=number, pages=pages, total=total, plan_ids=existing)
 
 
 def action_choices(session: Session) -> list[tuple[str, str]]:

@@ -1,8 +1,12 @@
 """The review workflow: which status a plan may move to, who moves it, and what each move records.
 
     brouillon ──planner──▶ soumis ──reviewer──▶ en_revue ──reviewer──▶ valide ──planner──▶ adopte
-                             ▲                     │ (with a reason)
-                             └──planner── a_reviser ◀┘
+        ▲                 │    ▲                 │ (with a reason)
+        └────planner──────┘    └──planner── a_reviser ◀┘
+      (withdrawn before a reviewer takes it)
+
+A planner withdraws a submission (soumis → brouillon) as long as no reviewer has taken it: the plan is a draft
+again, editable; it still counts as submitted for plans/review/deletion.py, which never deletes such a plan.
 
 A request names the status its user saw: a move that the rules do not list is refused (ValidationError), a user
 without the right role on the plan's owner is refused (PermissionError), and a request made on a status that has
@@ -62,6 +66,8 @@ MOVES = (
     Move(PlanStatus.EN_REVUE, PlanStatus.A_REVISER, REVIEWER, "Renvoyer pour révision",
          "Plan renvoyé au planificateur pour révision.", needs_reason=True),
     Move(PlanStatus.EN_REVUE, PlanStatus.VALIDE, REVIEWER, "Valider le plan", "Plan validé."),
+    Move(PlanStatus.SOUMIS, PlanStatus.BROUILLON, PLANNER, "Retirer la soumission",
+         "Soumission retirée : le plan est de nouveau un brouillon, modifiable."),
     Move(PlanStatus.A_REVISER, PlanStatus.SOUMIS, PLANNER, "Soumettre à nouveau le plan corrigé",
          "Plan corrigé soumis à nouveau à la revue."),
     Move(PlanStatus.VALIDE, PlanStatus.ADOPTE, PLANNER, "Enregistrer l'adoption par le conseil",
@@ -191,6 +197,8 @@ def transition(session: Session, plan: Plan, user: User, to_status: PlanStatus |
         sa.update(Plan).where(Plan.id == plan.id, Plan.status == seen)
         .values(status=target, updated_at=now).execution_options(synchronize_session=False))
     if updated.rowcount != 1:
+        if session.scalar(sa.select(Plan.id).where(Plan.id == plan.id)) is None:  # deleted meanwhile
+            raise ConflictError("Ce plan vient d'être supprimé : votre demande n'a pas été appliquée.")
         session.expire(plan, ["status"])
         raise ConflictError(_stale_message(session, plan, seen))
     session.expire(plan, ["status", "updated_at"])

@@ -44,6 +44,8 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "planning.index": {"GET": (LOGIN, 200, 200, 200)},
     "planning.new": {"GET": (LOGIN, 200, 403, 403), "POST": (LOGIN, 400, 403, 403)},
     "planning.overview": {"GET": (LOGIN, 200, 200, 200)},
+    # Deleting a draft: its planners and the administrators; an empty post confirms nothing (400).
+    "planning.delete": {"GET": (LOGIN, 200, 403, 200), "POST": (LOGIN, 400, 403, 400)},
     "planning.section": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 400, 403, 403)},
     "planning.history": {"GET": (LOGIN, 200, 200, 200)},
     "planning.versions": {"GET": (LOGIN, 200, 200, 200)},  # no snapshot yet: the list and its explanation
@@ -96,7 +98,8 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
 }
 
 # Routes on a plan or an association: a planner of ANOTHER owner gets these instead of the planner column.
-OTHER_OWNER = {"planning.overview": 403, "planning.section": 403, "planning.history": 403, "planning.versions": 403,
+OTHER_OWNER = {"planning.overview": 403, "planning.delete": 403, "planning.section": 403, "planning.history": 403,
+               "planning.versions": 403,
                "planning.restore": 403,
                "planning.save_association": 403, "planning.delete_association": 403,
                "planning.association_form_page": 403,

@@ -207,3 +207,66 @@ def test_admin_password_reset_refuses_a_weak_password(admin_client, planner):
 def test_unknown_user_is_a_french_404(admin_client):
     response = admin_client.get("/utilisateurs/999999/modifier")
     assert response.status_code == 404 and "Ce compte n'existe pas." in shown(response)
+
+
+# --- every error at once, on its field; collectivités chosen by name ------------------------------------------
+
+def _field_errors(page: str) -> dict[str, list[str]]:
+    """field id → the messages shown in that field's block (app/templates/_form.html)."""
+    found = {}
+    for block in re.findall(r'<div class="field has-error[^"]*">(.*?)</div>', page, re.DOTALL):
+        field_id = re.search(r'<(?:input|select|textarea)[^>]* id="([^"]+)"', block).group(1)
+        found[field_id] = re.findall(r'<p class="field-error">([^<]+)</p>', block)
+    return found
+
+
+def test_every_error_of_the_creation_form_comes_at_once_under_its_field(admin_client):
+    response = admin_client.post("/utilisateurs/nouveau", data=_form(
+        email="", full_name="x" * 201, owner_codes="ML999999, ML0101, XX12", password="court",
+        confirm_password="autre"))
+    assert response.status_code == 400
+    page = shown(response)
+    assert _field_errors(page) == {
+        "email": ["Saisissez l'adresse électronique."],
+        "full_name": ["200 caractères au plus."],
+        "owner_codes": ["P-codes inconnus : « ML999999 », « XX12 ». Il faut le code d'une commune, d'un cercle ou "
+                        "d'une région du Mali, par exemple ML010115 (Koniakary)."],
+        "password": ["Le mot de passe doit contenir au moins 10 caractères."],
+        "confirm_password": ["Les deux saisies du mot de passe sont différentes."],
+    }
+    summary = page[page.index('class="card error-summary"'):]
+    summary = summary[:summary.index("</div>")]
+    assert re.findall(r'<a href="#([^"]+)">', summary) == ["email", "full_name", "owner_codes", "password",
+                                                          "confirm_password"]
+    assert _user("") is None and db.session.scalar(sa.select(sa.func.count()).select_from(PlanOwner)) == 0
+
+
+def test_the_service_checks_run_even_when_a_field_is_refused_by_the_form(admin_client, planner):
+    """An address already taken and a common password are found in the same post as a role the form refuses."""
+    response = admin_client.post("/utilisateurs/nouveau", data=_form(
+        email=planner.email, role="maire", password="Azerty2024!", confirm_password="Azerty2024!"))
+    assert response.status_code == 400
+    errors = _field_errors(shown(response))
+    assert errors["email"] == ["Un compte existe déjà avec cette adresse électronique."]
+    assert errors["role"] == ["N'est pas un choix valide."]
+    assert errors["password"] == ["Ce mot de passe est trop courant : choisissez-en un moins facile à deviner."]
+
+
+def test_collectivites_chosen_by_name_are_attached_and_kept_when_the_form_comes_back(admin_client):
+    page = shown(admin_client.get("/utilisateurs/nouveau"))
+    assert 'data-typeahead hidden data-source="/territoire/recherche.json"' in page
+    assert 'data-field="owner_code"' in page
+    assert '<label for="owner-search">Ajouter une collectivité par son nom' in page
+
+    refused = admin_client.post("/utilisateurs/nouveau", data={
+        **_form(email="bintou@mairie.ml", password="court", confirm_password="court"), "owner_code": ["ML010115"]})
+    assert refused.status_code == 400
+    page = shown(refused)
+    assert '<input type="hidden" name="owner_code" value="ML010115">' in page
+    assert "Koniakary <span class=\"muted\">· commune, Kayes › Kayes · ML010115" in page
+
+    created = admin_client.post("/utilisateurs/nouveau", data={
+        **_form(email="bintou@mairie.ml", owner_codes="ML0101", password=TEST_PASSWORD,
+                confirm_password=TEST_PASSWORD), "owner_code": ["ML010115", "ML010115"]})
+    assert created.status_code == 302
+    assert sorted(o.name for o in _user("bintou@mairie.ml").owners) == ["Kayes", "Koniakary"]

@@ -106,6 +106,9 @@ def test_plan_pages_show_every_payload_escaped(poisoned, planner_client, reviewe
             _assert_inert(url, response.get_data(as_text=True), stored)
     overview = planner_client.get(f"/plans/{plan_id}").get_data(as_text=True)
     assert "&lt;script&gt;window.__pwned=1;alert(1)&lt;/script&gt;" in overview  # shown, as text
+    confirmation = planner_client.get(f"/plans/{plan_id}/supprimer")  # the deletion's page names the plan
+    assert confirmation.status_code == 200
+    _assert_inert(f"/plans/{plan_id}/supprimer", confirmation.get_data(as_text=True), stored)
 
 
 def test_reviewers_pages_show_every_payload_escaped(poisoned, reviewer_client, session):
