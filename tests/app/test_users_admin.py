@@ -55,10 +55,10 @@ def test_anonymous_visitor_is_sent_to_login(client):
 
 
 def test_admin_sees_every_account(admin_client, planner, reviewer):
-    text = shown(admin_client.get("/utilisateurs/"))
-    for text in (planner.email, reviewer.email, "admin@dgct.ml", Role.PLANNER.label, Role.REVIEWER.label,
-                 "Koniakary", "Tout le pays"):
-        assert text in text
+    page = shown(admin_client.get("/utilisateurs/"))
+    for expected in (planner.email, reviewer.email, "admin@dgct.ml", Role.PLANNER.label, Role.REVIEWER.label,
+                     "Koniakary", "Région suivie :</span> tout le pays"):
+        assert expected in page
 
 
 # --- creating --------------------------------------------------------------------------------------------------
