@@ -3,14 +3,16 @@
 GET  /plans/<id>/export.docx          the plan as .docx (every status; a draft carries "PROJET — document non adopté";
                                       once a version was adopted, an annex lists what changed since)
 GET  /plans/modele-word               the model in use (administrators)
-POST /plans/modele-word               action=upload with a .docx file: checked with check_template first, kept only
-                                      when usable (else 400 and the previous model stays); action=reset: back to the
-                                      shipped model
+POST /plans/modele-word               action=upload with a .docx file: checked by plans/documents/template_check.py
+                                      first (package bounds, tags, a bounded trial on the three test cases), kept
+                                      only when usable (else 400 and the previous model stays); action=reset: back to
+                                      the shipped model
 GET  /plans/modele-word/telecharger   the model in use, to edit it in Word (administrators)
 """
 from __future__ import annotations
 
 import io
+import logging
 import os
 import tempfile
 from datetime import datetime
@@ -27,6 +29,7 @@ from app.loaders import readable_plan
 from app.planning import bp
 from plans.accounts.models import Role
 from plans.documents import plan_document as export_docx
+from plans.documents import template_check, template_safety
 from plans.planning import finance
 from plans.planning.models import Plan
 from plans.review import diff as plandiff
@@ -39,8 +42,13 @@ admin_only = role_required(Role.ADMIN)
 def export_docx_file(plan_id: int):
     db.session.get(Plan, plan_id, options=finance.load_options())  # actions, schedules, lines: a few queries
     plan = readable_plan(plan_id)
-    data = export_docx.render_docx(plan, db.session, active_template_path(),
-                                   changes=plandiff.changes_since_adoption(db.session, plan))
+    try:
+        data = export_docx.render_docx(plan, db.session, active_template_path(),
+                                       changes=plandiff.changes_since_adoption(db.session, plan))
+    except template_safety.TemplateRefused as refused:
+        # The administrators' model is unusable (e.g. stored before the upload checks): the planner cannot fix it.
+        logging.getLogger(__name__).warning("Word model refused at export: %s", refused)
+        abort(503, template_safety.export_refusal(refused))
     return send_file(io.BytesIO(data), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,
                      download_name=export_docx.docx_filename(plan), max_age=0)
 
@@ -83,7 +91,7 @@ def docx_template():
     try:
         with os.fdopen(fd, "wb") as out:
             upload.save(out)
-        problems = export_docx.check_template(temp)
+        problems = template_check.check_replacement(db.session, temp)
         if problems:
             return _page(["Le modèle n'a pas été remplacé : " + problems[0]] + problems[1:], 400)
         os.replace(temp, target)
