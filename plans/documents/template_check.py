@@ -43,16 +43,18 @@ log = logging.getLogger(__name__)
 
 def sample_contexts(session: Session) -> list[tuple[str, dict]]:
     """(owner, context) of the three test cases, as the export would build them (the map left out). They are
-    seeded in a savepoint, rolled back before returning: the database is left as it was."""
-    savepoint = session.begin_nested()
+    seeded by a scratch session in a savepoint of `session`'s connection, rolled back before returning: the
+    database is left as it was, and `session` never holds the seeded rows (a savepoint rolled back in `session`
+    itself would put back rows created then deleted inside it)."""
+    scratch = Session(bind=session.connection(), join_transaction_mode="create_savepoint", autoflush=True)
     try:
         samples = []
-        for seeded in demo.seed_test_cases(session):
-            plan = session.get(Plan, seeded.id)
-            samples.append((seeded.owner, plan_document.build_context(plan, session, with_map=False)))
+        for seeded in demo.seed_test_cases(scratch):
+            plan = scratch.get(Plan, seeded.id)
+            samples.append((seeded.owner, plan_document.build_context(plan, scratch, with_map=False)))
         return samples
     finally:
-        savepoint.rollback()
+        scratch.close()
 
 
 def check_replacement(session: Session, path) -> list[str]:

@@ -53,7 +53,7 @@ ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 MAX_TAGS = 2500                          # tags of one part (the shipped model's body has about 250)
 MAX_NUMBER = 10_000                      # a number written in a tag
 MAX_OUTPUT_CHARS = 64 * 1024 * 1024      # the XML one part renders to
-MAX_PROBLEMS = 10                        # problems listed for one part
+MAX_PROBLEMS = 10                        # refused tags listed for one part
 
 # --- what a tag may use ---------------------------------------------------------------------------------------
 
@@ -269,7 +269,8 @@ class TagRules:
     def __init__(self, shape: Shape, source: str):
         self.top = shape.fields if isinstance(shape, Record) else {}
         self.source = source
-        self.problems: list[str] = []
+        self.found: dict[str, list[str]] = {}  # the tag (or "") → what is wrong with it, in the order met
+        self.too_many: str | None = None
         self.used: set[str] = set()
         self.scopes: list[dict[str, Shape]] = []
         self.loop_targets: list[str] = []
@@ -277,20 +278,28 @@ class TagRules:
 
     # messages
     def refuse(self, node, token: str, message: str) -> Shape:
-        if len(self.problems) < MAX_PROBLEMS:
-            tags = _tags_on_line(self.source, getattr(node, "lineno", 0) or 0)
-            tag = next((t for t in tags if token and token in t), tags[0] if len(tags) == 1 else None)
-            where = f"La balise « {tag} »" if tag else "Une balise"
-            text = f"{where} : {message}"
-            if text not in self.problems:
-                self.problems.append(text)
+        tags = _tags_on_line(self.source, getattr(node, "lineno", 0) or 0)
+        tag = next((t for t in tags if token and token in t), tags[0] if len(tags) == 1 else "")
+        if tag in self.found or len(self.found) < MAX_PROBLEMS:
+            messages = self.found.setdefault(tag, [])
+            if message not in messages:
+                messages.append(message)
         return UNKNOWN
+
+    @property
+    def problems(self) -> list[str]:
+        """One sentence per refused tag, naming it: « La balise « {{ x.y }} » : what is wrong ; what else. »"""
+        lines = [self.too_many] if self.too_many else []
+        for tag, messages in self.found.items():
+            where = f"La balise « {tag} »" if tag else "Une balise"
+            lines.append(f"{where} : " + " ; ".join(m.rstrip(".") for m in messages) + ".")
+        return lines
 
     def check(self, template: nodes.Template) -> None:
         self.statements(template.body)
         if self.tags > MAX_TAGS:
-            self.problems.insert(0, f"Le modèle contient trop de balises ({self.tags}, au plus {MAX_TAGS} par "
-                                    "partie du document).")
+            self.too_many = (f"Le modèle contient trop de balises ({self.tags}, au plus {MAX_TAGS} par partie du "
+                             "document).")
 
     # statements
     def statements(self, body) -> None:

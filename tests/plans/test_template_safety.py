@@ -84,8 +84,11 @@ def test_the_issue_payload_runs_in_plain_jinja_and_nowhere_here(session, tc1, sa
     marker.unlink()
 
     problems = template_safety.trial(path, samples, REQUIRED)
-    assert "« __class__ » n'est pas permis" in problems[0] and "''.__class__.__mro__" in problems[0]
-    assert any("les appels de fonction" in p for p in problems)
+    assert problems[0].startswith("La balise « {% for c in ''.__class__.__mro__[1].__subclasses__() %} » : "
+                                  "« __class__ » n'est pas permis (un nom commençant par « _ » désigne l'intérieur "
+                                  "du programme) ; « __mro__ » n'est pas permis")
+    assert "les appels de fonction ou de méthode" in problems[0]
+    assert problems[1].startswith("La balise « {% if c.__name__ == '_wrap_close' %} » : « __name__ »")
 
     with pytest.raises(template_safety.TemplateRefused) as refused:  # a model stored without the upload check
         plan_document.render_docx(tc1, session, path, with_map=False)
