@@ -64,7 +64,8 @@ def _model_state() -> dict:
 def _page(problems: list[str] | None = None, status: int = 200):
     return render_template("planning/docx_template.html", state=_model_state(), problems=problems or [],
                            variables=sorted(export_docx.VARIABLES),
-                           required=sorted(export_docx.REQUIRED_VARIABLES)), status
+                           required=sorted(export_docx.REQUIRED_VARIABLES),
+                           filters=template_safety.ALLOWED_FILTERS), status
 
 
 @bp.route("/modele-word", methods=["GET", "POST"])

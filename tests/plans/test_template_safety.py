@@ -27,13 +27,16 @@ PAYLOAD = ("{% for c in ''.__class__.__mro__[1].__subclasses__() %}{% if c.__nam
 
 
 def model(tmp_path: Path, *paragraphs: str, name: str = "modele.docx", header: str | None = None,
-          title: str | None = None, blank: bool = False) -> Path:
-    """The shipped model (or a blank document) with paragraphs added at the end (a header paragraph, a title)."""
+          footer: str | None = None, title: str | None = None, blank: bool = False) -> Path:
+    """The shipped model (or a blank document) with paragraphs added at the end (a header or footer paragraph, a
+    document title)."""
     doc = Document() if blank else Document(str(SHIPPED))
     for text in paragraphs:
         doc.add_paragraph(text)
     if header is not None:
         doc.sections[-1].header.add_paragraph(header)
+    if footer is not None:
+        doc.sections[-1].footer.add_paragraph(footer)
     if title is not None:
         doc.core_properties.title = title
     path = tmp_path / name
@@ -101,9 +104,25 @@ def test_the_issue_payload_runs_in_plain_jinja_and_nowhere_here(session, tc1, sa
     assert not marker.exists()
 
 
+FORBIDDEN = "Le modèle tente une opération interdite"
+UNDEFINED = "Le modèle demande une valeur que le document ne fournit pas"
+
+
+@pytest.mark.parametrize("tag, said", [("{{ titre.upper() }}", FORBIDDEN), ("{{ titre * 100000 }}", FORBIDDEN),
+                                       ("{{ -pip_total }}", FORBIDDEN), ("{{ range(3)|join }}", FORBIDDEN),
+                                       ("{{ cycler }}", UNDEFINED), ("{{ namespace }}", UNDEFINED)])
+def test_the_sandbox_alone_refuses_calls_arithmetic_and_globals(session, tc1, tmp_path, monkeypatch, tag, said):
+    monkeypatch.setattr(template_safety, "check_tags", lambda *args: ([], set()))
+    with pytest.raises(template_safety.TemplateRefused) as refused:
+        plan_document.render_docx(tc1, session, model(tmp_path, tag), with_map=False)
+    assert refused.value.problems[0].startswith(said)
+
+
 def test_every_part_docxtpl_renders_is_checked(tmp_path, samples):
     header = template_safety.trial(model(tmp_path, header="{{ titre.__class__ }}"), samples, REQUIRED)
     assert "« __class__ » n'est pas permis" in header[0]
+    footer = template_safety.trial(model(tmp_path, footer="{{ titre|attr('x') }}"), samples, REQUIRED)
+    assert "le filtre « attr » n'est pas permis" in footer[0]
     title = template_safety.trial(model(tmp_path, title="{{ cycler.__init__ }}"), samples, REQUIRED)
     assert "la variable « cycler » n'existe pas" in title[0]
 
@@ -244,3 +263,19 @@ def test_user_text_stays_literal_in_the_sandbox(session, tc1, tmp_path, samples)
     assert "PDESC — " + TRICKY in [p.text for p in doc.paragraphs]
     assert "Puits " + TRICKY in cells
     assert doc.styles["Heading 1"].font.name == "Georgia"
+
+
+def test_docxtpl_own_tags_pass_the_rules(tmp_path, samples):
+    doc = Document(str(SHIPPED))
+    table = doc.add_table(rows=5, cols=3)
+    table.rows[0].cells[0].text = "{%tr for r in pip %}"
+    row = table.rows[1].cells
+    row[0].text, row[1].text, row[2].text = "{% vm %}{{ r.secteur }}", "{% cellbg 'DDDDDD' %}{{ r.action }}", \
+        "{% colspan 1 %}{{ r.total }}"
+    table.rows[2].cells[0].text = "{%tr endfor %}"
+    years = table.rows[3].cells
+    years[0].text, years[1].text, years[2].text = "{%tc for a in annees %}", "{% hm %}{{ a }}", "{%tc endfor %}"
+    table.rows[4].cells[0].text = "{{r titre }}"
+    path = tmp_path / "docxtpl.docx"
+    doc.save(str(path))
+    assert template_safety.trial(path, samples, REQUIRED) == []
