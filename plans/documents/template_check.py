@@ -9,7 +9,7 @@ The model is tried in a child Python process that bounds its own address space (
 cases' contexts, renders the model once per test case in the sandbox, and checks the required variables. A model
 that fails, hangs or balloons is refused; the web worker never parses it.
 
-The three test cases (docs/DOMAIN.md §14) are seeded inside a savepoint that is rolled back, so their contexts come
+The three test cases (docs/DOMAIN.md §14) are seeded in a transaction that is rolled back, so their contexts come
 from the real document builder (`plan_document.build_context`) on any database, with or without the demo data.
 The map is left out of the samples (its place holds the sentence the document shows without a territory).
 """
@@ -42,19 +42,22 @@ log = logging.getLogger(__name__)
 
 
 def sample_contexts(session: Session) -> list[tuple[str, dict]]:
-    """(owner, context) of the three test cases, as the export would build them (the map left out). They are
-    seeded by a scratch session in a savepoint of `session`'s connection, rolled back before returning: the
-    database is left as it was, and `session` never holds the seeded rows (a savepoint rolled back in `session`
-    itself would put back rows created then deleted inside it)."""
-    scratch = Session(bind=session.connection(), join_transaction_mode="create_savepoint", autoflush=True)
-    try:
-        samples = []
-        for seeded in demo.seed_test_cases(scratch):
-            plan = scratch.get(Plan, seeded.id)
-            samples.append((seeded.owner, plan_document.build_context(plan, scratch, with_map=False)))
-        return samples
-    finally:
-        scratch.close()
+    """(owner, context) of the three test cases, as the export would build them (the map left out).
+
+    They are seeded by a scratch session on a connection of its own, in a transaction rolled back before returning:
+    the database is left as it was; SQLite's write lock is released before the (long) trial, not held by the
+    caller's transaction until the request ends; and `session` never holds the seeded rows (a savepoint rolled back
+    in `session` itself would put back rows created then deleted inside it). The caller must hold no uncommitted
+    write (SQLite would make the scratch session wait for it)."""
+    with Session(bind=session.get_bind()) as scratch:
+        try:
+            samples = []
+            for seeded in demo.seed_test_cases(scratch):
+                plan = scratch.get(Plan, seeded.id)
+                samples.append((seeded.owner, plan_document.build_context(plan, scratch, with_map=False)))
+            return samples
+        finally:
+            scratch.rollback()
 
 
 def check_replacement(session: Session, path) -> list[str]:

@@ -77,6 +77,25 @@ def test_the_test_cases_are_tried_and_left_out_of_the_database(session, samples)
     assert template_check.check_replacement(session, SHIPPED) == []
 
 
+def test_other_writers_are_not_blocked_while_a_model_is_tried(session, database_url, monkeypatch):
+    writes = []
+
+    def another_user_saves(*args, **kwargs):  # runs where the child process runs
+        engine = sa.create_engine(database_url)
+        try:
+            with engine.begin() as connection:
+                if connection.dialect.name == "sqlite":
+                    connection.exec_driver_sql("PRAGMA busy_timeout=0")  # fail at once if a write lock is held
+                writes.append(connection.execute(sa.text(
+                    "UPDATE admin_unit SET name = name WHERE id = (SELECT min(id) FROM admin_unit)")).rowcount)
+        finally:
+            engine.dispose()
+        return []
+
+    monkeypatch.setattr(template_check, "run_trial", another_user_saves)
+    assert template_check.check_replacement(session, SHIPPED) == [] and writes == [1]
+
+
 def test_the_issue_payload_runs_in_plain_jinja_and_nowhere_here(session, tc1, samples, tmp_path, monkeypatch):
     marker = tmp_path / "pwned"
     path = model(tmp_path, PAYLOAD.replace("MARKER", str(marker)))
