@@ -21,8 +21,11 @@ A model is a .docx whose text holds Jinja tags; docxtpl renders them. An adminis
 At upload the model is also tried on the three test cases in a child process bounded in memory and CPU time
 (`trial_main`, started by plans/documents/template_check.py); at export `render` applies layers 2 and 3.
 
-A new variable needs no change here: `build_context` (plans/documents/plan_document.py) adds it to the context,
-and the context's shape is the allow-list. A new filter is added to ALLOWED_FILTERS (and templates_docx/README.md).
+The allow-list is the shape of the context the export passes, in one place: a new variable needs no change here,
+`build_context` (plans/documents/plan_document.py) adds it and the export's context, or at upload the three test
+cases' contexts, carry it. The items of a list that is empty in every sample have an unknown shape: any field not
+starting with `_` is accepted there, and the sandbox with StrictUndefined checks them when the list is not empty.
+A new filter or test is added to ALLOWED_FILTERS or ALLOWED_TESTS (and to templates_docx/README.md).
 """
 from __future__ import annotations
 
@@ -47,7 +50,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 MAX_MEMBERS = 1000                       # parts of the .docx (the shipped model has 19)
 MAX_MEMBER_BYTES = 16 * 1024 * 1024      # one part, uncompressed
 MAX_TOTAL_BYTES = 64 * 1024 * 1024       # all parts, uncompressed
-MAX_RATIO = 100                          # uncompressed / compressed, for parts over RATIO_FROM_BYTES (Word: ≤ 35)
+MAX_RATIO = 100                          # uncompressed / compressed, parts over RATIO_FROM_BYTES (shipped: ≤ 32)
 RATIO_FROM_BYTES = 1024 * 1024
 ZIP_METHODS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 MAX_TAGS = 2500                          # tags of one part (the shipped model's body has about 250)
@@ -255,13 +258,6 @@ def _text_of(node) -> str:
     return "…"
 
 
-def _root(node) -> str | None:
-    """The variable an expression starts from (`r` for `r.annees|first`), None for a literal."""
-    while isinstance(node, (nodes.Getattr, nodes.Getitem, nodes.Filter)) and node.node is not None:
-        node = node.node
-    return node.name if isinstance(node, nodes.Name) else None
-
-
 class TagRules:
     """Walks one parsed part (a jinja2 nodes.Template) against the context's shape; collects French problems and
     the top-level variables the part uses."""
@@ -339,12 +335,13 @@ class TagRules:
             self.refuse(node, target.name, f"« {target.name} » ne peut pas nommer l'élément d'une boucle.")
             return
         tag = f"for {target.name} in"
-        root = _root(node.iter)
-        if self.loop_targets and root is not None and root != self.loop_targets[-1]:
+        names = {n.name for n in (node.iter, *node.iter.find_all(nodes.Name)) if isinstance(n, nodes.Name)}
+        others = sorted(names - {self.loop_targets[-1]}) if self.loop_targets else []
+        if others:
             self.refuse(node, tag,
                         f"dans une boucle, on ne parcourt qu'une liste de l'élément en cours (comme « "
-                        f"{self.loop_targets[-1]}.… ») ; « {_text_of(node.iter)} » répéterait tout le document à "
-                        "chaque tour.")
+                        f"{self.loop_targets[-1]}.… ») ; parcourir « {', '.join(others)} » ici répéterait tout le "
+                        "document à chaque tour.")
             return
         iterable = self.expr(node.iter)
         if iterable is TEXT or iterable is LOOP or isinstance(iterable, Record):
