@@ -11,8 +11,8 @@ A model is a .docx whose text holds Jinja tags; docxtpl renders them. An adminis
    passes (`shape_of(context)`: names, fields of records, items of lists), loop variables and `loop.index`…,
    `for` and `if`, comparisons, `and`/`or`/`not`, `~`, the filters of ALLOWED_FILTERS and the tests of
    ALLOWED_TESTS. No call, no arithmetic, no `set`/macro/include, no name starting with `_`; inside a loop only a
-   list of the current item may be walked (the iterations stay proportional to the data), at most MAX_TAGS tags
-   per part. A refusal names the tag, in French.
+   list of the current item may be walked or read, never a list of the whole document (the work stays
+   proportional to the data), at most MAX_TAGS tags per part. A refusal names the tag, in French.
 3. The environment is Jinja's ImmutableSandboxedEnvironment with StrictUndefined and autoescape, no globals
    (no `range`, `dict`, `lipsum`…), only the allowed filters and tests, calls refused, arithmetic intercepted, and
    the text a part renders to bounded by MAX_OUTPUT_CHARS: if a tag ever slipped past the rules, the sandbox
@@ -391,6 +391,21 @@ class TagRules:
         return self.refuse(node, str(key), f"« {base_text} » est {kind}, sans champ « {key} ».")
 
     def expr(self, node) -> Shape:
+        shape = self._expr(node)
+        if self.loop_targets and isinstance(shape, ListOf) and self._top_level(node):
+            text = _text_of(node)
+            return self.refuse(node, text, f"dans une boucle, la liste « {text} » du document entier ne peut pas être "
+                                           "utilisée (elle serait relue à chaque tour) ; seules les listes de "
+                                           "l'élément en cours le peuvent.")
+        return shape
+
+    def _top_level(self, node) -> bool:
+        """Whether a name, field or item is read from a variable of the document (not from a loop's item)."""
+        while isinstance(node, (nodes.Getattr, nodes.Getitem)):
+            node = node.node
+        return isinstance(node, nodes.Name) and not any(node.name in scope for scope in self.scopes)
+
+    def _expr(self, node) -> Shape:
         if isinstance(node, nodes.Name):
             return self.name(node)
         if isinstance(node, nodes.Const):

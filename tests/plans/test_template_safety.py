@@ -163,6 +163,8 @@ def test_every_part_docxtpl_renders_is_checked(tmp_path, samples):
      "parcourir « r » ici répéterait"),
     ("{% for m in modifications %}{% for x in m.champ|default(pip) %}x{% endfor %}{% endfor %}",
      "parcourir « pip » ici répéterait"),
+    ("{% for r in pip %}{% if r.action in pip|join %}x{% endif %}{% endfor %}",
+     "dans une boucle, la liste « pip » du document entier ne peut pas être utilisée"),
     ("{% for c in titre %}x{% endfor %}", "« titre » n'est pas une liste"),
     ("{{ loop.index }}", "« loop » n'existe qu'à l'intérieur d'une boucle"),
     ("{% for r in pip %}{{ loop.cycle('a', 'b') }}{% endfor %}", "« loop.cycle » n'est pas permis"),
