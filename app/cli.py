@@ -17,6 +17,7 @@ from plans.accounts import service as accounts_service
 from plans.core.errors import ValidationError
 from plans.demo import seed as demo
 from plans.documents import plan_document as export_docx
+from plans.documents import template_safety
 from plans.owners import service as owners_service
 from plans.owners.models import PlanOwner
 from plans.planning import finance
@@ -262,7 +263,10 @@ def plans_docx(plan_id: int, output: str | None):
     plan = db.session.get(Plan, plan_id, options=finance.load_options())
     if plan is None:
         _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
-    files = council_files(plan)
+    try:
+        files = council_files(plan)
+    except template_safety.TemplateRefused as refused:
+        _fail(template_safety.export_refusal(refused))
     path = output or export_docx.docx_filename(plan)
     with open(path, "wb") as out:
         out.write(files.docx)
@@ -281,7 +285,10 @@ def plans_pdf(plan_id: int, output: str | None):
     plan = db.session.get(Plan, plan_id, options=finance.load_options())
     if plan is None:
         _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
-    files = council_files(plan)
+    try:
+        files = council_files(plan)
+    except template_safety.TemplateRefused as refused:
+        _fail(template_safety.export_refusal(refused))
     if files.pdf is None:
         _fail(f"PDF non produit : {files.problem}")
     path = output or export_docx.pdf_filename(plan)

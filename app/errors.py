@@ -6,6 +6,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from plans.documents import template_safety
 
 bp = Blueprint("errors", __name__)
 
@@ -45,6 +46,15 @@ def http_error(error: HTTPException):
     # A message given to abort(status, "…") is shown as is; Werkzeug's own English texts are not.
     custom = error.description if error.description and error.description != type(error).description else None
     return error_response(status, custom)
+
+
+@bp.app_errorhandler(template_safety.TemplateRefused)
+def word_model_refused(error: template_safety.TemplateRefused):
+    """An export (.docx, or anything rendered from the Word model) with a model that breaks the rules, e.g. one
+    stored before the upload checks existed: nothing of it ran, and the planner cannot fix it, an administrator can."""
+    db.session.rollback()
+    logging.getLogger(__name__).warning("Modèle Word refusé à l'export : %s", error)
+    return error_response(503, template_safety.export_refusal(error))
 
 
 @bp.app_errorhandler(Exception)

@@ -2,6 +2,6 @@
 SQLAlchemy Session.
 
 Areas, from the bottom up (an area imports only from those below it; .importlinter checks it):
-core → territory → owners → accounts → planning → review → maps → reporting | documents → demo.
+core → territory → owners → accounts → planning → review → maps → reporting → demo → documents.
 plans/models.py imports every model, for Alembic and the tests. docs/ARCHITECTURE.md tells where each rule lives.
 """

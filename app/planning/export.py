@@ -6,9 +6,10 @@ GET  /plans/<id>/export.docx          the plan as .docx (every status; a draft c
 GET  /plans/<id>/export.pdf           the same as PDF, converted by LibreOffice (app/docx_template.council_files);
                                       without LibreOffice: 503 and a French page saying why
 GET  /plans/modele-word               the model in use (administrators)
-POST /plans/modele-word               action=upload with a .docx file: checked with check_template first, kept only
-                                      when usable (else 400 and the previous model stays); action=reset: back to the
-                                      shipped model
+POST /plans/modele-word               action=upload with a .docx file: checked by plans/documents/template_check.py
+                                      first (package bounds, tags, a bounded trial on the three test cases), kept
+                                      only when usable (else 400 and the previous model stays); action=reset: back to
+                                      the shipped model
 GET  /plans/modele-word/telecharger   the model in use, to edit it in Word (administrators)
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ from app.guards import role_required
 from app.loaders import readable_plan
 from app.planning import bp
 from plans.accounts.models import Role
-from plans.documents import office
+from plans.documents import office, template_check, template_safety
 from plans.documents import plan_document as export_docx
 from plans.planning import finance
 from plans.planning.models import Plan
@@ -72,7 +73,8 @@ def _model_state() -> dict:
 def _page(problems: list[str] | None = None, status: int = 200):
     return render_template("planning/docx_template.html", state=_model_state(), problems=problems or [],
                            variables=sorted(export_docx.VARIABLES),
-                           required=sorted(export_docx.REQUIRED_VARIABLES)), status
+                           required=sorted(export_docx.REQUIRED_VARIABLES),
+                           filters=template_safety.ALLOWED_FILTERS), status
 
 
 @bp.route("/modele-word", methods=["GET", "POST"])
@@ -99,7 +101,7 @@ def docx_template():
     try:
         with os.fdopen(fd, "wb") as out:
             upload.save(out)
-        problems = export_docx.check_template(temp)
+        problems = template_check.check_replacement(db.session, temp)
         if problems:
             return _page(["Le modèle n'a pas été remplacé : " + problems[0]] + problems[1:], 400)
         os.replace(temp, target)

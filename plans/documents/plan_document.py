@@ -3,11 +3,12 @@
     context = build_context(plan, session)        # every value already a French string (or a list of them)
     data = render_docx(plan, session)             # bytes of the .docx, sommaire filled with the headings
     data = set_toc_pages(data, converted.toc)     # the same, with LibreOffice's page numbers (plans/documents/office)
-    problems = check_template(path)               # French problems of a replacement model ([] when usable)
 
 Rules (docs/ARCHITECTURE.md, pitfalls 8–10):
-- `render(context, autoescape=True)`, always: user text with & < > " is escaped, never parsed as XML, and a user's
-  "{{ x }}" or "{% if %}" stays literal text (Jinja renders a value, it never re-reads it as a template).
+- Every model, shipped or uploaded, is opened and rendered through plans/documents/template_safety.py: package
+  bounds, every tag checked against this context's shape, Jinja's sandbox with StrictUndefined and autoescape.
+  User text with & < > " is escaped, never parsed as XML, and a user's "{{ x }}" or "{% if %}" stays literal text
+  (Jinja renders a value, it never re-reads it as a template).
 - Every figure comes from plans.planning.finance (`plan_finance`) and plans.planning.indicators (funding states and
   their labels, `funding_sentence`; the diaspora annex lists indicators.diaspora_lines) and is formatted by
   plans.core.formatting (1 234 567 FCFA, 12 mars 2026, 9,69 %): the template only places strings; it adds up
@@ -22,14 +23,13 @@ Rules (docs/ARCHITECTURE.md, pitfalls 8–10):
   header or a cell is broken: widths measured with plans/documents/metrics.py); small tables are kept on one
   page and a long one never leaves its last row alone; the document properties carry the plan's title.
 - A model uploaded by an administrator (instance folder, see app/planning/export.py) replaces the shipped one once
-  `check_template` accepts it.
+  plans/documents/template_check.py accepts it.
 """
 from __future__ import annotations
 
 import io
 import re
 import unicodedata
-import zipfile
 from datetime import date, datetime, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -40,8 +40,7 @@ from docx import Document
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm
-from docxtpl import DocxTemplate, InlineImage
-from jinja2 import TemplateSyntaxError
+from docxtpl import InlineImage
 
 from plans.core.formatting import country_name, date_long, fcfa, number, percent
 from plans.core.vocab import (
@@ -60,6 +59,7 @@ from plans.core.vocab import (
     TRENDS,
     label,
 )
+from plans.documents import template_safety
 from plans.documents.metrics import text_width
 from plans.maps.plan_map import MASKED, NOT_LOCATED, map_actions, territory_shapes
 from plans.maps.static_map import build_static_map_png, neighbour_geometries
@@ -729,13 +729,14 @@ def map_png(plan, session, pf=None) -> bytes | None:
 # --- the model ---------------------------------------------------------------------------------------------
 
 def render_docx(plan, session, template_path=None, *, changes: list[str] | None = None, with_map: bool = True,
-                jinja_env=None, toc_note: bool = True) -> bytes:
-    """The plan as .docx bytes, rendered with autoescape=True from `template_path` (default: the shipped model;
-    the web layer passes an administrator's replacement when there is one), then finished (`finish`).
+                toc_note: bool = True) -> bytes:
+    """The plan as .docx bytes, rendered in the sandbox of template_safety from `template_path` (default: the
+    shipped model; the web layer passes an administrator's replacement when there is one), then finished
+    (`finish`). A model that breaks a rule or fails raises template_safety.TemplateRefused (French reasons).
     `toc_note=False` when LibreOffice will number the sommaire (the note saying it is not numbered would lie)."""
-    tpl = DocxTemplate(str(template_path or SHIPPED_TEMPLATE))
+    tpl = template_safety.open_template(template_path or SHIPPED_TEMPLATE)
     context = build_context(plan, session, template=tpl, with_map=with_map, changes=changes)
-    tpl.render(context, jinja_env=jinja_env, autoescape=True)
+    template_safety.render(tpl, context)
     finish(tpl.docx, plan, context, toc_note=toc_note)
     out = io.BytesIO()
     tpl.save(out)
@@ -1096,34 +1097,3 @@ def docx_filename(plan) -> str:
 def pdf_filename(plan) -> str:
     """PDESC_Koniakary_2025-2029.pdf."""
     return docx_filename(plan)[:-len(".docx")] + ".pdf"
-
-
-def check_template(path) -> list[str]:
-    """The problems of a model in French ([] when it can replace the shipped one): not a .docx, a Jinja syntax
-    error, a variable the export does not provide, a required variable the model does not show."""
-    path = Path(path)
-    try:
-        with zipfile.ZipFile(path) as archive:
-            if "word/document.xml" not in archive.namelist():
-                return ["Ce fichier n'est pas un document Word (.docx) : word/document.xml est absent."]
-            bad = archive.testzip()
-            if bad is not None:
-                return [f"Le fichier Word est endommagé ({bad})."]
-    except (zipfile.BadZipFile, OSError):
-        return ["Ce fichier n'est pas un document Word (.docx) lisible : il est endommagé ou d'un autre format."]
-    try:
-        used = DocxTemplate(str(path)).get_undeclared_template_variables()
-    except TemplateSyntaxError as error:
-        return [f"Balise mal formée dans le modèle (ligne {error.lineno} du XML) : {error.message}. Tapez chaque "
-                "balise d'un seul trait, sans changer de mise en forme au milieu."]
-    except Exception as error:  # a corrupt XML part, an unreadable package
-        return [f"Le modèle ne peut pas être lu : {error}."]
-    problems = []
-    unknown = sorted(used - VARIABLES)
-    if unknown:
-        problems.append("Variables inconnues dans le modèle : " + ", ".join(unknown)
-                        + ". Les variables disponibles sont décrites dans templates_docx/README.md.")
-    missing = sorted(REQUIRED_VARIABLES - used)
-    if missing:
-        problems.append("Variables obligatoires absentes du modèle : " + ", ".join(missing) + ".")
-    return problems

@@ -174,37 +174,6 @@ def test_changes_paragraph_shown_only_when_given(session, cases):
     assert "Action « Puits » ajoutée" in _texts(doc)
 
 
-def test_check_template(tmp_path):
-    assert export_docx.check_template(export_docx.SHIPPED_TEMPLATE) == []
-    broken = tmp_path / "casse.docx"
-    broken.write_bytes(b"PK\x03\x04 ceci n'est pas un docx")
-    assert "endommagé" in export_docx.check_template(broken)[0]
-    not_word = tmp_path / "autre.docx"
-    with zipfile.ZipFile(not_word, "w") as z:
-        z.writestr("hello.txt", "x")
-    assert "document Word" in export_docx.check_template(not_word)[0]
-
-    unknown = tmp_path / "inconnue.docx"
-    doc = Document(str(export_docx.SHIPPED_TEMPLATE))
-    doc.add_paragraph("{{ variable_inconnue }}")
-    doc.save(str(unknown))
-    problems = export_docx.check_template(unknown)
-    assert len(problems) == 1 and "variable_inconnue" in problems[0]
-
-    minimal = tmp_path / "minimal.docx"
-    doc = Document()
-    doc.add_paragraph("{{ titre }}")
-    doc.save(str(minimal))
-    problems = export_docx.check_template(minimal)
-    assert "obligatoires absentes" in problems[0] and "pip_total" in problems[0]
-
-    syntax = tmp_path / "syntaxe.docx"
-    doc = Document(str(export_docx.SHIPPED_TEMPLATE))
-    doc.add_paragraph("{% if %}")
-    doc.save(str(syntax))
-    assert "Balise mal formée" in export_docx.check_template(syntax)[0]
-
-
 def test_filename(cases):
     assert export_docx.docx_filename(cases["TC1"]) == "PDESC_Koniakary_2025-2029.docx"
 
