@@ -39,6 +39,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -48,6 +49,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from plans.core.errors import ValidationError
 from plans.core.formatting import fcfa, number, percent
 from plans.core.vocab import SECTORS
 from plans.maps import sector_colour
@@ -89,6 +91,52 @@ NO_DATA_COLOUR = "#f0f0f0"  # a commune without a plan, or without the data the 
 
 # --- the filters ----------------------------------------------------------------------------------------------
 
+MINIMUM_PARAM = "min"
+# The unit a value of each numeric indicator may be typed with (« 20 % », « 150 ‰ », « 25 000 FCFA »).
+MINIMUM_UNITS: dict[str, tuple[str, ...]] = {"investissement": ("fcfa", "f cfa"), "diaspora": ("%",),
+                                              "emigres": ("‰", "pour mille", "pour 1000", "pour 1 000"),
+                                              "actions": ()}
+_MINIMUM_NUMBER = re.compile(r"[0-9]{1,16}(?:[.,][0-9]{1,6})?|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3}){1,5}"
+                             r"(?:[.,][0-9]{1,6})?")
+MINIMUM_EXAMPLES = "par exemple 20, 20 % ou 20,5"
+
+
+def parse_minimum(text: str, indicator: str = DEFAULT_INDICATOR) -> Optional[Decimal]:
+    """« Valeur au moins » as typed, for the map and the dashboard alike: "" → None (no minimum); "20", "20,5",
+    "20.5", "1 000" (spaces as thousands separators), each optionally followed by the indicator's unit ("20 %" for
+    the diaspora share, "150 ‰" for emigrants, "25 000 FCFA" for investment). Anything else — words, a negative or
+    huge number, another indicator's unit, a minimum on the status or the gap flag (they have no value) — raises
+    ValidationError with a French message under "min"."""
+    typed = (text or "").strip()
+    if not typed:
+        return None
+    if len(typed) > 40:
+        raise ValidationError({MINIMUM_PARAM: ["La valeur minimale est trop longue : un nombre suffit "
+                                               f"({MINIMUM_EXAMPLES})."]})
+    if indicator not in STEPS:
+        raise ValidationError({MINIMUM_PARAM: [f"L'indicateur « {INDICATORS.get(indicator, indicator)} » n'a pas de "
+                                               "valeur minimale : choisissez un indicateur chiffré ou videz le champ "
+                                               "« Valeur au moins »."]})
+    lowered = " ".join(typed.lower().replace("\u00a0", " ").replace("\u202f", " ").split())
+    number_part, unit = lowered, ""
+    for candidate in sorted({u for units in MINIMUM_UNITS.values() for u in units}, key=len, reverse=True):
+        if lowered.endswith(candidate):
+            number_part, unit = lowered[:-len(candidate)].rstrip(), candidate
+            break
+    if number_part.startswith("-"):
+        raise ValidationError({MINIMUM_PARAM: [f"« {typed} » : la valeur minimale ne peut pas être négative."]})
+    if not _MINIMUM_NUMBER.fullmatch(number_part):
+        raise ValidationError({MINIMUM_PARAM: [f"« {typed} » n'est pas un nombre lisible "
+                                               f"({MINIMUM_EXAMPLES})."]})
+    if unit and unit not in MINIMUM_UNITS[indicator]:
+        expected = MINIMUM_UNITS[indicator]
+        hint = f" ; cet indicateur se compte en {expected[0].upper() if expected[0] == 'fcfa' else expected[0]}" \
+            if expected else " ; cet indicateur est un nombre, sans unité"
+        raise ValidationError({MINIMUM_PARAM: [f"« {typed} » : l'unité ne convient pas à « {INDICATORS[indicator]} »"
+                                               f"{hint}."]})
+    return Decimal(number_part.replace(" ", "").replace(",", "."))
+
+
 @dataclass(frozen=True)
 class Filters:
     region: str = ""  # région P-code
@@ -100,29 +148,22 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> "Filters":
-        """From request.args; unknown values are ignored (a hand-edited URL shows everything, never a 500)."""
+        """From request.args. An unknown choice is ignored (a hand-edited URL shows everything, never a 500); a
+        minimum that cannot be read is refused: ValidationError (parse_minimum), which the pages show as a 400."""
         statut = args.get("statut", "")
         secteur = args.get("secteur", "")
         periode = args.get("periode", "")
+        indicator = args.get("indicateur", DEFAULT_INDICATOR)
         return cls(region=args.get("region", "")[:20], cercle=args.get("cercle", "")[:20],
                    secteur=secteur if secteur in SECTORS else "",
                    statut=statut if statut in {s.value for s in PlanStatus} else "",
                    periode=int(periode) if periode.isdecimal() and len(periode) == 4 and 1900 < int(periode) < 2200
                    else None,
-                   minimum=_minimum(args.get("min", "")))
+                   minimum=parse_minimum(args.get(MINIMUM_PARAM, ""),
+                                         indicator if indicator in INDICATORS else DEFAULT_INDICATOR))
 
     def key(self) -> tuple:
         return (self.region, self.cercle, self.secteur, self.statut, self.periode, self.minimum)
-
-
-def _minimum(text: str) -> Optional[Decimal]:
-    """"20", "20,5" or "1 000" typed in the filter form; anything else (or a huge number) means no minimum."""
-    cleaned = "".join(text.split()).replace(",", ".")[:20]
-    try:
-        value = Decimal(cleaned)
-    except ArithmeticError:
-        return None
-    return value if value.is_finite() and abs(value) < 10**15 else None
 
 
 # --- the base data: every plan's figures, batch-loaded --------------------------------------------------------

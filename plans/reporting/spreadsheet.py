@@ -1,5 +1,12 @@
 """The export files of plans/reporting/tables.py tables: CSV, one XLSX workbook, and the actions as GeoJSON.
 
+Headers are French (`Column.header`: « Coût total (FCFA) »), so that an analyst opens a file as is; the technical
+keys (`cout_total_fcfa`), which scripts may join on, are listed beside each header in the workbook's « Colonnes »
+sheet with its meaning, after the export's notes (date, filters, the sum every row satisfies).
+
+Print set-up of every sheet: landscape, fitted to the page's width (as many pages down as needed), the header
+row repeated on each printed page.
+
 CSV, a decision: written for Excel and LibreOffice in a French locale, where users open a file by
 double-clicking it. So: UTF-8 with a byte-order mark (without it Excel reads "Ã©" for "é"), ";" as separator
 and "," as decimal mark (French Excel splits on ";" and reads "9,69" as a number; "," would put the whole line
@@ -31,8 +38,9 @@ from typing import Any, Iterable
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from plans.reporting.tables import BOOL, COORD, DATE, DECIMAL, FCFA, INT, PCT, Column, Table, located_actions
 
@@ -94,11 +102,11 @@ def csv_value(value, kind: str) -> str:
 # --- CSV ---------------------------------------------------------------------------------------------------------
 
 def csv_bytes(table: Table) -> bytes:
-    """The table as CSV (UTF-8 with BOM, ";" separator, header row of column keys)."""
+    """The table as CSV (UTF-8 with BOM, ";" separator, header row of French column headers)."""
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, delimiter=CSV_SEPARATOR, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([neutralise(c.key) for c in table.columns])
+    writer.writerow([neutralise(c.header) for c in table.columns])
     for row in table.rows:
         writer.writerow([csv_value(row.get(c.key), c.kind) for c in table.columns])
     return out.getvalue().encode("utf-8")
@@ -131,7 +139,7 @@ def _xlsx_cell(sheet, value, kind: str):
 
 
 def _width(column: Column, rows: list[dict]) -> float:
-    longest = len(column.key)
+    longest = min(len(column.header), 24)  # a long header wraps (the header row's style) rather than widen
     for row in rows[:500]:  # a sample is enough to size a column
         value = row.get(column.key)
         if value is not None:
@@ -143,17 +151,31 @@ def _letter(index: int) -> str:
     return get_column_letter(index)
 
 
+def _print_setup(sheet, title_rows: str | None = "1:1") -> None:
+    """Landscape, as wide as the page (fitToHeight 0: as many pages down as needed), the header row repeated."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = "9"  # A4 (ECMA-376 paper size 9)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    if title_rows:
+        sheet.print_title_rows = title_rows
+
+
 def _table_sheet(book, table: Table) -> None:
     sheet = book.create_sheet(table.title)
     for i, column in enumerate(table.columns, start=1):
         sheet.column_dimensions[_letter(i)].width = _width(column, table.rows)
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = f"A1:{_letter(len(table.columns))}{max(len(table.rows) + 1, 1)}"
+    _print_setup(sheet)
     bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
     header = []
     for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=_xlsx_text(column.key))
+        cell = WriteOnlyCell(sheet, value=_xlsx_text(column.header))
         cell.font = bold
+        cell.alignment = wrap
         header.append(cell)
     sheet.append(header)
     for row in table.rows:
@@ -163,27 +185,29 @@ def _table_sheet(book, table: Table) -> None:
 def _columns_sheet(book, tables: list[Table], notes: Iterable[str]) -> None:
     """What each column means, after the export's own notes (date, filters)."""
     sheet = book.create_sheet("Colonnes")
-    for letter, width in (("A", 16), ("B", 34), ("C", 90)):
+    for letter, width in (("A", 14), ("B", 34), ("C", 28), ("D", 80)):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "A1"
+    _print_setup(sheet, None)
     for note in notes:
         sheet.append([_xlsx_text(note)])
     sheet.append([])
     bold = Font(bold=True)
     header = []
-    for text in ("Feuille", "Colonne", "Signification"):
+    for text in ("Feuille", "Colonne", "Clé technique", "Signification"):
         cell = WriteOnlyCell(sheet, value=text)
         cell.font = bold
         header.append(cell)
     sheet.append(header)
     for table in tables:
         for column in table.columns:
-            sheet.append([table.title, column.key, _xlsx_text(column.label)])
+            sheet.append([table.title, _xlsx_text(column.header), column.key, _xlsx_text(column.meaning)])
 
 
 def xlsx_bytes(tables: list[Table], notes: Iterable[str] = ()) -> bytes:
-    """One workbook: a sheet per table (bold, frozen header row with filters; numbers as numbers) and a
-    "Colonnes" sheet that starts with `notes` and explains every column."""
+    """One workbook: a sheet per table (bold, frozen French header row with filters; numbers as numbers; printed
+    landscape, fitted to the width, header repeated) and a "Colonnes" sheet that starts with `notes` and gives
+    every column's technical key and meaning."""
     book = Workbook(write_only=True)  # streams rows: tens of thousands of actions stay light in memory
     for table in tables:
         _table_sheet(book, table)
