@@ -627,13 +627,20 @@ def communes_layer(session: Session) -> CommunesLayer:
 
 # --- the filter form's choices ---------------------------------------------------------------------------------
 
-def filter_choices(base: NationalBase, region_code: str = "") -> dict[str, list[tuple[str, str]]]:
+def filter_choices(base: NationalBase, region_code: str = "") -> dict:
+    """The form's choices; the cercles are the chosen région's (all without one), and every région's cercles
+    (`cercles_by_region`) let the form's script follow a change of région (app/static/js/cercle_choices.js)."""
     regions = sorted((u for u in base.units.values() if u.level == 1), key=lambda u: u.name)
     cercles = [u for u in base.units.values() if u.level == 2]
     if region_code:
         cercles = [u for u in cercles if (r := base.region_of(u.id)) is not None and r.code == region_code]
     years = sorted({y for p in base.plans for y in range(p.period_start, p.period_end + 1)})
-    return {"region": [(u.code, u.name) for u in regions],
+    by_region: dict[str, list[tuple[str, str]]] = {u.code: [] for u in regions}
+    for cercle in sorted((u for u in base.units.values() if u.level == 2), key=lambda u: u.name):
+        region = base.region_of(cercle.id)
+        if region is not None and region.code in by_region:
+            by_region[region.code].append((cercle.code, cercle.name))
+    return {"cercles_by_region": by_region, "region": [(u.code, u.name) for u in regions],
             "cercle": [(u.code, u.name) for u in sorted(cercles, key=lambda u: u.name)],
             "secteur": list(SECTORS.items()),
             "statut": [(s.value, s.label) for s in PlanStatus],
