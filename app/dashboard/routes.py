@@ -4,6 +4,7 @@
     GET /revue/export/<entity>.csv        one entity (plans, actions, financements, indicateurs, associations)
     GET /revue/export/plans.xlsx          the workbook: one sheet per entity, and the meaning of every column
     GET /revue/export/actions.geojson     the located actions (withheld locations left out)
+    GET /revue/territoires                totals by région (?region=ML01: by cercle of that région), charts
 
 Every URL takes the national map's filter parameters (region, cercle, secteur, statut, periode, min with its
 indicateur) plus `type` (owner type), `ecart` (the gap flag) and `tri`/`ordre` (sort); the page also `page`. The
@@ -27,8 +28,10 @@ from app.summaries import ensure_summaries
 from plans.accounts import access
 from plans.accounts.models import Role
 from plans.core.errors import ValidationError
+from plans.core.vocab import FUNDING_SOURCES
 from plans.maps import national as nm
-from plans.reporting import desk, spreadsheet
+from plans.planning.models import PlanStatus
+from plans.reporting import desk, spreadsheet, territory_charts, territory_totals
 from plans.reporting import tables as tabular
 
 reviewers_only = role_required(Role.REVIEWER, Role.ADMIN)
@@ -39,15 +42,21 @@ SORT_PARAM, ORDER_PARAM, PAGE_PARAM, DESCENDING = "tri", "ordre", "page", "desc"
 # shown under the plan's title (`tri=type`, `tri=periode` still sort on them).
 COLUMNS = [("plan", "Plan", False), ("region", "Région, cercle", False), ("statut", "Statut", False),
            ("cout", "Coût total", True), ("investissement", "Par habitant", True),
-           ("diaspora", "Part de la diaspora", True), ("emigres", "Émigrés pour 1 000 hab.", True),
-           ("ecart", "Forte émigration sans action diaspora", False), ("acquis", "Acquis", True),
-           ("promis", "Promis", True), ("a_rechercher", "À rechercher", True),
-           ("non_couvert", "Non couvert", True), ("migration", "Actions migration", True),
-           ("completude", "Complétude", True), ("commentaires", "Comment. non résolus", True)]
+           ("diaspora", "Part diaspora", True), ("emigres", "Émigrés ‰", True),
+           ("ecart", "Écart", False), ("acquis", "Acquis", True), ("promis", "Promis", True),
+           ("a_rechercher", "À rechercher", True), ("non_couvert", "Non couvert", True),
+           ("migration", "Actions migration", True), ("completude", "Complétude", True),
+           ("commentaires", "Comment. ouverts", True)]
+# A header's full meaning, for its title and the note under the table.
+COLUMN_TITLES = {"ecart": "Forte émigration sans action financée par la diaspora",
+                 "emigres": "Émigrés pour 1 000 habitants", "investissement": "Investissement par habitant (FCFA)",
+                 "commentaires": "Commentaires de relecture non résolus",
+                 "diaspora": "Part de la diaspora dans le coût"}
 
 
 # What the table is sorted by, for its caption (every sort key, those without a column of their own too).
-SORT_LABELS = {**{key: title for key, title, _ in COLUMNS}, "collectivite": "Collectivité ou groupement",
+SORT_LABELS = {**{key: title for key, title, _ in COLUMNS}, **COLUMN_TITLES, "completude": "Complétude",
+               "collectivite": "Collectivité ou groupement",
                "type": "Type de collectivité", "cercle": "Cercle", "periode": "Période",
                "identifie": "Financement identifié"}
 
@@ -78,7 +87,7 @@ def _headers(filters: desk.TableFilters, sort: str, descending: bool) -> list[di
     for key, title, numeric in COLUMNS:
         current = key == sort
         order = DESCENDING if current and not descending else "asc"
-        headers.append({"key": key, "title": title, "numeric": numeric,
+        headers.append({"key": key, "title": title, "numeric": numeric, "full": COLUMN_TITLES.get(key, ""),
                         "url": url_for("dashboard.plans", **filters.args(), **{SORT_PARAM: key, ORDER_PARAM: order}),
                         "aria_sort": ("descending" if descending else "ascending") if current else None})
     return headers
@@ -124,7 +133,8 @@ def plans():
         map_url=url_for("maps.national_map", **filters.map_args()), choices=choices,
         owner_kinds=desk.OWNER_KINDS, gap_choices=desk.GAP_CHOICES, indicators=nm.INDICATORS,
         minimum_text=request.args.get(nm.MINIMUM_PARAM, "")[:40], minimum_error=minimum_error,
-        described=filters.describe(db.session), sort_label=SORT_LABELS[sort])
+        described=filters.describe(db.session), sort_label=SORT_LABELS[sort],
+        gap_threshold=nm.GAP_THRESHOLD_PER_MILLE)
     return html, status
 
 
@@ -160,3 +170,16 @@ def export_geojson():
     filters = _filters_or_400()
     table = tabular.table(db.session, _selection(filters), "actions")
     return _download(spreadsheet.geojson_bytes(table), spreadsheet.GEOJSON_MIMETYPE, "actions", "geojson")
+
+
+@bp.route("/territoires")
+@reviewers_only
+def territories():
+    """Totals by région, or by cercle of one région (?region=ML01), with their charts and the links down."""
+    ensure_summaries()
+    region = request.args.get("region", "")[:20]
+    totals = territory_totals.territory_totals(db.session, access.review_regions(current_user), region)
+    charts = territory_charts.charts(totals)
+    return render_template("dashboard/territories.html", totals=totals, charts=charts,
+                           statuses=list(PlanStatus), status_colours=nm.STATUS_COLOURS,
+                           threshold=nm.GAP_THRESHOLD_PER_MILLE, source_labels=FUNDING_SOURCES)
