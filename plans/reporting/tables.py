@@ -36,8 +36,9 @@ beside them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any, Optional
 
 import sqlalchemy as sa
@@ -58,7 +59,16 @@ from plans.core.vocab import (
 from plans.owners.models import PlanOwner
 from plans.planning import finance, indicators
 from plans.planning.indicators import FUNDING_STATES, IDENTIFIED, NOT_COVERED, PROMISED, SECURED, TO_FIND
-from plans.planning.models import Action, Axis, DiasporaAssociation, FundingLine, Objective, Plan
+from plans.planning.models import (
+    Action,
+    Axis,
+    DiasporaAssociation,
+    FundingLine,
+    Indicator,
+    Objective,
+    Plan,
+    ScheduleEntry,
+)
 from plans.reporting import desk
 from plans.reporting.desk import DEFAULT_SORT, OWNER_KINDS, TableFilters  # noqa: F401  (the dashboard's names)
 
@@ -276,46 +286,13 @@ class Selection:
     filters: TableFilters
     regions: Optional[set[int]]  # the régions the reader is limited to (plans.accounts.access), None: all
     plan_ids: list[int]  # the matching plans (plans/reporting/desk.py), in plan order
-    _plans: Optional[list[Plan]] = None
-    _finances: dict[int, finance.PlanFinance] = field(default_factory=dict)
-    _session: Optional[Session] = None
-
-    @property
-    def plans(self) -> list[Plan]:
-        """The matching plans, loaded with their sections, actions, lines and owner when first asked for (the
-        plans table needs none of it: it reads the summaries)."""
-        if self._plans is None:
-            ids = self.plan_ids
-            self._plans = list(self._session.scalars(sa.select(Plan).where(Plan.id.in_(ids)).order_by(Plan.id)
-                                                     .options(*_load_options())).unique()) if ids else []
-            self._finances = {p.id: finance.plan_finance(p) for p in self._plans}
-        return self._plans
-
-    @property
-    def finances(self) -> dict[int, finance.PlanFinance]:
-        """plan id → its figures (plans.planning.finance.plan_finance)."""
-        self.plans  # noqa: B018  (loads them)
-        return self._finances
-
-    def actions(self, plan: Plan) -> list[tuple[int, Action]]:
-        """(rank in the PIP, action) of the plan's actions the filters keep (the filtered sector's, or all)."""
-        secteur = self.filters.area.secteur
-        return [(rank, a) for rank, a in enumerate(plan.actions, start=1) if not secteur or a.sector == secteur]
-
-
-def _load_options():
-    steps = orm.selectinload
-    return (*finance.load_options(), steps(Plan.process_steps), steps(Plan.population_records),
-            steps(Plan.sector_diagnostics), steps(Plan.findings), steps(Plan.migration_profile),
-            steps(Plan.destinations), steps(Plan.axes).selectinload(Axis.objectives), steps(Plan.priorities),
-            steps(Plan.indicators), orm.joinedload(Plan.owner),
-            steps(Plan.actions).selectinload(Action.funding_lines).selectinload(FundingLine.association))
+    _figures: Optional[tuple] = None  # the action records and their figures, once (actions and funding sheets)
 
 
 def select(session: Session, filters: TableFilters, regions: Optional[set[int]] = None) -> Selection:
     """The plans matching the filters that a reader limited to `regions` may read (None: all; the caller passes
     plans.accounts.access.review_regions(user)), chosen by the database over the plan summaries."""
-    return Selection(filters, regions, desk.plan_ids(session, filters, regions), _session=session)
+    return Selection(filters, regions, desk.plan_ids(session, filters, regions))
 
 
 # --- rows -------------------------------------------------------------------------------------------------
@@ -326,56 +303,106 @@ def plan_rows(session: Session, selection: Selection, sort: str = DEFAULT_SORT,
     return desk.plan_records(session, selection.filters, selection.regions, sort, descending)
 
 
-def _axis_title(action: Action) -> str:
-    objective: Optional[Objective] = action.objective
-    return objective.axis.title if objective is not None and objective.axis is not None else ""
+# --- the actions, read as plain records (no ORM object per action: tens of thousands at national scale) -------
+
+_ACTION_FIELDS = ("id", "plan_id", "uuid", "position", "sector", "sub_sector", "title", "localities", "quantity",
+                  "unit", "unit_cost", "total_override", "override_reason", "maitre_ouvrage", "tags", "status",
+                  "cofinancing_scheme", "lon", "lat", "location_precision")
+_LINE_FIELDS = ("id", "action_id", "position", "source_type", "source_name", "association_id", "amount", "share_pct",
+                "status", "in_kind")
 
 
-def action_rows(selection: Selection) -> list[dict[str, Any]]:
+def _plan_keys(session: Session, ids: list[int]) -> dict[int, tuple[str, int]]:
+    return {r.id: (r.uuid, r.revision or 1) for r in session.execute(
+        sa.select(Plan.id, Plan.uuid, Plan.revision).where(Plan.id.in_(ids)))} if ids else {}
+
+
+def action_records(session: Session, selection: Selection) -> list[tuple[int, SimpleNamespace]]:
+    """(rank in the PIP, action) of the selected plans, in plan then PIP order, the filtered sector's only. Each
+    action is a plain record with what plans.planning.finance.action_figures reads (its schedule and funding
+    lines, in their order) and its axis's title: three queries, whatever the number of actions."""
+    ids = selection.plan_ids
+    if not ids:
+        return []
+    in_plans = Action.plan_id.in_(ids)
+    actions = [SimpleNamespace(**dict(zip(_ACTION_FIELDS, r[:-1])), axis_title=r[-1] or "", schedule=[],
+                               funding_lines=[])
+               for r in session.execute(
+                   sa.select(*(getattr(Action, f) for f in _ACTION_FIELDS), Axis.title)
+                   .outerjoin(Objective, Objective.id == Action.objective_id)
+                   .outerjoin(Axis, Axis.id == Objective.axis_id)
+                   .where(in_plans).order_by(Action.plan_id, Action.position, Action.id))]
+    by_id = {a.id: a for a in actions}
+    action_ids = sa.select(Action.id).where(in_plans).scalar_subquery()
+    for r in session.execute(sa.select(*(getattr(FundingLine, f) for f in _LINE_FIELDS))
+                             .where(FundingLine.action_id.in_(action_ids))
+                             .order_by(FundingLine.action_id, FundingLine.position, FundingLine.id)):
+        by_id[r.action_id].funding_lines.append(SimpleNamespace(**dict(zip(_LINE_FIELDS, r))))
+    for r in session.execute(sa.select(ScheduleEntry.action_id, ScheduleEntry.year, ScheduleEntry.amount)
+                             .where(ScheduleEntry.action_id.in_(action_ids)).order_by(ScheduleEntry.year)):
+        by_id[r.action_id].schedule.append(SimpleNamespace(year=r.year, amount=r.amount))
+    secteur = selection.filters.area.secteur
+    out, rank, current = [], 0, None
+    for action in actions:
+        rank = rank + 1 if action.plan_id == current else 1
+        current = action.plan_id
+        if not secteur or action.sector == secteur:
+            out.append((rank, action))
+    return out
+
+
+def _figures(session: Session, selection: Selection):
+    """(plan keys, [(rank, action, its finance.action_figures)]) of the selection, computed once per selection."""
+    if selection._figures is None:
+        keys = _plan_keys(session, selection.plan_ids)
+        selection._figures = (keys, [(rank, a, finance.action_figures(a))
+                                     for rank, a in action_records(session, selection)])
+    return selection._figures
+
+
+def action_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
+    keys, records = _figures(session, selection)
     rows = []
-    for plan in selection.plans:
-        pf = selection.finances[plan.id]
-        for rank, action in selection.actions(plan):
-            f = pf.figures_for(action)
-            withheld = action.location_precision == WITHHELD
-            tags = indicators.migration_tags(f)
-            rows.append({
-                "action_uuid": action.uuid, "plan_uuid": plan.uuid, "revision": plan.revision or 1,
-                "plan_id": plan.id, "rang": rank, "secteur": action.sector,
-                "secteur_libelle": label(SECTORS, action.sector), "sous_secteur": action.sub_sector,
-                "titre": action.title, "axe": _axis_title(action), "localites": action.localities,
-                "quantite": action.quantity, "unite": action.unit, "cout_unitaire_fcfa": action.unit_cost,
-                "cout_total_fcfa": f.total, "cout_total_saisi": action.total_override is not None,
-                **_state_values(f), "excedent_fcfa": f.excess,
-                "apport_diaspora_fcfa": f.diaspora_amount,
-                "annees": ", ".join(str(y) for y in f.schedule_by_year),
-                "maitre_ouvrage": action.maitre_ouvrage, "statut": action.status,
-                "statut_libelle": label(ACTION_STATUSES, action.status), "etiquettes": ",".join(tags),
-                "etiquettes_libelles": LIST_SEPARATOR.join(MIGRATION_TAGS[t] for t in tags),
-                "localisation": action.location_precision,
-                "localisation_libelle": label(LOCATION_PRECISIONS, action.location_precision),
-                "lon": None if withheld else action.lon, "lat": None if withheld else action.lat,
-            })
+    for rank, action, f in records:
+        uuid, revision = keys[action.plan_id]
+        withheld = action.location_precision == WITHHELD
+        tags = indicators.migration_tags(f)
+        rows.append({
+            "action_uuid": action.uuid, "plan_uuid": uuid, "revision": revision,
+            "plan_id": action.plan_id, "rang": rank, "secteur": action.sector,
+            "secteur_libelle": label(SECTORS, action.sector), "sous_secteur": action.sub_sector,
+            "titre": action.title, "axe": action.axis_title, "localites": action.localities,
+            "quantite": action.quantity, "unite": action.unit, "cout_unitaire_fcfa": action.unit_cost,
+            "cout_total_fcfa": f.total, "cout_total_saisi": action.total_override is not None,
+            **_state_values(f), "excedent_fcfa": f.excess,
+            "apport_diaspora_fcfa": f.diaspora_amount,
+            "annees": ", ".join(str(y) for y in f.schedule_by_year),
+            "maitre_ouvrage": action.maitre_ouvrage, "statut": action.status,
+            "statut_libelle": label(ACTION_STATUSES, action.status), "etiquettes": ",".join(tags),
+            "etiquettes_libelles": LIST_SEPARATOR.join(MIGRATION_TAGS[t] for t in tags),
+            "localisation": action.location_precision,
+            "localisation_libelle": label(LOCATION_PRECISIONS, action.location_precision),
+            "lon": None if withheld else action.lon, "lat": None if withheld else action.lat,
+        })
     return rows
 
 
-def funding_rows(selection: Selection) -> list[dict[str, Any]]:
+def funding_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
+    keys, records = _figures(session, selection)
     rows = []
-    for plan in selection.plans:
-        pf = selection.finances[plan.id]
-        for _, action in selection.actions(plan):
-            f = pf.figures_for(action)
-            for rank, (line, amount) in enumerate(zip(action.funding_lines, f.line_amounts), start=1):
-                rows.append({
-                    "financement_id": line.id, "rang": rank, "action_uuid": action.uuid, "plan_uuid": plan.uuid,
-                    "revision": plan.revision or 1, "source": line.source_type,
-                    "source_libelle": label(FUNDING_SOURCES, line.source_type), "nom_source": line.source_name,
-                    "association_id": line.association_id, "montant_fcfa": amount,
-                    "part_saisie_pct": line.share_pct if line.amount is None else None,
-                    "statut": line.status or finance.DEFAULT_STATUS,
-                    "statut_libelle": label(FUNDING_STATUSES, line.status or finance.DEFAULT_STATUS),
-                    "en_nature": bool(line.in_kind),
-                })
+    for _, action, f in records:
+        uuid, revision = keys[action.plan_id]
+        for rank, (line, amount) in enumerate(zip(action.funding_lines, f.line_amounts), start=1):
+            rows.append({
+                "financement_id": line.id, "rang": rank, "action_uuid": action.uuid, "plan_uuid": uuid,
+                "revision": revision, "source": line.source_type,
+                "source_libelle": label(FUNDING_SOURCES, line.source_type), "nom_source": line.source_name,
+                "association_id": line.association_id, "montant_fcfa": amount,
+                "part_saisie_pct": line.share_pct if line.amount is None else None,
+                "statut": line.status or finance.DEFAULT_STATUS,
+                "statut_libelle": label(FUNDING_STATUSES, line.status or finance.DEFAULT_STATUS),
+                "en_nature": bool(line.in_kind),
+            })
     return rows
 
 
@@ -388,27 +415,35 @@ def _decimal(value) -> Optional[Decimal]:
         return None
 
 
-def indicator_rows(selection: Selection) -> list[dict[str, Any]]:
-    rows = []
-    for plan in selection.plans:
-        for rank, ind in enumerate(plan.indicators, start=1):
-            targets = sorted((int(y), v) for y, v in (ind.targets or {}).items()
-                             if str(y).isdecimal() and v not in (None, ""))
-            final_year, final_value = targets[-1] if targets else (None, None)
-            rows.append({
-                "indicateur_id": ind.id, "rang": rank, "plan_uuid": plan.uuid, "revision": plan.revision or 1,
-                "categorie": ind.category, "categorie_libelle": label(INDICATOR_CATEGORIES, ind.category),
-                "nom": ind.name, "unite": ind.unit, "valeur_reference": ind.baseline_value,
-                "annee_reference": ind.baseline_year,
-                "cibles": LIST_SEPARATOR.join(f"{y} : {str(v).replace('.', ',')}" for y, v in targets),
-                "annee_cible_finale": final_year, "cible_finale": _decimal(final_value), "source": ind.source,
-            })
+def indicator_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
+    ids = selection.plan_ids
+    if not ids:
+        return []
+    keys = _plan_keys(session, ids)
+    rows, rank, current = [], 0, None
+    for ind in session.scalars(sa.select(Indicator).where(Indicator.plan_id.in_(ids))
+                               .order_by(Indicator.plan_id, Indicator.position, Indicator.id)):
+        rank = rank + 1 if ind.plan_id == current else 1
+        current = ind.plan_id
+        uuid, revision = keys[ind.plan_id]
+        targets = sorted((int(y), v) for y, v in (ind.targets or {}).items()
+                         if str(y).isdecimal() and v not in (None, ""))
+        final_year, final_value = targets[-1] if targets else (None, None)
+        rows.append({
+            "indicateur_id": ind.id, "rang": rank, "plan_uuid": uuid, "revision": revision,
+            "categorie": ind.category, "categorie_libelle": label(INDICATOR_CATEGORIES, ind.category),
+            "nom": ind.name, "unite": ind.unit, "valeur_reference": ind.baseline_value,
+            "annee_reference": ind.baseline_year,
+            "cibles": LIST_SEPARATOR.join(f"{y} : {str(v).replace('.', ',')}" for y, v in targets),
+            "annee_cible_finale": final_year, "cible_finale": _decimal(final_value), "source": ind.source,
+        })
     return rows
 
 
 def association_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
     """The diaspora associations of the selected plans' owners (an owner's associations serve all its plans)."""
-    owner_ids = sorted({p.owner_id for p in selection.plans})
+    ids = selection.plan_ids
+    owner_ids = sorted(set(session.scalars(sa.select(Plan.owner_id).where(Plan.id.in_(ids))))) if ids else []
     if not owner_ids:
         return []
     pcodes = desk.places(session, [], owner_ids)[1]
@@ -443,11 +478,11 @@ def table(session: Session, selection: Selection, entity: str, sort: str = DEFAU
     if entity == "plans":
         rows = plan_rows(session, selection, sort, descending)
     elif entity == "actions":
-        rows = action_rows(selection)
+        rows = action_rows(session, selection)
     elif entity == "financements":
-        rows = funding_rows(selection)
+        rows = funding_rows(session, selection)
     elif entity == "indicateurs":
-        rows = indicator_rows(selection)
+        rows = indicator_rows(session, selection)
     else:
         rows = association_rows(session, selection)
     return Table(entity, title, columns, rows)

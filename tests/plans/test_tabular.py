@@ -150,26 +150,27 @@ def test_filters_select_the_national_maps_plans(seeded, admin_user):
     base = nm.national_base(seeded)
     for args in ({}, {"region": "ML01"}, {"region": "ML03"}, {"cercle": "ML0107"}, {"statut": "valide"},
                  {"periode": "2029"}, {"periode": "2027", "region": "ML03"}):
-        chosen = {p.id for p in _selection(seeded, admin_user, **args).plans}
+        chosen = set(_selection(seeded, admin_user, **args).plan_ids)
         assert chosen == nm.national_view(base, nm.Filters.from_args(args)).plan_ids, args
     ids = {u: _plan(seeded, u).id for u in D.TEST_CASE_UUIDS}
-    assert {p.id for p in _selection(seeded, admin_user, statut="valide").plans} == {ids[D.TC2_UUID]}
-    assert {p.id for p in _selection(seeded, admin_user, periode="2029").plans} == {ids[D.TC1_UUID], ids[D.TC2_UUID]}
+    assert set(_selection(seeded, admin_user, statut="valide").plan_ids) == {ids[D.TC2_UUID]}
+    assert set(_selection(seeded, admin_user, periode="2029").plan_ids) == {ids[D.TC1_UUID], ids[D.TC2_UUID]}
 
 
 def test_owner_type_and_sector_filters(seeded, admin_user):
-    assert [p.uuid for p in _selection(seeded, admin_user, type="syndicat").plans] == [D.TC2_UUID]
-    assert [p.uuid for p in _selection(seeded, admin_user, type="glct").plans] == [D.TC3_UUID]
+    assert _selection(seeded, admin_user, type="syndicat").plan_ids == [_plan(seeded, D.TC2_UUID).id]
+    assert _selection(seeded, admin_user, type="glct").plan_ids == [_plan(seeded, D.TC3_UUID).id]
     assert _selection(seeded, admin_user, type="inconnu").filters.owner_kind == ""  # ignored, never an error
     selection = _selection(seeded, admin_user, secteur="hydraulique")
-    kept = {p.uuid for p in selection.plans}
-    assert D.TC1_UUID in kept
-    assert all(any(a.sector == "hydraulique" for a in p.actions) for p in selection.plans)
-    actions = tabular.action_rows(selection)
+    kept = [seeded.get(Plan, i) for i in selection.plan_ids]
+    assert D.TC1_UUID in {p.uuid for p in kept}
+    assert all(any(a.sector == "hydraulique" for a in p.actions) for p in kept)
+    actions = tabular.action_rows(seeded, selection)
     assert actions and {r["secteur"] for r in actions} == {"hydraulique"}
     row = next(r for r in tabular.plan_rows(seeded, selection) if r["plan_uuid"] == D.TC1_UUID)
     assert row["cout_total_fcfa"] == 160_000_000  # the plan's figures stay whole-plan figures …
-    assert row["cout_secteur_fcfa"] == selection.finances[row["plan_id"]].by_sector["hydraulique"] == 60_000_000
+    tc1 = seeded.get(Plan, row["plan_id"], options=finance.load_options())
+    assert row["cout_secteur_fcfa"] == finance.plan_finance(tc1).by_sector["hydraulique"] == 60_000_000
 
 
 def test_unresolved_comments_are_counted(seeded, admin_user):
