@@ -103,8 +103,11 @@ def test_reviewer_desk_from_the_queue_to_the_workbook(guarded_page, log_in, desk
     header = [c.value for c in plans[1]]
     assert "Coût total (FCFA)" in header and "Émigrés pour 1 000 habitants" in header
     rows = [dict(zip(header, r)) for r in plans.iter_rows(min_row=2, values_only=True)]
-    assert [r["Titre du plan"] for r in rows] == [desk["segou_title"]]
-    assert rows[0]["Coût total (FCFA)"] == rows[0]["Financement identifié (FCFA)"] + rows[0]["Non couvert (FCFA)"]
+    titles = {r["Titre du plan"] for r in rows}  # other browser tests may add plans: the filter holds for all
+    assert desk["segou_title"] in titles and desk["tc1_title"] not in titles
+    assert all(r["Part de la diaspora (%)"] >= 20 for r in rows)
+    for r in rows:
+        assert r["Coût total (FCFA)"] == r["Financement identifié (FCFA)"] + r["Non couvert (FCFA)"]
     assert plans.page_setup.orientation == "landscape" and plans.print_title_rows == "$1:$1"
     keys = {r[2] for r in book["Colonnes"].iter_rows(values_only=True) if r and len(r) > 2}
     assert "cout_total_fcfa" in keys
