@@ -346,8 +346,9 @@ def parse_page(text: str | None) -> int:
 
 
 def plan_page(session: Session, filters: TableFilters, regions: Optional[set[int]], sort: str = DEFAULT_SORT,
-              descending: bool = False, page: int = 1, size: int = PAGE_SIZE) -> Page:
+              descending: bool = False, page: int = 1, size: Optional[int] = None) -> Page:
     """One page of the matching plans, sorted by the database (a page past the last shows the last)."""
+    size = size or PAGE_SIZE
     total = count(session, filters, regions)
     last_page = max(1, -(-total // size))
     page = min(max(page, 1), last_page)

@@ -211,3 +211,72 @@ def test_planner_is_refused_everywhere_and_has_no_nav_link(seeded, planner_clien
         assert planner_client.get(url).status_code == 403, url
         assert client.get(url).status_code == 302, url  # anonymous: to the login page
     assert "Tableau des plans" not in planner_client.get("/").get_data(as_text=True)
+
+
+def test_a_minimum_typed_with_its_unit_is_read_and_an_unreadable_one_refused_in_french(seeded, reviewer_client):
+    at_ten = reviewer_client.get("/revue/plans?indicateur=diaspora&min=10+%25")  # « 10 % »: SICM 15,56 % only
+    assert at_ten.status_code == 200 and _plan_ids(at_ten.get_data(as_text=True)) == [seeded[D.TC2_UUID]]
+    refused = reviewer_client.get("/revue/plans?indicateur=diaspora&min=vingt")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and _plan_ids(html) == []
+    assert "« vingt » n&#39;est pas un nombre lisible" in html and 'value="vingt"' in html  # the text kept
+    assert 'aria-invalid="true"' in html
+    for url in ("/carte-nationale?indicateur=diaspora&min=vingt", "/revue/export/plans.csv?min=vingt",
+                "/revue/export/plans.xlsx?min=vingt"):
+        response = reviewer_client.get(url)
+        assert response.status_code == 400 and "vingt" in response.get_data(as_text=True), url
+    data = reviewer_client.get("/api/carte-nationale/indicateurs.json?indicateur=diaspora&min=vingt")
+    assert data.status_code == 400 and "n'est pas un nombre lisible" in data.get_json()["error"]
+    on_map = reviewer_client.get("/api/carte-nationale/indicateurs.json?indicateur=diaspora&min=10+%25").get_json()
+    assert {p for row in on_map["rows"] for p, _ in row["plans"]} == {seeded[D.TC2_UUID]}
+
+
+def test_pages_of_fifty_sorted_by_the_database(seeded, session, reviewer_client, monkeypatch):
+    from plans.reporting import desk
+
+    monkeypatch.setattr(desk, "PAGE_SIZE", 2)
+    first = reviewer_client.get("/revue/plans?tri=cout&ordre=desc").get_data(as_text=True)
+    second = reviewer_client.get("/revue/plans?tri=cout&ordre=desc&page=2").get_data(as_text=True)
+    assert _plan_ids(first) == [seeded[D.TC1_UUID], seeded[D.TC2_UUID]] and _plan_ids(second) == [seeded[D.TC3_UUID]]
+    assert "plans 1 à 2" in first and 'aria-label="Pages du tableau"' in first
+    link = unescape(re.search(r'<a href="([^"]+)">2<span class="visually-hidden">', first).group(1))
+    assert parse_qs(urlsplit(link).query) == {"tri": ["cout"], "ordre": ["desc"], "page": ["2"]}
+    assert _plan_ids(reviewer_client.get("/revue/plans?tri=cout&ordre=desc&page=99").get_data(as_text=True)) == \
+        [seeded[D.TC3_UUID]]  # past the end: the last page
+    by_gap = reviewer_client.get("/revue/plans?tri=emigres&ordre=desc").get_data(as_text=True)
+    assert _plan_ids(by_gap)[0] == seeded[D.TC1_UUID]  # 536,1 ‰ first; the GLCT (no émigrés) last
+    assert "536,1 ‰" in _plain(by_gap)
+
+
+def test_the_cercle_list_follows_the_region_without_javascript(seeded, reviewer_client):
+    html = reviewer_client.get("/revue/plans?region=ML03").get_data(as_text=True)
+    cercles = re.search(r'<select name="cercle" id="f-cercle">(.*?)</select>', html, re.S).group(1)
+    assert 'value="ML0301"' in cercles and 'value="ML0107"' not in cercles  # Sikasso's only, not Yélimané
+    assert 'id="cercles-par-region"' in html and "cercle_choices.js" in html  # and the script's data, at once
+    everything = reviewer_client.get("/revue/plans").get_data(as_text=True)
+    assert 'value="ML0107"' in re.search(r'id="f-cercle">(.*?)</select>', everything, re.S).group(1)
+
+
+def test_exports_read_as_an_analyst_opens_them(seeded, session, reviewer_client):
+    text = reviewer_client.get("/revue/export/plans.csv").data.decode("utf-8-sig")
+    header = text.splitlines()[0].split(";")
+    assert "Coût total (FCFA)" in header and "Émigrés pour 1 000 habitants" in header
+    assert "Forte émigration sans action diaspora" in header and "cout_total_fcfa" not in header
+    for entity in ("plans", "actions"):
+        for row in _csv(reviewer_client.get(f"/revue/export/{entity}.csv"), entity):
+            cost, identified = int(row["cout_total_fcfa"]), int(row["finance_fcfa"])
+            assert cost == identified + int(row["non_couvert_fcfa"]) - int(row["excedent_fcfa"]), row
+            assert identified == sum(int(row[k]) for k in ("acquis_fcfa", "promis_fcfa", "a_rechercher_fcfa"))
+    koniakary = next(r for r in _csv(reviewer_client.get("/revue/export/plans.csv")) if r["plan_uuid"] == D.TC1_UUID)
+    assert (koniakary["emigres_pour_1000"], koniakary["ecart"]) == ("536,1", "non")
+    book = openpyxl.load_workbook(io.BytesIO(reviewer_client.get("/revue/export/plans.xlsx").data))
+    for name in ("Plans", "Actions", "Financements"):
+        sheet = book[name]
+        assert sheet.page_setup.orientation == "landscape" and sheet.print_title_rows == "$1:$1"
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+        assert sheet.page_setup.fitToHeight == 0  # as many pages down as needed
+    rows = list(book["Colonnes"].iter_rows(values_only=True))
+    assert any("coût total = financement identifié + non couvert" in (r[0] or "") for r in rows[:4])
+    columns = {(r[0], r[2]): r for r in rows if r and len(r) > 3 and r[2]}
+    assert columns[("Plans", "non_couvert_fcfa")][1] == "Non couvert (FCFA)"
+    assert "coût total = financement identifié + non couvert" in columns[("Plans", "non_couvert_fcfa")][3]
