@@ -280,3 +280,13 @@ def test_exports_read_as_an_analyst_opens_them(seeded, session, reviewer_client)
     columns = {(r[0], r[2]): r for r in rows if r and len(r) > 3 and r[2]}
     assert columns[("Plans", "non_couvert_fcfa")][1] == "Non couvert (FCFA)"
     assert "coût total = financement identifié + non couvert" in columns[("Plans", "non_couvert_fcfa")][3]
+
+
+def test_a_database_upgraded_without_setup_still_shows_every_plan(seeded, session, reviewer_client):
+    from plans.planning.summary import PlanSummary
+
+    session.execute(sa.delete(PlanSummary))  # `flask db upgrade` alone: no summary yet
+    session.commit()
+    html = reviewer_client.get("/revue/plans").get_data(as_text=True)  # the page fills them (app/summaries.py)
+    assert sorted(_plan_ids(html)) == sorted(seeded.values())
+    assert session.scalar(sa.select(sa.func.count()).select_from(PlanSummary)) == 3

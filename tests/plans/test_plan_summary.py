@@ -197,6 +197,11 @@ def test_the_command_line_fills_them(app, session, demo_cases):
     assert plan_summary.stale_plan_ids(session) == []
     result = app.test_cli_runner().invoke(args=["plans", "refresh-summaries", "--all"])
     assert "3 synthèse(s)" in result.output
+    session.execute(sa.delete(PlanSummary))  # `make run` on a database upgraded before the summaries existed
+    session.commit()
+    result = app.test_cli_runner().invoke(args=["setup"])
+    assert result.exit_code == 0 and "Synthèses des plans calculées : 3" in result.output
+    assert plan_summary.stale_plan_ids(session) == []
 
 
 def test_creating_a_plan_through_the_service_commits_its_summary(session, planner, koniakary_owner):
