@@ -181,6 +181,9 @@ def refresh(session: Session, plan_ids: Iterable[int]) -> int:
     ids = sorted({int(i) for i in plan_ids if i is not None})
     if not ids:
         return 0
+    # Two saves of the same plan at once (PostgreSQL, read committed): the second waits here until the first
+    # commits, then reads the plan with both changes — its summary is never computed from a stale snapshot.
+    session.execute(sa.select(Plan.id).where(Plan.id.in_(ids)).order_by(Plan.id).with_for_update())
     plans = session.scalars(sa.select(Plan).where(Plan.id.in_(ids)).options(*load_options())
                             .execution_options(populate_existing=True)).unique().all()
     existing = {s.plan_id: s for s in session.scalars(
