@@ -21,6 +21,7 @@ from plans.documents import template_safety
 from plans.owners import service as owners_service
 from plans.owners.models import PlanOwner
 from plans.planning import finance
+from plans.planning import summary as plan_summary
 from plans.planning.models import Plan
 from plans.territory import loader as territory_loader
 
@@ -76,6 +77,16 @@ def setup():
             click.echo("Plans de démonstration (cas d'essai) :")
             for seeded in report.plans:
                 click.echo("  " + seeded.line())
+    _fill_summaries(session)
+
+
+def _fill_summaries(session) -> None:
+    """Plans saved before their summary existed (an upgraded database) get it: the national desk reads them."""
+    started = time.perf_counter()
+    count = plan_summary.fill_missing(session)
+    session.commit()
+    if count:
+        click.echo(f"Synthèses des plans calculées : {count} ({time.perf_counter() - started:.1f} s).")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -251,6 +262,18 @@ def plans_list(owner_ref: str | None, full_uuid: bool):
     for row in rows:
         cells = [row[0].rjust(widths[0])] + [c.ljust(w) for c, w in zip(row[1:], widths[1:])]
         click.echo("  ".join(cells).rstrip())
+
+
+@plans_group.command("refresh-summaries", help="Calcule les synthèses des plans (carte nationale, tableau de bord, "
+                                               "totaux par territoire) qui manquent ou sont périmées ; --all : "
+                                               "toutes.")
+@click.option("--all", "everything", is_flag=True, help="Recalcule la synthèse de chaque plan.")
+def plans_refresh_summaries(everything: bool):
+    session = db.session
+    started = time.perf_counter()
+    count = plan_summary.refresh_all(session) if everything else plan_summary.fill_missing(session)
+    session.commit()
+    click.echo(f"{count} synthèse(s) de plan calculée(s) en {time.perf_counter() - started:.1f} s.")
 
 
 @plans_group.command("docx", help="Écrit le document du conseil (Word) d'un plan. Exemple : plans docx 12 -o "

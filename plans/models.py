@@ -23,5 +23,6 @@ from plans.planning.models import (  # noqa: F401
     SectionState,
     SectorDiagnostic,
 )
+from plans.planning.summary import PlanSummary, PlanSummaryPlace  # noqa: F401  (and its session hook)
 from plans.review.models import PlanComment, PlanSnapshot, PlanTransition, ReviewCheck  # noqa: F401
 from plans.territory.models import AdminUnit, TerritoryEdition  # noqa: F401

@@ -5,7 +5,8 @@
 Prepares the benchmark database once (scripts/bench_common.py: migrated, territory loaded, the three test cases,
 one random plan of --actions actions on every commune without a plan — or --plans N —, and a plan of
 --big-actions actions; each step timed), re-times the territory load on it, then runs each bench script with
-`--db` and `--write`: national map, plan map, Word export, comparison, plan file, load test (gunicorn + wrk).
+`--db` and `--write`: national map, plan map, Word export, comparison, plan file, pages and saves, the national
+desk (dashboard, exports, territory totals, the national map after a save), load test (gunicorn + wrk).
 Each script replaces its own section of docs/BENCHMARKS.md; this one writes "Machine", "Résumé" (every budget
 and ratio) and "Territoire et données de démonstration". Names (`national_map docx`) run only those scripts (and
 leave "Machine" and "Résumé" alone). A temporary database is removed at the end unless --keep; --db is kept.
@@ -33,9 +34,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import bench_common as bc  # noqa: E402
 
-SCRIPTS = ("national_map", "plan_map", "docx", "compare", "planfile", "pages", "load")
+SCRIPTS = ("national_map", "plan_map", "docx", "compare", "planfile", "pages", "desk", "load")
 # With --postgresql, these run a second time on a PostgreSQL copy of the benchmark database (issue 12 asks both).
-POSTGRESQL_SCRIPTS = ("pages",)
+POSTGRESQL_SCRIPTS = ("pages", "desk")
 LOAD_OPTIONS = ("duration", "connections", "threads")
 SEED_TITLE = "Territoire et données de démonstration"
 

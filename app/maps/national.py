@@ -28,7 +28,9 @@ from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.maps import bp
+from app.summaries import ensure_summaries
 from plans.accounts import access
+from plans.core.errors import ValidationError
 from plans.maps import national as nm
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
@@ -80,22 +82,40 @@ def _rows_html(base: nm.NationalBase, filters: nm.Filters, indicator: str, scope
     return cached
 
 
+def _filters() -> nm.Filters:
+    """The filters of the query string; a « Valeur au moins » that cannot be read: a French 400 (JSON for the
+    data documents, app/errors.py)."""
+    try:
+        return nm.Filters.from_args(request.args)
+    except ValidationError as error:
+        abort(400, " ".join(error.messages))
+
+
 @bp.get("/carte-nationale")
 @login_required
 def national_map():
     scope = _reviewer_scope()
-    filters = nm.Filters.from_args(request.args)
+    ensure_summaries()
     indicator = _indicator()
     base = nm.national_base(db.session)
     plan_url = url_for("planning.overview", plan_id=0).replace("/0", "/{id}")
-    rows_html, n_communes, n_others = _rows_html(base, filters, indicator, scope, plan_url)
+    minimum_error, status = "", 200
+    try:
+        filters = nm.Filters.from_args(request.args)
+    except ValidationError as error:  # the page again, the typed text kept, the message under it; no rows
+        minimum_error, status = " ".join(error.messages), 400
+        filters = nm.Filters.from_args({k: v for k, v in request.args.items() if k != nm.MINIMUM_PARAM})
+    if status == 200:
+        rows_html, n_communes, n_others = _rows_html(base, filters, indicator, scope, plan_url)
+    else:
+        rows_html, n_communes, n_others = "", 0, 0
     html = render_template(
         "maps/national.html", rows_html=rows_html, n_communes=n_communes, n_others=n_others, filters=filters,
         indicator=indicator, indicators=nm.INDICATORS, choices=nm.filter_choices(base, filters.region),
-        minimum_text=request.args.get("min", "")[:20], legend=nm.legend(indicator),
+        minimum_text=request.args.get("min", "")[:40], minimum_error=minimum_error, legend=nm.legend(indicator),
         threshold=nm.GAP_THRESHOLD_PER_MILLE, attribution=BOUNDARY_ATTRIBUTION,
         plan_url=plan_url)
-    response = Response(html, mimetype="text/html")
+    response = Response(html, status=status, mimetype="text/html")
     if _accepts_gzip():
         response.set_data(gzip.compress(response.get_data(), 6))
         response.headers["Content-Encoding"] = "gzip"
@@ -113,7 +133,8 @@ def communes_geojson():
 @login_required
 def national_indicators():
     scope = _reviewer_scope()
-    payload = nm.cached_payload(db.session, "indicateurs", nm.Filters.from_args(request.args), _indicator(), scope)
+    ensure_summaries()
+    payload = nm.cached_payload(db.session, "indicateurs", _filters(), _indicator(), scope)
     return _send(payload, "application/json")
 
 
@@ -121,7 +142,8 @@ def national_indicators():
 @login_required
 def national_actions():
     scope = _reviewer_scope()
-    filters = nm.Filters.from_args(request.args)
+    ensure_summaries()
+    filters = _filters()
     # The points do not depend on the indicator, unless a minimum value filters the communes by it.
     indicator = _indicator() if filters.minimum is not None else nm.DEFAULT_INDICATOR
     payload = nm.cached_payload(db.session, "actions", filters, indicator, scope)

@@ -117,6 +117,22 @@ def date_short(d: dt.date | str | None) -> str:
 
 
 @lru_cache(maxsize=1)
+def since(then: dt.datetime | dt.date | None, now: dt.datetime | dt.date | None = None) -> str:
+    """How long something has waited, in whole days: « depuis aujourd'hui », « depuis hier », « depuis 3 jours »
+    (« depuis 1 jour » is never written: yesterday is « hier »); "" without a date."""
+    if then is None:
+        return ""
+    now = now or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    start = then.date() if isinstance(then, dt.datetime) else then
+    end = now.date() if isinstance(now, dt.datetime) else now
+    days = max((end - start).days, 0)
+    if days == 0:
+        return "depuis aujourd'hui"
+    if days == 1:
+        return "depuis hier"
+    return f"depuis {number(days)} jours"
+
+
 def _territories() -> dict[str, str]:
     return dict(Locale.parse("fr").territories)
 

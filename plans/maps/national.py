@@ -17,9 +17,11 @@ id; the others are listed so a click offers them all):
   diaspora-funded action (indicators' rule) among the actions counted.
 A sector filter restricts the actions counted (actions, investment, diaspora share, gap flag) to that sector.
 
-Every per-action figure comes from plans.planning.finance.action_figures (never added up here otherwise); the per-plan
-sums are what plan_finance adds up. Batch: one query per table (plans, owners, members, units, actions with their
-funding lines and schedules through selectinload, population records, migration profiles): no query per plan.
+Every figure comes from the plans' summaries (plans/planning/summary.py: one row per plan, written in the
+transaction of each save from plans.planning.finance and plans.planning.indicators): the whole plan's figures as
+stored; with a sector filter, that sector's (actions, cost, diaspora amount) stored beside them, read through the
+same rules (indicators.per_inhabitant, finance.share_of, indicators.emigration_gap). Batch: one query per table
+(summaries with their plan's title, owners, members, units): no query per plan, no action loaded.
 
 Groupings (syndicats, GLCT…): their plans do NOT count in their member communes' indicators (the commune's own
 plan and the grouping's plan are different budgets; adding them would double-count a commune in two plans).
@@ -27,15 +29,17 @@ They are drawn separately, as an outline of the grouping's territory (PlanOwner.
 listed in the table as their own rows. A région/cercle filter keeps a grouping with at least one member there.
 Plans of a conseil de cercle or régional are listed in the table (their own rows), not shaded.
 
-Caching: `national_base` is cached per database and refreshed when `data_fingerprint` (one query of counts and
-latest timestamps, the official names' included) changes; `communes_layer` is cached per database and territory
-edition, and rebuilt when an official name is set. Names come from `AdminUnit.display_name`.
+Caching: `national_base` is cached per database and reloaded from the summaries when `data_fingerprint` (a few
+queries of counts, the sum of the summaries' generations and latest timestamps, the official names' included)
+changes — the first request after a save reads the summaries, it recomputes no plan; `communes_layer` is cached
+per database and territory edition, and rebuilt when an official name is set. Names come from `AdminUnit.display_name`.
 """
 from __future__ import annotations
 
 import gzip
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -43,15 +47,16 @@ from typing import Any, Optional
 
 import shapely
 import sqlalchemy as sa
-from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
+from plans.core.errors import ValidationError
 from plans.core.formatting import fcfa, number, percent
 from plans.core.vocab import SECTORS
 from plans.maps import sector_colour
 from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
 from plans.planning import finance, indicators
-from plans.planning.models import Action, MigrationProfile, Plan, PlanChange, PlanStatus, PopulationRecord
+from plans.planning.models import Plan, PlanStatus
+from plans.planning.summary import PlanSummary
 from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 
 GAP_THRESHOLD_PER_MILLE = indicators.STRONG_EMIGRATION_PER_MILLE  # the legend's threshold (the rule is indicators')
@@ -86,6 +91,52 @@ NO_DATA_COLOUR = "#f0f0f0"  # a commune without a plan, or without the data the 
 
 # --- the filters ----------------------------------------------------------------------------------------------
 
+MINIMUM_PARAM = "min"
+# The unit a value of each numeric indicator may be typed with (« 20 % », « 150 ‰ », « 25 000 FCFA »).
+MINIMUM_UNITS: dict[str, tuple[str, ...]] = {"investissement": ("fcfa", "f cfa"), "diaspora": ("%",),
+                                              "emigres": ("‰", "pour mille", "pour 1000", "pour 1 000"),
+                                              "actions": ()}
+_MINIMUM_NUMBER = re.compile(r"[0-9]{1,16}(?:[.,][0-9]{1,6})?|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3}){1,5}"
+                             r"(?:[.,][0-9]{1,6})?")
+MINIMUM_EXAMPLES = "par exemple 20, 20 % ou 20,5"
+
+
+def parse_minimum(text: str, indicator: str = DEFAULT_INDICATOR) -> Optional[Decimal]:
+    """« Valeur au moins » as typed, for the map and the dashboard alike: "" → None (no minimum); "20", "20,5",
+    "20.5", "1 000" (spaces as thousands separators), each optionally followed by the indicator's unit ("20 %" for
+    the diaspora share, "150 ‰" for emigrants, "25 000 FCFA" for investment). Anything else — words, a negative or
+    huge number, another indicator's unit, a minimum on the status or the gap flag (they have no value) — raises
+    ValidationError with a French message under "min"."""
+    typed = (text or "").strip()
+    if not typed:
+        return None
+    if len(typed) > 40:
+        raise ValidationError({MINIMUM_PARAM: ["La valeur minimale est trop longue : un nombre suffit "
+                                               f"({MINIMUM_EXAMPLES})."]})
+    if indicator not in STEPS:
+        raise ValidationError({MINIMUM_PARAM: [f"L'indicateur « {INDICATORS.get(indicator, indicator)} » n'a pas de "
+                                               "valeur minimale : choisissez un indicateur chiffré ou videz le champ "
+                                               "« Valeur au moins »."]})
+    lowered = " ".join(typed.lower().replace("\u00a0", " ").replace("\u202f", " ").split())
+    number_part, unit = lowered, ""
+    for candidate in sorted({u for units in MINIMUM_UNITS.values() for u in units}, key=len, reverse=True):
+        if lowered.endswith(candidate):
+            number_part, unit = lowered[:-len(candidate)].rstrip(), candidate
+            break
+    if number_part.startswith("-"):
+        raise ValidationError({MINIMUM_PARAM: [f"« {typed} » : la valeur minimale ne peut pas être négative."]})
+    if not _MINIMUM_NUMBER.fullmatch(number_part):
+        raise ValidationError({MINIMUM_PARAM: [f"« {typed} » n'est pas un nombre lisible "
+                                               f"({MINIMUM_EXAMPLES})."]})
+    if unit and unit not in MINIMUM_UNITS[indicator]:
+        expected = MINIMUM_UNITS[indicator]
+        hint = f" ; cet indicateur se compte en {expected[0].upper() if expected[0] == 'fcfa' else expected[0]}" \
+            if expected else " ; cet indicateur est un nombre, sans unité"
+        raise ValidationError({MINIMUM_PARAM: [f"« {typed} » : l'unité ne convient pas à « {INDICATORS[indicator]} »"
+                                               f"{hint}."]})
+    return Decimal(number_part.replace(" ", "").replace(",", "."))
+
+
 @dataclass(frozen=True)
 class Filters:
     region: str = ""  # région P-code
@@ -97,29 +148,22 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> "Filters":
-        """From request.args; unknown values are ignored (a hand-edited URL shows everything, never a 500)."""
+        """From request.args. An unknown choice is ignored (a hand-edited URL shows everything, never a 500); a
+        minimum that cannot be read is refused: ValidationError (parse_minimum), which the pages show as a 400."""
         statut = args.get("statut", "")
         secteur = args.get("secteur", "")
         periode = args.get("periode", "")
+        indicator = args.get("indicateur", DEFAULT_INDICATOR)
         return cls(region=args.get("region", "")[:20], cercle=args.get("cercle", "")[:20],
                    secteur=secteur if secteur in SECTORS else "",
                    statut=statut if statut in {s.value for s in PlanStatus} else "",
                    periode=int(periode) if periode.isdecimal() and len(periode) == 4 and 1900 < int(periode) < 2200
                    else None,
-                   minimum=_minimum(args.get("min", "")))
+                   minimum=parse_minimum(args.get(MINIMUM_PARAM, ""),
+                                         indicator if indicator in INDICATORS else DEFAULT_INDICATOR))
 
     def key(self) -> tuple:
         return (self.region, self.cercle, self.secteur, self.statut, self.periode, self.minimum)
-
-
-def _minimum(text: str) -> Optional[Decimal]:
-    """"20", "20,5" or "1 000" typed in the filter form; anything else (or a huge number) means no minimum."""
-    cleaned = "".join(text.split()).replace(",", ".")[:20]
-    try:
-        value = Decimal(cleaned)
-    except ArithmeticError:
-        return None
-    return value if value.is_finite() and abs(value) < 10**15 else None
 
 
 # --- the base data: every plan's figures, batch-loaded --------------------------------------------------------
@@ -145,9 +189,16 @@ class PlanInfo:
     population: Optional[int]
     population_year: Optional[int]
     emigrants: Optional[int]
-    # per action: (sector, total, diaspora_amount); every figure from plans.planning.finance.action_figures (the
-    # action is diaspora-funded when its diaspora_amount is > 0: indicators.has_diaspora_funding)
-    actions: list[tuple[str, int, int]] = field(default_factory=list)
+    # The whole plan's figures, as its summary stores them (plans/planning/summary.py: from finance and indicators)
+    actions: int = 0
+    total: int = 0
+    diaspora_amount: int = 0
+    investment_per_inhabitant: Optional[int] = None
+    diaspora_share: Optional[Decimal] = None
+    emigrants_per_mille: Optional[Decimal] = None
+    gap: Optional[bool] = None
+    # per sector: (actions, total cost, diaspora amount), Σ of finance.action_figures over the sector's actions
+    sectors: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,25 +237,23 @@ class NationalBase:
 
 
 def data_fingerprint(session: Session) -> tuple:
-    """Changes whenever a plan, an action, a funding line, a population record, a profile or a grouping changes
-    (PlanChange records every section save and every action edit)."""
+    """Changes whenever a plan's summary is written (every save that changes a plan refreshes it, in its own
+    transaction: plans/planning/summary.py), a plan is added or removed, an owner or a grouping's members change,
+    or an official name is set."""
     def count_max(model, column):
         return sa.select(sa.func.count(), sa.func.max(column)).select_from(model)
 
-    row = []
-    for model, column in ((Plan, Plan.updated_at), (Action, Action.updated_at), (PlanChange, PlanChange.id),
-                          (PlanOwner, PlanOwner.updated_at), (GroupingMember, GroupingMember.id),
-                          (PopulationRecord, PopulationRecord.id), (MigrationProfile, MigrationProfile.id),
+    row = list(session.execute(sa.select(sa.func.count(), sa.func.sum(PlanSummary.generation),
+                                         sa.func.max(PlanSummary.refreshed_at))).one())
+    for model, column in ((Plan, Plan.id), (PlanOwner, PlanOwner.updated_at), (GroupingMember, GroupingMember.id),
                           (AdminUnit, AdminUnit.official_name_set_at)):
         row.extend(session.execute(count_max(model, column)).one())
-    row.append(session.scalar(sa.select(sa.func.sum(Action.version_id))))
-    statuses = session.execute(sa.select(Plan.status, sa.func.count()).group_by(Plan.status)).all()
-    row.append(tuple(sorted((str(s), n) for s, n in statuses)))
     return tuple(str(v) for v in row)
 
 
 def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
-    """Every plan and action figure in a fixed number of queries (no query per plan)."""
+    """Every plan's figures from the plan summaries, in a fixed number of queries (no query per plan, no action
+    loaded: each summary holds its plan's figures and located actions)."""
     units = {u.id: UnitInfo(u.id, u.code, u.name, u.level, u.parent_id) for u in session.execute(
         sa.select(AdminUnit.id, AdminUnit.code, AdminUnit.display_name.label("name"), AdminUnit.level,
                   AdminUnit.parent_id).where(AdminUnit.country_iso3 == MALI))}
@@ -215,37 +264,28 @@ def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
         if owner_id in owners:
             owners[owner_id].member_unit_ids.append(unit_id)
 
-    records: dict[int, list] = {}
-    for record in session.execute(sa.select(PopulationRecord.plan_id, PopulationRecord.id, PopulationRecord.year,
-                                            PopulationRecord.value)):
-        records.setdefault(record.plan_id, []).append(record)
-    population = {plan_id: indicators.latest_record(rows) for plan_id, rows in records.items()}  # (value, year)
-    emigrants = dict(session.execute(sa.select(MigrationProfile.plan_id, MigrationProfile.emigrants_total)).all())
-
-    plans: dict[int, PlanInfo] = {}
-    for p in session.execute(sa.select(Plan.id, Plan.title, Plan.status, Plan.period_start, Plan.period_end,
-                                       Plan.revision, Plan.owner_id)):
-        value, year = population.get(p.id, (None, None))
-        status = p.status.value if isinstance(p.status, PlanStatus) else str(p.status)
-        plans[p.id] = PlanInfo(p.id, p.title, status, p.period_start, p.period_end, p.revision or 1, p.owner_id,
-                               value, year, emigrants.get(p.id))
-
+    S = PlanSummary
+    plans: list[PlanInfo] = []
     points: list[tuple[int, str, float, float, bool]] = []
-    actions = session.scalars(sa.select(Action).order_by(Action.plan_id, Action.position, Action.id).options(
-        orm.selectinload(Action.funding_lines), orm.selectinload(Action.schedule)))
-    for action in actions:
-        plan = plans.get(action.plan_id)
-        if plan is None:
-            continue
-        f = finance.action_figures(action)
-        sector = action.sector or ""
-        plan.actions.append((sector, f.total, f.diaspora_amount))
-        if action.lat is not None and action.lon is not None and action.location_precision != MASKED:
-            points.append((plan.id, sector, round(action.lat, POINT_DECIMALS), round(action.lon, POINT_DECIMALS),
-                           indicators.is_diaspora_funded(f)))
+    for r in session.execute(
+            sa.select(S.plan_id, Plan.title, S.status, S.period_start, S.period_end, S.revision, S.owner_id,
+                      S.population, S.population_year, S.emigrants, S.actions, S.total_cost, S.diaspora_amount,
+                      S.cost_per_inhabitant, S.diaspora_share, S.emigrants_per_mille, S.gap, S.by_sector, S.points)
+            .join(Plan, Plan.id == S.plan_id).order_by(S.plan_id)):
+        pop = r.population if r.population and r.population > 0 else None
+        plans.append(PlanInfo(
+            r.plan_id, r.title, r.status, r.period_start, r.period_end, r.revision or 1, r.owner_id, pop,
+            r.population_year, r.emigrants, actions=r.actions, total=r.total_cost, diaspora_amount=r.diaspora_amount,
+            investment_per_inhabitant=r.cost_per_inhabitant,
+            diaspora_share=Decimal(r.diaspora_share) if r.total_cost else None,
+            emigrants_per_mille=Decimal(r.emigrants_per_mille) if r.emigrants_per_mille is not None else None,
+            gap=r.gap, sectors={k: tuple(v) for k, v in (r.by_sector or {}).items()}))
+        for sector, lat, lon, diaspora in r.points or ():
+            points.append((r.plan_id, sector, round(lat, POINT_DECIMALS), round(lon, POINT_DECIMALS),
+                           bool(diaspora)))
 
     grouping_ids = [o.id for o in owners.values() if o.kind.is_grouping]
-    planned = {p.owner_id for p in plans.values()}
+    planned = {p.owner_id for p in plans}
     wanted = [i for i in grouping_ids if i in planned]
     if wanted:
         for owner_id, wkb in session.execute(sa.select(PlanOwner.id, PlanOwner.geometry_cache)
@@ -254,7 +294,7 @@ def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
                 geom = shapely.from_wkb(wkb).simplify(GROUPING_SIMPLIFY)
                 geom = shapely.transform(geom, lambda c: c.round(COORD_DECIMALS))
                 owners[owner_id].outline = shapely.geometry.mapping(geom)
-    return NationalBase(fingerprint, units, owners, sorted(plans.values(), key=lambda p: p.id), points)
+    return NationalBase(fingerprint, units, owners, plans, points)
 
 
 _CACHE_LOCK = threading.Lock()
@@ -333,12 +373,15 @@ class Row:
 def _row(base: NationalBase, kind: str, unit: Optional[UnitInfo], owner: OwnerInfo, plans: list[PlanInfo],
          secteur: str) -> Row:
     plan = plans[0]
-    actions = [a for a in plan.actions if not secteur or a[0] == secteur]
-    total = sum(a[1] for a in actions)
-    diaspora = sum(a[2] for a in actions)
-    pop = plan.population if plan.population and plan.population > 0 else None
-    per_mille = indicators.per_thousand(plan.emigrants, pop)
-    gap = indicators.emigration_gap(per_mille, any(indicators.has_diaspora_funding(a[2]) for a in actions))
+    pop = plan.population
+    if not secteur:  # the whole plan: its summary's figures as stored
+        count, total = plan.actions, plan.total
+        per_inhabitant, share, gap = plan.investment_per_inhabitant, plan.diaspora_share, plan.gap
+    else:  # that sector's actions only, through the same rules (indicators, finance.share_of)
+        count, total, diaspora = plan.sectors.get(secteur, (0, 0, 0))
+        per_inhabitant = indicators.per_inhabitant(total, pop)
+        share = finance.share_of(diaspora, total) if total else None
+        gap = indicators.emigration_gap(plan.emigrants_per_mille, indicators.has_diaspora_funding(diaspora))
     uid = unit.id if unit is not None else (owner.unit_id or (owner.member_unit_ids or [None])[0])
     cercle = base.cercle_of(uid) if kind != "groupement" else None
     region = base.region_of(uid)
@@ -347,11 +390,9 @@ def _row(base: NationalBase, kind: str, unit: Optional[UnitInfo], owner: OwnerIn
                name=unit.name if (unit is not None and kind == "commune") else owner.name,
                cercle=cercle.name if cercle else "", region=region.name if region else "",
                plan_id=plan.id, plan_title=plan.title, period=f"{plan.period_start}-{plan.period_end}",
-               status=status.value, status_label=status.label, actions=len(actions), total=total,
-               population=pop,
-               investment_per_inhabitant=indicators.per_inhabitant(total, pop),
-               diaspora_share=finance.share_of(diaspora, total) if total else None,
-               emigrants_per_mille=per_mille, gap=gap,
+               status=status.value, status_label=status.label, actions=count, total=total,
+               population=pop, investment_per_inhabitant=per_inhabitant, diaspora_share=share,
+               emigrants_per_mille=plan.emigrants_per_mille, gap=gap,
                plans=[(p.id, f"{p.title} ({p.period_start}-{p.period_end})") for p in plans], owner_id=owner.id)
 
 
@@ -586,13 +627,20 @@ def communes_layer(session: Session) -> CommunesLayer:
 
 # --- the filter form's choices ---------------------------------------------------------------------------------
 
-def filter_choices(base: NationalBase, region_code: str = "") -> dict[str, list[tuple[str, str]]]:
+def filter_choices(base: NationalBase, region_code: str = "") -> dict:
+    """The form's choices; the cercles are the chosen région's (all without one), and every région's cercles
+    (`cercles_by_region`) let the form's script follow a change of région (app/static/js/cercle_choices.js)."""
     regions = sorted((u for u in base.units.values() if u.level == 1), key=lambda u: u.name)
     cercles = [u for u in base.units.values() if u.level == 2]
     if region_code:
         cercles = [u for u in cercles if (r := base.region_of(u.id)) is not None and r.code == region_code]
     years = sorted({y for p in base.plans for y in range(p.period_start, p.period_end + 1)})
-    return {"region": [(u.code, u.name) for u in regions],
+    by_region: dict[str, list[tuple[str, str]]] = {u.code: [] for u in regions}
+    for cercle in sorted((u for u in base.units.values() if u.level == 2), key=lambda u: u.name):
+        region = base.region_of(cercle.id)
+        if region is not None and region.code in by_region:
+            by_region[region.code].append((cercle.code, cercle.name))
+    return {"cercles_by_region": by_region, "region": [(u.code, u.name) for u in regions],
             "cercle": [(u.code, u.name) for u in sorted(cercles, key=lambda u: u.name)],
             "secteur": list(SECTORS.items()),
             "statut": [(s.value, s.label) for s in PlanStatus],

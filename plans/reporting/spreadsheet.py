@@ -1,5 +1,12 @@
 """The export files of plans/reporting/tables.py tables: CSV, one XLSX workbook, and the actions as GeoJSON.
 
+Headers are French (`Column.header`: « Coût total (FCFA) »), so that an analyst opens a file as is; the technical
+keys (`cout_total_fcfa`), which scripts may join on, are listed beside each header in the workbook's « Colonnes »
+sheet with its meaning, after the export's notes (date, filters, the sum every row satisfies).
+
+Print set-up of every sheet: landscape, fitted to the page's width (as many pages down as needed), the header
+row repeated on each printed page.
+
 CSV, a decision: written for Excel and LibreOffice in a French locale, where users open a file by
 double-clicking it. So: UTF-8 with a byte-order mark (without it Excel reads "Ã©" for "é"), ";" as separator
 and "," as decimal mark (French Excel splits on ";" and reads "9,69" as a number; "," would put the whole line
@@ -28,12 +35,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
+from plans.reporting import xlsx_writer as xw
 from plans.reporting.tables import BOOL, COORD, DATE, DECIMAL, FCFA, INT, PCT, Column, Table, located_actions
 
 CSV_SEPARATOR = ";"
@@ -45,7 +47,6 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 YES, NO = "oui", "non"
 COORD_DECIMALS = 6  # ~0,1 m: the stored precision, not more
 
-NUMBER_FORMATS = {INT: "0", FCFA: "#,##0", PCT: "0.00", DECIMAL: "General", COORD: "0.000000", DATE: "yyyy-mm-dd"}
 MIN_WIDTH, MAX_WIDTH = 8, 60
 
 
@@ -77,61 +78,72 @@ def csv_value(value, kind: str) -> str:
     """One CSV field: "" for nothing, numbers with a decimal comma, text neutralised."""
     if value is None or value == "":
         return ""
+    return _csv_converter(kind)(value)
+
+
+def _coord_text(value) -> str:
+    return f"{round(float(value), COORD_DECIMALS):.{COORD_DECIMALS}f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+def _csv_converter(kind: str):
+    """The function that writes a (non-empty) value of this kind in a CSV field."""
+    if kind in (INT, FCFA):
+        return lambda v: str(int(v))
     if kind == BOOL:
-        return YES if value else NO
-    if kind == DATE and isinstance(value, date):
-        return value.isoformat()
-    if _is_number_kind(kind):
-        number = _number(value, kind)
-        if isinstance(number, int):
-            return str(number)
-        if isinstance(number, float):
-            return f"{number:.{COORD_DECIMALS}f}".rstrip("0").rstrip(".").replace(".", ",")
-        return _decimal_text(number)
-    return neutralise(str(value))
+        return lambda v: YES if v else NO
+    if kind == COORD:
+        return _coord_text
+    if kind in (PCT, DECIMAL):
+        return lambda v: _decimal_text(v if isinstance(v, Decimal) else Decimal(str(v)))
+    if kind == DATE:
+        return lambda v: v.isoformat() if isinstance(v, date) else neutralise(str(v))
+    return lambda v: neutralise(str(v))
 
 
 # --- CSV ---------------------------------------------------------------------------------------------------------
 
 def csv_bytes(table: Table) -> bytes:
-    """The table as CSV (UTF-8 with BOM, ";" separator, header row of column keys)."""
+    """The table as CSV (UTF-8 with BOM, ";" separator, header row of French column headers)."""
     out = io.StringIO()
     out.write(BOM)
     writer = csv.writer(out, delimiter=CSV_SEPARATOR, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([neutralise(c.key) for c in table.columns])
-    for row in table.rows:
-        writer.writerow([csv_value(row.get(c.key), c.kind) for c in table.columns])
+    writer.writerow([neutralise(c.header) for c in table.columns])
+    converters = [(c.key, _csv_converter(c.kind)) for c in table.columns]
+    writer.writerows(["" if (v := row.get(key)) is None or v == "" else convert(v) for key, convert in converters]
+                     for row in table.rows)
     return out.getvalue().encode("utf-8")
 
 
 # --- XLSX --------------------------------------------------------------------------------------------------------
 
+XLSX_FORMATS = {INT: xw.INTEGER, FCFA: xw.THOUSANDS, PCT: xw.TWO_DECIMALS, DECIMAL: xw.GENERAL,
+                COORD: xw.COORD_FORMAT, DATE: xw.DATE_FORMAT}
+
+
 def _xlsx_text(text: str) -> str:
-    # Control characters (a vertical tab pasted from Word) are invalid in the file's XML: openpyxl refuses them.
-    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
+    # Control characters (a vertical tab pasted from Word) are invalid in the file's XML: left out.
+    return neutralise(xw.clean_text(text))
 
 
-def _xlsx_cell(sheet, value, kind: str):
-    """A plain value where openpyxl's default is right (text, whole numbers), a cell with its number format for
-    amounts, shares, coordinates and dates (a cell object costs about twice as much to write)."""
-    if value is None or value == "":
-        return None
+def _xlsx_converter(kind: str):
+    """The function that turns a (non-empty) value of this kind into the cell's value: a number for numeric kinds
+    (whole FCFA, Decimal shares, float degrees), a date, "oui"/"non", or text neutralised (never starts with "=":
+    no cell is ever a formula)."""
+    if kind in (INT, FCFA):
+        return int
+    if kind == COORD:
+        return lambda v: round(float(v), COORD_DECIMALS)
+    if kind in (PCT, DECIMAL):
+        return lambda v: v if isinstance(v, Decimal) else Decimal(str(v))
     if kind == BOOL:
-        return YES if value else NO
-    if kind == INT:
-        return int(value)
-    if kind == DATE and isinstance(value, date):
-        cell = WriteOnlyCell(sheet, value=value)
-    elif _is_number_kind(kind):
-        cell = WriteOnlyCell(sheet, value=_number(value, kind))
-    else:
-        return _xlsx_text(str(value))  # neutralised: never starts with "=", so openpyxl never makes it a formula
-    cell.number_format = NUMBER_FORMATS[kind]
-    return cell
+        return lambda v: YES if v else NO
+    if kind == DATE:
+        return lambda v: v if isinstance(v, date) else _xlsx_text(str(v))
+    return lambda v: neutralise(str(v))
 
 
 def _width(column: Column, rows: list[dict]) -> float:
-    longest = len(column.key)
+    longest = min(len(column.header), 24)  # a long header wraps (the header row's style) rather than widen
     for row in rows[:500]:  # a sample is enough to size a column
         value = row.get(column.key)
         if value is not None:
@@ -139,58 +151,33 @@ def _width(column: Column, rows: list[dict]) -> float:
     return float(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH))
 
 
-def _letter(index: int) -> str:
-    return get_column_letter(index)
+def _table_sheet(table: Table) -> xw.Sheet:
+    columns = table.columns
+    converters = [(c.key, _xlsx_converter(c.kind)) for c in columns]
+    rows = ([None if (v := row.get(key)) is None or v == "" else convert(v) for key, convert in converters]
+            for row in table.rows)
+    types = [xw.NUMBER if _is_number_kind(c.kind) else xw.DATE if c.kind == DATE else xw.TEXT for c in columns]
+    return xw.Sheet(table.title, widths=[_width(c, table.rows) for c in columns], types=types,
+                    formats=[XLSX_FORMATS.get(c.kind, xw.GENERAL) for c in columns],
+                    header=[c.header for c in columns], rows=rows)
 
 
-def _table_sheet(book, table: Table) -> None:
-    sheet = book.create_sheet(table.title)
-    for i, column in enumerate(table.columns, start=1):
-        sheet.column_dimensions[_letter(i)].width = _width(column, table.rows)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = f"A1:{_letter(len(table.columns))}{max(len(table.rows) + 1, 1)}"
-    bold = Font(bold=True)
-    header = []
-    for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=_xlsx_text(column.key))
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in table.rows:
-        sheet.append([_xlsx_cell(sheet, row.get(c.key), c.kind) for c in table.columns])
-
-
-def _columns_sheet(book, tables: list[Table], notes: Iterable[str]) -> None:
-    """What each column means, after the export's own notes (date, filters)."""
-    sheet = book.create_sheet("Colonnes")
-    for letter, width in (("A", 16), ("B", 34), ("C", 90)):
-        sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A1"
-    for note in notes:
-        sheet.append([_xlsx_text(note)])
-    sheet.append([])
-    bold = Font(bold=True)
-    header = []
-    for text in ("Feuille", "Colonne", "Signification"):
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+def _columns_sheet(tables: list[Table], notes: Iterable[str]) -> xw.Sheet:
+    """What each column means, after the export's own notes (date, filters, the sum every row satisfies)."""
+    rows: list[list] = [[_xlsx_text(note)] for note in notes]
+    rows.append([])
+    rows.append(["Feuille", "Colonne", "Clé technique", "Signification"])
     for table in tables:
         for column in table.columns:
-            sheet.append([table.title, column.key, _xlsx_text(column.label)])
+            rows.append([table.title, _xlsx_text(column.header), column.key, _xlsx_text(column.meaning)])
+    return xw.Sheet("Colonnes", widths=[14, 34, 28, 80], rows=rows)
 
 
 def xlsx_bytes(tables: list[Table], notes: Iterable[str] = ()) -> bytes:
-    """One workbook: a sheet per table (bold, frozen header row with filters; numbers as numbers) and a
-    "Colonnes" sheet that starts with `notes` and explains every column."""
-    book = Workbook(write_only=True)  # streams rows: tens of thousands of actions stay light in memory
-    for table in tables:
-        _table_sheet(book, table)
-    _columns_sheet(book, tables, notes)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    """One workbook: a sheet per table (bold, frozen French header row with filters; numbers as numbers; printed
+    landscape, fitted to the width, header repeated) and a "Colonnes" sheet that starts with `notes` and gives
+    every column's technical key and meaning. Written by plans/reporting/xlsx_writer.py (rows streamed)."""
+    return xw.workbook_bytes([*(_table_sheet(t) for t in tables), _columns_sheet(tables, notes)])
 
 
 # --- GeoJSON -----------------------------------------------------------------------------------------------------

@@ -87,6 +87,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "dashboard.export_csv": {"GET": (LOGIN, 403, 200, 200)},
     "dashboard.export_xlsx": {"GET": (LOGIN, 403, 200, 200)},
     "dashboard.export_geojson": {"GET": (LOGIN, 403, 200, 200)},
+    "dashboard.territories": {"GET": (LOGIN, 403, 200, 200)},  # figures by territory, the same readers
     # The review (app/review): an empty post names no status (400); admins neither comment nor move plans.
     "review.page": {"GET": (LOGIN, 200, 200, 200)},
     "review.transition": {"POST": (LOGIN, 400, 400, 400)},

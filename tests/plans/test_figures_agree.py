@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from docx import Document
 
+from plans.accounts import access
 from plans.accounts.models import Role
 from plans.core.formatting import fcfa, number, percent, plain
 from plans.demo import data as D
@@ -22,7 +23,7 @@ from plans.maps.compare import comparison_rows
 from plans.maps.plan_map import map_actions
 from plans.planning import finance
 from plans.planning import indicators as ind
-from plans.planning import service as plan_service
+from plans.planning import summary as plan_summary
 from plans.planning.models import Action, DiasporaAssociation, FundingLine, Plan, PopulationRecord, ScheduleEntry
 from plans.reporting import api, spreadsheet
 from plans.reporting import tables as tabular
@@ -37,16 +38,18 @@ def _outputs(session, user, plan: Plan) -> dict:
     nm.clear_caches()
     base = nm.national_base(session)
     national = next(r for r in nm.national_view(base, nm.Filters()).rows if r.plan_id == plan.id)
-    selection = tabular.select(session, plan_service.visible_plans(session, user), tabular.TableFilters())
+    selection = tabular.select(session, tabular.TableFilters(), access.review_regions(user))
     plans_table = tabular.table(session, selection, "plans")
     actions_table = tabular.table(session, selection, "actions")
     row = next(r for r in plans_table.rows if r["plan_id"] == plan.id)
-    csv_rows = list(csv.DictReader(io.StringIO(spreadsheet.csv_bytes(plans_table).decode("utf-8-sig")),
-                                   delimiter=";"))
-    csv_row = next(r for r in csv_rows if r["plan_id"] == str(plan.id))
+    keys = {c.header: c.key for c in tabular.PLAN_COLUMNS}  # the files' headers are French
+    reader = csv.reader(io.StringIO(spreadsheet.csv_bytes(plans_table).decode("utf-8-sig")), delimiter=";")
+    header = [keys[h] for h in next(reader)]
+    csv_row = next(r for r in (dict(zip(header, cells)) for cells in reader) if r["plan_id"] == str(plan.id))
     book = openpyxl.load_workbook(io.BytesIO(spreadsheet.xlsx_bytes([plans_table])), read_only=True)
     sheet = list(book["Plans"].iter_rows(values_only=True))
-    xlsx_row = next(dict(zip(sheet[0], r)) for r in sheet[1:] if r[sheet[0].index("plan_id")] == plan.id)
+    header = [keys[h] for h in sheet[0]]
+    xlsx_row = next(dict(zip(header, r)) for r in sheet[1:] if r[header.index("plan_id")] == plan.id)
     csv_actions = [r for r in actions_table.rows if r["plan_id"] == plan.id]
     return {"national": national, "row": row, "csv": csv_row, "xlsx": xlsx_row, "action_rows": csv_actions}
 
@@ -130,7 +133,37 @@ def check_every_output_agrees(session, user, plan_id: int) -> ind.PlanIndicators
     assert {bool(p[4]) for p in points} <= {True, False}
     assert sum(1 for p in points if p[4]) == len(located & diaspora_actions)
     assert out["national"].gap == ind.emigration_gap(i.emigrants_per_thousand, bool(diaspora_actions))
+
+    # Emigrants per 1 000 and the gap flag in the table and its files.
+    assert (out["row"]["emigres_pour_1000"], out["row"]["ecart"]) == (i.emigrants_per_thousand, i.emigration_gap)
+    assert out["xlsx"]["ecart"] == ({True: "oui", False: "non"}.get(i.emigration_gap))
+    # Every row reads as a sum: cost = identified + not covered (− excess), identified = the three « dont ».
+    for name, r in (("row", out["row"]), ("xlsx", out["xlsx"]), ("csv", {k: int(v) for k, v in out["csv"].items()
+                                                                      if k.endswith("_fcfa") and v})):
+        assert r["cout_total_fcfa"] == r["finance_fcfa"] + r["non_couvert_fcfa"] - r["excedent_fcfa"], name
+        assert r["finance_fcfa"] == r["acquis_fcfa"] + r["promis_fcfa"] + r["a_rechercher_fcfa"], name
+    for r in out["action_rows"]:
+        assert r["cout_total_fcfa"] == r["finance_fcfa"] + r["non_couvert_fcfa"] - r["excedent_fcfa"]
+
+    # The stored summary is what a fresh computation gives now.
+    assert_summary_is_fresh(session, plan.id)
     return i
+
+
+SUMMARY_FIELDS = [c.key for c in plan_summary.PlanSummary.__table__.columns
+                  if c.key not in ("generation", "refreshed_at")]
+
+
+def assert_summary_is_fresh(session, plan_id: int) -> None:
+    """The plan's stored summary equals plans.planning.summary.compute on the plan as saved, field by field."""
+    session.expire_all()
+    stored = session.get(plan_summary.PlanSummary, plan_id)
+    assert stored is not None, "every saved plan has its summary"
+    plan = session.scalars(sa.select(Plan).where(Plan.id == plan_id).options(*plan_summary.load_options())).one()
+    fresh = plan_summary.compute(plan)
+    for name in SUMMARY_FIELDS:
+        assert getattr(stored, name) == getattr(fresh, name), name
+    assert [(p.region_id, p.cercle_id) for p in stored.places] == [(p.region_id, p.cercle_id) for p in fresh.places]
 
 
 @pytest.fixture

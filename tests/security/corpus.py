@@ -111,6 +111,7 @@ CODED: dict[str, tuple[str, ...]] = {
     "LoginSession": ("token",),
     "ApiToken": ("token_hash",),
     "PlanOwner": ("grouping_key",),
+    "PlanSummary": ("owner_kind", "status"),  # copies of OwnerKind and PlanStatus values
     "TerritoryEdition": ("key", "name", "country_iso3", "attribution", "licence", "valid_on"),
     "AdminUnit": ("country_iso3", "code", "name", "name_fr", "alt_names", "search_key", "kind", "licence"),
 }

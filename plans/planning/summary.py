@@ -1,0 +1,286 @@
+"""Each plan's figures for the national desk, kept in the database: one `plan_summary` row per plan.
+
+The national map, the reviewers' dashboard and its plan table, the work queue and the figures by territory read
+these rows instead of loading every plan's actions (700 plans × 40 actions took seconds). A row holds nothing of
+its own: every value is what plans/planning/finance.py (`plan_finance`), plans/planning/indicators.py
+(`plan_indicators`, `funding_states`, `is_diaspora_funded`), plans/planning/completeness.py (`check_plan`) and
+plans/accounts/access.py (`owner_region_ids`) give for the plan as saved — `compute` calls them and copies.
+
+Who writes it, when (docs/ARCHITECTURE.md, "The plan summaries"):
+- a session hook, in the transaction of the save itself: after each flush it notes the plans whose rows changed
+  (the plan, any row with a `plan_id` — sections, actions, population, migration profile, section states, the
+  status transitions of plans/review/workflow.py —, an action's funding lines and schedule, an axis's objectives,
+  an owner's unit or members), and just before the commit it recomputes those plans' summaries (and only those)
+  from the database. Sections, actions, status moves, imports, restores, revisions, a grouping's new members:
+  every path that writes through the ORM is covered, today's and tomorrow's, with no call to forget. A deleted
+  plan takes its summary with it (ON DELETE CASCADE).
+- `fill_missing`: plans without a summary, or with one computed by an older `FORMULA` (a figure's rule changed):
+  `flask plans refresh-summaries` (all of them, `--all`), `flask setup` (so `make run` on an existing database is
+  right), and the readers' pages (app/summaries.py) for a database upgraded without either.
+
+A bulk UPDATE or DELETE of plan content that bypasses the ORM is not seen: none exists (plans/review/workflow.py's
+status UPDATE is followed by its PlanTransition row, which is), and a new one must call `mark(session, plan_id)`.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from itertools import chain
+from typing import Iterable, Optional
+
+import sqlalchemy as sa
+from sqlalchemy import event, orm
+from sqlalchemy.orm import Session
+
+from plans.accounts import access
+from plans.core.db import Base, utcnow
+from plans.owners.models import GroupingMember, PlanOwner
+from plans.planning import completeness, finance, indicators
+from plans.planning.models import FCFA, Action, Axis, Plan
+
+# Bump when a stored figure's rule changes: rows of an older formula are recomputed by `fill_missing`.
+FORMULA = 1
+MASKED = "masquee"  # LOCATION_PRECISIONS key of a withheld location: never stored in `points`
+
+# Rows of these tables change no figure of a summary (the summaries' own, the review's comments and checklist,
+# the snapshots, the journal): a comment does not recompute the plan.
+_INERT_TABLES = frozenset({"plan_summary", "plan_summary_place", "plan_comment", "review_check", "plan_snapshot",
+                           "audit_entry"})
+_PLANS, _ACTIONS, _AXES, _OWNERS = "summary.plans", "summary.actions", "summary.axes", "summary.owners"
+
+
+class PlanSummary(Base):
+    """One plan's figures as the desk reads them (see the module's docstring: every value from its one home)."""
+
+    __tablename__ = "plan_summary"
+
+    plan_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), primary_key=True)
+    formula: orm.Mapped[int] = orm.mapped_column(default=FORMULA)
+    generation: orm.Mapped[int] = orm.mapped_column(default=1)  # + 1 at each refresh: caches compare the sum
+    refreshed_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
+    owner_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("plan_owner.id", ondelete="CASCADE"), index=True)
+    owner_kind: orm.Mapped[str] = orm.mapped_column(sa.String(20))
+    status: orm.Mapped[str] = orm.mapped_column(sa.String(20), index=True)
+    revision: orm.Mapped[int] = orm.mapped_column(default=1)
+    period_start: orm.Mapped[int]
+    period_end: orm.Mapped[int]
+    population: orm.Mapped[Optional[int]] = orm.mapped_column(FCFA)  # the latest record (indicators' rule)
+    population_year: orm.Mapped[Optional[int]]
+    emigrants: orm.Mapped[Optional[int]] = orm.mapped_column(FCFA)
+    total_cost: orm.Mapped[int] = orm.mapped_column(FCFA, default=0)
+    identified: orm.Mapped[int] = orm.mapped_column(FCFA, default=0)  # the funding states (indicators)
+    secured: orm.Mapped[int] = orm.mapped_column(FCFA, default=0)
+    promised: orm.Mapped[int] = orm.mapped_column(FCFA, default=0)
+    to_find: orm.Mapped[int] = orm.mapped_column(FCFA, default=0)
+    not_covered: orm.Mapped[int] = orm.mapped_column(FCFA, default=0)
+    excess: orm.Mapped[int] = orm.mapped_column(FCFA, default=0)  # financing above the cost (an error)
+    diaspora_amount: orm.Mapped[int] = orm.mapped_column(FCFA, default=0)
+    diaspora_share: orm.Mapped[Decimal] = orm.mapped_column(sa.Numeric(7, 2), default=Decimal(0))
+    actions: orm.Mapped[int] = orm.mapped_column(default=0)
+    migration_actions: orm.Mapped[int] = orm.mapped_column(default=0)
+    diaspora_actions: orm.Mapped[int] = orm.mapped_column(default=0)
+    cost_per_inhabitant: orm.Mapped[Optional[int]] = orm.mapped_column(FCFA)
+    emigrants_per_mille: orm.Mapped[Optional[Decimal]] = orm.mapped_column(sa.Numeric(14, 1))
+    gap: orm.Mapped[Optional[bool]]  # indicators.emigration_gap; None: unknown
+    completeness_pct: orm.Mapped[int] = orm.mapped_column(default=0)
+    # {sector: [actions, total cost, diaspora amount]} in SECTORS order: what a sector filter counts
+    by_sector: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)
+    by_source: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)  # PlanFinance.by_source
+    # located actions, withheld ones left out: [[sector, lat, lon, 1 if diaspora-funded else 0], …] in PIP order
+    points: orm.Mapped[list] = orm.mapped_column(sa.JSON, default=list)
+
+    places: orm.Mapped[list["PlanSummaryPlace"]] = orm.relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="PlanSummaryPlace.id")
+
+
+class PlanSummaryPlace(Base):
+    """A (région, cercle) the plan's owner lies in: one row for a commune's plan, one per région and cercle its
+    members lie in for a grouping (cercle NULL for a région's own plan). Filters and totals by territory read it."""
+
+    __tablename__ = "plan_summary_place"
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    plan_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("plan_summary.plan_id", ondelete="CASCADE"),
+                                                 index=True)
+    region_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("admin_unit.id"), index=True)
+    cercle_id: orm.Mapped[Optional[int]] = orm.mapped_column(sa.ForeignKey("admin_unit.id"), index=True)
+
+
+# --- computing one plan's summary -----------------------------------------------------------------------------
+
+def load_options():
+    """Everything `compute` reads (finance's options, the sections completeness checks, the owner's units)."""
+    steps = orm.selectinload
+    owner = orm.joinedload(Plan.owner)
+    return (*finance.load_options(), steps(Plan.population_records), steps(Plan.migration_profile),
+            steps(Plan.process_steps), steps(Plan.sector_diagnostics), steps(Plan.findings), steps(Plan.destinations),
+            steps(Plan.axes).selectinload(Axis.objectives), steps(Plan.priorities), steps(Plan.indicators),
+            owner.joinedload(PlanOwner.unit), owner.selectinload(PlanOwner.members).joinedload(GroupingMember.unit))
+
+
+def places(owner: PlanOwner) -> list[tuple[int, Optional[int]]]:
+    """(région id, cercle id or None) of the owner's Malian units, each pair once; the régions are
+    plans.accounts.access.owner_region_ids' (who may read a plan is decided on the same régions)."""
+    regions = access.owner_region_ids(owner)
+    units = [owner.unit] if owner.unit is not None else owner.member_units
+    out: list[tuple[int, Optional[int]]] = []
+    for unit in units:
+        if unit is None or unit.is_foreign:
+            continue
+        chain_ = [*unit.ancestors(), unit]
+        region = chain_[0]
+        cercle = chain_[1] if len(chain_) > 1 else None
+        pair = (region.id, cercle.id if cercle is not None else None)
+        if region.id in regions and pair not in out:
+            out.append(pair)
+    return out
+
+
+def compute(plan: Plan, summary: Optional[PlanSummary] = None) -> PlanSummary:
+    """The plan's summary (a new row, or `summary` updated in place), from the functions that own each figure."""
+    pf = finance.plan_finance(plan)
+    ind = indicators.plan_indicators(plan, pf)
+    states = indicators.funding_states(pf)
+    by_sector: dict[str, list[int]] = {}
+    points: list[list] = []
+    diaspora_actions = 0
+    for f in pf.figures:
+        action = f.action
+        funded_by_diaspora = indicators.is_diaspora_funded(f)
+        diaspora_actions += funded_by_diaspora
+        sector = by_sector.setdefault(action.sector or "", [0, 0, 0])
+        sector[0] += 1
+        sector[1] += f.total
+        sector[2] += f.diaspora_amount
+        if action.lat is not None and action.lon is not None and action.location_precision != MASKED:
+            points.append([action.sector or "", action.lat, action.lon, 1 if funded_by_diaspora else 0])
+    s = summary if summary is not None else PlanSummary(plan_id=plan.id, generation=0)
+    values = dict(
+        formula=FORMULA, generation=(s.generation or 0) + 1, refreshed_at=utcnow(), owner_id=plan.owner_id,
+        owner_kind=plan.owner.kind.value, status=plan.status.value, revision=plan.revision or 1,
+        period_start=plan.period_start, period_end=plan.period_end, population=ind.population,
+        population_year=ind.population_year, emigrants=ind.emigrants, total_cost=pf.total,
+        identified=states.identified, secured=states.secured, promised=states.promised, to_find=states.to_find,
+        not_covered=states.not_covered, excess=pf.excess, diaspora_amount=pf.diaspora_amount,
+        diaspora_share=pf.diaspora_share, actions=ind.actions, migration_actions=pf.migration_actions,
+        diaspora_actions=diaspora_actions, cost_per_inhabitant=ind.cost_per_inhabitant,
+        emigrants_per_mille=ind.emigrants_per_thousand, gap=ind.emigration_gap,
+        completeness_pct=completeness.check_plan(plan).percent, by_sector=by_sector,
+        by_source={k: v for k, v in pf.by_source.items() if v}, points=points)
+    for key, value in values.items():
+        setattr(s, key, value)
+    wanted = places(plan.owner)
+    if [(p.region_id, p.cercle_id) for p in s.places] != wanted:
+        s.places = [PlanSummaryPlace(region_id=r, cercle_id=c) for r, c in wanted]
+    return s
+
+
+def refresh(session: Session, plan_ids: Iterable[int]) -> int:
+    """Recomputes these plans' summaries from the database (rows as saved, not objects as held in memory) and
+    flushes. A plan that no longer exists is skipped (its summary went with it). Returns how many were written."""
+    ids = sorted({int(i) for i in plan_ids if i is not None})
+    if not ids:
+        return 0
+    # Two saves of the same plan at once (PostgreSQL, read committed): the second waits here until the first
+    # commits, then reads the plan with both changes — its summary is never computed from a stale snapshot.
+    session.execute(sa.select(Plan.id).where(Plan.id.in_(ids)).order_by(Plan.id).with_for_update())
+    plans = session.scalars(sa.select(Plan).where(Plan.id.in_(ids)).options(*load_options())
+                            .execution_options(populate_existing=True)).unique().all()
+    existing = {s.plan_id: s for s in session.scalars(
+        sa.select(PlanSummary).where(PlanSummary.plan_id.in_(ids)).options(orm.selectinload(PlanSummary.places))
+        .execution_options(populate_existing=True))}
+    for plan in plans:
+        summary = compute(plan, existing.get(plan.id))
+        if plan.id not in existing:
+            session.add(summary)
+    session.flush()
+    return len(plans)
+
+
+def stale_plan_ids(session: Session) -> list[int]:
+    """Plans without a summary, or with one computed by an older FORMULA."""
+    query = (sa.select(Plan.id).outerjoin(PlanSummary, PlanSummary.plan_id == Plan.id)
+             .where(sa.or_(PlanSummary.plan_id.is_(None), PlanSummary.formula != FORMULA)).order_by(Plan.id))
+    return list(session.scalars(query))
+
+
+def fill_missing(session: Session, batch: int = 50) -> int:
+    """Computes the missing or outdated summaries (flushes; the caller commits). Returns how many."""
+    ids = stale_plan_ids(session)
+    for start in range(0, len(ids), batch):
+        refresh(session, ids[start:start + batch])
+    return len(ids)
+
+
+def refresh_all(session: Session, batch: int = 50) -> int:
+    """Every plan's summary recomputed (flushes; the caller commits)."""
+    ids = list(session.scalars(sa.select(Plan.id).order_by(Plan.id)))
+    for start in range(0, len(ids), batch):
+        refresh(session, ids[start:start + batch])
+    return len(ids)
+
+
+# --- the session hook: the saves that change a plan refresh its summary before their commit ----------------------
+
+def mark(session: Session, plan_id: int) -> None:
+    """Notes a plan whose summary the next commit must recompute (the hook does it for ORM writes)."""
+    session.info.setdefault(_PLANS, set()).add(plan_id)
+
+
+def _note(session: Session, objects: Iterable[object]) -> None:
+    info = session.info
+    for obj in objects:
+        table = getattr(obj, "__tablename__", None)
+        if table is None or table in _INERT_TABLES:
+            continue
+        if isinstance(obj, Plan):
+            info.setdefault(_PLANS, set()).add(obj.id)
+        elif isinstance(obj, PlanOwner):
+            info.setdefault(_OWNERS, set()).add(obj.id)
+        elif isinstance(obj, GroupingMember):
+            info.setdefault(_OWNERS, set()).add(obj.owner_id)
+        elif getattr(obj, "plan_id", None) is not None:
+            info.setdefault(_PLANS, set()).add(obj.plan_id)
+        elif getattr(obj, "action_id", None) is not None:
+            info.setdefault(_ACTIONS, set()).add(obj.action_id)
+        elif getattr(obj, "axis_id", None) is not None:
+            info.setdefault(_AXES, set()).add(obj.axis_id)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    # After the flush, new rows have their keys and foreign keys; new, dirty and deleted still list what was flushed.
+    _note(session, chain(session.new, session.dirty, session.deleted))
+
+
+def _pending_plan_ids(session: Session) -> set[int]:
+    info = session.info
+    ids = set(info.pop(_PLANS, ()))
+    actions, axes, owners = info.pop(_ACTIONS, ()), info.pop(_AXES, ()), info.pop(_OWNERS, ())
+    if actions:
+        ids.update(session.scalars(sa.select(Action.plan_id).where(Action.id.in_(sorted(actions)))))
+    if axes:
+        ids.update(session.scalars(sa.select(Axis.plan_id).where(Axis.id.in_(sorted(axes)))))
+    if owners:
+        ids.update(session.scalars(sa.select(Plan.id).where(Plan.owner_id.in_(sorted(owners)))))
+    return ids
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    # before_commit runs before the commit's own flush: flush first, so that what is pending is noted too.
+    if not any(session.info.get(k) for k in (_PLANS, _ACTIONS, _AXES, _OWNERS)) and not session.new \
+            and not session.dirty and not session.deleted:
+        return
+    session.flush()
+    ids = _pending_plan_ids(session)
+    if ids:
+        refresh(session, ids)
+        _pending_plan_ids(session)  # the refresh's own flush noted nothing that needs another pass
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the session's outermost transaction ended (committed or rolled back)
+        for key in (_PLANS, _ACTIONS, _AXES, _OWNERS):
+            session.info.pop(key, None)

@@ -1,0 +1,148 @@
+"""Benchmark of the DGCT's desk at national scale (docs/BENCHMARKS.md, "Bureau national (SQLite)" or
+"(PostgreSQL)", after the engine of --db).
+
+    .venv/bin/python scripts/bench_desk.py [--db FILE|URL] [--write] [--runs 10] [--rounds 5]
+
+On the benchmark database (scripts/bench_common.py: every commune holds a random plan of 40 actions), with the
+Flask test client logged in as the admin (who reads every plan):
+- the plan summaries filled once (`plans.planning.summary.fill_missing`: what `flask setup` does on a database
+  that had none; 0 when the database already has them);
+- the dashboard `/revue/plans` (first page; sorted on cost, page 3; filtered on a région at « 20 % » of diaspora
+  share) and the figures by territory `/revue/territoires` (the country; one région): cold, then --runs warm;
+- every export of the whole country: the five CSV files and the XLSX workbook (median of 3);
+- the first national map request after one plan's save, for each of its three requests: --rounds times, a plan's
+  action is changed and committed (the save refreshes that plan's summary: timed too), then the request timed;
+- naive baseline: recomputing every plan's figures (`summary.refresh_all`, rolled back), what the first national
+  map request after a save cost before the summaries (the map rebuilt every plan).
+Budgets (issue 15): dashboard ≤ 300 ms warm, any CSV ≤ 1 s, the whole-country XLSX ≤ 3 s, territory totals
+≤ 300 ms, the first national map request after a save ≤ 300 ms.
+"""
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_common as bc  # noqa: E402
+
+DASHBOARD_BUDGET_MS = 300.0
+CSV_BUDGET_MS = 1000.0
+XLSX_BUDGET_MS = 3000.0
+TERRITORY_BUDGET_MS = 300.0
+AFTER_SAVE_BUDGET_MS = 300.0
+DASHBOARD = (("first page", "/revue/plans"), ("sorted on cost, page 3", "/revue/plans?tri=cout&ordre=desc&page=3"),
+             ("Kayes, diaspora share at least « 20 % »", "/revue/plans?region=ML01&indicateur=diaspora&min=20+%25"))
+TERRITORY = (("by région", "/revue/territoires"), ("Kayes by cercle", "/revue/territoires?region=ML01"))
+EXPORTS = ("plans", "actions", "financements", "indicateurs", "associations")
+MAP_URLS = ("/api/carte-nationale/indicateurs.json", "/api/carte-nationale/actions.json", "/carte-nationale")
+
+
+def title_for(url: str) -> str:
+    return f"Bureau national ({'SQLite' if url.startswith('sqlite') else 'PostgreSQL'})"
+
+
+def _get(client, url: str) -> tuple[float, int]:
+    t = time.perf_counter()
+    r = client.get(url, headers={"Accept-Encoding": "gzip"})
+    dt = (time.perf_counter() - t) * 1000
+    if r.status_code != 200:
+        raise RuntimeError(f"GET {url}: HTTP {r.status_code}")
+    return dt, len(r.get_data())
+
+
+def run(args) -> bc.Report:
+    bench = bc.start(args)
+    runs, contents = bench.runs, bench.contents
+
+    import sqlalchemy as sa
+
+    from app.extensions import db
+    from plans.planning import summary as plan_summary
+    from plans.planning.models import Action
+
+    with bench.app.app_context():
+        t = time.perf_counter()
+        filled = plan_summary.fill_missing(db.session)
+        db.session.commit()
+        fill_s = time.perf_counter() - t
+        t = time.perf_counter()
+        recomputed = plan_summary.refresh_all(db.session)
+        naive_ms = (time.perf_counter() - t) * 1000
+        db.session.rollback()
+        action_ids = list(db.session.scalars(sa.select(sa.func.min(Action.id)).group_by(Action.plan_id)
+                                             .order_by(Action.plan_id).limit(max(args.rounds, 1) * 7)))[::7]
+        db.session.remove()
+
+    client = bench.client()
+    checks: list[bc.Check] = []
+    lines = [f"{contents.plans} plans, {contents.actions} actions. Summaries filled at the start: {filled} "
+             f"({fill_s:.1f} s). Naive baseline — every plan's figures recomputed, as the first national map "
+             f"request after a save did before the summaries: {bc.ms(naive_ms)} ({recomputed} plans).", "",
+             "| request | cold | warm median (min–max) | bytes |", "|---|---:|---:|---:|"]
+    for group, pages, budget in (("dashboard", DASHBOARD, DASHBOARD_BUDGET_MS),
+                                 ("territory totals", TERRITORY, TERRITORY_BUDGET_MS)):
+        for label, url in pages:
+            times = bc.time_page(client, url, runs)
+            warm = statistics.median(times.warm)
+            lines.append(f"| {group}, {label} (`{url}`) | {bc.ms(times.cold)} | {bc.spread(times.warm)} | "
+                         f"{bc.kib(len(times.sent))} |")
+            checks.append(bc.budget(f"{group}, {label}, warm", warm, budget, bc.ms))
+
+    lines += ["", "| export of the whole country | median of 3 (min–max) | size |", "|---|---:|---:|"]
+    for entity in EXPORTS:
+        url = f"/revue/export/{entity}.csv"
+        results = [_get(client, url) for _ in range(3)]
+        times = [r[0] for r in results]
+        lines.append(f"| `{url}` | {bc.spread(times)} | {bc.kib(results[0][1])} |")
+        checks.append(bc.budget(f"CSV {entity}, whole country", statistics.median(times), CSV_BUDGET_MS, bc.ms))
+    results = [_get(client, "/revue/export/plans.xlsx") for _ in range(3)]
+    times = [r[0] for r in results]
+    lines.append(f"| `/revue/export/plans.xlsx` (five sheets and « Colonnes ») | {bc.spread(times)} | "
+                 f"{bc.kib(results[0][1])} |")
+    checks.append(bc.budget("XLSX, whole country", statistics.median(times), XLSX_BUDGET_MS, bc.ms))
+
+    for url in MAP_URLS:  # warm: the caches hold the current state
+        _get(client, url)
+    saves: list[float] = []
+    after: dict[str, list[float]] = {u: [] for u in MAP_URLS}
+    with bench.app.app_context():
+        for i, action_id in enumerate(action_ids[:max(args.rounds, 1)]):
+            for url in MAP_URLS:
+                action = db.session.get(Action, action_id)
+                t = time.perf_counter()
+                action.unit_cost = (action.unit_cost or 0) + 1000 * (i + 1)
+                db.session.commit()  # the save: its plan's summary recomputed before the commit
+                saves.append((time.perf_counter() - t) * 1000)
+                after[url].append(_get(client, url)[0])
+        db.session.remove()
+    lines += ["", f"| first request after one plan's save ({len(after[MAP_URLS[0]])} saves each) | median | "
+                  "slowest |", "|---|---:|---:|"]
+    for url, times in after.items():
+        lines.append(f"| `{url}` | {bc.ms(statistics.median(times))} | {bc.ms(max(times))} |")
+        checks.append(bc.budget(f"national map, first `{url}` after a save", statistics.median(times),
+                                AFTER_SAVE_BUDGET_MS, bc.ms, naive=f"{bc.ms(naive_ms)} (every plan recomputed)",
+                                ratio=bc.ratio(statistics.median(times), naive_ms)))
+    lines.append(f"| the save itself (an action's cost changed, its plan's summary refreshed, commit) | "
+                 f"{bc.ms(statistics.median(saves))} | {bc.ms(max(saves))} |")
+    intro = f"""`scripts/bench_desk.py`, on the benchmark database, with the Flask test client logged in as the
+admin (every plan readable), in one process. Cold = the first request of the process; warm = median (min–max) of
+{runs} later requests. The dashboard, its exports, the work queue and the territory totals read the plan
+summaries (`plans/planning/summary.py`, one row per plan, written in each save's transaction); the national map
+reloads them after a save (`plans.maps.national.national_base`) instead of recomputing every plan. Budgets
+(issue 15): dashboard ≤ 300 ms warm, any CSV ≤ 1 s, the whole-country XLSX ≤ 3 s, territory totals ≤ 300 ms, the
+first national map request after a save ≤ 300 ms."""
+    return bench.report(title_for(bench.db.url), intro, lines, checks)
+
+
+def _options(ap) -> None:
+    ap.add_argument("--rounds", type=int, default=5, help="saves before each timed national map request")
+
+
+def main(argv=None) -> int:
+    return bc.main(run, __doc__, argv, options=_options, runs=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
