@@ -48,6 +48,7 @@ from plans.planning.models import (
     SectorDiagnostic,
     objective_finding,
 )
+from plans.planning.summary import PlanSummary, PlanSummaryPlace
 from plans.review.models import PlanComment, PlanSnapshot, PlanTransition, ReviewCheck
 
 
@@ -92,6 +93,8 @@ PLAN_ROWS: tuple[tuple[sa.Table, Callable[[int], sa.Delete]], ...] = (
     (ReviewCheck.__table__, _by_plan(ReviewCheck)),
     (PlanChange.__table__, _by_plan(PlanChange)),
     (SectionState.__table__, _by_plan(SectionState)),
+    (PlanSummaryPlace.__table__, _by_plan(PlanSummaryPlace)),
+    (PlanSummary.__table__, _by_plan(PlanSummary)),
 )
 
 
