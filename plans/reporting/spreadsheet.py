@@ -35,7 +35,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
-from plans.reporting import xlsx_writer as xw
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
 from plans.reporting.tables import BOOL, COORD, DATE, DECIMAL, FCFA, INT, PCT, Column, Table, located_actions
 
 CSV_SEPARATOR = ";"
@@ -116,30 +121,44 @@ def csv_bytes(table: Table) -> bytes:
 
 # --- XLSX --------------------------------------------------------------------------------------------------------
 
-XLSX_FORMATS = {INT: xw.INTEGER, FCFA: xw.THOUSANDS, PCT: xw.TWO_DECIMALS, DECIMAL: xw.GENERAL,
-                COORD: xw.COORD_FORMAT, DATE: xw.DATE_FORMAT}
+NUMBER_FORMATS = {INT: "0", FCFA: "#,##0", PCT: "0.00", DECIMAL: "General", COORD: "0.000000", DATE: "yyyy-mm-dd"}
+HEADER_FONT = Font(bold=True)
+HEADER_ALIGNMENT = Alignment(wrap_text=True, vertical="top")
 
 
 def _xlsx_text(text: str) -> str:
-    # Control characters (a vertical tab pasted from Word) are invalid in the file's XML: left out.
-    return neutralise(xw.clean_text(text))
+    # Control characters (a vertical tab pasted from Word) are invalid in the file's XML: openpyxl refuses them.
+    return neutralise(ILLEGAL_CHARACTERS_RE.sub("", text))
 
 
-def _xlsx_converter(kind: str):
-    """The function that turns a (non-empty) value of this kind into the cell's value: a number for numeric kinds
-    (whole FCFA, Decimal shares, float degrees), a date, "oui"/"non", or text neutralised (never starts with "=":
-    no cell is ever a formula)."""
-    if kind in (INT, FCFA):
+def _xlsx_converter(sheet, kind: str):
+    """value → what a row holds for a column of `kind`: a plain value where openpyxl's default is right (text,
+    whole numbers, oui/non), a cell with its number format for amounts, shares, coordinates and dates; text is
+    neutralised (never starts with "=": no cell is ever a formula)."""
+    if kind == INT:
         return int
-    if kind == COORD:
-        return lambda v: round(float(v), COORD_DECIMALS)
-    if kind in (PCT, DECIMAL):
-        return lambda v: v if isinstance(v, Decimal) else Decimal(str(v))
     if kind == BOOL:
         return lambda v: YES if v else NO
-    if kind == DATE:
-        return lambda v: v if isinstance(v, date) else _xlsx_text(str(v))
-    return lambda v: neutralise(str(v))
+    if _is_number_kind(kind) or kind == DATE:
+        number_format = NUMBER_FORMATS[kind]
+
+        def formatted(value):
+            if kind == DATE and not isinstance(value, date):
+                return _xlsx_text(str(value))
+            cell = WriteOnlyCell(sheet, value=value if kind == DATE else _number(value, kind))
+            cell.number_format = number_format
+            return cell
+        return formatted
+    return lambda v: _xlsx_text(str(v))
+
+
+def _header_cells(sheet, texts: Iterable[str]) -> list:
+    cells = []
+    for text in texts:
+        cell = WriteOnlyCell(sheet, value=_xlsx_text(text))
+        cell.font, cell.alignment = HEADER_FONT, HEADER_ALIGNMENT
+        cells.append(cell)
+    return cells
 
 
 def _width(column: Column, rows: list[dict]) -> float:
@@ -151,33 +170,54 @@ def _width(column: Column, rows: list[dict]) -> float:
     return float(min(max(longest + 2, MIN_WIDTH), MAX_WIDTH))
 
 
-def _table_sheet(table: Table) -> xw.Sheet:
+def _print_setup(sheet) -> None:
+    """Landscape, fitted to the page's width (as many pages down as needed), the header row on every page."""
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_title_rows = "1:1"
+
+
+def _table_sheet(book, table: Table) -> None:
+    sheet = book.create_sheet(table.title)
     columns = table.columns
-    converters = [(c.key, _xlsx_converter(c.kind)) for c in columns]
-    rows = ([None if (v := row.get(key)) is None or v == "" else convert(v) for key, convert in converters]
-            for row in table.rows)
-    types = [xw.NUMBER if _is_number_kind(c.kind) else xw.DATE if c.kind == DATE else xw.TEXT for c in columns]
-    return xw.Sheet(table.title, widths=[_width(c, table.rows) for c in columns], types=types,
-                    formats=[XLSX_FORMATS.get(c.kind, xw.GENERAL) for c in columns],
-                    header=[c.header for c in columns], rows=rows)
+    for i, column in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = _width(column, table.rows)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(table.rows) + 1, 1)}"
+    _print_setup(sheet)
+    sheet.append(_header_cells(sheet, (c.header for c in columns)))
+    converters = [(c.key, _xlsx_converter(sheet, c.kind)) for c in columns]
+    for row in table.rows:
+        sheet.append([None if (v := row.get(key)) is None or v == "" else convert(v) for key, convert in converters])
 
 
-def _columns_sheet(tables: list[Table], notes: Iterable[str]) -> xw.Sheet:
+def _columns_sheet(book, tables: list[Table], notes: Iterable[str]) -> None:
     """What each column means, after the export's own notes (date, filters, the sum every row satisfies)."""
-    rows: list[list] = [[_xlsx_text(note)] for note in notes]
-    rows.append([])
-    rows.append(["Feuille", "Colonne", "Clé technique", "Signification"])
+    sheet = book.create_sheet("Colonnes")
+    for letter, width in zip("ABCD", (14, 34, 28, 80)):
+        sheet.column_dimensions[letter].width = width
+    _print_setup(sheet)
+    for note in notes:
+        sheet.append([_xlsx_text(note)])
+    sheet.append([])
+    sheet.append(_header_cells(sheet, ("Feuille", "Colonne", "Clé technique", "Signification")))
     for table in tables:
         for column in table.columns:
-            rows.append([table.title, _xlsx_text(column.header), column.key, _xlsx_text(column.meaning)])
-    return xw.Sheet("Colonnes", widths=[14, 34, 28, 80], rows=rows)
+            sheet.append([table.title, _xlsx_text(column.header), column.key, _xlsx_text(column.meaning)])
 
 
 def xlsx_bytes(tables: list[Table], notes: Iterable[str] = ()) -> bytes:
     """One workbook: a sheet per table (bold, frozen French header row with filters; numbers as numbers; printed
     landscape, fitted to the width, header repeated) and a "Colonnes" sheet that starts with `notes` and gives
-    every column's technical key and meaning. Written by plans/reporting/xlsx_writer.py (rows streamed)."""
-    return xw.workbook_bytes([*(_table_sheet(t) for t in tables), _columns_sheet(tables, notes)])
+    every column's technical key and meaning. openpyxl in write-only mode: rows are streamed, not kept."""
+    book = Workbook(write_only=True)
+    for table in tables:
+        _table_sheet(book, table)
+    _columns_sheet(book, tables, notes)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
 
 
 # --- GeoJSON -----------------------------------------------------------------------------------------------------

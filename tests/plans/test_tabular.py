@@ -254,6 +254,11 @@ def test_xlsx_one_sheet_per_entity_with_numbers_as_numbers(seeded, admin_user):
     assert [c.value for c in sheet[1]] == [c.header for c in tabular.PLAN_COLUMNS]  # French headers
     header = [c.key for c in tabular.PLAN_COLUMNS]
     assert all(c.font.b for c in sheet[1]) and sheet.freeze_panes == "A2"
+    for printed in (book[name] for name in book.sheetnames):  # printed as an analyst expects, header on every page
+        assert printed.page_setup.orientation == "landscape", printed.title
+        assert printed.sheet_properties.pageSetUpPr.fitToPage and printed.page_setup.fitToWidth == 1
+        assert printed.page_setup.fitToHeight == 0
+    assert sheet.print_title_rows == "$1:$1"
     assert sheet.column_dimensions["D"].width > sheet.column_dimensions["B"].width  # titre wider than revision
     rows = [dict(zip(header, (c.value for c in r))) for r in sheet.iter_rows(min_row=2)]
     koniakary = next(r for r in rows if r["plan_uuid"] == D.TC1_UUID)
