@@ -10,6 +10,7 @@ import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.extensions import db
 from app.loaders import readable_plan
@@ -52,12 +53,15 @@ def import_planfile():
     try:
         result = planfile_import.import_document(db.session, data, current_user._get_current_object(),
                                                  source=upload.filename, ip=request.remote_addr or "")
+        db.session.commit()
     except ValidationError as error:
         db.session.rollback()
         lines = planfile.error_lines(error)
         return _page(["Le fichier n'a pas été importé, rien n'a été modifié :"] + lines[:planfile.MAX_MESSAGES], 400)
+    except (IntegrityError, OperationalError):  # the commit itself failed: another write at the same instant
+        db.session.rollback()
+        return _page(["Le fichier n'a pas été importé, rien n'a été modifié :", planfile_import.MSG_BUSY], 400)
     plan = result.plan
-    db.session.commit()
     if result.created:
         flash(f"Plan « {plan.title} » créé à partir du fichier {upload.filename}.", "info")
     elif result.new_revision:

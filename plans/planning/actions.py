@@ -487,8 +487,9 @@ def create_action(session: Session, plan: Plan, data: dict, user: Optional[User]
 
 def update_action(session: Session, plan: Plan, action: Action, data: dict, expected_version: int | str | None,
                   user: Optional[User] = None) -> Action:
-    """Saves the form over `action` if it is still at `expected_version` (else ConflictError)."""
-    if _int_or_none(expected_version) != action.version_id:
+    """Saves the form over `action` if it is still at `expected_version` (else ConflictError; a version that is
+    not a number: ValidationError, plans.planning.sections.parse_version)."""
+    if sections.parse_version(expected_version) != action.version_id:
         raise ConflictError(SECTION)
     cleaned, _ = check(session, plan, data)
     before = dump_action(action)

@@ -13,13 +13,15 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from plans.accounts import access
 from plans.accounts.models import Role, User
 from plans.core import audit as audit_service
-from plans.core.db import utcnow
+from plans.core.db import serialize, utcnow
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.text import without_control_characters
 from plans.owners import service as owners_service
 from plans.owners.models import COLLECTIVITE_LEVEL, OwnerKind, PlanOwner
 from plans.planning.models import Plan, PlanStatus
@@ -28,6 +30,10 @@ from plans.review.models import PlanSnapshot
 from plans.review.planfile import SNAPSHOT_KIND, check_content, json_path, messages_at, read_document, write_content
 from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 from plans.territory.service import unit_by_code
+
+MSG_CHANGED_MEANWHILE = "Le plan a été modifié pendant l'import : recommencez l'import."
+MSG_BUSY = ("Le serveur est occupé par d'autres enregistrements : rien n'a été modifié, recommencez l'import dans "
+            "un instant.")
 
 
 @dataclass
@@ -132,14 +138,20 @@ def import_document(session: Session, document_or_bytes: dict | bytes | str, use
     """Imports a plan file (see the module's docstring). `user` None: the command line, trusted like an admin.
     `source`: the file's name, quoted in the history. Raises ValidationError (keys: JSON paths, messages in
     French) after rolling the session back; the caller commits on success."""
+    source = without_control_characters(source) if source else source  # a file name may be any bytes (os.fsdecode)
     try:
         return _import(session, document_or_bytes, user, source, ip)
     except ValidationError:
         session.rollback()
         raise
-    except (ConflictError, sa.exc.IntegrityError):  # a save or an import of the same plan at the same moment
+    except (ConflictError, sa.exc.IntegrityError, orm.exc.StaleDataError):
+        # a save of the plan, or the creation of the same grouping, at the same moment (imports of one plan wait
+        # for each other: `serialize` below)
         session.rollback()
-        raise ValidationError("Le plan a été modifié pendant l'import : recommencez l'import.") from None
+        raise ValidationError(MSG_CHANGED_MEANWHILE) from None
+    except sa.exc.OperationalError:  # SQLite's write lock not obtained within its busy timeout, a deadlock
+        session.rollback()
+        raise ValidationError(MSG_BUSY) from None
 
 
 def _import(session: Session, document_or_bytes, user: Optional[User], source: str | None,
@@ -147,6 +159,9 @@ def _import(session: Session, document_or_bytes, user: Optional[User], source: s
     document = read_document(document_or_bytes)
     content = check_content(document)
     p = document["plan"]
+    # One import of a plan at a time: the next one reads what this one wrote (it updates the plan this one
+    # created) instead of racing it (ten uploads of one file at once: four 500s before).
+    serialize(session, f"plan-import:{p['uuid']}")
     warnings: list[str] = []
     owner = resolve_owner(session, p["owner"], user, warnings)
     _check_user(user, owner)

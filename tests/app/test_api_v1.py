@@ -212,6 +212,9 @@ def test_status_and_since_filter_the_list(client, session, cases, reviewer, bear
     ("per_page=100000", "per_page"), ("per_page=201", "per_page"), ("per_page=0", "per_page"),
     ("status=publie", "Statut inconnu"), ("region=XX99", "région"), ("region=ML010115", "région"),
     ("region=ML01%27%3B--", "région"), ("since=hier", "since"), ("since=2025-13-45", "since"),
+    # An offset that carries the instant before year 1 or after 9999 (an OverflowError, a 500, before).
+    ("since=0001-01-01T00:00:00%2B05:00", "since"), ("since=9999-12-31T23:59:59-05:00", "since"),
+    ("since=0001-01-01T00:00:00%2B23:59:59.999999", "since"),
 ])
 def test_bad_list_parameters_are_400_in_french(client, cases, reviewer, bearer, query, word):
     message = _refused(client.get(f"/api/v1/plans?{query}", headers=bearer(reviewer)), 400)

@@ -299,6 +299,20 @@ def test_rule_errors_carry_the_json_path(session, koniakary_doc):
     assert "100" in error.errors["plan.actions[1].funding_lines[0].share_pct"][0]
 
 
+@pytest.mark.parametrize("revision", [2**31, 2**31 - 1, 10**6, 10**30])
+def test_a_revision_beyond_what_is_kept_is_refused(session, koniakary_doc, revision):
+    """A revision number past INTEGER was a 500 on PostgreSQL and stored on SQLite (issue 14, item 6); no real
+    plan has a million revisions: refused with its path, on both databases."""
+    session.delete(_latest(session, D.TC1_UUID))
+    session.commit()
+    document = copy.deepcopy(koniakary_doc)
+    document["plan"]["revision"] = revision
+    error = _refused(session, planfile.document_bytes(document))
+    assert "inférieur ou égal à 999999" in error.errors["plan.revision"][0]
+    document["plan"]["revision"] = 999_999
+    assert planfile_import.import_document(session, document, None).plan.revision == 999_999
+
+
 def test_dangling_reference_refused(session, koniakary_doc):
     document = copy.deepcopy(koniakary_doc)
     document["plan"]["actions"][0]["objective"] = "objective-99"
