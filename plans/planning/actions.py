@@ -40,6 +40,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from plans.accounts.models import User
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.ids import canonical_uuid
 from plans.core.money import AmountError, parse_decimal, parse_fcfa, parse_share
 from plans.core.vocab import (
     ACTION_STATUSES,
@@ -618,6 +619,7 @@ def apply(session: Session, plan: Plan, snapshot: dict) -> str:
     uuid = snapshot.get("action_uuid")
     if not uuid:
         raise ValidationError("Cette version ne désigne aucune action.")
+    uuid = canonical_uuid(uuid) or uuid  # a snapshot saved before uuids were kept in lower case
     cleaned = clean(session, plan, snapshot, lenient=True)
     if cleaned.errors:
         raise ValidationError(cleaned.errors)

@@ -30,6 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plans.core import formatting
+from plans.core.ids import canonical_uuid
 from plans.core.vocab import (
     ACTION_STATUSES,
     CODEV_STATES,
@@ -499,7 +500,8 @@ LISTS = (
     _Rows("orientations", "Priorité", True, lambda p: _section_part(p, "orientations").get("priorities") or [],
           _text_name("title"), _priority_view, keys=(lambda r, n: r.get("title"),), fuzzy=True),
     _Rows("actions", "Action", True, lambda p: p.get("actions") or [], _text_name("title"), _action_view,
-          keys=(lambda r, n: r.get("uuid"),), identical_first=False, describe=_action_describe,
+          keys=(lambda r, n: canonical_uuid(r.get("uuid")) or r.get("uuid"),), identical_first=False,
+          describe=_action_describe,
           children=(FUNDING_LINES,)),
     _Rows("suivi", "Indicateur", False, lambda p: _section_part(p, "suivi").get("indicators") or [],
           _text_name("name"), _indicator_view, keys=(lambda r, n: r.get("name"),), fuzzy=True),

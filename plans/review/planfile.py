@@ -18,21 +18,25 @@ Contract (schema_version 1; the JSON Schema is schemas/pdl-m-plan.v1.schema.json
        "actions": [{"uuid", "objective": objective ref | null, …, "schedule": {"2025": FCFA},
                     "funding_lines": [{"source_type", "association": association ref | null, "amount", …}]}],
        "history": {"changes": [{"at", "section", "user", "summary"}],
-                   "transitions": [{"at", "from", "to", "user", "reason"}]}}}
+                   "transitions": [{"at", "from", "to", "user", "reason"}],
+                   "claimed": {"changes": […], "transitions": […]}}}}      (optional)
 
 The sections hold what each plans/sectiondata module's `dump(plan)` gives, with one change: database ids never
 leave the server. Each row carries a file-local "ref" ("finding-3", "objective-1", "association-2"), numbered
 from 1 in the order of the plan, and rows point at each other through these refs (objective → findings,
 priority → axis, priority scores → criteria, action → objective, funding line → association). Actions keep
-their uuid (comments are anchored to it). Keys come in a fixed order and refs are derived from order, so
-export → import → export gives the same document apart from "exported_at".
+their uuid (comments are anchored to it); uuids are read in their canonical form (lower case, plans/core/ids.py).
+Keys come in a fixed order and refs are derived from order, so export → import → export gives the same document
+apart from "exported_at".
 
 Money is an integer number of FCFA; decimals (quantities, shares, indicator values) are strings ("12.5"); dates
 are ISO 8601 ("2025-03-01"), instants ISO 8601 UTC ("2025-03-01T10:00:00Z").
 
 The history is a summary, not the plan's restorable history: the saves made here (PlanChange) and the status
-transitions, plus the history carried by the files imported into this plan (kept in PlanSnapshot rows of kind
-"import"). The saves an import itself records are left out, so that importing a file does not change it.
+transitions, then apart, under "claimed", the history carried by the files imported into this plan (kept in
+PlanSnapshot rows of kind "import") that this server did not record itself: what a file says happened elsewhere is
+its author's claim, never this server's record. The saves an import itself records are left out, so that
+importing a file does not change the history: export → import → export on one server gives the same document.
 
 Import (`import_document`): size, JSON, format and version, then the JSON Schema, then the rules of every section
 (the sectiondata modules' validate functions, plans/actions_service.check) — every refusal is a
@@ -59,6 +63,7 @@ from sqlalchemy.orm import Session
 from plans.accounts.models import User
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.ids import canonical_uuid
 from plans.core.text import without_control_characters
 from plans.core.vocab import MIGRATION_TAGS
 from plans.owners.models import PlanOwner
@@ -283,16 +288,22 @@ def _transition_key(t: dict) -> tuple:
 
 
 def _history_part(session: Session, plan: Plan) -> dict:
+    """This server's records ("changes", "transitions"), and apart from them what the files imported into this plan
+    said and this server did not record itself ("claimed", only when there is some): a file's « en revue → validé
+    by relecteur@… » is its author's claim, never this server's record (issue 14, item 4)."""
     changes: dict[tuple, dict] = {}
     transitions: dict[tuple, dict] = {}
+    claimed_changes: dict[tuple, dict] = {}
+    claimed_transitions: dict[tuple, dict] = {}
     if plan.id is not None:
         for document in session.scalars(sa.select(PlanSnapshot.document).where(
                 PlanSnapshot.plan_id == plan.id, PlanSnapshot.kind == SNAPSHOT_KIND).order_by(PlanSnapshot.id)):
             history = ((document or {}).get("plan") or {}).get("history") or {}
-            for c in history.get("changes") or []:
-                changes[_change_key(c)] = c
-            for t in history.get("transitions") or []:
-                transitions[_transition_key(t)] = t
+            for part in (history, history.get("claimed") or {}):
+                for c in part.get("changes") or []:
+                    claimed_changes[_change_key(c)] = c
+                for t in part.get("transitions") or []:
+                    claimed_transitions[_transition_key(t)] = t
         for change in session.scalars(sa.select(PlanChange).where(PlanChange.plan_id == plan.id)
                                       .options(orm.joinedload(PlanChange.user)).order_by(PlanChange.id)):
             if isinstance(change.snapshot, dict) and IMPORT_MARK in change.snapshot:
@@ -307,8 +318,14 @@ def _history_part(session: Session, plan: Plan) -> dict:
                  "user": transition.user.email if transition.user is not None else None,
                  "reason": transition.reason or ""}
             transitions[_transition_key(t)] = t
-    return {"changes": [changes[k] for k in sorted(changes)],
-            "transitions": [transitions[k] for k in sorted(transitions)]}
+    out = {"changes": [changes[k] for k in sorted(changes)],
+           "transitions": [transitions[k] for k in sorted(transitions)]}
+    # A claim this server recorded too (its own export imported back) is its record, not a claim.
+    claimed = {"changes": [claimed_changes[k] for k in sorted(set(claimed_changes) - set(changes))],
+               "transitions": [claimed_transitions[k] for k in sorted(set(claimed_transitions) - set(transitions))]}
+    if claimed["changes"] or claimed["transitions"]:
+        out["claimed"] = claimed
+    return out
 
 
 def export_document(session: Session, plan: Plan) -> dict:
@@ -477,7 +494,17 @@ def read_document(document_or_bytes: dict | bytes | str) -> dict:
     document = document_or_bytes if isinstance(document_or_bytes, dict) else parse_bytes(document_or_bytes)
     document = _without_controls(document)
     check_schema(document)
+    _canonical_uuids(document)
     return document
+
+
+def _canonical_uuids(document: dict) -> None:
+    """The plan's and the actions' uuids in their canonical form (the schema let any case through): "3F2A…" of a
+    file is the plan "3f2a…" here, never a second one beside it."""
+    p = document["plan"]
+    p["uuid"] = canonical_uuid(p["uuid"])
+    for action in p["actions"]:
+        action["uuid"] = canonical_uuid(action["uuid"])
 
 
 def _without_controls(value: Any) -> Any:
