@@ -1,6 +1,6 @@
 """The plan file in the browser: download a plan as JSON, upload one (plans/review/planfile.py does the work).
 
-GET  /plans/<id>/plan.json   the plan file (anyone who may read the plan)
+GET  /plans/<id>/plan.json   the plan file (anyone who may read the plan; a masked point only for those who may see it)
 GET  /plans/importer         the upload form (planners: plans of their collectivités; administrators)
 POST /plans/importer         a .json file: imported whole, or refused with the French reasons (400), nothing changed
 """
@@ -29,7 +29,7 @@ IMPORTERS = (Role.PLANNER, Role.ADMIN)
 def export_planfile(plan_id: int):
     db.session.get(Plan, plan_id, options=finance.load_options())
     plan = readable_plan(plan_id)
-    data = planfile.document_bytes(planfile.export_document(db.session, plan))
+    data = planfile.document_bytes(planfile.export_for(db.session, plan, current_user))
     return send_file(io.BytesIO(data), mimetype=planfile.MEDIA_TYPE, as_attachment=True,
                      download_name=planfile.file_name(plan), max_age=0)
 

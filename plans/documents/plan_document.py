@@ -49,7 +49,7 @@ from plans.core.vocab import (
 from plans.maps.plan_map import territory_shapes
 from plans.maps.static_map import build_static_map_png, neighbour_geometries
 from plans.owners.service import owner_geometry
-from plans.planning import finance, indicators
+from plans.planning import finance, indicators, location
 from plans.planning.models import Plan, PlanStatus
 from plans.planning.sectiondata import suivi
 from plans.planning.sectiondata.migration import associations_of
@@ -246,7 +246,8 @@ def build_context(plan, session, *, template=None, with_map: bool = True, change
     if unit is not None and unit.area_km2:
         territoire.append(f"Superficie : {number(round(unit.area_km2))} km².")
     ctx["territoire"] = territoire
-    located = sum(1 for a in plan.actions if a.lon is not None and a.lat is not None)
+    # The actions the map draws: a masked site never, in this public document (plans.accounts.access, PUBLIC).
+    located = sum(1 for a in plan.actions if None not in location.visible_point(a, reveal_masked=False))
     ctx["carte_legende"] = (f"Carte du territoire et des actions localisées ({located} sur {len(plan.actions)}). "
                             "Fond : limites administratives.")
     ctx["carte"] = "(carte non disponible)"

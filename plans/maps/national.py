@@ -50,7 +50,7 @@ from plans.core.formatting import fcfa, number, percent
 from plans.core.vocab import SECTORS
 from plans.maps import sector_colour
 from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
-from plans.planning import finance, indicators
+from plans.planning import finance, indicators, location
 from plans.planning.models import Action, MigrationProfile, Plan, PlanChange, PlanStatus, PopulationRecord
 from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 
@@ -58,7 +58,6 @@ GAP_THRESHOLD_PER_MILLE = indicators.STRONG_EMIGRATION_PER_MILLE  # the legend's
 COORD_DECIMALS = 4  # ~11 m: the communes layer and grouping outlines
 POINT_DECIMALS = 3  # ~110 m: the clustered actions of a national view (a third lighter than 4)
 GROUPING_SIMPLIFY = 0.005  # degrees, grouping outlines (unions of full-resolution members)
-MASKED = "masquee"
 
 INDICATORS: dict[str, str] = {
     "investissement": "Investissement prévu par habitant",
@@ -240,8 +239,11 @@ def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
         f = finance.action_figures(action)
         sector = action.sector or ""
         plan.actions.append((sector, f.total, f.diaspora_amount))
-        if action.lat is not None and action.lon is not None and action.location_precision != MASKED:
-            points.append((plan.id, sector, round(action.lat, POINT_DECIMALS), round(action.lon, POINT_DECIMALS),
+        # Gathered across plans, for anyone: a masked site is never drawn (plans.accounts.access
+        # .can_see_masked_location, PUBLIC).
+        lon, lat = location.visible_point(action, reveal_masked=False)
+        if lat is not None and lon is not None:
+            points.append((plan.id, sector, round(lat, POINT_DECIMALS), round(lon, POINT_DECIMALS),
                            indicators.is_diaspora_funded(f)))
 
     grouping_ids = [o.id for o in owners.values() if o.kind.is_grouping]

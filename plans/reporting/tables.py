@@ -20,7 +20,8 @@ funding states and their labels, the migration tags with the derived « Financé
 from plans.planning.completeness. Nothing is added up here.
 
 Who reads what: the caller passes the plans the user may read (plans.planning.service.visible_plans); `select` only
-narrows them. A withheld location (precision "masquee") never leaves the server: no lon/lat in any row.
+narrows them. A masked location (precision "masquee", a sensitive site) is never exported: no lon/lat in any row,
+whoever asks (these tables gather many plans: plans/accounts/access.py `can_see_masked_location`).
 Personal contact details of an association only with its `contact_consent` (the Word document, a public
 document, prints none; these exports go to the DGCT and its reviewers).
 
@@ -56,12 +57,11 @@ from plans.core.vocab import (
 )
 from plans.maps import national as nm
 from plans.owners.models import OWNER_KIND_LABELS, OwnerKind, PlanOwner
-from plans.planning import completeness, finance, indicators
+from plans.planning import completeness, finance, indicators, location
 from plans.planning.indicators import FUNDING_STATES, IDENTIFIED, NOT_COVERED, PROMISED, SECURED, TO_FIND
 from plans.planning.models import Action, Axis, DiasporaAssociation, FundingLine, Objective, Plan, PlanStatus
 from plans.review.models import PlanComment
 
-WITHHELD = "masquee"  # LOCATION_PRECISIONS key of a sensitive site: no coordinates in any export
 LIST_SEPARATOR = " ; "
 
 # --- columns ------------------------------------------------------------------------------------------------
@@ -412,7 +412,8 @@ def action_rows(selection: Selection) -> list[dict[str, Any]]:
         pf = selection.finances[plan.id]
         for rank, action in selection.actions(plan):
             f = pf.figures_for(action)
-            withheld = action.location_precision == WITHHELD
+            # Exports gathered across plans, for anyone: a masked site's point never (access.PUBLIC).
+            lon, lat = location.visible_point(action, reveal_masked=False)
             tags = indicators.migration_tags(f)
             rows.append({
                 "action_uuid": action.uuid, "plan_uuid": plan.uuid, "revision": plan.revision or 1,
@@ -429,7 +430,7 @@ def action_rows(selection: Selection) -> list[dict[str, Any]]:
                 "etiquettes_libelles": LIST_SEPARATOR.join(MIGRATION_TAGS[t] for t in tags),
                 "localisation": action.location_precision,
                 "localisation_libelle": label(LOCATION_PRECISIONS, action.location_precision),
-                "lon": None if withheld else action.lon, "lat": None if withheld else action.lat,
+                "lon": lon, "lat": lat,
             })
     return rows
 
@@ -567,4 +568,5 @@ def all_tables(session: Session, selection: Selection, sort: str = DEFAULT_SORT,
 
 def located_actions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The action rows that may be drawn: with both coordinates, never a withheld location."""
-    return [r for r in rows if r["localisation"] != WITHHELD and r["lon"] is not None and r["lat"] is not None]
+    return [r for r in rows if not location.is_masked(r["localisation"]) and r["lon"] is not None
+            and r["lat"] is not None]

@@ -60,6 +60,7 @@ from jsonschema.exceptions import best_match
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
+from plans.accounts import access
 from plans.accounts.models import User
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
@@ -68,7 +69,7 @@ from plans.core.text import without_control_characters
 from plans.core.vocab import MIGRATION_TAGS
 from plans.owners.models import PlanOwner
 from plans.planning import actions as actions_service
-from plans.planning import sections
+from plans.planning import location, sections
 from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange
 from plans.planning.sectiondata import adoption, identification, migration, orientations, situation, suivi
 from plans.review.models import PlanSnapshot, PlanTransition
@@ -86,6 +87,9 @@ TAG_ORDER = {tag: i for i, tag in enumerate(MIGRATION_TAGS)}
 ACTION_FIELDS = ("sector", "sub_sector", "title", "expected_results", "localities", "quantity", "unit", "unit_cost",
                  "total_override", "override_reason", "maitre_ouvrage", "tags", "status", "cofinancing_scheme", "lon",
                  "lat", "location_precision", "schedule")
+WITHHELD = "location_withheld"  # optional (added within schema_version 1): a masked point left out of the file
+MSG_WITHHELD_ALONE = ("« location_withheld » ne va qu'avec une localisation masquée (« masquee ») sans coordonnées : "
+                      "retirez-le, ou videz lon et lat.")
 
 # The sections a file carries, in the order they are written (identification first: it sets the period that
 # the indicators and the actions are checked against; findings before the objectives that point at them).
@@ -260,14 +264,25 @@ def _associations_part(session: Session, plan: Plan, refs: _Refs) -> list[dict]:
     return out
 
 
-def _actions_part(plan: Plan, refs: _Refs) -> list[dict]:
+def _location_fields(d: dict, reveal_masked: bool) -> dict:
+    """lon, lat, location_precision of a dumped action; a masked point the reader may not see is left out, and
+    "location_withheld": true says so (an import then keeps the point already stored: `_write_actions`)."""
+    if location.is_withheld(d["lon"], d["lat"], d["location_precision"], reveal_masked):
+        return {"lon": None, "lat": None, "location_precision": d["location_precision"], WITHHELD: True}
+    return {n: d[n] for n in ("lon", "lat", "location_precision")}
+
+
+def _actions_part(plan: Plan, refs: _Refs, reveal_masked: bool) -> list[dict]:
     out = []
     for action in sorted(plan.actions, key=lambda a: (a.position if a.position is not None else 0, a.id or 0)):
         d = actions_service.dump_action(action)
         d["tags"] = sorted(d["tags"], key=lambda t: (TAG_ORDER.get(t, len(TAG_ORDER)), t))  # as a save orders them
+        d.update(_location_fields(d, reveal_masked))
         out.append({
             "uuid": d["action_uuid"], "objective": refs.get("objective", d["objective_id"]),
-            **{n: d[n] for n in ACTION_FIELDS},
+            **{n: d[n] for n in ACTION_FIELDS if n != "schedule"},
+            **({WITHHELD: True} if d.get(WITHHELD) else {}),
+            "schedule": d["schedule"],
             "funding_lines": [{"source_type": ln["source_type"], "source_name": ln["source_name"],
                                "association": refs.get("association", ln["association_id"]),
                                # optional (added within schema_version 1): only when a section is named
@@ -328,8 +343,16 @@ def _history_part(session: Session, plan: Plan) -> dict:
     return out
 
 
-def export_document(session: Session, plan: Plan) -> dict:
-    """The whole plan as a JSON-serialisable plan document (see the module's docstring)."""
+def export_for(session: Session, plan: Plan, reader: Optional[User]) -> dict:
+    """The plan document as `reader` may read it: the point of a masked site only for those who may see it
+    (plans.accounts.access.can_see_masked_location); the download and the partner API serve this."""
+    return export_document(session, plan, reveal_masked=access.can_see_masked_location(reader, plan.owner))
+
+
+def export_document(session: Session, plan: Plan, *, reveal_masked: bool = True) -> dict:
+    """The whole plan as a JSON-serialisable plan document (see the module's docstring). With every point: what
+    this server keeps (snapshots, the copy a revision starts from) and the operator's `flask plans export`; what a
+    user reads goes through `export_for`."""
     refs = _Refs()
     sections_part = _sections_part(plan, refs)
     associations = _associations_part(session, plan, refs)
@@ -347,7 +370,7 @@ def export_document(session: Session, plan: Plan) -> dict:
             "owner": _owner_part(plan.owner),
             "sections": sections_part,
             "diaspora_associations": associations,
-            "actions": _actions_part(plan, refs),
+            "actions": _actions_part(plan, refs, reveal_masked),
             "history": _history_part(session, plan),
         },
     }
@@ -755,7 +778,10 @@ def _action_path(i: int, key: str) -> str:
     return _form_key_path(json_path("plan.actions", i), key, renames)
 
 
-def write_content(session: Session, plan: Plan, content: _Content, user: Optional[User], summary: str) -> None:
+def write_content(session: Session, plan: Plan, content: _Content, user: Optional[User], summary: str,
+                  warnings: Optional[list[str]] = None) -> None:
+    """Writes the checked content into `plan`; what the user should know (a masked point the file did not carry)
+    is appended to `warnings`."""
     doc = content.doc
     p = doc["plan"]
     data = content.sections
@@ -819,15 +845,36 @@ def write_content(session: Session, plan: Plan, content: _Content, user: Optiona
 
     objectives = {ref: plan.axes[i].objectives[j] for ref, (i, j) in content.objective_rows.items()}
     association_by_ref = {ref: associations[i] for ref, i in content.association_rows.items()}
-    _write_actions(session, plan, p["actions"], objectives, association_by_ref, user, summary)
+    _write_actions(session, plan, p["actions"], objectives, association_by_ref, user, summary,
+                   warnings if warnings is not None else [])
+
+
+def _kept_point(row: dict, stored: Optional[Action], path: str, errors: dict, warnings: list[str]) -> dict:
+    """lon and lat for an action of the file: its own, or, when the file says a masked point was withheld from its
+    reader, the point this server keeps for that action (an owner re-importing a file a reviewer downloaded must
+    not lose it). A new action stays without a point, and the warnings say so."""
+    if not row.get(WITHHELD):
+        return {"lon": row["lon"], "lat": row["lat"]}
+    if not location.is_masked(row["location_precision"]) or row["lon"] is not None or row["lat"] is not None:
+        errors.setdefault(json_path(path, WITHHELD), []).append(MSG_WITHHELD_ALONE)
+        return {"lon": row["lon"], "lat": row["lat"]}
+    if stored is not None and stored.lon is not None and stored.lat is not None:
+        return {"lon": stored.lon, "lat": stored.lat}
+    warnings.append(f"Action « {row['title']} » : le fichier ne contient pas les coordonnées de ce site sensible "
+                    "(elles ne sont communiquées qu'aux planificateurs de la collectivité et aux administrateurs) ; "
+                    "l'action est importée sans point.")
+    return {"lon": None, "lat": None}
 
 
 def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: dict, associations: dict,
-                   user: Optional[User], summary: str) -> None:
+                   user: Optional[User], summary: str, warnings: list[str]) -> None:
     errors: dict[str, list[str]] = {}
     checked = []
+    stored = {a.uuid: a for a in plan.actions}
     for i, row in enumerate(rows):
-        data = {**{k: v for k, v in row.items() if k not in ("uuid", "objective", "funding_lines")},
+        point = _kept_point(row, stored.get(row["uuid"]), json_path("plan.actions", i), errors, warnings)
+        data = {**{k: v for k, v in row.items() if k not in ("uuid", "objective", "funding_lines", WITHHELD)},
+                **point,
                 "objective_id": objectives[row["objective"]].id if row["objective"] is not None else None,
                 "funding_lines": [{**{k: v for k, v in ln.items() if k != "association"},
                                    "association_id": associations[ln["association"]].id

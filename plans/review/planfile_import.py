@@ -247,7 +247,7 @@ def _import(session: Session, document_or_bytes, user: Optional[User], source: s
                             "le statut change par la revue.")
 
     _keep_action_uuids_to_this_plan(session, plan, p["actions"], warnings)
-    write_content(session, plan, content, user, summary)
+    write_content(session, plan, content, user, summary, warnings)
     plan.updated_at = utcnow()
     session.add(PlanSnapshot(plan_id=plan.id, kind=SNAPSHOT_KIND, label=summary, at=utcnow(),
                              user_id=user.id if user else None, document=document))
