@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from plans.accounts import api_tokens as api_tokens_service
 from plans.accounts.models import Role
 from plans.owners import service as owners_service
+from plans.planning import service as plan_service
 from plans.planning.models import Action, ScheduleEntry
 from plans.review import planfile
 from plans.review.models import PlanSnapshot
@@ -213,8 +214,6 @@ def test_gathered_views_and_exports_never_show_a_masked_site(session, plan, mask
 
 def test_the_comparison_draws_no_masked_site_for_an_administrator(session, plan, masked, admin_client,
                                                                   koniakary_owner):
-    from plans.planning import service as plan_service
-
     second = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC de Koniakary 2030-2034",
                                       period_start=2030, user=None)
     session.commit()

@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from app import create_app
 from app.extensions import db
 from plans.accounts.models import Role
-from plans.core.db import Base
+from plans.core.db import Base, serialize
 from plans.core.errors import ValidationError
 from plans.demo import data as D
 from plans.planning import sections
@@ -367,3 +367,27 @@ def test_a_file_does_not_move_a_plan_to_another_owner(session, koniakary_doc):
     error = _refused(session, document)
     assert "autre collectivité" in error.errors["plan.uuid"][0]
     assert "Koniakary" not in error.errors["plan.uuid"][0]  # the stored plan's owner is not revealed
+
+
+def test_an_import_that_waits_too_long_for_the_plan_is_refused_in_french(session, app, koniakary_doc):
+    """Another import of the same plan holds it (plans/core/db.serialize) past the wait allowed: the import is a
+    French refusal and nothing changed, never a 500 (SQLite: its busy timeout; PostgreSQL: lock_timeout)."""
+    other = db.session.session_factory()  # another transaction, as another request's
+    serialize(other, f"plan-import:{koniakary_doc['plan']['uuid']}")
+    try:
+        before = _counts(session)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text("SET LOCAL lock_timeout = '200ms'"))
+        else:
+            session.connection().exec_driver_sql("PRAGMA busy_timeout = 200")
+        with pytest.raises(ValidationError) as caught:
+            planfile_import.import_document(session, koniakary_doc, None, source="plan.json")
+        assert caught.value.messages == [planfile_import.MSG_BUSY]
+        assert _counts(session) == before
+    finally:
+        other.rollback()
+        other.close()
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql("PRAGMA busy_timeout = 10000")
+    planfile_import.import_document(session, koniakary_doc, None, source="plan.json")  # free again: imported
+    session.commit()
