@@ -866,11 +866,24 @@ def _kept_point(row: dict, stored: Optional[Action], path: str, errors: dict, wa
     return {"lon": None, "lat": None}
 
 
+def _stored_points(session: Session, plan: Plan, uuids: list[str]) -> dict[str, Action]:
+    """The actions of this plan, else of its latest earlier revision (a file imported over an adopted plan opens
+    the next revision, empty), whose uuid is in `uuids`: where a point a file withheld is kept."""
+    found = {a.uuid: a for a in plan.actions if a.uuid in set(uuids)}
+    missing = [u for u in uuids if u not in found]
+    if missing and plan.uuid is not None:
+        earlier = session.scalars(sa.select(Action).join(Plan, Plan.id == Action.plan_id).where(
+            Plan.uuid == plan.uuid, Plan.id != plan.id, Action.uuid.in_(missing)).order_by(Plan.revision))
+        for action in earlier:  # the latest revision last: it wins
+            found[action.uuid] = action
+    return found
+
+
 def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: dict, associations: dict,
                    user: Optional[User], summary: str, warnings: list[str]) -> None:
     errors: dict[str, list[str]] = {}
     checked = []
-    stored = {a.uuid: a for a in plan.actions}
+    stored = _stored_points(session, plan, [row["uuid"] for row in rows if row.get(WITHHELD)])
     for i, row in enumerate(rows):
         point = _kept_point(row, stored.get(row["uuid"]), json_path("plan.actions", i), errors, warnings)
         data = {**{k: v for k, v in row.items() if k not in ("uuid", "objective", "funding_lines", WITHHELD)},

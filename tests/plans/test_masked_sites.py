@@ -11,7 +11,7 @@ from plans.accounts import access
 from plans.accounts.models import Role
 from plans.core.errors import ValidationError
 from plans.demo import data as D
-from plans.planning.models import Plan
+from plans.planning.models import Plan, PlanStatus
 from plans.review import diff as plandiff
 from plans.review import planfile, planfile_import
 from plans.review.models import PlanSnapshot
@@ -66,6 +66,16 @@ def test_an_import_keeps_the_point_a_file_withheld_and_a_new_action_gets_none(se
     assert (result.plan.actions[0].lon, result.plan.actions[0].lat) == (None, None)
     assert result.plan.actions[0].location_precision == "masquee"
     assert any("ne contient pas les coordonnées de ce site sensible" in w for w in result.warnings)
+
+
+def test_a_file_over_an_adopted_plan_opens_the_next_revision_with_the_points_it_withheld(session, tc1, make_user):
+    document = planfile.export_for(session, tc1, make_user(Role.REVIEWER))
+    tc1.status = PlanStatus.ADOPTE
+    session.commit()
+    result = planfile_import.import_document(session, document, None, source="plan.json")
+    session.commit()
+    assert result.new_revision and result.plan.revision == 2
+    assert (result.plan.actions[0].lon, result.plan.actions[0].lat) == POINT and result.warnings[1:] == []
 
 
 @pytest.mark.parametrize("change", [{"location_precision": "exacte"}, {"lon": POINT[0], "lat": POINT[1]}])
