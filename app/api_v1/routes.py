@@ -150,7 +150,7 @@ def get_plan(plan_uuid: str):
     plan = api_plans.find_plan(db.session, g.api_user, plan_uuid, revision)
     if plan is None:
         return api_error(404, REVISION_NOT_FOUND if revision is not None else PLAN_NOT_FOUND)
-    return jsonify(planfile.export_document(db.session, plan))
+    return jsonify(planfile.export_for(db.session, plan, g.api_user))
 
 
 @bp.get("/openapi.json")

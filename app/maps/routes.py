@@ -10,12 +10,13 @@ and the browser tests click markers without switching frames.
 from __future__ import annotations
 
 from flask import Response, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.loaders import readable_plan
 from app.maps import bp
 from app.maps.tiles import basemap_spec
+from plans.accounts import access
 from plans.maps.offline import map_components
 from plans.maps.plan_map import MASKED, NOT_LOCATED, build_plan_map, map_actions, territory_shapes
 from plans.maps.static_map import build_static_map_png, neighbour_geometries
@@ -35,7 +36,7 @@ def _plan(plan_id: int) -> Plan:
 def plan_map(plan_id: int):
     plan = _plan(plan_id)
     fin = finance.plan_finance(plan)
-    entries = map_actions(plan, fin)
+    entries = map_actions(plan, fin, reveal_masked=access.can_see_masked_location(current_user, plan.owner))
     owner = plan.owner
     members = territory_shapes(owner)
     geometry = owner_geometry(owner)
@@ -45,7 +46,8 @@ def plan_map(plan_id: int):
     return render_template(
         "maps/plan_map.html", plan=plan, check=completeness.check_plan(plan), section=None, map=components,
         entries=entries, placed=[e for e in entries if e.placed],
-        masked=[e for e in entries if e.location == MASKED],
+        masked=[e for e in entries if e.location == MASKED and not e.placed],
+        masked_shown=[e for e in entries if e.location == MASKED and e.placed],
         not_located=[e for e in entries if e.location == NOT_LOCATED],
         summary=summary, has_geometry=geometry is not None, attribution=BOUNDARY_ATTRIBUTION)
 
@@ -53,6 +55,7 @@ def plan_map(plan_id: int):
 @bp.get("/plans/<int:plan_id>/carte.png")
 @login_required
 def plan_map_png(plan_id: int):
+    """The map of the Word document, as it prints there: a masked site is never drawn, for any reader."""
     plan = _plan(plan_id)
     geometry = owner_geometry(plan.owner)
     png = build_static_map_png(plan, geometry, members=territory_shapes(plan.owner),

@@ -32,6 +32,7 @@ from app.extensions import db
 from app.loaders import can_edit, editable_plan, readable_plan
 from app.planning import bp, conflicts, editors
 from app.planning.fields import TrimmedStringField
+from plans.accounts import access
 from plans.core import formatting
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.vocab import (
@@ -264,10 +265,11 @@ def _groups(plan: Plan, ordered: list[Action], fin) -> list[SimpleNamespace]:
 # ----- The form -----------------------------------------------------------------------------------------------
 
 def _render_form(plan: Plan, form, action: Action | None, status: int = 200, blocks=None, warnings=None,
-                 figures=None, conflict=None, can_edit: bool = True):
+                 figures=None, conflict=None, can_edit: bool = True, point_withheld: bool = False):
     return render_template(
         "planning/action_form.html", plan=plan, form=form, action=action, blocks=blocks or {},
         warnings=warnings or {}, figures=figures, conflict=conflict, can_edit=can_edit,
+        point_withheld=point_withheld,
         check=completeness.check_plan(plan), state=sections.state(db.session, plan, SECTION),
         section=sections.section(SECTION), years=form.schedule_years, out_of_period=form.out_of_period_years,
         schedule_field=lambda y: getattr(form, _schedule_attr(y)),
@@ -327,8 +329,15 @@ def _handle(plan: Plan, action: Action | None):
         if figures is not None:
             for key, message in figures.warnings:
                 warnings.setdefault(key, []).append(message)
+        # A masked site's point only for those who may see it (a reviewer reads the page, not the point). Those
+        # who may not see it never edit the action either, so the empty fields are never posted over the point.
+        point_withheld = action is not None and location.is_withheld(
+            action.lon, action.lat, action.location_precision,
+            access.can_see_masked_location(current_user, plan.owner))
+        if point_withheld:
+            form.lon.data = form.lat.data = ""
         return _render_form(plan, form, action, figures=figures, warnings=warnings,
-                            can_edit=can_edit(plan))
+                            can_edit=can_edit(plan), point_withheld=point_withheld)
 
     if conflicts.RESOLVING in request.form and action is not None:  # a post from the 409 screen
         theirs = _stored_form(plan, action, associations)

@@ -77,13 +77,19 @@ def _fields(form):
 
 
 def attach_errors(form, error: ValidationError, aliases: dict[str, str] | None = None) -> None:
-    """Puts each message of a plans/ ValidationError next to its field; the rest above the form."""
+    """Puts each message of a plans/ ValidationError next to its field; the rest above the form. An unreadable
+    version (plans.planning.sections.parse_version) goes above the form, and the hidden field is emptied: sent
+    again, the form is then compared with the saved section (a 409) instead of being refused forever."""
     by_name: dict[str, Field] = {f.name: f for f in _fields(form)}
     form.form_errors = list(getattr(form, "form_errors", []) or [])
     for key, messages in error.errors.items():
         key = (aliases or {}).get(key, key)
         field = by_name.get(key)
-        if field is None:
+        if key == sections.VERSION_FIELD and field is not None:
+            field.data = ""
+            field.raw_data = [""]
+            form.form_errors.extend(messages)
+        elif field is None:
             form.form_errors.extend(messages)
         else:
             field.errors = list(field.errors) + messages if isinstance(field.errors, list) else list(messages)

@@ -1,6 +1,6 @@
 """The plan file in the browser: download a plan as JSON, upload one (plans/review/planfile.py does the work).
 
-GET  /plans/<id>/plan.json   the plan file (anyone who may read the plan)
+GET  /plans/<id>/plan.json   the plan file (anyone who may read the plan; a masked point only for those who may see it)
 GET  /plans/importer         the upload form (planners: plans of their collectivités; administrators)
 POST /plans/importer         a .json file: imported whole, or refused with the French reasons (400), nothing changed
 """
@@ -10,6 +10,7 @@ import io
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.extensions import db
 from app.loaders import readable_plan
@@ -28,7 +29,7 @@ IMPORTERS = (Role.PLANNER, Role.ADMIN)
 def export_planfile(plan_id: int):
     db.session.get(Plan, plan_id, options=finance.load_options())
     plan = readable_plan(plan_id)
-    data = planfile.document_bytes(planfile.export_document(db.session, plan))
+    data = planfile.document_bytes(planfile.export_for(db.session, plan, current_user))
     return send_file(io.BytesIO(data), mimetype=planfile.MEDIA_TYPE, as_attachment=True,
                      download_name=planfile.file_name(plan), max_age=0)
 
@@ -52,12 +53,15 @@ def import_planfile():
     try:
         result = planfile_import.import_document(db.session, data, current_user._get_current_object(),
                                                  source=upload.filename, ip=request.remote_addr or "")
+        db.session.commit()
     except ValidationError as error:
         db.session.rollback()
         lines = planfile.error_lines(error)
         return _page(["Le fichier n'a pas été importé, rien n'a été modifié :"] + lines[:planfile.MAX_MESSAGES], 400)
+    except (IntegrityError, OperationalError):  # the commit itself failed: another write at the same instant
+        db.session.rollback()
+        return _page(["Le fichier n'a pas été importé, rien n'a été modifié :", planfile_import.MSG_BUSY], 400)
     plan = result.plan
-    db.session.commit()
     if result.created:
         flash(f"Plan « {plan.title} » créé à partir du fichier {upload.filename}.", "info")
     elif result.new_revision:

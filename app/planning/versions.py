@@ -6,16 +6,18 @@ GET /plans/<id>/versions                     the versions (snapshots of the plan
 GET /plans/<id>/versions?avant=K&apres=K     the diff between two chosen versions; K is a snapshot id or "courante".
                                              An id that is not a version of this plan: 404; anything else wrong
                                              (missing, not a version key, twice the same): 400 with the form
-Anyone who may read the plan may read its versions.
+Anyone who may read the plan may read its versions; a masked site's point only those who may see it
+(plans/accounts/access.py `can_see_masked_location`).
 """
 from __future__ import annotations
 
 from flask import abort, render_template, request
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.extensions import db
 from app.loaders import readable_plan
 from app.planning import bp
+from plans.accounts import access
 from plans.review import diff as plandiff
 
 DEFAULT_KINDS = ("adopte", "soumis")  # the default "before": the last adoption, else the last submission
@@ -70,7 +72,8 @@ def versions(plan_id: int):
         raw = {"avant": before.key if before else "", "apres": after.key if after else ""}
     if before is not None and after is not None:
         diff = plandiff.diff_documents(plandiff.version_document(db.session, plan, before),
-                                       plandiff.version_document(db.session, plan, after))
+                                       plandiff.version_document(db.session, plan, after),
+                                       reveal_masked=access.can_see_masked_location(current_user, plan.owner))
     return render_template("planning/versions.html", plan=plan, versions=listed, before=before, after=after,
                            diff=diff, chosen=raw, problem=problem, current_key=plandiff.CURRENT), status
 

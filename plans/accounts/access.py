@@ -42,5 +42,28 @@ def can_edit_owner_plans(user: User, owner: PlanOwner) -> bool:
     return user.role is Role.PLANNER and owner in user.owners
 
 
+def can_see_masked_location(user: User | None, owner: PlanOwner) -> bool:
+    """Whether `user` may see where an action of `owner` lies when its location is masked (precision "masquee", a
+    sensitive site): its planners and the administrators. The one rule for the point of a masked site; every output
+    asks it (plans/planning/location.visible_point):
+
+    - made for one reader, who gets the point if this says so: the plan file they download, the partner API with
+      their token, the action page, the plan's map, the versions page (a reviewer, another owner's planner who
+      could read the plan, a partner's token: no point, and the file says the point is withheld);
+    - made for anyone (`user` None, PUBLIC): the council's Word document and its map (the PNG), printed and
+      published; and what gathers many plans for the DGCT and its partners (the national map, the comparison,
+      the dashboard's CSV, XLSX and GeoJSON): nobody sees the point there, administrators included.
+
+    The command line (`flask plans export`) is the operator's, trusted like an administrator."""
+    if user is None:
+        return False
+    if user.role is Role.ADMIN:
+        return True
+    return can_edit_owner_plans(user, owner)
+
+
+PUBLIC = None  # the reader of an output made for anyone (can_see_masked_location)
+
+
 def can_manage_territory(user: User) -> bool:
     return user.role is Role.ADMIN

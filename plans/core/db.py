@@ -1,4 +1,5 @@
 """The declarative base shared by every model, and session helpers that need no Flask."""
+import hashlib
 import sqlite3
 from datetime import datetime, timezone
 
@@ -33,3 +34,25 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def serialize(session: orm.Session, key: str) -> None:
+    """Until the session's transaction ends, every other transaction that serializes on the same `key` waits.
+
+    PostgreSQL: an advisory lock on the key's hash (`pg_advisory_xact_lock`), released at commit or rollback.
+    SQLite: the database's write lock, taken now (`BEGIN IMMEDIATE`) rather than at the first write, so that what
+    the transaction reads next is what the last writer committed (a transaction that read first and wrote later
+    found rows another had just changed: StaleDataError, a 500). pysqlite opens a transaction only before a write,
+    so a session already in one holds the write lock already. Waits at most the busy timeout (OperationalError
+    after it, which the caller reports as a busy server)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        number = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:8], "big", signed=True)
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:number)"), {"number": number})
+    elif connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if not raw.in_transaction:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise sa.exc.OperationalError("BEGIN IMMEDIATE", {}, error) from None

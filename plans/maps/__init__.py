@@ -49,6 +49,8 @@ DIASPORA_COLOUR = "#e0a100"  # the ring around an action financed by the diaspor
 DIASPORA_GROUP = "Financé par la diaspora"
 TERRITORY_GROUP = "Territoire"
 MASKED_LABEL = "localisation masquée"
+# A masked site drawn for a reader who may see it (plans/accounts/access.py `can_see_masked_location`).
+MASKED_SHOWN_LABEL = "localisation masquée, visible des seuls planificateurs de la collectivité et administrateurs"
 NOT_LOCATED_LABEL = "non localisée"
 APPROXIMATE_LABEL = "localisation approximative"
 NO_AXIS_LABEL = "Sans axe stratégique"

@@ -63,7 +63,6 @@ GAP_THRESHOLD_PER_MILLE = indicators.STRONG_EMIGRATION_PER_MILLE  # the legend's
 COORD_DECIMALS = 4  # ~11 m: the communes layer and grouping outlines
 POINT_DECIMALS = 3  # ~110 m: the clustered actions of a national view (a third lighter than 4)
 GROUPING_SIMPLIFY = 0.005  # degrees, grouping outlines (unions of full-resolution members)
-MASKED = "masquee"
 
 INDICATORS: dict[str, str] = {
     "investissement": "Investissement prévu par habitant",

@@ -9,8 +9,11 @@
 - Actions: one CircleMarker per located action, coloured by sector (plans/maps SECTOR_COLOURS), in one
   FeatureGroup per sector, plus a "Financé par la diaspora" group of rings around the actions the diaspora
   finances (plans.planning.indicators.is_diaspora_funded: decided from the funding lines, not from a tag);
-  an approximate location has a dotted outline. An action whose location is "masquee" is NEVER placed:
-  its coordinates do not even reach the page; it is listed as "localisation masquée" by the table twin.
+  an approximate location has a dotted outline. An action whose location is "masquee" (a sensitive site) is
+  placed only for a reader who may see it (`map_actions(…, reveal_masked=…)`, from
+  plans.accounts.access.can_see_masked_location: the owner's planners, the administrators), with a dashed outline
+  and a popup that says so; for anyone else its coordinates do not even reach the page, and the table twin lists
+  it as "localisation masquée". The PNG (plans/maps/static_map.py) is the Word document's map: never.
   The layer control switches sectors; a "Filtrer les actions" control beside it ticks axes and statuses.
 - Popups: title, sector, status, total cost and each funding line with its amount, from plans.planning.finance (never
   recomputed here), formatted by plans.core.formatting. User text reaches the browser as JSON (`js_json`: no <, >, &,
@@ -46,6 +49,7 @@ from plans.maps import (
     FOREIGN_ATTRIBUTION,
     FOREIGN_MEMBER_STYLE,
     MASKED_LABEL,
+    MASKED_SHOWN_LABEL,
     MEMBER_STYLE,
     NO_AXIS_LABEL,
     NOT_LOCATED_LABEL,
@@ -56,7 +60,7 @@ from plans.maps import (
 )
 from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
-from plans.planning import indicators
+from plans.planning import indicators, location
 from plans.planning.finance import PlanFinance, plan_finance
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
@@ -82,7 +86,8 @@ class FundingEntry:
 
 @dataclass
 class MapAction:
-    """One action as every map of the plan shows it. `lat`/`lon` are None unless the action is placed."""
+    """One action as every map of the plan shows it. `lat`/`lon` are None unless the action is placed (a masked
+    one only for a reader who may see it)."""
 
     action: Any
     number: int  # 1-based, in the PIP's order
@@ -101,7 +106,7 @@ class MapAction:
 
     @property
     def placed(self) -> bool:
-        return self.location in (PLACED, APPROXIMATE)
+        return self.location in (PLACED, APPROXIMATE) or (self.location == MASKED and self.lat is not None)
 
     @property
     def colour(self) -> str:
@@ -109,24 +114,25 @@ class MapAction:
 
     @property
     def location_label(self) -> str:
-        if self.location == MASKED:
+        if self.location == MASKED and not self.placed:
             return MASKED_LABEL
         if self.location == NOT_LOCATED:
             return NOT_LOCATED_LABEL
         text = f"{self.lat:.5f}, {self.lon:.5f}".replace(".", ",").replace(", ", " ; ", 1)
+        if self.location == MASKED:
+            return f"{text} ({MASKED_SHOWN_LABEL})"
         return f"{text} ({APPROXIMATE_LABEL})" if self.location == APPROXIMATE else text
 
 
-def _location(action) -> tuple[str, float | None, float | None]:
-    precision = action.location_precision or PLACED
-    if precision not in (PLACED, APPROXIMATE):
-        return MASKED, None, None  # "masquee", or a value we do not know: never shown (a sensitive site)
-    lat, lon = action.lat, action.lon
+def _location(action, reveal_masked: bool) -> tuple[str, float | None, float | None]:
+    # "masquee", or a value we do not know: a sensitive site, shown only to a reader who may see it.
+    precision = MASKED if location.is_masked(action.location_precision) else (action.location_precision or PLACED)
+    lon, lat = location.visible_point(action, reveal_masked)
     if lat is None or lon is None:
-        return NOT_LOCATED, None, None
+        return (MASKED if precision == MASKED else NOT_LOCATED), None, None
     lat, lon = float(lat), float(lon)
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
-        return NOT_LOCATED, None, None
+        return (MASKED if precision == MASKED else NOT_LOCATED), None, None
     return precision, lat, lon
 
 
@@ -144,8 +150,10 @@ def _axis_label(action) -> str:
     return objective.axis.title or NO_AXIS_LABEL
 
 
-def map_actions(plan, finance: PlanFinance | None = None) -> list[MapAction]:
-    """Every action of the plan, in the PIP's order, with its figures from plans.planning.finance and where it goes."""
+def map_actions(plan, finance: PlanFinance | None = None, *, reveal_masked: bool = False) -> list[MapAction]:
+    """Every action of the plan, in the PIP's order, with its figures from plans.planning.finance and where it goes.
+    `reveal_masked`: the reader may see masked sites (plans.accounts.access.can_see_masked_location); by default
+    nobody does (the PNG, the Word document)."""
     finance = finance or plan_finance(plan)
     out = []
     for number, action in enumerate(plan.actions, start=1):
@@ -153,14 +161,14 @@ def map_actions(plan, finance: PlanFinance | None = None) -> list[MapAction]:
         funding = [FundingEntry(label(FUNDING_SOURCES, line.source_type), _funder_name(line),
                                 label(FUNDING_STATUSES, line.status or "promis"), amount)
                    for line, amount in zip(action.funding_lines, f.line_amounts)]
-        location, lat, lon = _location(action)
+        where, lat, lon = _location(action, reveal_masked)
         out.append(MapAction(
             action=action, number=number, title=action.title or "", sector=action.sector or "",
             sector_label=label(SECTORS, action.sector) or "Secteur non précisé",
             axis_label=_axis_label(action),
             status_label=label(ACTION_STATUSES, action.status or "prevu"), total=f.total, gap=f.gap,
             funding=funding, diaspora=indicators.is_diaspora_funded(f),
-            location=location, lat=lat, lon=lon))
+            location=where, lat=lat, lon=lon))
     return out
 
 
@@ -225,6 +233,7 @@ class ActionLayer(MacroElement):
     cost), "f": [[funder, line status, amount], …], "r" (« non couvert », optional), "a" (approximate, optional),
     "d" (financed by the diaspora, optional), "x" (axis)}], texts given by their index in `strings`. Popups and tooltips
     are built with textContent when opened, so user text is never parsed as HTML; the JSON is escaped by js_json.
+    "m" (a masked site, drawn for a reader who may see it, optional).
     `ring_group`: the FeatureGroup of the diaspora rings (non-interactive circles around those actions).
     `filter_order`: the axes and statuses in the order the "Filtrer les actions" control lists them (the layer
     control filters by sector; a marker is shown when its axis and status are ticked too)."""
@@ -254,13 +263,14 @@ class ActionLayer(MacroElement):
               }
               if (p.r !== undefined) add(box, "div", {{ this.not_covered_label|tojson }} + " : " + S[p.r]);
               if (p.a) add(box, "em", "Localisation approximative");
+              if (p.m) add(box, "em", {{ this.masked_label|tojson }});
               return box;
             };
           }
           var markers = points.map(function (p) {
-            var marker = L.circleMarker([p.lat, p.lon], {radius: {{ this.radius }}, color: "#222", weight: 1,
-              dashArray: p.a ? "2 2" : null, fillColor: sectors[p.g].colour, fillOpacity: 0.9,
-              className: "action-marker"})
+            var marker = L.circleMarker([p.lat, p.lon], {radius: {{ this.radius }}, color: "#222",
+              weight: p.m ? 2 : 1, dashArray: p.m ? "4 3" : (p.a ? "2 2" : null), fillColor: sectors[p.g].colour,
+              fillOpacity: p.m ? 0.5 : 0.9, className: p.m ? "action-marker masked-site" : "action-marker"})
               .bindPopup(popup(p), {maxWidth: 320}).bindTooltip(add(null, "span", S[p.t])).addTo(groups[p.g]);
             var halo = null;
             if (p.d && ring) {
@@ -338,6 +348,7 @@ class ActionLayer(MacroElement):
         self.radius = radius
         self.ring_colour = DIASPORA_COLOUR
         self.not_covered_label = indicators.FUNDING_STATES[indicators.NOT_COVERED].label
+        self.masked_label = MASKED_SHOWN_LABEL[0].upper() + MASKED_SHOWN_LABEL[1:]
 
     def _text(self, text: str) -> int:
         index = self._index.get(text)
@@ -359,6 +370,8 @@ class ActionLayer(MacroElement):
             point["r"] = self._text(fcfa(entry.gap))
         if entry.location == APPROXIMATE:
             point["a"] = 1
+        if entry.location == MASKED:
+            point["m"] = 1
         if entry.diaspora:
             point["d"] = 1
         self.points.append(point)
@@ -389,7 +402,7 @@ class ActionLayer(MacroElement):
 class Legend(MacroElement):
     """A small HTML legend in a Leaflet control, built with textContent (no branca colormap, hence no d3).
 
-    `items`: [{"kind": "dot"|"ring"|"area"|"foreign"|"approx", "colour", "label"}]."""
+    `items`: [{"kind": "dot"|"ring"|"area"|"foreign"|"approx"|"masked", "colour", "label"}]."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -411,6 +424,7 @@ class Legend(MacroElement):
               if (item.kind === "dot") css += "border-radius:50%;border:1px solid #222;background:" + item.colour;
               else if (item.kind === "ring") css += "border-radius:50%;border:3px solid " + item.colour;
               else if (item.kind === "approx") css += "border-radius:50%;border:1px dashed #222;background:#fff";
+              else if (item.kind === "masked") css += "border-radius:50%;border:2px dashed #222;background:#eee";
               else if (item.kind === "foreign") css += "border:1.5px dashed " + item.colour + ";background:#dbe7f5";
               else css += "border:2px solid " + item.colour + ";background:#f3ead3";
               mark.style.cssText = css;
@@ -483,6 +497,8 @@ def legend_items(entries: Iterable[MapAction], *, grouping: bool = False, foreig
         items.append({"kind": "ring", "colour": DIASPORA_COLOUR, "label": DIASPORA_GROUP})
     if any(e.location == APPROXIMATE for e in placed):
         items.append({"kind": "approx", "colour": "#222", "label": APPROXIMATE_LABEL.capitalize()})
+    if any(e.location == MASKED for e in placed):
+        items.append({"kind": "masked", "colour": "#222", "label": "Site sensible (localisation masquée)"})
     items.append({"kind": "area", "colour": TERRITORY_STYLE["color"],
                   "label": "Communes membres" if grouping else "Territoire"})
     if foreign:

@@ -40,6 +40,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from plans.accounts.models import User
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.ids import canonical_uuid
 from plans.core.money import AmountError, parse_decimal, parse_fcfa, parse_share
 from plans.core.vocab import (
     ACTION_STATUSES,
@@ -487,8 +488,9 @@ def create_action(session: Session, plan: Plan, data: dict, user: Optional[User]
 
 def update_action(session: Session, plan: Plan, action: Action, data: dict, expected_version: int | str | None,
                   user: Optional[User] = None) -> Action:
-    """Saves the form over `action` if it is still at `expected_version` (else ConflictError)."""
-    if _int_or_none(expected_version) != action.version_id:
+    """Saves the form over `action` if it is still at `expected_version` (else ConflictError; a version that is
+    not a number: ValidationError, plans.planning.sections.parse_version)."""
+    if sections.parse_version(expected_version) != action.version_id:
         raise ConflictError(SECTION)
     cleaned, _ = check(session, plan, data)
     before = dump_action(action)
@@ -617,6 +619,7 @@ def apply(session: Session, plan: Plan, snapshot: dict) -> str:
     uuid = snapshot.get("action_uuid")
     if not uuid:
         raise ValidationError("Cette version ne désigne aucune action.")
+    uuid = canonical_uuid(uuid) or uuid  # a snapshot saved before uuids were kept in lower case
     cleaned = clean(session, plan, snapshot, lenient=True)
     if cleaned.errors:
         raise ValidationError(cleaned.errors)

@@ -14,8 +14,9 @@ The rule
   UTM zone (Mali spans zones 28 to 31). The cheap test "is the point inside, in degrees?" comes first: a point
   inside costs no projection at all.
 - Every precision gets the same check: "approximative" is the locality's centre (still in the territory);
-  "masquee" keeps a point server-side that the maps never show, and may as well be left empty (an empty pair is
-  always accepted, as before: "le lieu n'est pas encore connu").
+  "masquee" keeps a point that only the owner's planners and the administrators see (plans/accounts/access.py
+  `can_see_masked_location`, applied by `visible_point`), and may as well be left empty (an empty pair is always
+  accepted, as before: "le lieu n'est pas encore connu").
 - An owner without any geometry (a grouping whose members are foreign units known only by name, or a unit of a
   boundary edition without polygons) cannot be checked: the point is accepted, `territory_warning` says so.
 """
@@ -36,6 +37,8 @@ from plans.owners.models import PlanOwner
 from plans.owners.service import owner_geometry
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
+SHOWN_PRECISIONS = ("exacte", "approximative")
+MASKED = "masquee"  # LOCATION_PRECISIONS key of a sensitive site
 DEFAULT_TOLERANCE_M = 500
 MSG_LON_RANGE = "La longitude va de -180 à 180 (le Mali est entre -12,3 et 4,3)."
 MSG_LAT_RANGE = "La latitude va de -90 à 90 (le Mali est entre 10,1 et 25,0)."
@@ -43,6 +46,30 @@ MSG_OUTSIDE = ("Le point (lon, lat) est hors du territoire de {name} (à {distan
                "Cliquez sur la carte à l'intérieur du territoire, ou corrigez les coordonnées.")
 MSG_NO_GEOMETRY = ("Le territoire de {name} n'a pas de contour connu : le point n'est pas vérifié. "
                    "Vérifiez vous-même qu'il est bien sur le territoire.")
+
+
+def is_masked(precision: Optional[str]) -> bool:
+    """A masked location (a sensitive site), or a precision this code does not know: never shown as if public.
+    No precision at all is the default one, "exacte"."""
+    return precision not in (None, "", *SHOWN_PRECISIONS)
+
+
+def shown_point(lon, lat, precision: Optional[str], reveal_masked: bool) -> tuple:
+    """(lon, lat) as an output shows them: (None, None) when the location is masked and the reader may not see it
+    (`reveal_masked`: plans.accounts.access.can_see_masked_location, asked once per output and plan)."""
+    if is_masked(precision) and not reveal_masked:
+        return None, None
+    return lon, lat
+
+
+def visible_point(action, reveal_masked: bool) -> tuple:
+    """`shown_point` of an Action."""
+    return shown_point(action.lon, action.lat, action.location_precision, reveal_masked)
+
+
+def is_withheld(lon, lat, precision: Optional[str], reveal_masked: bool) -> bool:
+    """Whether an output leaves out a point there is (masked, and the reader may not see it)."""
+    return (lon is not None or lat is not None) and shown_point(lon, lat, precision, reveal_masked) == (None, None)
 
 
 def _number(value) -> Optional[float]:

@@ -18,6 +18,7 @@ from sqlalchemy import orm
 
 from plans.accounts.models import User
 from plans.core.db import Base, utcnow
+from plans.core.ids import canonical_uuid
 from plans.owners.models import PlanOwner
 
 FCFA = sa.BigInteger
@@ -25,6 +26,19 @@ FCFA = sa.BigInteger
 
 def new_uuid() -> str:
     return str(uuid_module.uuid4())
+
+
+# A UUID is kept in its canonical form (plans/core/ids.py): whatever sets one (an import, a revision, a test) gets it
+# lower-cased and hyphenated by the models' validators. PostgreSQL also refuses an upper-case one (CHECK,
+# migrations/versions/0007); SQLite cannot add a CHECK without rebuilding the table, and rebuilding a table that
+# others cascade from would delete their rows (the DROP of the old table runs their ON DELETE CASCADE).
+def uuid_lower_case(column: str = "uuid") -> sa.CheckConstraint:
+    return sa.CheckConstraint(f"{column} = lower({column})", name=f"{column}_lower_case").ddl_if(
+        dialect="postgresql")
+
+
+def canonical_or_as_is(value):
+    return canonical_uuid(value) or value
 
 
 class PlanStatus(str, enum.Enum):
@@ -47,7 +61,7 @@ def _enum(cls):
 
 class Plan(Base):
     __tablename__ = "plan"
-    __table_args__ = (sa.UniqueConstraint("uuid", "revision", name="uq_plan_uuid_revision"),)
+    __table_args__ = (sa.UniqueConstraint("uuid", "revision", name="uq_plan_uuid_revision"), uuid_lower_case())
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), default=new_uuid, index=True)
@@ -99,6 +113,10 @@ class Plan(Base):
         cascade="all, delete-orphan", order_by="Indicator.position")
     changes: orm.WriteOnlyMapped["PlanChange"] = orm.relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="PlanChange.id")
+
+    @orm.validates("uuid")
+    def _canonical_uuid(self, _key, value):
+        return canonical_or_as_is(value)
 
     @property
     def years(self) -> list[int]:
@@ -308,6 +326,10 @@ class Action(Base):
     """A line of the PIP."""
 
     __tablename__ = "action"
+    # An action's uuid survives revisions (the copy keeps it): unique within a plan, where comments anchor to it and
+    # a plan file's actions are matched by it (a unique index: SQLite adds one without rebuilding the table). Across
+    # plans, the import keeps it apart (plans/review/planfile_import.py).
+    __table_args__ = (sa.Index("uq_action_plan_id_uuid", "plan_id", "uuid", unique=True), uuid_lower_case())
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     uuid: orm.Mapped[str] = orm.mapped_column(sa.String(36), default=new_uuid, index=True)
@@ -343,6 +365,10 @@ class Action(Base):
         cascade="all, delete-orphan", order_by="FundingLine.position")
 
     __mapper_args__ = {"version_id_col": version_id}
+
+    @orm.validates("uuid")
+    def _canonical_uuid(self, _key, value):
+        return canonical_or_as_is(value)
 
     @property
     def tag_list(self) -> list[str]:

@@ -80,14 +80,39 @@ def last_saved(session: Session, plan: Plan) -> Optional[SectionState]:
                           .order_by(SectionState.saved_at.desc()).limit(1))
 
 
-def save_section(session: Session, plan: Plan, key: str, expected_version: int | None, user: Optional[User],
+VERSION_FIELD = "version"
+MSG_BAD_VERSION = ("Le formulaire reçu est altéré (son numéro de version est illisible) : rien n'a été enregistré. "
+                   "Votre saisie est conservée ci-dessous : enregistrez à nouveau ; si la section a changé "
+                   "entre-temps, les deux versions vous seront présentées.")
+
+
+def parse_version(raw: object) -> int | None:
+    """The version a form was loaded with (its hidden field): None when the form sent none (a stale form: the
+    caller's version check refuses it as a conflict), ValidationError keyed VERSION_FIELD when it is not a whole
+    number (a tampered or broken form: a 400 that keeps what was typed, never a 500)."""
+    if raw is None or isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    text = str(raw).strip()
+    if not text:
+        return None
+    # ASCII digits only ("²" and "١" pass str.isdigit), and few of them: int() of thousands of digits fails.
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        raise ValidationError({VERSION_FIELD: [MSG_BAD_VERSION]})
+    return int(text)
+
+
+def save_section(session: Session, plan: Plan, key: str, expected_version: int | str | None, user: Optional[User],
                  apply: Callable[[], str], snapshot: Callable[[], dict]) -> PlanChange:
     """Runs `apply` (which changes the plan and returns a French summary) if the section is still at
     `expected_version`, then records the change. The version check is an UPDATE … WHERE version = expected, so
-    two concurrent saves cannot both pass it. The caller commits."""
+    two concurrent saves cannot both pass it. A version that is not a number: ValidationError (`parse_version`).
+    The caller commits."""
     section(key)
+    expected = parse_version(expected_version)
     st = _stored_state(session, plan, key)
-    if expected_version is None or int(expected_version) != st.version:
+    if expected is None or expected != st.version:
         raise ConflictError(key)
     summary = apply()
     now = utcnow()

@@ -35,12 +35,11 @@ from sqlalchemy.orm import Session
 from plans.accounts import access
 from plans.core.db import Base, utcnow
 from plans.owners.models import GroupingMember, PlanOwner
-from plans.planning import completeness, finance, indicators
+from plans.planning import completeness, finance, indicators, location
 from plans.planning.models import FCFA, Action, Axis, Plan
 
 # Bump when a stored figure's rule changes: rows of an older formula are recomputed by `fill_missing`.
 FORMULA = 1
-MASKED = "masquee"  # LOCATION_PRECISIONS key of a withheld location: never stored in `points`
 
 # Rows of these tables change no figure of a summary (the summaries' own, the review's comments and checklist,
 # the snapshots, the journal): a comment does not recompute the plan.
@@ -152,8 +151,10 @@ def compute(plan: Plan, summary: Optional[PlanSummary] = None) -> PlanSummary:
         sector[0] += 1
         sector[1] += f.total
         sector[2] += f.diaspora_amount
-        if action.lat is not None and action.lon is not None and action.location_precision != MASKED:
-            points.append([action.sector or "", action.lat, action.lon, 1 if funded_by_diaspora else 0])
+        # The national map draws these for anyone: a masked site never (plans.accounts.access, PUBLIC).
+        lon, lat = location.visible_point(action, reveal_masked=False)
+        if lat is not None and lon is not None:
+            points.append([action.sector or "", lat, lon, 1 if funded_by_diaspora else 0])
     s = summary if summary is not None else PlanSummary(plan_id=plan.id, generation=0)
     values = dict(
         formula=FORMULA, generation=(s.generation or 0) + 1, refreshed_at=utcnow(), owner_id=plan.owner_id,

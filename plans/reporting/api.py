@@ -73,16 +73,17 @@ def positive_int(args: Mapping[str, str], name: str, default: int | None = None,
 
 
 def parse_since(raw: str) -> datetime:
-    """An ISO 8601 date or date-time (UTC unless it says otherwise) → naive UTC."""
+    """An ISO 8601 date or date-time (UTC unless it says otherwise) → naive UTC. An offset that carries the instant
+    past year 1 or 9999 (`0001-01-01T00:00:00+05:00`) is refused like any unreadable date."""
     try:
         if len(raw) == 10:
             return datetime.combine(datetime.strptime(raw, "%Y-%m-%d").date(), time())
         value = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):
         raise ValidationError({"since": [f"Le paramètre « since » doit être une date ISO 8601, par exemple "
                                          f"2025-01-31 ou 2025-01-31T08:00:00Z (reçu : « {raw[:40]} »)."]}) from None
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc).replace(tzinfo=None)
     return value
 
 

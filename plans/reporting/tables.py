@@ -24,10 +24,11 @@ added up here. The funding state columns read as a sum in every row (IDENTITY_NO
 identifié + non couvert, and identifié = acquis + promis + à rechercher.
 
 Who reads what: the caller passes the régions the user is limited to (plans.accounts.access.review_regions: a
-regional reviewer's, None for all); `select` narrows to them. A withheld location (precision "masquee") never
-leaves the server: no lon/lat in any row. Personal contact details of an association only with its
-`contact_consent` (the Word document, a public document, prints none; these exports go to the DGCT and its
-reviewers).
+regional reviewer's, None for all); `select` narrows to them. A masked location (precision "masquee", a sensitive
+site) is never exported: no lon/lat in any row, whoever asks (these tables gather many plans:
+plans/accounts/access.py `can_see_masked_location`).
+Personal contact details of an association only with its `contact_consent` (the Word document, a public
+document, prints none; these exports go to the DGCT and its reviewers).
 
 Filters: plans/reporting/desk.py (the national map's query parameters, plus the owner type and the gap flag). A
 table keeps the plans with at least one action in the filtered sector (and the action, funding line and GeoJSON
@@ -57,7 +58,7 @@ from plans.core.vocab import (
     label,
 )
 from plans.owners.models import PlanOwner
-from plans.planning import finance, indicators
+from plans.planning import finance, indicators, location
 from plans.planning.indicators import FUNDING_STATES, IDENTIFIED, NOT_COVERED, PROMISED, SECURED, TO_FIND
 from plans.planning.models import (
     Action,
@@ -72,7 +73,6 @@ from plans.planning.models import (
 from plans.reporting import desk
 from plans.reporting.desk import DEFAULT_SORT, OWNER_KINDS, TableFilters  # noqa: F401  (the dashboard's names)
 
-WITHHELD = "masquee"  # LOCATION_PRECISIONS key of a sensitive site: no coordinates in any export
 LIST_SEPARATOR = " ; "
 
 # --- columns ------------------------------------------------------------------------------------------------
@@ -365,7 +365,8 @@ def action_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
     rows = []
     for rank, action, f in records:
         uuid, revision = keys[action.plan_id]
-        withheld = action.location_precision == WITHHELD
+        # Gathered across plans, for anyone: a masked site's point never (access.PUBLIC).
+        lon, lat = location.shown_point(action.lon, action.lat, action.location_precision, reveal_masked=False)
         tags = indicators.migration_tags(f)
         rows.append({
             "action_uuid": action.uuid, "plan_uuid": uuid, "revision": revision,
@@ -382,7 +383,7 @@ def action_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
             "etiquettes_libelles": LIST_SEPARATOR.join(MIGRATION_TAGS[t] for t in tags),
             "localisation": action.location_precision,
             "localisation_libelle": label(LOCATION_PRECISIONS, action.location_precision),
-            "lon": None if withheld else action.lon, "lat": None if withheld else action.lat,
+            "lon": lon, "lat": lat,
         })
     return rows
 
@@ -495,4 +496,5 @@ def all_tables(session: Session, selection: Selection, sort: str = DEFAULT_SORT,
 
 def located_actions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The action rows that may be drawn: with both coordinates, never a withheld location."""
-    return [r for r in rows if r["localisation"] != WITHHELD and r["lon"] is not None and r["lat"] is not None]
+    return [r for r in rows if not location.is_masked(r["localisation"]) and r["lon"] is not None
+            and r["lat"] is not None]

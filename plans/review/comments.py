@@ -18,6 +18,7 @@ from plans.accounts import access
 from plans.accounts.models import Role, User
 from plans.core.db import utcnow
 from plans.core.errors import ValidationError
+from plans.core.ids import canonical_uuid
 from plans.core.vocab import REVIEW_CHECKLIST
 from plans.planning.models import Plan, PlanStatus
 from plans.planning.sections import SECTIONS, SECTIONS_BY_KEY
@@ -79,6 +80,7 @@ def parse_anchor(plan: Plan, value: str | None) -> Anchor:
     kind, _, key = value.partition(":")
     if kind == "section" and key in SECTIONS_BY_KEY:
         return Anchor(section=key)
+    key = canonical_uuid(key) or key if kind == "action" else key  # "action:3F2A…" is the action "3f2a…"
     if kind == "action" and any(a.uuid == key for a in plan.actions):
         return Anchor(action_uuid=key)
     if kind == "action":

@@ -11,7 +11,8 @@ finding). Whatever is left is added or removed. Positions alone are never a chan
 
 Left out: the export timestamp, the status, the revision and the history (the workflow records those), the owner
 (a plan never changes owner). The contact details of a diaspora association are said to have changed, never
-shown; the coordinates of a masked site neither.
+shown; the point of a masked site only to a reader who may see it (`diff_documents`' reveal_masked), and for
+anyone else not even the point it had before it was masked.
 
 `versions(session, plan)` lists what can be compared for one plan: every snapshot of its lineage (the revisions
 sharing its uuid), newest first, and the plan as it is now.
@@ -30,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plans.core import formatting
+from plans.core.ids import canonical_uuid
 from plans.core.vocab import (
     ACTION_STATUSES,
     CODEV_STATES,
@@ -47,7 +49,7 @@ from plans.core.vocab import (
     TRENDS,
     label,
 )
-from plans.planning import finance
+from plans.planning import finance, location
 from plans.planning.actions import CHANGE_LABELS as ACTION_LABELS
 from plans.planning.cofinancing import SCHEMES
 from plans.planning.models import Plan, PlanStatus
@@ -400,12 +402,30 @@ def _indicator_view(r: dict, n: _Names) -> View:
 
 
 def _location(r: dict) -> str:
+    precision = r.get("location_precision") or "exacte"
+    if r.get(planfile.WITHHELD):
+        if location.is_masked(precision):
+            return label(LOCATION_PRECISIONS, location.MASKED)
+        return f"{label(LOCATION_PRECISIONS, precision)} (coordonnées non communiquées : site masqué)"
     if r.get("lon") is None or r.get("lat") is None:
         return ""
-    if r.get("location_precision") == "masquee":
-        return label(LOCATION_PRECISIONS, "masquee")
-    return (f"{_decimal(r['lat'])}, {_decimal(r['lon'])} "
-            f"({label(LOCATION_PRECISIONS, r.get('location_precision')).lower()})")
+    # A masked point reaches here only for a reader who may see it (`diff_documents`' reveal_masked).
+    return f"{_decimal(r['lat'])}, {_decimal(r['lon'])} ({label(LOCATION_PRECISIONS, precision).lower()})"
+
+
+def _withhold_masked_points(*documents: dict) -> list[dict]:
+    """The documents with the point of every action masked in any of them left out of all of them: a point that was
+    exact before the site was masked is the same sensitive site. The rows say so (planfile.WITHHELD)."""
+    masked = {canonical_uuid(r.get("uuid")) for d in documents for r in _plan_of(d).get("actions") or []
+              if location.is_masked(r.get("location_precision"))}
+    out = []
+    for document in documents:
+        plan = _plan_of(document)
+        actions = [{**r, "lon": None, "lat": None, planfile.WITHHELD: True}
+                   if canonical_uuid(r.get("uuid")) in masked or location.is_masked(r.get("location_precision"))
+                   else r for r in plan.get("actions") or []]
+        out.append({**(document or {}), "plan": {**plan, "actions": actions}})
+    return out
 
 
 def _action_view(r: dict, n: _Names) -> View:
@@ -499,7 +519,8 @@ LISTS = (
     _Rows("orientations", "Priorité", True, lambda p: _section_part(p, "orientations").get("priorities") or [],
           _text_name("title"), _priority_view, keys=(lambda r, n: r.get("title"),), fuzzy=True),
     _Rows("actions", "Action", True, lambda p: p.get("actions") or [], _text_name("title"), _action_view,
-          keys=(lambda r, n: r.get("uuid"),), identical_first=False, describe=_action_describe,
+          keys=(lambda r, n: canonical_uuid(r.get("uuid")) or r.get("uuid"),), identical_first=False,
+          describe=_action_describe,
           children=(FUNDING_LINES,)),
     _Rows("suivi", "Indicateur", False, lambda p: _section_part(p, "suivi").get("indicators") or [],
           _text_name("name"), _indicator_view, keys=(lambda r, n: r.get("name"),), fuzzy=True),
@@ -708,8 +729,12 @@ def _plan_of(document: dict) -> dict:
     return (document or {}).get("plan") or {}
 
 
-def diff_documents(old: dict, new: dict) -> PlanDiff:
-    """What changed from the plan document `old` to `new` (see the module's docstring)."""
+def diff_documents(old: dict, new: dict, *, reveal_masked: bool = False) -> PlanDiff:
+    """What changed from the plan document `old` to `new` (see the module's docstring). `reveal_masked`: the reader
+    may see masked sites (plans.accounts.access.can_see_masked_location); by default nobody does, and an action
+    masked in either version shows no point in both."""
+    if not reveal_masked:
+        old, new = _withhold_masked_points(old, new)
     old_plan, new_plan = _plan_of(old), _plan_of(new)
     old_names, new_names = _Names(old_plan), _Names(new_plan)
     old_names.counterpart = new_names
@@ -809,4 +834,6 @@ def changes_since_adoption(session: Session, plan: Plan) -> list[str]:
     adopted = last_adopted_document(session, plan)
     if adopted is None:
         return []
-    return diff_documents(adopted, planfile.export_document(session, plan)).lines(skip=("adoption",))
+    # The council's document is published: no masked point, for anyone (plans.accounts.access, PUBLIC).
+    return diff_documents(adopted, planfile.export_document(session, plan),
+                          reveal_masked=False).lines(skip=("adoption",))

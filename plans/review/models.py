@@ -13,6 +13,8 @@ from sqlalchemy import orm
 
 from plans.accounts.models import User
 from plans.core.db import Base, utcnow
+from plans.core.ids import canonical_uuid
+from plans.planning.models import uuid_lower_case
 
 
 class PlanTransition(Base):
@@ -56,6 +58,7 @@ class PlanComment(Base):
     survives revisions)."""
 
     __tablename__ = "plan_comment"
+    __table_args__ = (uuid_lower_case("action_uuid"),)
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     plan_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True)
@@ -69,6 +72,10 @@ class PlanComment(Base):
 
     author: orm.Mapped[Optional[User]] = orm.relationship(foreign_keys=[author_id])
     resolved_by: orm.Mapped[Optional[User]] = orm.relationship(foreign_keys=[resolved_by_id])
+
+    @orm.validates("action_uuid")
+    def _canonical_uuid(self, _key, value):
+        return canonical_uuid(value) or value if value is not None else None
 
     @property
     def resolved(self) -> bool:

@@ -18,21 +18,25 @@ Contract (schema_version 1; the JSON Schema is schemas/pdl-m-plan.v1.schema.json
        "actions": [{"uuid", "objective": objective ref | null, …, "schedule": {"2025": FCFA},
                     "funding_lines": [{"source_type", "association": association ref | null, "amount", …}]}],
        "history": {"changes": [{"at", "section", "user", "summary"}],
-                   "transitions": [{"at", "from", "to", "user", "reason"}]}}}
+                   "transitions": [{"at", "from", "to", "user", "reason"}],
+                   "claimed": {"changes": […], "transitions": […]}}}}      (optional)
 
 The sections hold what each plans/sectiondata module's `dump(plan)` gives, with one change: database ids never
 leave the server. Each row carries a file-local "ref" ("finding-3", "objective-1", "association-2"), numbered
 from 1 in the order of the plan, and rows point at each other through these refs (objective → findings,
 priority → axis, priority scores → criteria, action → objective, funding line → association). Actions keep
-their uuid (comments are anchored to it). Keys come in a fixed order and refs are derived from order, so
-export → import → export gives the same document apart from "exported_at".
+their uuid (comments are anchored to it); uuids are read in their canonical form (lower case, plans/core/ids.py).
+Keys come in a fixed order and refs are derived from order, so export → import → export gives the same document
+apart from "exported_at".
 
 Money is an integer number of FCFA; decimals (quantities, shares, indicator values) are strings ("12.5"); dates
 are ISO 8601 ("2025-03-01"), instants ISO 8601 UTC ("2025-03-01T10:00:00Z").
 
 The history is a summary, not the plan's restorable history: the saves made here (PlanChange) and the status
-transitions, plus the history carried by the files imported into this plan (kept in PlanSnapshot rows of kind
-"import"). The saves an import itself records are left out, so that importing a file does not change it.
+transitions, then apart, under "claimed", the history carried by the files imported into this plan (kept in
+PlanSnapshot rows of kind "import") that this server did not record itself: what a file says happened elsewhere is
+its author's claim, never this server's record. The saves an import itself records are left out, so that
+importing a file does not change the history: export → import → export on one server gives the same document.
 
 Import (`import_document`): size, JSON, format and version, then the JSON Schema, then the rules of every section
 (the sectiondata modules' validate functions, plans/actions_service.check) — every refusal is a
@@ -56,14 +60,16 @@ from jsonschema.exceptions import best_match
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
+from plans.accounts import access
 from plans.accounts.models import User
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.ids import canonical_uuid
 from plans.core.text import without_control_characters
 from plans.core.vocab import MIGRATION_TAGS
 from plans.owners.models import PlanOwner
 from plans.planning import actions as actions_service
-from plans.planning import sections
+from plans.planning import location, sections
 from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange
 from plans.planning.sectiondata import adoption, identification, migration, orientations, situation, suivi
 from plans.review.models import PlanSnapshot, PlanTransition
@@ -81,6 +87,9 @@ TAG_ORDER = {tag: i for i, tag in enumerate(MIGRATION_TAGS)}
 ACTION_FIELDS = ("sector", "sub_sector", "title", "expected_results", "localities", "quantity", "unit", "unit_cost",
                  "total_override", "override_reason", "maitre_ouvrage", "tags", "status", "cofinancing_scheme", "lon",
                  "lat", "location_precision", "schedule")
+WITHHELD = "location_withheld"  # optional (added within schema_version 1): a masked point left out of the file
+MSG_WITHHELD_ALONE = ("« location_withheld » ne va qu'avec une localisation masquée (« masquee ») sans coordonnées : "
+                      "retirez-le, ou videz lon et lat.")
 
 # The sections a file carries, in the order they are written (identification first: it sets the period that
 # the indicators and the actions are checked against; findings before the objectives that point at them).
@@ -255,14 +264,25 @@ def _associations_part(session: Session, plan: Plan, refs: _Refs) -> list[dict]:
     return out
 
 
-def _actions_part(plan: Plan, refs: _Refs) -> list[dict]:
+def _location_fields(d: dict, reveal_masked: bool) -> dict:
+    """lon, lat, location_precision of a dumped action; a masked point the reader may not see is left out, and
+    "location_withheld": true says so (an import then keeps the point already stored: `_write_actions`)."""
+    if location.is_withheld(d["lon"], d["lat"], d["location_precision"], reveal_masked):
+        return {"lon": None, "lat": None, "location_precision": d["location_precision"], WITHHELD: True}
+    return {n: d[n] for n in ("lon", "lat", "location_precision")}
+
+
+def _actions_part(plan: Plan, refs: _Refs, reveal_masked: bool) -> list[dict]:
     out = []
     for action in sorted(plan.actions, key=lambda a: (a.position if a.position is not None else 0, a.id or 0)):
         d = actions_service.dump_action(action)
         d["tags"] = sorted(d["tags"], key=lambda t: (TAG_ORDER.get(t, len(TAG_ORDER)), t))  # as a save orders them
+        d.update(_location_fields(d, reveal_masked))
         out.append({
             "uuid": d["action_uuid"], "objective": refs.get("objective", d["objective_id"]),
-            **{n: d[n] for n in ACTION_FIELDS},
+            **{n: d[n] for n in ACTION_FIELDS if n != "schedule"},
+            **({WITHHELD: True} if d.get(WITHHELD) else {}),
+            "schedule": d["schedule"],
             "funding_lines": [{"source_type": ln["source_type"], "source_name": ln["source_name"],
                                "association": refs.get("association", ln["association_id"]),
                                # optional (added within schema_version 1): only when a section is named
@@ -283,16 +303,22 @@ def _transition_key(t: dict) -> tuple:
 
 
 def _history_part(session: Session, plan: Plan) -> dict:
+    """This server's records ("changes", "transitions"), and apart from them what the files imported into this plan
+    said and this server did not record itself ("claimed", only when there is some): a file's « en revue → validé
+    by relecteur@… » is its author's claim, never this server's record (issue 14, item 4)."""
     changes: dict[tuple, dict] = {}
     transitions: dict[tuple, dict] = {}
+    claimed_changes: dict[tuple, dict] = {}
+    claimed_transitions: dict[tuple, dict] = {}
     if plan.id is not None:
         for document in session.scalars(sa.select(PlanSnapshot.document).where(
                 PlanSnapshot.plan_id == plan.id, PlanSnapshot.kind == SNAPSHOT_KIND).order_by(PlanSnapshot.id)):
             history = ((document or {}).get("plan") or {}).get("history") or {}
-            for c in history.get("changes") or []:
-                changes[_change_key(c)] = c
-            for t in history.get("transitions") or []:
-                transitions[_transition_key(t)] = t
+            for part in (history, history.get("claimed") or {}):
+                for c in part.get("changes") or []:
+                    claimed_changes[_change_key(c)] = c
+                for t in part.get("transitions") or []:
+                    claimed_transitions[_transition_key(t)] = t
         for change in session.scalars(sa.select(PlanChange).where(PlanChange.plan_id == plan.id)
                                       .options(orm.joinedload(PlanChange.user)).order_by(PlanChange.id)):
             if isinstance(change.snapshot, dict) and IMPORT_MARK in change.snapshot:
@@ -307,12 +333,26 @@ def _history_part(session: Session, plan: Plan) -> dict:
                  "user": transition.user.email if transition.user is not None else None,
                  "reason": transition.reason or ""}
             transitions[_transition_key(t)] = t
-    return {"changes": [changes[k] for k in sorted(changes)],
-            "transitions": [transitions[k] for k in sorted(transitions)]}
+    out = {"changes": [changes[k] for k in sorted(changes)],
+           "transitions": [transitions[k] for k in sorted(transitions)]}
+    # A claim this server recorded too (its own export imported back) is its record, not a claim.
+    claimed = {"changes": [claimed_changes[k] for k in sorted(set(claimed_changes) - set(changes))],
+               "transitions": [claimed_transitions[k] for k in sorted(set(claimed_transitions) - set(transitions))]}
+    if claimed["changes"] or claimed["transitions"]:
+        out["claimed"] = claimed
+    return out
 
 
-def export_document(session: Session, plan: Plan) -> dict:
-    """The whole plan as a JSON-serialisable plan document (see the module's docstring)."""
+def export_for(session: Session, plan: Plan, reader: Optional[User]) -> dict:
+    """The plan document as `reader` may read it: the point of a masked site only for those who may see it
+    (plans.accounts.access.can_see_masked_location); the download and the partner API serve this."""
+    return export_document(session, plan, reveal_masked=access.can_see_masked_location(reader, plan.owner))
+
+
+def export_document(session: Session, plan: Plan, *, reveal_masked: bool = True) -> dict:
+    """The whole plan as a JSON-serialisable plan document (see the module's docstring). With every point: what
+    this server keeps (snapshots, the copy a revision starts from) and the operator's `flask plans export`; what a
+    user reads goes through `export_for`."""
     refs = _Refs()
     sections_part = _sections_part(plan, refs)
     associations = _associations_part(session, plan, refs)
@@ -330,7 +370,7 @@ def export_document(session: Session, plan: Plan) -> dict:
             "owner": _owner_part(plan.owner),
             "sections": sections_part,
             "diaspora_associations": associations,
-            "actions": _actions_part(plan, refs),
+            "actions": _actions_part(plan, refs, reveal_masked),
             "history": _history_part(session, plan),
         },
     }
@@ -477,7 +517,17 @@ def read_document(document_or_bytes: dict | bytes | str) -> dict:
     document = document_or_bytes if isinstance(document_or_bytes, dict) else parse_bytes(document_or_bytes)
     document = _without_controls(document)
     check_schema(document)
+    _canonical_uuids(document)
     return document
+
+
+def _canonical_uuids(document: dict) -> None:
+    """The plan's and the actions' uuids in their canonical form (the schema let any case through): "3F2A…" of a
+    file is the plan "3f2a…" here, never a second one beside it."""
+    p = document["plan"]
+    p["uuid"] = canonical_uuid(p["uuid"])
+    for action in p["actions"]:
+        action["uuid"] = canonical_uuid(action["uuid"])
 
 
 def _without_controls(value: Any) -> Any:
@@ -728,7 +778,10 @@ def _action_path(i: int, key: str) -> str:
     return _form_key_path(json_path("plan.actions", i), key, renames)
 
 
-def write_content(session: Session, plan: Plan, content: _Content, user: Optional[User], summary: str) -> None:
+def write_content(session: Session, plan: Plan, content: _Content, user: Optional[User], summary: str,
+                  warnings: Optional[list[str]] = None) -> None:
+    """Writes the checked content into `plan`; what the user should know (a masked point the file did not carry)
+    is appended to `warnings`."""
     doc = content.doc
     p = doc["plan"]
     data = content.sections
@@ -792,15 +845,49 @@ def write_content(session: Session, plan: Plan, content: _Content, user: Optiona
 
     objectives = {ref: plan.axes[i].objectives[j] for ref, (i, j) in content.objective_rows.items()}
     association_by_ref = {ref: associations[i] for ref, i in content.association_rows.items()}
-    _write_actions(session, plan, p["actions"], objectives, association_by_ref, user, summary)
+    _write_actions(session, plan, p["actions"], objectives, association_by_ref, user, summary,
+                   warnings if warnings is not None else [])
+
+
+def _kept_point(row: dict, stored: Optional[Action], path: str, errors: dict, warnings: list[str]) -> dict:
+    """lon and lat for an action of the file: its own, or, when the file says a masked point was withheld from its
+    reader, the point this server keeps for that action (an owner re-importing a file a reviewer downloaded must
+    not lose it). A new action stays without a point, and the warnings say so."""
+    if not row.get(WITHHELD):
+        return {"lon": row["lon"], "lat": row["lat"]}
+    if not location.is_masked(row["location_precision"]) or row["lon"] is not None or row["lat"] is not None:
+        errors.setdefault(json_path(path, WITHHELD), []).append(MSG_WITHHELD_ALONE)
+        return {"lon": row["lon"], "lat": row["lat"]}
+    if stored is not None and stored.lon is not None and stored.lat is not None:
+        return {"lon": stored.lon, "lat": stored.lat}
+    warnings.append(f"Action « {row['title']} » : le fichier ne contient pas les coordonnées de ce site sensible "
+                    "(elles ne sont communiquées qu'aux planificateurs de la collectivité et aux administrateurs) ; "
+                    "l'action est importée sans point.")
+    return {"lon": None, "lat": None}
+
+
+def _stored_points(session: Session, plan: Plan, uuids: list[str]) -> dict[str, Action]:
+    """The actions of this plan, else of its latest earlier revision (a file imported over an adopted plan opens
+    the next revision, empty), whose uuid is in `uuids`: where a point a file withheld is kept."""
+    found = {a.uuid: a for a in plan.actions if a.uuid in set(uuids)}
+    missing = [u for u in uuids if u not in found]
+    if missing and plan.uuid is not None:
+        earlier = session.scalars(sa.select(Action).join(Plan, Plan.id == Action.plan_id).where(
+            Plan.uuid == plan.uuid, Plan.id != plan.id, Action.uuid.in_(missing)).order_by(Plan.revision))
+        for action in earlier:  # the latest revision last: it wins
+            found[action.uuid] = action
+    return found
 
 
 def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: dict, associations: dict,
-                   user: Optional[User], summary: str) -> None:
+                   user: Optional[User], summary: str, warnings: list[str]) -> None:
     errors: dict[str, list[str]] = {}
     checked = []
+    stored = _stored_points(session, plan, [row["uuid"] for row in rows if row.get(WITHHELD)])
     for i, row in enumerate(rows):
-        data = {**{k: v for k, v in row.items() if k not in ("uuid", "objective", "funding_lines")},
+        point = _kept_point(row, stored.get(row["uuid"]), json_path("plan.actions", i), errors, warnings)
+        data = {**{k: v for k, v in row.items() if k not in ("uuid", "objective", "funding_lines", WITHHELD)},
+                **point,
                 "objective_id": objectives[row["objective"]].id if row["objective"] is not None else None,
                 "funding_lines": [{**{k: v for k, v in ln.items() if k != "association"},
                                    "association_id": associations[ln["association"]].id

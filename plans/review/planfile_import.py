@@ -13,21 +13,28 @@ from dataclasses import dataclass, field
 from typing import Optional
 
 import sqlalchemy as sa
+from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from plans.accounts import access
 from plans.accounts.models import Role, User
 from plans.core import audit as audit_service
-from plans.core.db import utcnow
+from plans.core.db import serialize, utcnow
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.ids import derived_uuid
+from plans.core.text import without_control_characters
 from plans.owners import service as owners_service
 from plans.owners.models import COLLECTIVITE_LEVEL, OwnerKind, PlanOwner
-from plans.planning.models import Plan, PlanStatus
+from plans.planning.models import Action, Plan, PlanStatus
 from plans.review import workflow
 from plans.review.models import PlanSnapshot
 from plans.review.planfile import SNAPSHOT_KIND, check_content, json_path, messages_at, read_document, write_content
 from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 from plans.territory.service import unit_by_code
+
+MSG_CHANGED_MEANWHILE = "Le plan a été modifié pendant l'import : recommencez l'import."
+MSG_BUSY = ("Le serveur est occupé par d'autres enregistrements : rien n'a été modifié, recommencez l'import dans "
+            "un instant.")
 
 
 @dataclass
@@ -127,19 +134,60 @@ def _check_user(user: Optional[User], owner: PlanOwner) -> None:
             "importer que les plans de vos collectivités."]})
 
 
+def _keep_action_uuids_to_this_plan(session: Session, plan: Plan, rows: list[dict], warnings: list[str]) -> None:
+    """An action uuid belongs to one plan (all its revisions): the dashboard's exports key an action by (uuid,
+    revision) and the API lists them. A file's action whose uuid is already another plan's (a file copied from a
+    neighbour, or forged) takes the uuid derived from this plan's and its own (plans.core.ids.derived_uuid): the
+    same at every import of that file, so the action is matched again next time. The rows are changed in place."""
+    wanted = [row["uuid"] for row in rows]
+    if not wanted:
+        return
+    elsewhere = set()
+    for chunk in range(0, len(wanted), 500):
+        elsewhere.update(session.scalars(
+            sa.select(Action.uuid).join(Plan, Plan.id == Action.plan_id)
+            .where(Action.uuid.in_(wanted[chunk:chunk + 500]), Plan.uuid != plan.uuid)))
+    if not elsewhere:
+        return
+    moved = {old: derived_uuid(plan.uuid, old) for old in elsewhere}
+    taken = set(session.scalars(sa.select(Action.uuid).join(Plan, Plan.id == Action.plan_id)
+                                .where(Action.uuid.in_(list(moved.values())), Plan.uuid != plan.uuid)))
+    errors: dict[str, list[str]] = {}
+    for i, row in enumerate(rows):
+        new = moved.get(row["uuid"])
+        if new is not None and (new in taken or new in wanted):
+            errors[json_path("plan.actions", i, "uuid")] = [
+                f"L'identifiant « {row['uuid']} » est celui d'une action d'un autre plan : donnez à cette action "
+                "un nouvel identifiant (uuid)."]
+    if errors:
+        raise ValidationError(errors)
+    for row in rows:
+        row["uuid"] = moved.get(row["uuid"], row["uuid"])
+    count = len(moved)
+    warnings.append(f"{count} action{'s' if count > 1 else ''} du fichier portai{'en' if count > 1 else ''}t "
+                    f"l'identifiant d'une action d'un autre plan : ell{'es' if count > 1 else 'e'} reçoi"
+                    f"{'ven' if count > 1 else ''}t un identifiant propre à ce plan.")
+
+
 def import_document(session: Session, document_or_bytes: dict | bytes | str, user: Optional[User], *,
                     source: str | None = None, ip: str = "") -> ImportResult:
     """Imports a plan file (see the module's docstring). `user` None: the command line, trusted like an admin.
     `source`: the file's name, quoted in the history. Raises ValidationError (keys: JSON paths, messages in
     French) after rolling the session back; the caller commits on success."""
+    source = without_control_characters(source) if source else source  # a file name may be any bytes (os.fsdecode)
     try:
         return _import(session, document_or_bytes, user, source, ip)
     except ValidationError:
         session.rollback()
         raise
-    except (ConflictError, sa.exc.IntegrityError):  # a save or an import of the same plan at the same moment
+    except (ConflictError, sa.exc.IntegrityError, orm.exc.StaleDataError):
+        # a save of the plan, or the creation of the same grouping, at the same moment (imports of one plan wait
+        # for each other: `serialize` below)
         session.rollback()
-        raise ValidationError("Le plan a été modifié pendant l'import : recommencez l'import.") from None
+        raise ValidationError(MSG_CHANGED_MEANWHILE) from None
+    except sa.exc.OperationalError:  # SQLite's write lock not obtained within its busy timeout, a deadlock
+        session.rollback()
+        raise ValidationError(MSG_BUSY) from None
 
 
 def _import(session: Session, document_or_bytes, user: Optional[User], source: str | None,
@@ -147,6 +195,9 @@ def _import(session: Session, document_or_bytes, user: Optional[User], source: s
     document = read_document(document_or_bytes)
     content = check_content(document)
     p = document["plan"]
+    # One import of a plan at a time: the next one reads what this one wrote (it updates the plan this one
+    # created) instead of racing it (ten uploads of one file at once: four 500s before).
+    serialize(session, f"plan-import:{p['uuid']}")
     warnings: list[str] = []
     owner = resolve_owner(session, p["owner"], user, warnings)
     _check_user(user, owner)
@@ -195,7 +246,8 @@ def _import(session: Session, document_or_bytes, user: Optional[User], source: s
             warnings.append(f"Le plan est créé en brouillon (le fichier le dit « {PlanStatus(p['status']).label} ») : "
                             "le statut change par la revue.")
 
-    write_content(session, plan, content, user, summary)
+    _keep_action_uuids_to_this_plan(session, plan, p["actions"], warnings)
+    write_content(session, plan, content, user, summary, warnings)
     plan.updated_at = utcnow()
     session.add(PlanSnapshot(plan_id=plan.id, kind=SNAPSHOT_KIND, label=summary, at=utcnow(),
                              user_id=user.id if user else None, document=document))

@@ -32,6 +32,7 @@ from plans.accounts.models import Role, User
 from plans.core import audit as audit_service
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.ids import canonical_uuid
 from plans.planning import completeness, sections
 from plans.planning.models import Plan, PlanStatus
 from plans.planning.sectiondata import adoption
@@ -243,7 +244,8 @@ def revisions(session: Session, plan: Plan) -> list[Plan]:
 
 
 def latest_revision(session: Session, uuid: str) -> Optional[Plan]:
-    """The newest revision of the plan with this uuid (None: no such plan here)."""
+    """The newest revision of the plan with this uuid, in any case (None: no such plan here)."""
+    uuid = canonical_uuid(uuid) or uuid
     return session.scalar(sa.select(Plan).where(Plan.uuid == uuid).order_by(Plan.revision.desc()).limit(1))
 
 

@@ -1,19 +1,23 @@
 """The partner API: a bearer token reads exactly what its account may read, nothing else, in French JSON errors."""
 from __future__ import annotations
 
+import io
 import math
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from sqlalchemy import func, select
 
 from plans.accounts import api_tokens as api_tokens_service
 from plans.accounts.models import Role
 from plans.demo import data as D
+from plans.owners import service as owners_service
 from plans.planning import finance
 from plans.planning.models import Plan, PlanStatus
-from plans.review import planfile
+from plans.review import planfile, planfile_import
 from plans.territory.service import unit_by_code
+from tests.conftest import login
 
 UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
 
@@ -212,6 +216,9 @@ def test_status_and_since_filter_the_list(client, session, cases, reviewer, bear
     ("per_page=100000", "per_page"), ("per_page=201", "per_page"), ("per_page=0", "per_page"),
     ("status=publie", "Statut inconnu"), ("region=XX99", "région"), ("region=ML010115", "région"),
     ("region=ML01%27%3B--", "région"), ("since=hier", "since"), ("since=2025-13-45", "since"),
+    # An offset that carries the instant before year 1 or after 9999 (an OverflowError, a 500, before).
+    ("since=0001-01-01T00:00:00%2B05:00", "since"), ("since=9999-12-31T23:59:59-05:00", "since"),
+    ("since=0001-01-01T00:00:00%2B23:59:59.999999", "since"),
 ])
 def test_bad_list_parameters_are_400_in_french(client, cases, reviewer, bearer, query, word):
     message = _refused(client.get(f"/api/v1/plans?{query}", headers=bearer(reviewer)), 400)
@@ -267,6 +274,46 @@ def test_the_latest_revision_by_default_an_older_one_on_request(client, session,
                                                                  {"revision": 2, "status": "brouillon"}]
     assert cases["koniakary"] in _uuids(client.get("/api/v1/plans?status=brouillon", headers=headers))
     assert cases["koniakary"] not in _uuids(client.get("/api/v1/plans?status=adopte", headers=headers))
+
+
+def test_a_uuid_in_any_case_names_one_plan_that_no_file_can_take_over(app, client, session, cases, reviewer,
+                                                                     bearer, make_user):
+    """Issue 14, item 4: a planner of Kayes uploaded a file naming Kayes and Koniakary's uuid in upper case; a second
+    plan was created, and the API served Koniakary's plan at that plan's link. Now the upload is refused and the
+    link, in any case, is Koniakary's plan."""
+    koniakary = _plan(session, cases["koniakary"])
+    kayes = owners_service.commune_owner(session, "ML010101")
+    session.commit()
+    planner = make_user(Role.PLANNER, email="planificateur@kayes.ml", owners=[kayes])
+    document = planfile.export_document(session, koniakary)
+    document["plan"]["uuid"] = koniakary.uuid.upper()
+    document["plan"]["owner"] = {"kind": "commune", "name": "Kayes", "pcode": "ML010101",
+                                 "territory_edition": document["plan"]["owner"]["territory_edition"]}
+    for action in document["plan"]["actions"]:
+        action["lon"] = action["lat"] = None
+    browser = app.test_client()
+    login(browser, planner.email)
+    upload = browser.post("/plans/importer", content_type="multipart/form-data",
+                          data={"fichier": (io.BytesIO(planfile.document_bytes(document)), "plan.json")})
+    assert upload.status_code == 400 and "autre collectivité" in upload.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Plan).where(func.lower(Plan.uuid) == koniakary.uuid)) == 1
+
+    headers = bearer(reviewer)
+    for link in (koniakary.uuid, koniakary.uuid.upper()):
+        served = client.get(f"/api/v1/plans/{link}", headers=headers).get_json()
+        assert served["plan"]["uuid"] == koniakary.uuid and served["plan"]["owner"]["pcode"] == "ML010115"
+
+
+def test_the_api_shows_a_files_review_history_as_its_claim(client, session, cases, reviewer, bearer):
+    koniakary = _plan(session, cases["koniakary"])
+    document = planfile.export_document(session, koniakary)
+    claim = {"at": "2026-02-01T09:00:00Z", "from": "en_revue", "to": "valide", "user": "relecteur@dgct.ml",
+             "reason": "Conforme"}
+    document["plan"]["history"]["transitions"].append(claim)
+    planfile_import.import_document(session, document, None, source="plan.json")
+    session.commit()
+    history = client.get(f"/api/v1/plans/{koniakary.uuid}", headers=bearer(reviewer)).get_json()["plan"]["history"]
+    assert history["transitions"] == [] and history["claimed"]["transitions"] == [claim]
 
 
 # --- the description ---------------------------------------------------------------------------------------------

@@ -53,6 +53,9 @@ values = st.one_of(
     st.integers(min_value=-3, max_value=2100).map(str),
     st.text(alphabet=st.characters(codec="utf-8", categories=["Cc", "Zs", "Nd", "So", "Cf"]), max_size=12),
 )
+# The hidden version a form carries: mostly the right one (KEEP: the save reaches the rules), else anything.
+KEEP = object()
+versions = st.one_of(st.just(KEEP), st.just(KEEP), st.just(KEEP), values)
 # The text field whose value must come back on a refused form: nasty text, never dropped.
 echo_texts = st.one_of(st.text(max_size=60), st.sampled_from(NASTY))
 OPERATIONS = ["drop", "replace", "replace", "duplicate"]
@@ -111,9 +114,12 @@ def assert_answer(response, typed: str, strip: bool):
         assert str(escape(shown)) in html, f"{shown!r} not shown back ({response.status_code})"
 
 
-def post(client, url: str, pairs: list[tuple[str, str]], version=None):
+def post(client, url: str, pairs: list[tuple[str, str]], version=None, posted_version=KEEP):
+    """`version`: the one the form was loaded with; `posted_version` (hypothesis' `versions`) replaces it."""
     data = MultiDict(pairs)
-    if version is not None:
+    if posted_version is not KEEP:
+        data.add("version", posted_version)
+    elif version is not None:
         data.add("version", str(version))
     return client.post(url, data=data)
 
@@ -161,10 +167,10 @@ def test_a_section_form_never_fails_on_any_input(planner_client, tc1, section_ke
     plan_id = tc1.id
 
     @FUZZ
-    @given(mutated(fields, echo))
-    def fuzz(posted):
+    @given(mutated(fields, echo), versions)
+    def fuzz(posted, version):
         pairs, typed = posted
-        response = post(planner_client, url, pairs, fresh_section_version(plan_id, section_key))
+        response = post(planner_client, url, pairs, fresh_section_version(plan_id, section_key), version)
         assert_answer(response, typed, strip)
 
     fuzz()
@@ -215,12 +221,12 @@ def test_an_existing_action_form_never_fails_on_any_input(planner_client, tc1):
     fields = posted_fields(planner_client, url)
 
     @FUZZ
-    @given(mutated(fields, "title"))
-    def fuzz(posted):
+    @given(mutated(fields, "title"), versions)
+    def fuzz(posted, posted_version):
         pairs, typed = posted
         db.session.rollback()
         version = db.session.scalar(db.select(Action.version_id).where(Action.id == action_id))
-        assert_answer(post(planner_client, url, pairs, version), typed, strip=True)
+        assert_answer(post(planner_client, url, pairs, version, posted_version), typed, strip=True)
 
     fuzz()
 
@@ -287,3 +293,28 @@ def test_an_id_beyond_any_stored_one_is_a_404_in_french(planner_client, tc1):
                                        "association-name": "Enndam Jombuku", "association-host_country": "FR"})
     assert forged.status_code == 400 and "Association inconnue." in forged.get_data(as_text=True)
     assert planner_client.get(f"/plans/{tc1.id}/migration?association=²").status_code == 200
+
+
+@pytest.mark.parametrize("section_key, echo", [(k, SECTION_ECHO[k][0]) for k in SECTION_ECHO] + [("actions", "title")])
+@pytest.mark.parametrize("version", ["abc", "-1", "²", "9" * 5000])
+def test_an_unreadable_version_is_a_french_400_that_keeps_what_was_typed(planner_client, tc1, section_key, echo,
+                                                                         version):
+    """The hidden version of every section form and of the action form: not a whole number, the form comes back
+    (400, in French, what was typed kept) and nothing is saved; sent again as shown, the form meets the saved
+    section (409: both versions side by side), never a 500."""
+    url = (f"/plans/{tc1.id}/actions/{tc1.actions[0].id}" if section_key == "actions"
+           else f"/plans/{tc1.id}/{section_key}")
+    before = fresh_section_version(tc1.id, section_key)
+    typed = "Saisie à garder « 2026 »"
+    fields = [(n, typed if n == echo else v) for n, v in posted_fields(planner_client, url) if n != "version"]
+    response = post(planner_client, url, fields + [("version", version)])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400, html[-2000:]
+    assert '<html lang="fr">' in html and "numéro de version est illisible" in html
+    assert str(escape(typed)) in html
+    assert fresh_section_version(tc1.id, section_key) == before
+    again = form_fields(html, "")
+    assert ("version", "") in again and any(n == echo and v.strip() == typed for n, v in again)
+    resent = post(planner_client, url, again)
+    assert resent.status_code == 409 and str(escape(typed)) in resent.get_data(as_text=True)
+    assert fresh_section_version(tc1.id, section_key) == before

@@ -84,17 +84,32 @@ def test_the_xss_payload_appears_only_escaped(planner_client, map_plan):
     assert "Enndam &lt;b&gt;Jombuku&lt;/b&gt;" in html
 
 
-def test_markers_are_the_located_actions_not_masked_and_the_twin_lists_all(planner_client, map_plan):
-    html = _page(planner_client, map_plan)
+def test_markers_are_the_located_actions_not_masked_and_the_twin_lists_all(reviewer_client, map_plan):
+    html = _page(reviewer_client, map_plan)
     script = html[html.index("L.map("):]
     assert len(re.findall(r'"lat":', script)) == 2  # the exact and the approximate one
-    assert script.count('"a":1') == 1
-    assert str(MASKED_LAT) not in html and str(MASKED_LON) not in html  # a masked site never reaches the browser
+    assert script.count('"a":1') == 1 and '"m":1' not in script
+    # A masked site's point never reaches the browser of a reader who may not see it (issue 14, item 2).
+    assert str(MASKED_LAT) not in html and str(MASKED_LON) not in html
+    assert "14,59990" not in html
     twin = html[html.index('<table class="twin">'):]
     assert len(re.findall(r'<th scope="row">', twin)) == 4
     assert "Maison des femmes" in twin and "localisation masquée" in twin and "non localisée" in twin
     assert "approximative" in twin
     assert "1 action à localisation masquée" in html and "2 actions placées sur 4" in html
+
+
+@pytest.mark.parametrize("who", ["planner", "admin"])
+def test_the_owners_planner_and_an_admin_see_the_masked_site_marked_as_such(planner_client, admin_client, map_plan,
+                                                                            who):
+    html = _page(planner_client if who == "planner" else admin_client, map_plan)
+    script = html[html.index("L.map("):]
+    assert len(re.findall(r'"lat":', script)) == 3 and script.count('"m":1') == 1
+    assert str(MASKED_LAT) in script and str(MASKED_LON) in script
+    twin = html[html.index('<table class="twin">'):]
+    assert "14,59990 ; -10,91110 (localisation masquée, visible des seuls planificateurs" in twin
+    assert "1 site sensible" in html and "3 actions placées sur 4" in html
+    assert "Site sensible (localisation masquée)" in script  # the legend
 
 
 def test_popups_and_twin_show_the_figures_of_plans_finance(planner_client, map_plan):
@@ -164,5 +179,5 @@ def test_a_150_action_plan_page_stays_under_150_kib(session, planner_client, pla
     with capsys.disabled():
         print(f"\n[maps] plan map page, 150 actions: {size / 1024:.1f} KiB")
     assert size <= 150 * 1024, f"{size / 1024:.1f} KiB"
-    assert len(re.findall(r'"lat":', html)) == 144
+    assert len(re.findall(r'"lat":', html)) == 150  # the owner's planner sees the 6 masked sites too
 

@@ -2,6 +2,7 @@
 import copy
 import io
 import json
+import os
 
 import sqlalchemy as sa
 
@@ -9,7 +10,7 @@ from app.extensions import db
 from plans.core.db import Base
 from plans.demo import data as D
 from plans.demo import seed as demo
-from plans.planning.models import Plan, PlanStatus
+from plans.planning.models import Plan, PlanChange, PlanStatus
 from plans.review import planfile
 
 
@@ -194,3 +195,47 @@ def test_cli_import_as_a_user(session, runner, tmp_path, planner, make_user):
     assert result.exit_code == 1 and "relecteurs" in result.stderr
     result = runner.invoke(args=["plans", "import", str(path), "--as", planner.email])
     assert result.exit_code == 0, result.output
+
+
+# ----- Text no UTF-8 can hold (issue 14, item 6) ---------------------------------------------------------------------
+
+def _with_lone_surrogates(document: dict) -> bytes:
+    """The file with "\\ud800" escapes (what JSON allows and UTF-8 cannot encode): in the title, an action's title, a
+    funding line's funder and the name of an unknown key."""
+    document = copy.deepcopy(document)
+    document["plan"]["title"] = "PDESC \ud800 de Koniakary"
+    document["plan"]["actions"][0]["title"] = "Puits \udfff"
+    document["plan"]["actions"][0]["funding_lines"][0]["source_name"] = "\udc80"
+    return json.dumps(document, ensure_ascii=True).encode("ascii")
+
+
+def test_a_lone_surrogate_in_an_uploaded_file_is_read_as_a_replacement_character(session, planner, planner_client):
+    plan = _koniakary(session)
+    data = _with_lone_surrogates(planfile.export_document(session, plan))
+    assert b"\\ud800" in data
+    response = _upload(planner_client, data)
+    assert response.status_code == 303, response.get_data(as_text=True)[-2000:]
+    db.session.expire_all()
+    assert db.session.get(Plan, plan.id).title == "PDESC \ufffd de Koniakary"
+    assert db.session.get(Plan, plan.id).actions[0].title == "Puits \ufffd"
+    assert planner_client.get(f"/plans/{plan.id}/actions").status_code == 200
+    assert planner_client.get(f"/plans/{plan.id}/plan.json").status_code == 200
+
+    unknown = json.loads(data)
+    unknown["plan"]["\ud800champ"] = 1
+    refused = _upload(planner_client, json.dumps(unknown, ensure_ascii=True).encode("ascii"))
+    assert refused.status_code == 400 and "champ inconnu : « \ufffdchamp »" in refused.get_data(as_text=True)
+
+
+def test_a_lone_surrogate_on_the_command_line_is_no_traceback(session, runner, tmp_path):
+    plan = _koniakary(session)
+    # A file name that is not UTF-8 (os.fsdecode gives a surrogate) holding "\ud800" escapes.
+    path = tmp_path / os.fsdecode(b"plan-\xff.json")
+    path.write_bytes(_with_lone_surrogates(planfile.export_document(session, plan)))
+    result = runner.invoke(args=["plans", "import", str(path)])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert "Traceback" not in result.output
+    db.session.expire_all()
+    assert db.session.get(Plan, plan.id).title == "PDESC \ufffd de Koniakary"
+    summaries = db.session.scalars(sa.select(PlanChange.summary).where(PlanChange.plan_id == plan.id)).all()
+    assert any("« plan-\ufffd.json »" in s for s in summaries)

@@ -1,7 +1,9 @@
-"""A planner opens the map of Koniakary's plan: markers, popups with the payload shown literally, nothing external.
+"""A reviewer, then a planner, open the map of Koniakary's plan: markers, popups with the payload shown literally,
+nothing external.
 
 Contract of the page (app/templates/maps/plan_map.html, plans/maps/plan_map.py): one `path.action-marker`
-(a Leaflet CircleMarker, the only interactive paths: the territory is not) per action located and not masked;
+(a Leaflet CircleMarker, the only interactive paths: the territory is not) per action located and not masked — a
+masked site too, as `path.action-marker.masked-site`, for the owner's planners and the administrators only;
 a `path.diaspora-ring` around those the diaspora finances; a popup (`.leaflet-popup-content`) with the title,
 the cost and the financing; a table twin listing every action; no dialog, no console error, no request to another
 host (guarded_page fails the test on the last two).
@@ -77,7 +79,7 @@ def map_plan_id(live_server):
 def test_plan_map_shows_markers_and_literal_popups(guarded_page: Page, log_in, map_plan_id):
     dialogs = []
     guarded_page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page = log_in(guarded_page, Role.PLANNER)
+    page = log_in(guarded_page, Role.REVIEWER)
     page.goto(f"/plans/{map_plan_id}/carte")
     title = page.title()
 
@@ -119,7 +121,7 @@ def test_plan_map_shows_markers_and_literal_popups(guarded_page: Page, log_in, m
 
 
 def test_the_layer_control_hides_a_sector(guarded_page: Page, log_in, map_plan_id):
-    page = log_in(guarded_page, Role.PLANNER)
+    page = log_in(guarded_page, Role.REVIEWER)
     page.goto(f"/plans/{map_plan_id}/carte")
     expect(page.locator("path.action-marker")).to_have_count(2)
     page.locator(".leaflet-control-layers").hover()
@@ -129,7 +131,7 @@ def test_the_layer_control_hides_a_sector(guarded_page: Page, log_in, map_plan_i
 
 
 def test_the_filter_control_hides_actions_by_axis_and_by_status(guarded_page: Page, log_in, map_plan_id):
-    page = log_in(guarded_page, Role.PLANNER)
+    page = log_in(guarded_page, Role.REVIEWER)
     page.goto(f"/plans/{map_plan_id}/carte")
     markers, rings = page.locator("path.action-marker"), page.locator("path.diaspora-ring")
     expect(markers).to_have_count(2)
@@ -159,3 +161,17 @@ def test_the_filter_control_hides_actions_by_axis_and_by_status(guarded_page: Pa
     expect(markers).to_have_count(0)  # Prévu is the Santé action, whose sector is off
     status.locator("label").filter(has_text="En cours").locator("input").check()
     expect(markers).to_have_count(1)
+
+
+def test_the_owners_planner_sees_the_masked_site_dashed_with_a_note(guarded_page: Page, log_in, map_plan_id):
+    """The masked site (plans/accounts/access.py `can_see_masked_location`): its planners see it, marked as such."""
+    page = log_in(guarded_page, Role.PLANNER)
+    page.goto(f"/plans/{map_plan_id}/carte")
+    expect(page.locator("path.action-marker")).to_have_count(3)
+    masked = page.locator("path.action-marker.masked-site")
+    expect(masked).to_have_count(1)
+    masked.click()
+    popup = page.locator(".leaflet-popup-content")
+    expect(popup).to_contain_text("Maison des femmes")
+    expect(popup).to_contain_text("Localisation masquée, visible des seuls planificateurs de la collectivité")
+    expect(page.locator(".map-legend")).to_contain_text("Site sensible (localisation masquée)")

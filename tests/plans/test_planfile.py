@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from app import create_app
 from app.extensions import db
 from plans.accounts.models import Role
-from plans.core.db import Base
+from plans.core.db import Base, serialize
 from plans.core.errors import ValidationError
 from plans.demo import data as D
 from plans.planning import sections
@@ -123,6 +123,16 @@ def test_export_import_export_is_identical_for_the_three_test_cases(session, see
             planfile.without_timestamp(first)
 
 
+def _as_claims(document: dict) -> dict:
+    """The document as another server exports it once imported: the same plan, and the history it carried as the
+    file's claim (issue 14, item 4), none of it that server's own record."""
+    out = planfile.without_timestamp(copy.deepcopy(document))
+    history = out["plan"]["history"]
+    out["plan"]["history"] = {"changes": [], "transitions": [],
+                              "claimed": {"changes": history["changes"], "transitions": history["transitions"]}}
+    return out
+
+
 def test_delete_then_import_recreates_the_same_plan(session, seeded):
     for uuid, plan in seeded.items():
         first = planfile.export_document(session, plan)
@@ -132,8 +142,7 @@ def test_delete_then_import_recreates_the_same_plan(session, seeded):
         result = planfile_import.import_document(session, first, None, source="plan.json")
         session.commit()
         assert result.created and not result.new_revision
-        assert planfile.without_timestamp(planfile.export_document(session, result.plan)) == \
-            planfile.without_timestamp(first)
+        assert planfile.without_timestamp(planfile.export_document(session, result.plan)) == _as_claims(first)
 
 
 def test_import_into_a_fresh_database_recreates_owners_and_plans(session, seeded, databases, template_database):
@@ -147,7 +156,7 @@ def test_import_into_a_fresh_database_recreates_owners_and_plans(session, seeded
                 db.session.commit()
                 assert result.created
                 assert planfile.without_timestamp(planfile.export_document(db.session, result.plan)) == \
-                    planfile.without_timestamp(document)
+                    _as_claims(document)
         finally:
             db.session.remove()
             db.engine.dispose()
@@ -299,6 +308,20 @@ def test_rule_errors_carry_the_json_path(session, koniakary_doc):
     assert "100" in error.errors["plan.actions[1].funding_lines[0].share_pct"][0]
 
 
+@pytest.mark.parametrize("revision", [2**31, 2**31 - 1, 10**6, 10**30])
+def test_a_revision_beyond_what_is_kept_is_refused(session, koniakary_doc, revision):
+    """A revision number past INTEGER was a 500 on PostgreSQL and stored on SQLite (issue 14, item 6); no real
+    plan has a million revisions: refused with its path, on both databases."""
+    session.delete(_latest(session, D.TC1_UUID))
+    session.commit()
+    document = copy.deepcopy(koniakary_doc)
+    document["plan"]["revision"] = revision
+    error = _refused(session, planfile.document_bytes(document))
+    assert "inférieur ou égal à 999999" in error.errors["plan.revision"][0]
+    document["plan"]["revision"] = 999_999
+    assert planfile_import.import_document(session, document, None).plan.revision == 999_999
+
+
 def test_dangling_reference_refused(session, koniakary_doc):
     document = copy.deepcopy(koniakary_doc)
     document["plan"]["actions"][0]["objective"] = "objective-99"
@@ -344,3 +367,27 @@ def test_a_file_does_not_move_a_plan_to_another_owner(session, koniakary_doc):
     error = _refused(session, document)
     assert "autre collectivité" in error.errors["plan.uuid"][0]
     assert "Koniakary" not in error.errors["plan.uuid"][0]  # the stored plan's owner is not revealed
+
+
+def test_an_import_that_waits_too_long_for_the_plan_is_refused_in_french(session, app, koniakary_doc):
+    """Another import of the same plan holds it (plans/core/db.serialize) past the wait allowed: the import is a
+    French refusal and nothing changed, never a 500 (SQLite: its busy timeout; PostgreSQL: lock_timeout)."""
+    other = db.session.session_factory()  # another transaction, as another request's
+    serialize(other, f"plan-import:{koniakary_doc['plan']['uuid']}")
+    try:
+        before = _counts(session)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(sa.text("SET LOCAL lock_timeout = '200ms'"))
+        else:
+            session.connection().exec_driver_sql("PRAGMA busy_timeout = 200")
+        with pytest.raises(ValidationError) as caught:
+            planfile_import.import_document(session, koniakary_doc, None, source="plan.json")
+        assert caught.value.messages == [planfile_import.MSG_BUSY]
+        assert _counts(session) == before
+    finally:
+        other.rollback()
+        other.close()
+        if session.get_bind().dialect.name == "sqlite":
+            session.connection().exec_driver_sql("PRAGMA busy_timeout = 10000")
+    planfile_import.import_document(session, koniakary_doc, None, source="plan.json")  # free again: imported
+    session.commit()
