@@ -167,7 +167,7 @@ def test_the_word_document_never_shows_a_masked_site(app, session, plan, masked,
     app.config["DOCX_TEMPLATE_DIR"] = str(tmp_path / "modeles")
     text, images = _docx(planner_client, plan)
     assert not _has_point(text) and images
-    assert "actions localisées (1 sur 2)" in text
+    assert "actions localisées (1 sur 2 ; 1 à localisation masquée, non représentée)" in text
     _without_the_point(session, masked)
     assert _docx(planner_client, plan)[1] == images
 
