@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from app.choices import select_choices
 from app.extensions import db
 from app.loaders import can_edit, editable_plan, readable_plan
-from app.planning import actions, bp, conflicts, editors, financement, period_choice
+from app.planning import actions, bp, conflicts, editors, financement, period_choice, row_limits
 from app.planning.forms import NewPlanForm
 from plans.accounts.models import Role
 from plans.core.errors import ConflictError, ValidationError
@@ -78,6 +78,8 @@ def section(plan_id: int, section_key: str):
         return render_template("planning/section_pending.html", plan=plan, check=completeness.check_plan(plan),
                                section=sections.section(section_key), conflict=None,
                                state=sections.state(db.session, plan, section_key))
+    if request.method == "POST" and row_limits.overflow(request.form):  # refused before WTForms builds the rows
+        abort(413, row_limits.overflow(request.form))
     state = sections.state(db.session, plan, section_key)
     conflict = None
     question = None  # section 1: what to do with amounts a new period leaves outside (app/planning/period_choice.py)

@@ -38,6 +38,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from plans.accounts.models import User
+from plans.core import limits
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.money import AmountError, parse_decimal, parse_fcfa, parse_share
@@ -60,7 +61,7 @@ SECTION = "actions"
 COPY_SUFFIX = " (copie)"
 _LAST_ACTION = "_actions_service_last_action"  # set on the Plan instance by `apply`, read by `dump`
 
-TEXT_FIELDS = {"sub_sector": 200, "title": 300, "expected_results": None, "localities": 500, "unit": 50,
+TEXT_FIELDS = {"sub_sector": 200, "title": 300, "expected_results": limits.TEXT_CELL, "localities": 500, "unit": 50,
                "override_reason": 300, "maitre_ouvrage": 200}
 SCALAR_FIELDS = ("objective_id", "sector", "sub_sector", "title", "expected_results", "localities", "quantity",
                  "unit", "unit_cost", "total_override", "override_reason", "maitre_ouvrage", "tags", "status",
@@ -167,8 +168,8 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
     values: dict[str, Any] = {}
     for name, limit in TEXT_FIELDS.items():
         values[name] = _text(data.get(name))
-        if limit and len(values[name]) > limit:
-            err(name, _too_long(limit))
+        if len(values[name]) > limit:
+            err(name, limits.too_long(values[name], limit))
     if not values["title"]:
         err("title", MSG_TITLE)
 
@@ -261,6 +262,9 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
         sa.select(DiasporaAssociation).where(DiasporaAssociation.owner_id == plan.owner_id))}
     lines: list[dict[str, Any]] = []
     line_rows: list[int] = []
+    typed = [row for row in data.get("funding_lines") or () if isinstance(row, dict) and not _line_is_blank(row)]
+    if limits.too_many("funding_lines", len(typed)):
+        err("funding_lines", limits.too_many("funding_lines", len(typed)))
     for index, row in enumerate(data.get("funding_lines") or ()):
         if not isinstance(row, dict) or _line_is_blank(row):
             continue
@@ -306,6 +310,11 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
         line["in_kind"] = _bool(row.get("in_kind"))
         lines.append(line)
         line_rows.append(index)
+    new = {(n["new_association"]["name"].casefold(), n["new_association"]["host_country"]): i
+           for i, n in zip(line_rows, lines) if n.get("new_association")}
+    if new and limits.too_many("diaspora_associations", len(associations) + len(new)):
+        err(f"funding_lines-{min(new.values())}-new_association_name",
+            limits.too_many("diaspora_associations", len(associations) + len(new)))
     cleaned = Cleaned(values, schedule, lines, line_rows, errors)
     # « Financé par la diaspora » follows the funding lines (plans/planning/indicators.py), whatever was typed:
     # a typed "diaspora" (an older plan file, a hand-made form) is accepted and replaced by the derived value.
@@ -466,8 +475,17 @@ def _snapshot(action: Action, operation: str) -> dict:
     return {**dump_action(action), "operation": operation}
 
 
+def check_room(session: Session, plan: Plan) -> None:
+    """ValidationError when the plan already holds as many actions as plans/core/limits.py allows."""
+    count = session.scalar(sa.select(sa.func.count()).select_from(Action).where(Action.plan_id == plan.id)) or 0
+    bound = limits.ROWS["actions"]
+    if count >= bound.limit:
+        raise ValidationError({"": [bound.full(count, "Ce plan")]})
+
+
 def create_action(session: Session, plan: Plan, data: dict, user: Optional[User] = None) -> Action:
     """A new action at the end of the PIP. ValidationError when refused. The caller commits."""
+    check_room(session, plan)
     cleaned, _ = check(session, plan, data)
     action = Action(plan_id=plan.id, uuid=new_uuid())
     holder: dict[str, Action] = {}
@@ -504,6 +522,7 @@ def update_action(session: Session, plan: Plan, action: Action, data: dict, expe
 
 def duplicate_action(session: Session, plan: Plan, action: Action, user: Optional[User] = None) -> Action:
     """A copy of `action` (funding lines and schedule included) with a new uuid, placed right after it."""
+    check_room(session, plan)
     data = dump_action(action)
     title = (action.title or "")[:300 - len(COPY_SUFFIX)] + COPY_SUFFIX
     copy = Action(plan_id=plan.id, uuid=new_uuid(), title=title)
@@ -627,6 +646,7 @@ def apply(session: Session, plan: Plan, snapshot: dict) -> str:
         _flush(session)
         summary = _change_summary(before, dump_action(action))
     else:
+        check_room(session, plan)
         ordered = _ordered(plan)
         action = Action(plan_id=plan.id, uuid=uuid, position=len(ordered))
         _assign(session, action, cleaned)

@@ -57,6 +57,7 @@ from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
 from plans.accounts.models import User
+from plans.core import limits
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.text import without_control_characters
@@ -70,7 +71,7 @@ from plans.review.models import PlanSnapshot, PlanTransition
 
 FORMAT = "pdl-m-plan"
 SCHEMA_VERSION = 1
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+MAX_DOCUMENT_BYTES = limits.PLAN_FILE_BYTES
 MAX_DOCUMENT_MB = MAX_DOCUMENT_BYTES // (1024 * 1024)
 MAX_MESSAGES = 50  # a file broken everywhere: the first problems are enough to act on
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / f"pdl-m-plan.v{SCHEMA_VERSION}.schema.json"
@@ -307,8 +308,9 @@ def _history_part(session: Session, plan: Plan) -> dict:
                  "user": transition.user.email if transition.user is not None else None,
                  "reason": transition.reason or ""}
             transitions[_transition_key(t)] = t
-    return {"changes": [changes[k] for k in sorted(changes)],
-            "transitions": [transitions[k] for k in sorted(transitions)]}
+    # the newest ones only: a file carries at most what plans/core/limits.py lets an import read
+    return {"changes": [changes[k] for k in sorted(changes)][-limits.ROWS["changes"].limit:],
+            "transitions": [transitions[k] for k in sorted(transitions)][-limits.ROWS["transitions"].limit:]}
 
 
 def export_document(session: Session, plan: Plan) -> dict:
@@ -357,9 +359,9 @@ def _reject_constant(name: str):
 def parse_bytes(data: bytes | str) -> Any:
     """The JSON value of a file's content, or ValidationError in French (too large, not text, truncated, not JSON)."""
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
-    if size > MAX_DOCUMENT_BYTES:
-        raise ValidationError(f"Le fichier est trop volumineux ({size / (1024 * 1024):.1f} Mo) : un fichier de plan "
-                              f"ne peut dépasser {MAX_DOCUMENT_MB} Mo.")
+    too_large = limits.file_too_large(size)
+    if too_large:
+        raise ValidationError(too_large)
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
@@ -475,9 +477,72 @@ def check_schema(document: Any) -> None:
 def read_document(document_or_bytes: dict | bytes | str) -> dict:
     """The plan document checked against the JSON Schema, from bytes, text or an already parsed dict."""
     document = document_or_bytes if isinstance(document_or_bytes, dict) else parse_bytes(document_or_bytes)
+    check_counts(document)
     document = _without_controls(document)
     check_schema(document)
     return document
+
+
+def _rows(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _part(value: Any, *keys: str) -> Any:
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def check_counts(document: Any) -> None:
+    """ValidationError keyed by JSON path when a list of the document holds more rows than plans/core/limits.py
+    allows. Run on the parsed JSON before anything else reads it (the JSON Schema, the rules, the database): the
+    cost of refusing a plan of 15 000 actions is that of its parse. Values of the wrong type are left to the schema."""
+    plan = _part(document, "plan")
+    if not isinstance(plan, dict):
+        return
+    sections = _part(plan, "sections")
+    lists: list[tuple[str, str, Any]] = [
+        ("actions", "plan.actions", plan.get("actions")),
+        ("diaspora_associations", "plan.diaspora_associations", plan.get("diaspora_associations")),
+        ("members", "plan.owner.members", _part(plan, "owner", "members")),
+        ("changes", "plan.history.changes", _part(plan, "history", "changes")),
+        ("transitions", "plan.history.transitions", _part(plan, "history", "transitions")),
+        ("process_steps", "plan.sections.identification.process_steps",
+         _part(sections, "identification", "process_steps")),
+        ("population_records", "plan.sections.situation.population_records",
+         _part(sections, "situation", "population_records")),
+        ("sector_diagnostics", "plan.sections.situation.sector_diagnostics",
+         _part(sections, "situation", "sector_diagnostics")),
+        ("findings", "plan.sections.situation.findings", _part(sections, "situation", "findings")),
+        ("destinations", "plan.sections.migration.destinations", _part(sections, "migration", "destinations")),
+        ("codev_projects", "plan.sections.migration.codev_projects", _part(sections, "migration", "codev_projects")),
+        ("findings", "plan.sections.migration.findings", _part(sections, "migration", "findings")),
+        ("axes", "plan.sections.orientations.axes", _part(sections, "orientations", "axes")),
+        ("criteria", "plan.sections.orientations.criteria", _part(sections, "orientations", "criteria")),
+        ("priorities", "plan.sections.orientations.priorities", _part(sections, "orientations", "priorities")),
+        ("indicators", "plan.sections.suivi.indicators", _part(sections, "suivi", "indicators")),
+    ]
+    for i, action in enumerate(_rows(plan.get("actions"))[:limits.ACTIONS_PER_PLAN + 1]):
+        lists.append(("funding_lines", json_path("plan.actions", i, "funding_lines"), _part(action, "funding_lines")))
+    for i, axis in enumerate(_rows(_part(sections, "orientations", "axes"))[:limits.ROWS["axes"].limit + 1]):
+        lists.append(("objectives", json_path("plan.sections.orientations.axes", i, "objectives"),
+                      _part(axis, "objectives")))
+    for i, priority in enumerate(_rows(_part(sections, "orientations", "priorities"))
+                                 [:limits.ROWS["priorities"].limit + 1]):
+        lists.append(("scores", json_path("plan.sections.orientations.priorities", i, "scores"),
+                      _part(priority, "scores")))
+    for i, indicator in enumerate(_rows(_part(sections, "suivi", "indicators"))[:limits.ROWS["indicators"].limit + 1]):
+        lists.append(("targets", json_path("plan.sections.suivi.indicators", i, "targets"),
+                      _part(indicator, "targets")))
+    errors: dict[str, list[str]] = {}
+    for key, path, value in lists:
+        message = limits.too_many(key, len(value)) if isinstance(value, (list, dict)) else None
+        if message:
+            errors[path] = [message]
+            if len(errors) >= MAX_MESSAGES:
+                break
+    if errors:
+        raise ValidationError(errors)
 
 
 def _without_controls(value: Any) -> Any:
@@ -709,6 +774,9 @@ def _upsert_associations(session: Session, owner: PlanOwner, rows: list[dict]) -
             raise ValidationError(messages_at(error, lambda k: json_path("plan.diaspora_associations", i, k)))
         association = known.get((values["name"].casefold(), values["host_country"]))
         if association is None:
+            if limits.too_many("diaspora_associations", len(known) + 1):
+                raise ValidationError({"plan.diaspora_associations": [
+                    limits.ROWS["diaspora_associations"].full(len(known), f"« {owner.name} »")]})
             association = DiasporaAssociation(owner_id=owner.id, **values)
             session.add(association)
             known[(values["name"].casefold(), values["host_country"])] = association
