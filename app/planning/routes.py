@@ -12,6 +12,7 @@ from app.loaders import can_edit, editable_plan, readable_plan
 from app.planning import actions, bp, conflicts, editors, financement, period_choice, row_limits
 from app.planning.forms import NewPlanForm
 from plans.accounts.models import Role
+from plans.core import limits
 from plans.core.errors import ConflictError, ValidationError
 from plans.planning import completeness, period, sections
 from plans.planning import service as plan_service
@@ -143,6 +144,7 @@ def history(plan_id: int):
     plan = readable_plan(plan_id)
     changes = sections.history(db.session, plan, limit=200)
     return render_template("planning/history.html", plan=plan, changes=changes, can_edit=can_edit(plan),
+                           kept=limits.HISTORY_RESTORABLE,
                            current=sections.current_changes(plan, changes),
                            titles={s.key: s.title for s in sections.SECTIONS})
 
@@ -157,6 +159,10 @@ def restore(plan_id: int, change_id: int):
     editor = editors.EDITORS.get(change.section)
     if editor is None:
         abort(400, "Cette version ne peut pas être restaurée.")
+    if not change.restorable:
+        flash(f"Cette version est trop ancienne pour être restaurée : l'historique garde la copie des "
+              f"{limits.HISTORY_RESTORABLE} derniers enregistrements de chaque section et de chaque action.", "error")
+        return redirect(url_for("planning.history", plan_id=plan.id), code=303)
     current = sections.current_version(db.session, plan, change.section)
     try:
         sections.save_section(

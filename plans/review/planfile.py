@@ -65,7 +65,7 @@ from plans.core.vocab import MIGRATION_TAGS
 from plans.owners.models import PlanOwner
 from plans.planning import actions as actions_service
 from plans.planning import sections
-from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange
+from plans.planning.models import Action, DiasporaAssociation, FundingLine, Plan, PlanChange
 from plans.planning.sectiondata import adoption, identification, migration, orientations, situation, suivi
 from plans.review.models import PlanSnapshot, PlanTransition
 
@@ -754,13 +754,29 @@ def _with_ids(rows: list[dict], existing: list) -> list[dict]:
     return [{**row, "id": existing[i].id if i < len(existing) else None} for i, row in enumerate(rows)]
 
 
-def _save(session: Session, plan: Plan, key: str, user: Optional[User], summary: str, apply, dump) -> None:
+def _save(session: Session, plan: Plan, key: str, user: Optional[User], summary: str, apply, dump,
+          before: dict) -> bool:
+    """Writes one section of the document; records it (a PlanChange, a new version) only if it changed the section,
+    which was `before[key]` before the import started. True when it did."""
     def run() -> str:
         detail = apply()
         return f"{summary} : {detail}" if detail else summary
 
-    sections.save_section(session, plan, key, sections.current_version(session, plan, key), user, apply=run,
-                          snapshot=lambda: {**dump(), IMPORT_MARK: summary})
+    change = sections.save_section(session, plan, key, sections.current_version(session, plan, key), user, apply=run,
+                                   snapshot=lambda: {**dump(), IMPORT_MARK: summary},
+                                   unchanged=lambda: dump() == before[key])
+    return change is not None
+
+
+def _dumps(plan: Plan) -> dict[str, Any]:
+    """Every section as its module dumps it: what an import compares with, to record only what it changed."""
+    return {"identification": identification.dump(plan), "situation": situation.dump(plan),
+            "migration": migration.dump(plan), "orientations": orientations.dump(plan), "suivi": suivi.dump(plan),
+            "adoption": adoption.dump(plan), "actions": _actions_dump(plan)}
+
+
+def _actions_dump(plan: Plan) -> dict:
+    return {"actions": [actions_service.dump_action(a) for a in sorted(plan.actions, key=lambda a: a.position or 0)]}
 
 
 def _upsert_associations(session: Session, owner: PlanOwner, rows: list[dict]) -> list[DiasporaAssociation]:
@@ -796,10 +812,19 @@ def _action_path(i: int, key: str) -> str:
     return _form_key_path(json_path("plan.actions", i), key, renames)
 
 
-def write_content(session: Session, plan: Plan, content: _Content, user: Optional[User], summary: str) -> None:
+def write_content(session: Session, plan: Plan, content: _Content, user: Optional[User], summary: str) -> int:
+    """Writes the document's content into `plan`; returns how many sections it changed (each of them recorded in
+    the history; a section the file leaves as it was records nothing)."""
     doc = content.doc
     p = doc["plan"]
     data = content.sections
+    # Every action with its lines and schedule in three queries, not three per action; held here, since the session
+    # keeps only weak references and `plan.actions` is reloaded on the way.
+    preloaded = session.scalars(sa.select(Action).where(Action.plan_id == plan.id).options(
+        orm.selectinload(Action.funding_lines).selectinload(FundingLine.association),
+        orm.selectinload(Action.schedule))).all() if plan.id is not None else []
+    before = _dumps(plan)
+    changed = 0
 
     associations = _upsert_associations(session, plan.owner, p["diaspora_associations"])
 
@@ -820,22 +845,22 @@ def write_content(session: Session, plan: Plan, content: _Content, user: Optiona
 
     ident = dict(data["identification"])
     ident["process_steps"] = _with_ids(ident["process_steps"], list(plan.process_steps))
-    _save(session, plan, "identification", user, summary, lambda: identification.apply(session, plan, ident),
-          lambda: identification.dump(plan))
+    changed += _save(session, plan, "identification", user, summary,
+                     lambda: identification.apply(session, plan, ident), lambda: identification.dump(plan), before)
 
     sit = dict(data["situation"])
     sit["population_records"] = _with_ids(sit["population_records"], list(plan.population_records))
     sit["sector_diagnostics"] = _with_ids(sit["sector_diagnostics"], list(plan.sector_diagnostics))
     sit["findings"] = _with_ids(sit["findings"], situation.situation_findings(plan))
-    _save(session, plan, "situation", user, summary, lambda: situation.apply(session, plan, sit),
-          lambda: situation.dump(plan))
+    changed += _save(session, plan, "situation", user, summary, lambda: situation.apply(session, plan, sit),
+                     lambda: situation.dump(plan), before)
 
     mig = dict(data["migration"])
     mig["destinations"] = _with_ids(mig["destinations"], list(plan.destinations))
     mig["codev_projects"] = _with_ids(mig["codev_projects"], list(plan.codev_projects))
     mig["findings"] = _with_ids(mig["findings"], [f for f in plan.findings if f.theme == migration.THEME])
-    _save(session, plan, "migration", user, summary, lambda: migration.apply(session, plan, mig),
-          lambda: migration.dump(plan))
+    changed += _save(session, plan, "migration", user, summary, lambda: migration.apply(session, plan, mig),
+                     lambda: migration.dump(plan), before)
     session.flush()
 
     by_section = {"situation": situation.situation_findings(plan),
@@ -849,22 +874,25 @@ def write_content(session: Session, plan: Plan, content: _Content, user: Optiona
         axis_row["objectives"] = _with_ids(axis_row["objectives"], existing)
     ori["criteria"] = _with_ids(ori["criteria"], list(plan.criteria))
     ori["priorities"] = _with_ids(ori["priorities"], list(plan.priorities))
-    _save(session, plan, "orientations", user, summary, lambda: orientations.apply(session, plan, ori),
-          lambda: orientations.dump(plan))
+    changed += _save(session, plan, "orientations", user, summary, lambda: orientations.apply(session, plan, ori),
+                     lambda: orientations.dump(plan), before)
 
     sv = {"indicators": _with_ids(data["suivi"]["indicators"], list(plan.indicators))}
-    _save(session, plan, "suivi", user, summary, lambda: suivi.apply(session, plan, sv), lambda: suivi.dump(plan))
-    _save(session, plan, "adoption", user, summary, lambda: adoption.apply(session, plan, data["adoption"]),
-          lambda: adoption.dump(plan))
+    changed += _save(session, plan, "suivi", user, summary, lambda: suivi.apply(session, plan, sv),
+                     lambda: suivi.dump(plan), before)
+    changed += _save(session, plan, "adoption", user, summary,
+                     lambda: adoption.apply(session, plan, data["adoption"]), lambda: adoption.dump(plan), before)
     session.flush()
 
     objectives = {ref: plan.axes[i].objectives[j] for ref, (i, j) in content.objective_rows.items()}
     association_by_ref = {ref: associations[i] for ref, i in content.association_rows.items()}
-    _write_actions(session, plan, p["actions"], objectives, association_by_ref, user, summary)
+    changed += _write_actions(session, plan, p["actions"], objectives, association_by_ref, user, summary, before)
+    del preloaded
+    return changed
 
 
 def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: dict, associations: dict,
-                   user: Optional[User], summary: str) -> None:
+                   user: Optional[User], summary: str, before: dict) -> bool:
     errors: dict[str, list[str]] = {}
     checked = []
     for i, row in enumerate(rows):
@@ -901,10 +929,7 @@ def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: d
         session.expire(plan, ["actions"])
         return f"Actions : {before} → {len(checked)}" if before != len(checked) else "actions remplacées"
 
-    def dump() -> dict:
-        return {"actions": [actions_service.dump_action(a) for a in sorted(plan.actions, key=lambda a: a.position)]}
-
-    _save(session, plan, "actions", user, summary, apply, dump)
+    return _save(session, plan, "actions", user, summary, apply, lambda: _actions_dump(plan), before)
 
 
 def load_into(session: Session, plan: Plan, document: dict | bytes | str, user: Optional[User], *,
