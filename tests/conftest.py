@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import os
 import re
 import shutil
+import tempfile
 
 import pytest
 from flask.testing import FlaskClient
@@ -31,9 +33,16 @@ def require_tool(name: str, debian_package: str) -> str:
     return path
 
 
+def heavy_lock_dir(database_url: str) -> str:
+    """The lock files of the expensive work's places (plans/core/pool.py), one folder per test database: tests run
+    in parallel must not take each other's places."""
+    return os.path.join(tempfile.gettempdir(), "pdlm-test-verrous", hashlib.sha1(database_url.encode()).hexdigest())
+
+
 def app_config(database_url: str, **extra) -> dict:
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
-            "SECRET_KEY": "clef-de-test", "DEMO_DATA": False, "SERVER_NAME": None, **extra}
+            "SECRET_KEY": "clef-de-test", "DEMO_DATA": False, "SERVER_NAME": None,
+            "HEAVY_LOCK_DIR": heavy_lock_dir(database_url), **extra}
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -22,6 +22,7 @@ from app.dashboard import bp
 from app.extensions import db
 from app.guards import role_required
 from plans.accounts.models import Role
+from plans.core import pool
 from plans.maps import national as nm
 from plans.planning import service as plan_service
 from plans.reporting import spreadsheet
@@ -101,24 +102,31 @@ def plans():
 @reviewers_only
 def export_csv(entity: str):
     filters, sort, descending = _request_state()
-    table = tabular.table(db.session, _selection(filters), entity, sort, descending)
-    return _download(spreadsheet.csv_bytes(table), spreadsheet.CSV_MIMETYPE, entity, "csv")
+    with pool.slot("tableaux"):  # every plan read: bounded on the whole server (plans/core/pool.py)
+        table = tabular.table(db.session, _selection(filters), entity, sort, descending)
+        data = spreadsheet.csv_bytes(table)
+    return _download(data, spreadsheet.CSV_MIMETYPE, entity, "csv")
 
 
 @bp.route("/export/plans.xlsx")
 @reviewers_only
 def export_xlsx():
     filters, sort, descending = _request_state()
-    selection = _selection(filters)
-    tables = tabular.all_tables(db.session, selection, sort, descending)
-    notes = [f"Export PDL-M du {date.today().strftime('%d/%m/%Y')}.",
-             "Filtres : " + (", ".join(filters.describe(selection.base)) or "aucun (tous les plans lisibles)") + "."]
-    return _download(spreadsheet.xlsx_bytes(tables, notes), spreadsheet.XLSX_MIMETYPE, "plans", "xlsx")
+    with pool.slot("tableaux"):
+        selection = _selection(filters)
+        tables = tabular.all_tables(db.session, selection, sort, descending)
+        notes = [f"Export PDL-M du {date.today().strftime('%d/%m/%Y')}.",
+                 "Filtres : " + (", ".join(filters.describe(selection.base)) or "aucun (tous les plans lisibles)")
+                 + "."]
+        data = spreadsheet.xlsx_bytes(tables, notes)
+    return _download(data, spreadsheet.XLSX_MIMETYPE, "plans", "xlsx")
 
 
 @bp.route("/export/actions.geojson")
 @reviewers_only
 def export_geojson():
     filters, _, _ = _request_state()
-    table = tabular.table(db.session, _selection(filters), "actions")
-    return _download(spreadsheet.geojson_bytes(table), spreadsheet.GEOJSON_MIMETYPE, "actions", "geojson")
+    with pool.slot("tableaux"):
+        table = tabular.table(db.session, _selection(filters), "actions")
+        data = spreadsheet.geojson_bytes(table)
+    return _download(data, spreadsheet.GEOJSON_MIMETYPE, "actions", "geojson")

@@ -26,6 +26,7 @@ from app.guards import role_required
 from app.loaders import readable_plan
 from app.planning import bp
 from plans.accounts.models import Role
+from plans.core import pool
 from plans.documents import plan_document as export_docx
 from plans.planning import finance
 from plans.planning.models import Plan
@@ -39,8 +40,9 @@ admin_only = role_required(Role.ADMIN)
 def export_docx_file(plan_id: int):
     db.session.get(Plan, plan_id, options=finance.load_options())  # actions, schedules, lines: a few queries
     plan = readable_plan(plan_id)
-    data = export_docx.render_docx(plan, db.session, active_template_path(),
-                                   changes=plandiff.changes_since_adoption(db.session, plan))
+    with pool.slot("word"):  # bounded on the whole server: a French 503 when busy (plans/core/pool.py)
+        data = export_docx.render_docx(plan, db.session, active_template_path(),
+                                       changes=plandiff.changes_since_adoption(db.session, plan))
     return send_file(io.BytesIO(data), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,
                      download_name=export_docx.docx_filename(plan), max_age=0)
 
