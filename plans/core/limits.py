@@ -47,7 +47,9 @@ Word export of a 1 700-action plan took 6.5 s.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 
 from plans.core.formatting import number
 
@@ -143,5 +145,8 @@ def too_many_fields(count: int) -> str | None:
 
 
 def _megabytes(size: int) -> str:
+    """In MB, whole when it is, else to the tenth above (a byte over 20 MB reads 20,1 Mo, not 20,0)."""
     megabytes = size / (1024 * 1024)
-    return f"{number(round(megabytes)) if megabytes == int(megabytes) else number(round(megabytes, 1), 1)} Mo"
+    if megabytes == int(megabytes):
+        return f"{number(int(megabytes))} Mo"
+    return f"{number(Decimal(math.ceil(megabytes * 10)) / 10, 1)} Mo"
