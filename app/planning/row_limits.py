@@ -3,9 +3,9 @@
 WTForms builds one sub-form per posted row, with its choices, and the page that answers a refused post renders every
 row again: 9 000 funding lines posted in one form took 15 s. The forms never offer more rows than the limit plus
 the blank rows at the end of a list (« Ajouter une ligne » stops at the limit, `room_for_a_row`), so a post with
-more rows than that was not made with them: it is refused here, before it is parsed, with a French 413 naming the
-list, the count and the limit. Within that margin, plans/ refuses more filled rows than the limit with its own
-message next to the list, and the page keeps what was typed.
+more rows than that, and a small margin (FORM_SLACK), was not made with them: it is refused here, before it is
+parsed, with a French 413 naming the list, the count and the limit. Within that margin, plans/ refuses more filled
+rows than the limit with its own message next to the list, and the page keeps what was typed.
 """
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from werkzeug.datastructures import MultiDict
 from plans.core import limits
 
 BLANK_ROWS = 2  # the empty rows a form offers at the end of a list (app/planning/editors.py, actions.py)
+# Rows a form may show beyond a list's limit: its blank rows, one more shown after a refused save (an axis offers
+# one objective row more than it uses), and a margin. More than that was not posted by a form of this site.
+FORM_SLACK = BLANK_ROWS + 3
 
 
 def _lists(keys: Iterable[str]) -> dict[tuple[str, str], set[str]]:
@@ -39,7 +42,7 @@ def overflow(formdata: MultiDict) -> str | None:
     """The refusal of a post holding more rows in one of its lists than any form of this site offers, else None."""
     for (path, name), indices in _lists(formdata.keys()).items():
         bound = limits.ROWS.get(name)
-        if bound is not None and len(indices) > bound.limit + BLANK_ROWS:
+        if bound is not None and len(indices) > bound.limit + FORM_SLACK:
             return bound.message(len(indices)) + " Rien n'a été enregistré."
     return None
 
