@@ -18,14 +18,17 @@ Word export of a 1 700-action plan took 6.5 s.
 - Actions per plan: 500, a quarter more than the largest urban plans. A plan is voted for one council mandate;
   a larger programme is several plans.
 - Funding lines per action: 30, three times the usual maximum: every source type (11) with several diaspora
-  associations or several PTF still fits.
+  associations or several PTF still fits; and 5 000 per plan, ten per action on average, so that the largest plan
+  is not 500 actions of 30 lines each (15 000 lines, as many rows to check as the 15 000 actions of the issue).
 - Rows of the sections' lists (ROWS): the démarche's steps 100 (the guide's 11 steps, some held in each village or
   abroad); population records 50 (a few censuses and estimates); sector diagnostics 100 (19 sectors, some split by
-  sub-sector); key findings 200 per section; destinations 100 (countries and cities); past co-development projects
-  200 (a commune with a strong diaspora inventories a few dozen works); axes 20 (plans have 3 to 7); objectives 50
-  per axis; scoring criteria 20 (5 are suggested); priorities 500 (as many as actions); indicators 200 (8 suggested,
-  plus sector ones); diaspora associations 200 per collectivité or grouping; grouping members 200 (a syndicat or a
-  GLCT joins a dozen communes; the largest région has about 150).
+  sub-sector); key findings 100 per section (a few per sector); destinations 100 (countries and cities); past
+  co-development projects 200 (a commune with a strong diaspora inventories a few dozen works); axes 10 (plans have
+  3 to 7); objectives 30 per axis, each answering at most 10 key findings (a handful in real plans; section 4 offers
+  every finding to every objective, so these two bound the size of its page); scoring criteria 10 (5 are
+  suggested); priorities 500 (as many as actions); indicators 200 (8 suggested, plus sector ones); diaspora
+  associations 200 per collectivité or grouping; grouping members 200 (a syndicat or a GLCT joins a dozen
+  communes; the largest région has about 150).
 - Free texts: a short text (a name, a title) is bounded by its column (`String(n)` in the models, 50 to 500
   characters) and refused beyond it by each module; a text in a table cell (expected results, a key finding, an
   axis's general objective, an association's other sections) holds TEXT_CELL = 2 000 characters, about half a
@@ -35,10 +38,12 @@ Word export of a 1 700-action plan took 6.5 s.
 - Plan file: PLAN_FILE_BYTES = 20 MB, the request limit's default (`MAX_UPLOAD_MB`). A plan of 400 actions with
   full texts makes a file of 2 to 3 MB, so the margin is wide (only hundreds of texts of thousands of characters
   each would reach it). The counts are checked right after the JSON is parsed and before the JSON Schema, so a
-  file with too many rows is refused in the time of a parse; a file carries at most 5 000 entries of history and
-  1 000 status changes (an export writes the newest ones).
-- Form fields: FORM_FIELDS = 20 000 values in one form post. The largest form the bounds allow is section 4 with
-  500 priorities scored on 20 criteria (about 12 000 fields); a forged post beyond it is refused before it is parsed.
+  file with too many rows is refused in the time of a parse; a file carries at most 2 000 entries of history and
+  500 status changes (an export writes the newest ones). The JSON Schema's check is what an import pays per value
+  of the file (about 15 µs each): these bounds keep the largest plan near 100 000 values.
+- Form fields: FORM_FIELDS = 20 000 values in one form post. The largest form the bounds allow is section 4: 500
+  priorities scored on 10 criteria and 300 objectives with their findings (about 13 000 fields); a forged post
+  beyond it is refused before it is parsed.
 - History (plans/planning/sections.py): the HISTORY_RESTORABLE newest saves of each section, and of each action,
   keep what they saved (so they can be restored); older saves stay listed in the history (when, who, what) but no
   longer hold a copy. The review's frozen versions (submitted, validated, adopted) are never pruned; of the
@@ -55,6 +60,7 @@ from plans.core.formatting import number
 
 ACTIONS_PER_PLAN = 500
 FUNDING_LINES_PER_ACTION = 30
+FUNDING_LINES_PER_PLAN = 5_000
 MAX_PLAN_YEARS = 10  # a plan lasts 1 to 10 years (plans/planning/service.py): the targets of an indicator
 
 TEXT_CELL = 2_000
@@ -96,23 +102,25 @@ class Bound:
 ROWS: dict[str, Bound] = {
     "actions": Bound(ACTIONS_PER_PLAN, "actions", "par plan"),
     "funding_lines": Bound(FUNDING_LINES_PER_ACTION, "lignes de financement", "par action"),
+    "plan_funding_lines": Bound(FUNDING_LINES_PER_PLAN, "lignes de financement", "par plan"),
     "process_steps": Bound(100, "étapes de la démarche", "par plan"),
     "population_records": Bound(50, "chiffres de population", "par plan"),
     "sector_diagnostics": Bound(100, "diagnostics sectoriels", "par plan"),
-    "findings": Bound(200, "constats", "par section"),
+    "findings": Bound(100, "constats", "par section"),
     "destinations": Bound(100, "destinations", "par plan"),
     "codev_projects": Bound(200, "projets de codéveloppement", "par plan"),
-    "axes": Bound(20, "axes stratégiques", "par plan"),
-    "objectives": Bound(50, "objectifs", "par axe"),
-    "criteria": Bound(20, "critères de priorisation", "par plan"),
+    "axes": Bound(10, "axes stratégiques", "par plan"),
+    "objectives": Bound(30, "objectifs", "par axe"),
+    "finding_links": Bound(10, "constats liés", "par objectif"),
+    "criteria": Bound(10, "critères de priorisation", "par plan"),
     "priorities": Bound(500, "priorités", "par plan"),
-    "scores": Bound(20, "notes", "par priorité"),
+    "scores": Bound(10, "notes", "par priorité"),
     "indicators": Bound(200, "indicateurs", "par plan"),
     "targets": Bound(MAX_PLAN_YEARS, "cibles annuelles", "par indicateur"),
     "diaspora_associations": Bound(200, "associations de la diaspora", "par collectivité ou groupement"),
     "members": Bound(200, "membres", "par groupement"),
-    "changes": Bound(5_000, "entrées d'historique", "par fichier de plan"),
-    "transitions": Bound(1_000, "changements de statut", "par fichier de plan"),
+    "changes": Bound(2_000, "entrées d'historique", "par fichier de plan"),
+    "transitions": Bound(500, "changements de statut", "par fichier de plan"),
 }
 
 

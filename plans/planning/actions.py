@@ -156,10 +156,12 @@ class Cleaned:
     errors: dict[str, list[str]]
 
 
-def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) -> Cleaned:
+def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False,
+          associations: Optional[dict[int, DiasporaAssociation]] = None) -> Cleaned:
     """The action's input read and checked field by field (plans/core/money.py for figures). Never raises: the
     errors are in `Cleaned.errors`. `lenient` (restoring from history): an objective or association that no
-    longer exists is dropped instead of refused."""
+    longer exists is dropped instead of refused. `associations`: the owner's, by id, when the caller checks many
+    actions at once (`owner_associations`); else read here."""
     errors: dict[str, list[str]] = {}
 
     def err(key: str, message: str) -> None:
@@ -258,8 +260,7 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
             continue
         schedule[y] = schedule.get(y, 0) + value
 
-    associations = {a.id: a for a in session.scalars(
-        sa.select(DiasporaAssociation).where(DiasporaAssociation.owner_id == plan.owner_id))}
+    associations = dict(associations) if associations is not None else owner_associations(session, plan)
     lines: list[dict[str, Any]] = []
     line_rows: list[int] = []
     typed = [row for row in data.get("funding_lines") or () if isinstance(row, dict) and not _line_is_blank(row)]
@@ -365,10 +366,16 @@ def _remap(key: str, line_rows: list[int]) -> str:
     return key
 
 
-def check(session: Session, plan: Plan, data: dict) -> tuple[Cleaned, finance.ActionFigures]:
+def owner_associations(session: Session, plan: Plan) -> dict[int, DiasporaAssociation]:
+    return {a.id: a for a in session.scalars(
+        sa.select(DiasporaAssociation).where(DiasporaAssociation.owner_id == plan.owner_id))}
+
+
+def check(session: Session, plan: Plan, data: dict, *,
+          associations: Optional[dict[int, DiasporaAssociation]] = None) -> tuple[Cleaned, finance.ActionFigures]:
     """`clean` + plans/finance.action_figures on the result; ValidationError with every message, each under
     its form field, when the action may not be saved."""
-    cleaned = clean(session, plan, data)
+    cleaned = clean(session, plan, data, associations=associations)
     figures = finance.action_figures(_shadow(cleaned), plan.years)
     errors = {k: list(v) for k, v in cleaned.errors.items()}
     cost_unreadable = any(k in errors for k in _COST_FIELDS)
@@ -483,10 +490,23 @@ def check_room(session: Session, plan: Plan) -> None:
         raise ValidationError({"": [bound.full(count, "Ce plan")]})
 
 
+def check_plan_lines(session: Session, plan: Plan, lines: int, action: Optional[Action] = None) -> None:
+    """ValidationError (under "funding_lines") when `lines` lines for `action` (None: a new one) would bring the
+    plan over the funding lines plans/core/limits.py allows per plan."""
+    query = sa.select(sa.func.count()).select_from(FundingLine).join(Action, Action.id == FundingLine.action_id) \
+        .where(Action.plan_id == plan.id)
+    if action is not None and action.id is not None:
+        query = query.where(Action.id != action.id)
+    message = limits.too_many("plan_funding_lines", (session.scalar(query) or 0) + lines)
+    if message:
+        raise ValidationError({"funding_lines": [message]})
+
+
 def create_action(session: Session, plan: Plan, data: dict, user: Optional[User] = None) -> Action:
     """A new action at the end of the PIP. ValidationError when refused. The caller commits."""
     check_room(session, plan)
     cleaned, _ = check(session, plan, data)
+    check_plan_lines(session, plan, len(cleaned.lines))
     action = Action(plan_id=plan.id, uuid=new_uuid())
     holder: dict[str, Action] = {}
 
@@ -509,6 +529,7 @@ def update_action(session: Session, plan: Plan, action: Action, data: dict, expe
     if _int_or_none(expected_version) != action.version_id:
         raise ConflictError(SECTION)
     cleaned, _ = check(session, plan, data)
+    check_plan_lines(session, plan, len(cleaned.lines), action)
     before = dump_action(action)
 
     def apply() -> str:
@@ -527,6 +548,7 @@ def duplicate_action(session: Session, plan: Plan, action: Action, user: Optiona
     title = (action.title or "")[:300 - len(COPY_SUFFIX)] + COPY_SUFFIX
     copy = Action(plan_id=plan.id, uuid=new_uuid(), title=title)
     cleaned = clean(session, plan, {**data, "title": title}, lenient=True)
+    check_plan_lines(session, plan, len(cleaned.lines))
 
     def apply() -> str:
         _assign(session, copy, cleaned)
@@ -640,6 +662,7 @@ def apply(session: Session, plan: Plan, snapshot: dict) -> str:
     if cleaned.errors:
         raise ValidationError(cleaned.errors)
     action = next((a for a in plan.actions if a.uuid == uuid), None)
+    check_plan_lines(session, plan, len(cleaned.lines), action)
     if action is not None:
         before = dump_action(action)
         _assign(session, action, cleaned)

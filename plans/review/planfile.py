@@ -527,6 +527,9 @@ def check_counts(document: Any) -> None:
     for i, axis in enumerate(_rows(_part(sections, "orientations", "axes"))[:limits.ROWS["axes"].limit + 1]):
         lists.append(("objectives", json_path("plan.sections.orientations.axes", i, "objectives"),
                       _part(axis, "objectives")))
+        for j, objective in enumerate(_rows(_part(axis, "objectives"))[:limits.ROWS["objectives"].limit + 1]):
+            lists.append(("finding_links", json_path("plan.sections.orientations.axes", i, "objectives", j,
+                                                     "findings"), _part(objective, "findings")))
     for i, priority in enumerate(_rows(_part(sections, "orientations", "priorities"))
                                  [:limits.ROWS["priorities"].limit + 1]):
         lists.append(("scores", json_path("plan.sections.orientations.priorities", i, "scores"),
@@ -535,6 +538,9 @@ def check_counts(document: Any) -> None:
         lists.append(("targets", json_path("plan.sections.suivi.indicators", i, "targets"),
                       _part(indicator, "targets")))
     errors: dict[str, list[str]] = {}
+    lines = sum(len(_rows(_part(action, "funding_lines"))) for action in _rows(plan.get("actions")))
+    if limits.too_many("plan_funding_lines", lines):
+        errors["plan.actions"] = [limits.too_many("plan_funding_lines", lines)]
     for key, path, value in lists:
         message = limits.too_many(key, len(value)) if isinstance(value, (list, dict)) else None
         if message:
@@ -762,9 +768,16 @@ def _save(session: Session, plan: Plan, key: str, user: Optional[User], summary:
         detail = apply()
         return f"{summary} : {detail}" if detail else summary
 
+    after: dict[str, Any] = {}
+
+    def unchanged() -> bool:
+        after["dump"] = dump()  # kept: the snapshot, asked next, is the same
+        return after["dump"] == before[key]
+
     change = sections.save_section(session, plan, key, sections.current_version(session, plan, key), user, apply=run,
-                                   snapshot=lambda: {**dump(), IMPORT_MARK: summary},
-                                   unchanged=lambda: dump() == before[key])
+                                   snapshot=lambda: {**(after["dump"] if "dump" in after else dump()),
+                                                     IMPORT_MARK: summary},
+                                   unchanged=unchanged)
     return change is not None
 
 
@@ -895,6 +908,7 @@ def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: d
                    user: Optional[User], summary: str, before: dict) -> bool:
     errors: dict[str, list[str]] = {}
     checked = []
+    owner_associations = actions_service.owner_associations(session, plan)  # read once, not once per action
     for i, row in enumerate(rows):
         data = {**{k: v for k, v in row.items() if k not in ("uuid", "objective", "funding_lines")},
                 "objective_id": objectives[row["objective"]].id if row["objective"] is not None else None,
@@ -903,7 +917,7 @@ def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: d
                                    if ln["association"] is not None else None}
                                   for ln in row["funding_lines"]]}
         try:
-            cleaned, _ = actions_service.check(session, plan, data)
+            cleaned, _ = actions_service.check(session, plan, data, associations=owner_associations)
         except ValidationError as error:
             for path, messages in messages_at(error, lambda k, i=i: _action_path(i, k)).items():
                 errors.setdefault(path, []).extend(messages)
@@ -912,22 +926,25 @@ def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: d
     if errors:
         raise ValidationError(errors)
 
+    written: list[Action] = []  # held until the section is recorded: the session keeps only weak references
+
     def apply() -> str:
         existing = {a.uuid: a for a in plan.actions}
-        before = len(existing)
+        count = len(existing)
         for position, (uuid, cleaned) in enumerate(checked):
             action = existing.get(uuid)
             if action is None:
-                action = Action(plan_id=plan.id, uuid=uuid)
+                action = Action(plan_id=plan.id, uuid=uuid, schedule=[], funding_lines=[])  # nothing to load
                 session.add(action)
             action.position = position
             actions_service._assign(session, action, cleaned)
+            written.append(action)
         try:
             session.flush()
         except orm.exc.StaleDataError:
             raise ConflictError(actions_service.SECTION) from None
         session.expire(plan, ["actions"])
-        return f"Actions : {before} → {len(checked)}" if before != len(checked) else "actions remplacées"
+        return f"Actions : {count} → {len(checked)}" if count != len(checked) else "actions remplacées"
 
     return _save(session, plan, "actions", user, summary, apply, lambda: _actions_dump(plan), before)
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from plans.core import limits
 from plans.core.errors import ValidationError
 from plans.planning import actions as svc
-from plans.planning.models import Action, DiasporaAssociation
+from plans.planning.models import Action, DiasporaAssociation, FundingLine
 from plans.planning.sectiondata import identification, migration, orientations, situation, suivi
 
 
@@ -78,16 +78,21 @@ def test_restoring_a_deleted_action_into_a_full_plan_is_refused(session, plan, p
     (situation.validate, {"population_records": [{"year": 1990 + i % 60, "value": 10, "source": "estimation",
                                                   "note": str(i)} for i in range(51)]},
      "population_records", "Trop de chiffres de population : 51 ; la limite est de 50 par plan."),
-    (situation.validate, {"findings": [{"theme": "sante", "text": f"Constat {i}"} for i in range(201)]},
-     "findings", "Trop de constats : 201 ; la limite est de 200 par section."),
+    (situation.validate, {"findings": [{"theme": "sante", "text": f"Constat {i}"} for i in range(101)]},
+     "findings", "Trop de constats : 101 ; la limite est de 100 par section."),
     (migration.clean, {"destinations": [{"country": "FR", "city": f"Ville {i}"} for i in range(101)]},
      "destinations", "Trop de destinations : 101 ; la limite est de 100 par plan."),
     (migration.clean, {"codev_projects": [{"title": f"Projet {i}", "sector": "sante"} for i in range(201)]},
      "codev_projects", "Trop de projets de codéveloppement : 201 ; la limite est de 200 par plan."),
-    (orientations.validate, {"axes": [{"title": f"Axe {i}"} for i in range(21)]},
-     "axes", "Trop d'axes stratégiques : 21 ; la limite est de 20 par plan."),
-    (orientations.validate, {"axes": [{"title": "Axe", "objectives": [{"title": f"O {i}"} for i in range(51)]}]},
-     "axes-0-objectives", "Trop d'objectifs : 51 ; la limite est de 50 par axe."),
+    (orientations.validate, {"axes": [{"title": f"Axe {i}"} for i in range(11)]},
+     "axes", "Trop d'axes stratégiques : 11 ; la limite est de 10 par plan."),
+    (orientations.validate, {"axes": [{"title": "Axe", "objectives": [{"title": f"O {i}"} for i in range(31)]}]},
+     "axes-0-objectives", "Trop d'objectifs : 31 ; la limite est de 30 par axe."),
+    (orientations.validate,
+     {"axes": [{"title": "Axe", "objectives": [{"title": "O", "finding_ids": list(range(11))}]}]},
+     "axes-0-objectives-0-findings", "Trop de constats liés : 11 ; la limite est de 10 par objectif."),
+    (orientations.validate, {"criteria": [{"name": f"C {i}", "weight": 1} for i in range(11)]},
+     "criteria", "Trop de critères de priorisation : 11 ; la limite est de 10 par plan."),
     (orientations.validate, {"priorities": [{"title": f"P {i}"} for i in range(501)]},
      "priorities", "Trop de priorités : 501 ; la limite est de 500 par plan."),
     (lambda d: suivi.validate(d, [2025]), {"indicators": [{"category": "sectoriel", "name": f"I {i}"}
@@ -98,6 +103,23 @@ def test_each_list_of_a_section_is_bounded(check, data, key, message):
     with pytest.raises(ValidationError) as refused:
         check(data)
     assert refused.value.errors[key] == [message]
+
+
+def test_a_plan_holds_5000_funding_lines(session, plan, planner):
+    action = svc.create_action(session, plan, _action(1), planner)
+    lines = [{"action_id": action.id, "position": i, "source_type": "ptf", "amount": 1}
+             for i in range(limits.FUNDING_LINES_PER_PLAN - 1)]
+    _fill_with_actions(session, plan, 1)
+    other = session.scalar(sa.select(Action).where(Action.plan_id == plan.id, Action.id != action.id))
+    session.execute(sa.insert(FundingLine), [{**line, "action_id": other.id} for line in lines])
+    session.flush()
+    svc.update_action(session, plan, action, _action(1), action.version_id, planner)  # 4 999 + 1
+    with pytest.raises(ValidationError) as refused:
+        svc.update_action(session, plan, action, _action(2), action.version_id, planner)
+    assert refused.value.errors["funding_lines"] == [
+        "Trop de lignes de financement : 5\u202f001 ; la limite est de 5\u202f000 par plan."]
+    with pytest.raises(ValidationError):
+        svc.create_action(session, plan, _action(1), planner)
 
 
 def test_blank_rows_of_a_form_do_not_count(session):

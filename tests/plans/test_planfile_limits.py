@@ -62,12 +62,12 @@ def test_every_list_of_a_file_is_counted(session, document):
                                                    "trend": "inconnue"} for i in range(101)]
     sections_part["suivi"]["indicators"][0]["targets"] = {str(2000 + i): "1" for i in range(11)}
     document["plan"]["history"]["changes"] = [{"at": "2025-01-01T00:00:00Z", "section": "actions", "user": None,
-                                               "summary": "x"}] * 5_001
+                                               "summary": "x"}] * 2_001
     assert _refused(session, document) == {
         "plan.sections.migration.destinations": ["Trop de destinations : 101 ; la limite est de 100 par plan."],
         "plan.sections.suivi.indicators[0].targets": [
             "Trop de cibles annuelles : 11 ; la limite est de 10 par indicateur."],
-        "plan.history.changes": ["Trop d'entrées d'historique : 5\u202f001 ; la limite est de 5\u202f000 par fichier "
+        "plan.history.changes": ["Trop d'entrées d'historique : 2\u202f001 ; la limite est de 2\u202f000 par fichier "
                                  "de plan."]}
 
 
@@ -172,3 +172,18 @@ def test_the_growth_of_a_reimport_is_nil(session, koniakary, document):
     session.commit()
     after = _counts(session)
     assert {k: after[k] - before[k] for k in after if after[k] != before[k]} == {"audit_entry": 1}
+
+
+def test_a_file_of_more_than_5000_funding_lines_is_refused(session, document):
+    template = document["plan"]["actions"][1]
+    template = {**template, "funding_lines": [copy.deepcopy(template["funding_lines"][0]) for _ in range(30)]}
+    document["plan"]["actions"] = [{**template, "uuid": f"00000000-0000-4000-8000-{i:012d}"} for i in range(167)]
+    assert _refused(session, document) == {
+        "plan.actions": ["Trop de lignes de financement : 5\u202f010 ; la limite est de 5\u202f000 par plan."]}
+
+
+def test_an_objective_answering_more_than_10_findings_is_refused_at_its_path(session, document):
+    refs = [f"finding-{i}" for i in range(1, 12)]
+    document["plan"]["sections"]["orientations"]["axes"][0]["objectives"][0]["findings"] = refs
+    assert _refused(session, document) == {"plan.sections.orientations.axes[0].objectives[0].findings": [
+        "Trop de constats liés : 11 ; la limite est de 10 par objectif."]}

@@ -163,7 +163,9 @@ def validate(data: dict, plan: Plan | None = None) -> None:
                 errors[oprefix + "title"] = ["L'objectif tient en 300 caractères au plus."]
             ids = objective.get("finding_ids") or []
             unknown = [f for f in ids if not is_int(f) or (finding_ids is not None and f not in finding_ids)]
-            if unknown:
+            if limits.too_many("finding_links", len(ids)):
+                errors[oprefix + "findings"] = [limits.too_many("finding_links", len(ids))]
+            elif unknown:
                 errors[oprefix + "findings"] = ["Constat inconnu : choisissez parmi les constats clés du diagnostic "
                                                 "de ce plan."]
     criteria = data.get("criteria") or []
