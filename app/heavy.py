@@ -1,9 +1,10 @@
 """The bounded pool of expensive work (plans/core/pool.py) as this application sets it: where its lock files live,
-how many places each kind has, how long a request waits; and the French 503 with `Retry-After` when none frees.
+how many places each kind has, how long a request waits; and the French 503 with `Retry-After` when none frees (429
+when the user has just had such work done: their turn comes after the others').
 
 Only web requests are bounded: a command (`flask plans docx`, an operator's export) runs whatever the pages do.
 Settings (app/config.py, README "Configuration"): PDLM_HEAVY_SLOTS (places per kind, default 1; 0 turns the bound
-off), PDLM_HEAVY_WAIT (seconds, default 2), and the folder `<instance>/verrous` (HEAVY_LOCK_DIR).
+off), PDLM_HEAVY_WAIT (seconds, default 0.5), and the folder `<instance>/verrous` (HEAVY_LOCK_DIR).
 """
 from __future__ import annotations
 
@@ -23,11 +24,13 @@ def settings() -> Optional[pool.Settings]:
         return None
     config = current_app.config
     directory = config.get("HEAVY_LOCK_DIR") or Path(current_app.instance_path) / LOCK_SUBDIR
-    return pool.Settings(Path(directory), int(config.get("HEAVY_SLOTS", 1)), float(config.get("HEAVY_WAIT", 2)))
+    return pool.Settings(Path(directory), int(config.get("HEAVY_SLOTS", 1)),
+                         float(config.get("HEAVY_WAIT", 0.5)))
 
 
 def busy(error: pool.Busy):
-    response = make_response(error_response(503, error.message))
+    """503 when every place is taken, 429 when it is not yet this user's turn (pool.Paced)."""
+    response = make_response(error_response(error.status, error.message))
     response.headers["Retry-After"] = str(error.retry_after)
     return response
 

@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import bench_common as bc  # noqa: E402
 
-SCRIPTS = ("national_map", "plan_map", "docx", "compare", "planfile", "pages", "load")
+SCRIPTS = ("national_map", "plan_map", "docx", "compare", "planfile", "pages", "load", "limits")
 # With --postgresql, these run a second time on a PostgreSQL copy of the benchmark database (issue 12 asks both).
 POSTGRESQL_SCRIPTS = ("pages",)
 LOAD_OPTIONS = ("duration", "connections", "threads")
@@ -159,6 +159,8 @@ def run_script(name: str, db: str, args, summary: Path, outcomes: dict[str, str]
         for option in LOAD_OPTIONS:
             value = getattr(args, option)
             cmd += [] if value is None else [f"--{option}", f"{value:g}"]
+    if name == "limits" and args.duration is not None:
+        cmd += ["--duration", f"{args.duration:g}"]
     print(f"\n### {script.name} ({key})\n", flush=True)
     t = time.perf_counter()
     rc = subprocess.call(cmd, cwd=bc.ROOT)

@@ -102,7 +102,8 @@ def plans():
 @reviewers_only
 def export_csv(entity: str):
     filters, sort, descending = _request_state()
-    with pool.slot("tableaux"):  # every plan read: bounded on the whole server (plans/core/pool.py)
+    # every plan read: bounded on the whole server, one turn per user (plans/core/pool.py)
+    with pool.slot("tableaux", user=str(current_user.id)):
         table = tabular.table(db.session, _selection(filters), entity, sort, descending)
         data = spreadsheet.csv_bytes(table)
     return _download(data, spreadsheet.CSV_MIMETYPE, entity, "csv")
@@ -112,7 +113,7 @@ def export_csv(entity: str):
 @reviewers_only
 def export_xlsx():
     filters, sort, descending = _request_state()
-    with pool.slot("tableaux"):
+    with pool.slot("tableaux", user=str(current_user.id)):
         selection = _selection(filters)
         tables = tabular.all_tables(db.session, selection, sort, descending)
         notes = [f"Export PDL-M du {date.today().strftime('%d/%m/%Y')}.",
@@ -126,7 +127,7 @@ def export_xlsx():
 @reviewers_only
 def export_geojson():
     filters, _, _ = _request_state()
-    with pool.slot("tableaux"):
+    with pool.slot("tableaux", user=str(current_user.id)):
         table = tabular.table(db.session, _selection(filters), "actions")
         data = spreadsheet.geojson_bytes(table)
     return _download(data, spreadsheet.GEOJSON_MIMETYPE, "actions", "geojson")

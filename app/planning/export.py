@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.audit import log_action
 from app.docx_template import active_template_path, uploaded_template_path
@@ -40,7 +40,8 @@ admin_only = role_required(Role.ADMIN)
 def export_docx_file(plan_id: int):
     db.session.get(Plan, plan_id, options=finance.load_options())  # actions, schedules, lines: a few queries
     plan = readable_plan(plan_id)
-    with pool.slot("word"):  # bounded on the whole server: a French 503 when busy (plans/core/pool.py)
+    # bounded on the whole server, one turn per user: a French 503 or 429 (plans/core/pool.py, app/heavy.py)
+    with pool.slot("word", user=str(current_user.id)):
         data = export_docx.render_docx(plan, db.session, active_template_path(),
                                        changes=plandiff.changes_since_adoption(db.session, plan))
     return send_file(io.BytesIO(data), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,

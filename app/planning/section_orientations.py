@@ -79,8 +79,17 @@ def _form_data(data: dict) -> dict:
     }
 
 
+FINDING_LABEL = 120  # characters of a finding shown beside each objective's checkbox (its whole text: sections 2, 3)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= FINDING_LABEL else text[:FINDING_LABEL - 1].rstrip() + "…"
+
+
 def _finding_choices(plan) -> list[tuple[str, str]]:
-    return [(str(f.id), f"{label(FINDING_THEMES, f.theme)} — {f.text}") for f in plan.findings]
+    """Every finding is offered to every objective: shortened, so that the page stays within a few MB at the limits
+    (plans/core/limits.py), not 150 MB."""
+    return [(str(f.id), f"{label(FINDING_THEMES, f.theme)} — {_short(f.text)}") for f in plan.findings]
 
 
 def make_orientations_form(editor: editors.Editor, plan, version: int, submitted: bool, formdata=None):

@@ -1,11 +1,12 @@
 """A bounded pool for the expensive work one request can start (issue 14, item 3): the Word document of a plan, the
-dashboard's spreadsheets, the national map's recomputation of every plan's figures.
+dashboard's spreadsheets, the national map's recomputation of every plan's figures, the import of a plan file.
 
 Without a bound, two clients asking in a loop for the Word document of a large plan kept both gunicorn workers busy,
-and another user's page waited 16 s instead of 32 ms. Each kind of work ("word", "tableaux", "carte-nationale") gets
-`slots` places on the whole server (default 1, `PDLM_HEAVY_SLOTS`): a request that finds them taken waits up to
-`wait` seconds (`PDLM_HEAVY_WAIT`, default 2) for one to free, then gets `Busy`, which the web layer answers with a
-French 503 and `Retry-After` (app/errors.py). The national map does not wait at all: while another request
+and another user's page waited 16 s instead of 32 ms. Each kind of work ("word", "tableaux", "carte-nationale",
+"import") gets `slots` places on the whole server (default 1, `PDLM_HEAVY_SLOTS`): a request that finds them taken
+waits up to `wait` seconds (`PDLM_HEAVY_WAIT`, default 0.5) for one to free, then gets `Busy`, which the web layer
+answers with a French 503 and `Retry-After` (app/heavy.py). A waiting request holds its worker: the wait is short,
+so that the other worker stays free for pages. The national map does not wait at all: while another request
 recomputes it, it serves the figures it already has (plans/maps/national.py).
 
 The places are lock files (`flock`) in one directory, so they hold across gunicorn's worker processes and threads
@@ -16,6 +17,11 @@ their own places.
 A per-user rate limit was the other choice (kept in the database, like the login throttle): it stops one user's
 loop, but not several users exporting at once, and a loop still takes a worker for each allowed export. The pool
 bounds what the whole server spends on such work, whoever asks, and leaves the other workers to the pages.
+
+Turns (`user`): with one place, a user asking in a loop would take it again the instant it frees, and nobody else
+would ever get a Word document. So a user who has just finished such work waits, before the next one, as long as
+the last one took (`Paced`, a French 429 with Retry-After): a loop keeps at most half of the place. The time is kept
+in a file per user and kind beside the lock files, so every worker sees it.
 
 The web layer says where the lock files live and how many places each kind has (`configure`, read at each use so
 that each application — a test's, gunicorn's — keeps its own); without settings (a script, the command line) the
@@ -37,7 +43,7 @@ RETRY_AFTER_MIN = 5  # seconds a refused client is asked to wait: about what the
 POLL = 0.05  # seconds between two looks for a free place
 
 KIND_LABELS = {"word": "documents Word", "tableaux": "exports du tableau de bord",
-               "carte-nationale": "calculs de la carte nationale"}
+               "carte-nationale": "calculs de la carte nationale", "import": "imports de fichiers de plan"}
 
 
 @dataclass(frozen=True)
@@ -48,7 +54,9 @@ class Settings:
 
 
 class Busy(Exception):
-    """Every place of `kind` is taken: try again in `retry_after` seconds."""
+    """Every place of `kind` is taken: try again in `retry_after` seconds (a 503)."""
+
+    status = 503
 
     def __init__(self, kind: str, retry_after: int):
         self.kind = kind
@@ -56,10 +64,24 @@ class Busy(Exception):
         super().__init__(self.message)
 
     @property
+    def what(self) -> str:
+        return KIND_LABELS.get(self.kind, "travaux de ce type")
+
+    @property
     def message(self) -> str:
-        what = KIND_LABELS.get(self.kind, "travaux de ce type")
-        return (f"Le serveur prépare déjà d'autres {what} : réessayez dans {self.retry_after} secondes. "
+        return (f"Le serveur prépare déjà d'autres {self.what} : réessayez dans {self.retry_after} secondes. "
                 "Rien n'a été perdu.")
+
+
+class Paced(Busy):
+    """The same user has just had such work done: their next turn comes in `retry_after` seconds (a 429)."""
+
+    status = 429
+
+    @property
+    def message(self) -> str:
+        return (f"Vous venez de demander des {self.what} : pour laisser leur tour aux autres, réessayez dans "
+                f"{self.retry_after} secondes. Rien n'a été perdu.")
 
 
 _settings: Optional[Callable[[], Optional[Settings]]] = None
@@ -88,15 +110,34 @@ def _take(path: Path) -> Optional[int]:
     return fd
 
 
+def _turn_file(settings: Settings, kind: str, user: str) -> Path:
+    return settings.directory / f"{kind}-tour-{''.join(c for c in user if c.isalnum())[:40]}"
+
+
+def _check_turn(kind: str, path: Path) -> None:
+    """Paced while the user's last work of this kind ended less than its duration ago."""
+    try:
+        ended = path.stat().st_mtime
+        took = float(path.read_text() or 0)
+    except (OSError, ValueError):
+        return
+    wait = ended + took - time.time()
+    if wait > 0:
+        raise Paced(kind, max(1, math.ceil(wait)))
+
+
 @contextlib.contextmanager
-def slot(kind: str, wait: Optional[float] = None) -> Iterator[None]:
+def slot(kind: str, wait: Optional[float] = None, user: Optional[str] = None) -> Iterator[None]:
     """Holds one place of `kind` for the duration of the block; Busy when none frees within the wait (the settings',
-    or `wait` seconds)."""
+    or `wait` seconds); Paced when `user` has just had such work done (see the module's docstring)."""
     settings = _current()
     if settings is None or settings.slots <= 0:
         yield
         return
     settings.directory.mkdir(parents=True, exist_ok=True)
+    turn = _turn_file(settings, kind, user) if user else None
+    if turn is not None:
+        _check_turn(kind, turn)
     patience = settings.wait if wait is None else wait
     deadline = time.monotonic() + patience
     while True:
@@ -104,11 +145,14 @@ def slot(kind: str, wait: Optional[float] = None) -> Iterator[None]:
             fd = _take(settings.directory / f"{kind}-{place}.lock")
             if fd is None:
                 continue
+            started = time.monotonic()
             try:
                 yield
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)
+                if turn is not None:
+                    turn.write_text(f"{time.monotonic() - started:.3f}")
             return
         if time.monotonic() >= deadline:
             raise Busy(kind, max(RETRY_AFTER_MIN, math.ceil(patience)))

@@ -1,7 +1,7 @@
 """Expensive work does not starve other users (issue 14, item 3; plans/core/pool.py, app/heavy.py): while every
-place of a kind is taken — another worker exporting — a request for that work gets a French 503 with Retry-After
-quickly, and other users' pages still answer; once the place frees, the work is done. The national map serves the
-figures it has while another request recomputes them."""
+place of a kind is taken — another worker exporting or importing — a request for that work gets a French 503 with
+Retry-After quickly, and other users' pages still answer; once the place frees, the work is done. The national map
+serves the figures it has while another request recomputes them."""
 from __future__ import annotations
 
 import contextlib
@@ -97,3 +97,30 @@ def test_a_process_without_figures_waits_for_its_turn_then_answers_in_french(qui
         assert response.status_code == 503 and int(response.headers["Retry-After"]) >= 1
         assert "calculs de la carte nationale" in response.get_json()["error"]
     assert _diaspora_share(reviewer_client) == "9,69 %"
+
+
+def test_an_import_waits_for_its_turn(quick, session, plan, planner_client):
+    from plans.review import planfile
+
+    data = planfile.document_bytes(planfile.export_document(session, plan))
+    with taken(quick, "import"):
+        page = _busy(planner_client.post("/plans/importer", content_type="multipart/form-data",
+                                         data={"fichier": (io.BytesIO(data), "plan.json")}))
+        assert "imports de fichiers de plan" in page
+    done = planner_client.post("/plans/importer", content_type="multipart/form-data",
+                               data={"fichier": (io.BytesIO(data), "plan.json")})
+    assert done.status_code == 303
+
+
+def test_a_user_looping_on_exports_waits_their_turn_and_others_get_theirs(quick, plan, planner, planner_client,
+                                                                          admin_client):
+    """A loop on the one place would keep it; after each export its user waits as long as it took (a 429)."""
+    turns = Path(quick.config["HEAVY_LOCK_DIR"])
+    turns.mkdir(parents=True, exist_ok=True)
+    (turns / f"word-tour-{planner.id}").write_text("60")  # the planner's last export took a minute, just now
+    url = f"/plans/{plan.id}/export.docx"
+    refused = planner_client.get(url)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+    assert "Vous venez de demander des documents Word : pour laisser leur tour aux autres" in html.unescape(
+        refused.get_data(as_text=True))
+    assert admin_client.get(url).status_code == 200  # another user's export is done meanwhile

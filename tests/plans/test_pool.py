@@ -101,3 +101,23 @@ def test_without_settings_nothing_is_bounded(tmp_path):
             assert _in_thread(lambda: "exporté") == {"ran": "exporté"}
     finally:
         pool.configure(saved)
+
+
+def test_a_user_who_just_had_such_work_done_waits_as_long_as_it_took(places):
+    with pool.slot("word", user="7"):
+        pass  # an export of (almost) no time: the next turn is at once
+    with pool.slot("word", user="7"):
+        pass
+    turn = next(places.directory.glob("word-tour-7"))
+    turn.write_text("60")  # the last one took a minute, and just ended
+    with pytest.raises(pool.Paced) as paced:
+        with pool.slot("word", user="7"):
+            pass
+    assert paced.value.status == 429 and 55 <= paced.value.retry_after <= 60
+    assert paced.value.message == (
+        f"Vous venez de demander des documents Word : pour laisser leur tour aux autres, réessayez dans "
+        f"{paced.value.retry_after} secondes. Rien n'a été perdu.")
+    with pool.slot("word", user="8"):  # another user's turn is now
+        pass
+    with pool.slot("tableaux", user="7"):  # and each kind has its own turns
+        pass
