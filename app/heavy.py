@@ -4,7 +4,8 @@ when the user has just had such work done: their turn comes after the others').
 
 Only web requests are bounded: a command (`flask plans docx`, an operator's export) runs whatever the pages do.
 Settings (app/config.py, README "Configuration"): PDLM_HEAVY_SLOTS (places per kind, default 1; 0 turns the bound
-off), PDLM_HEAVY_WAIT (seconds, default 0.5), and the folder `<instance>/verrous` (HEAVY_LOCK_DIR).
+off), PDLM_HEAVY_WAIT (seconds, default 0: a sync worker that waits is a worker
+taken from the pages; raise it with threaded workers), and the folder `<instance>/verrous` (HEAVY_LOCK_DIR).
 """
 from __future__ import annotations
 
@@ -24,8 +25,8 @@ def settings() -> Optional[pool.Settings]:
         return None
     config = current_app.config
     directory = config.get("HEAVY_LOCK_DIR") or Path(current_app.instance_path) / LOCK_SUBDIR
-    return pool.Settings(Path(directory), int(config.get("HEAVY_SLOTS", 1)),
-                         float(config.get("HEAVY_WAIT", 0.5)))
+    return pool.Settings(Path(directory), int(config.get("HEAVY_SLOTS", 1)), float(config.get("HEAVY_WAIT", 0)),
+                         bool(config.get("HEAVY_TURNS", True)))
 
 
 def busy(error: pool.Busy):

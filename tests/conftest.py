@@ -35,14 +35,15 @@ def require_tool(name: str, debian_package: str) -> str:
 
 def heavy_lock_dir(database_url: str) -> str:
     """The lock files of the expensive work's places (plans/core/pool.py), one folder per test database: tests run
-    in parallel must not take each other's places."""
+    in parallel must not take each other's places. (Turns are off, HEAVY_TURNS: a test asks for the same export twice
+    faster than anyone clicks; tests/app/test_heavy_work.py turns them on.)"""
     return os.path.join(tempfile.gettempdir(), "pdlm-test-verrous", hashlib.sha1(database_url.encode()).hexdigest())
 
 
 def app_config(database_url: str, **extra) -> dict:
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "clef-de-test", "DEMO_DATA": False, "SERVER_NAME": None,
-            "HEAVY_LOCK_DIR": heavy_lock_dir(database_url), **extra}
+            "HEAVY_LOCK_DIR": heavy_lock_dir(database_url), "HEAVY_TURNS": False, **extra}
 
 
 @pytest.fixture(scope="session", autouse=True)

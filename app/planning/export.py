@@ -38,10 +38,11 @@ admin_only = role_required(Role.ADMIN)
 @bp.route("/<int:plan_id>/export.docx")
 @login_required
 def export_docx_file(plan_id: int):
-    db.session.get(Plan, plan_id, options=finance.load_options())  # actions, schedules, lines: a few queries
     plan = readable_plan(plan_id)
-    # bounded on the whole server, one turn per user: a French 503 or 429 (plans/core/pool.py, app/heavy.py)
+    # Bounded on the whole server, one turn per user: a French 503 or 429 (plans/core/pool.py, app/heavy.py). The
+    # plan's actions are loaded inside: a refused request costs nothing but its answer.
     with pool.slot("word", user=str(current_user.id)):
+        db.session.get(Plan, plan_id, options=finance.load_options(), populate_existing=True)  # a few queries
         data = export_docx.render_docx(plan, db.session, active_template_path(),
                                        changes=plandiff.changes_since_adoption(db.session, plan))
     return send_file(io.BytesIO(data), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,

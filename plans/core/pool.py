@@ -4,10 +4,11 @@ dashboard's spreadsheets, the national map's recomputation of every plan's figur
 Without a bound, two clients asking in a loop for the Word document of a large plan kept both gunicorn workers busy,
 and another user's page waited 16 s instead of 32 ms. Each kind of work ("word", "tableaux", "carte-nationale",
 "import") gets `slots` places on the whole server (default 1, `PDLM_HEAVY_SLOTS`): a request that finds them taken
-waits up to `wait` seconds (`PDLM_HEAVY_WAIT`, default 0.5) for one to free, then gets `Busy`, which the web layer
-answers with a French 503 and `Retry-After` (app/heavy.py). A waiting request holds its worker: the wait is short,
-so that the other worker stays free for pages. The national map does not wait at all: while another request
-recomputes it, it serves the figures it already has (plans/maps/national.py).
+waits up to `wait` seconds (`PDLM_HEAVY_WAIT`, default 0) for one to free, then gets `Busy`, which the web layer
+answers with a French 503 and `Retry-After` (app/heavy.py). A waiting request holds its worker (a sync gunicorn worker
+serves one request at a time), hence no wait by default: measured with two workers, a wait of half a second kept
+another user's page at 0.7 s beside two looping exporters, no wait at 0.2 s. The national map does not wait at all
+while it has figures: while another request recomputes them, it serves those it has (plans/maps/national.py).
 
 The places are lock files (`flock`) in one directory, so they hold across gunicorn's worker processes and threads
 alike, and a worker that dies (a timeout, kill -9) releases its place with its file descriptor: nothing to clean up.
@@ -19,9 +20,10 @@ loop, but not several users exporting at once, and a loop still takes a worker f
 bounds what the whole server spends on such work, whoever asks, and leaves the other workers to the pages.
 
 Turns (`user`): with one place, a user asking in a loop would take it again the instant it frees, and nobody else
-would ever get a Word document. So a user who has just finished such work waits, before the next one, as long as
-the last one took (`Paced`, a French 429 with Retry-After): a loop keeps at most half of the place. The time is kept
-in a file per user and kind beside the lock files, so every worker sees it.
+would ever get a Word document. So a user whose last such work took more than TURN_FROM seconds waits, before the
+next one, as long as it took (`Paced`, a French 429 with Retry-After): a loop keeps at most half of the place; work
+that took less costs too little to pace. The time is kept in a file per user and kind beside the lock files, so
+every worker sees it. `Settings.turns` False leaves them out (the test suite asks faster than people click).
 
 The web layer says where the lock files live and how many places each kind has (`configure`, read at each use so
 that each application — a test's, gunicorn's — keeps its own); without settings (a script, the command line) the
@@ -41,6 +43,7 @@ from typing import Callable, Iterator, Optional
 
 RETRY_AFTER_MIN = 5  # seconds a refused client is asked to wait: about what the largest allowed export takes
 POLL = 0.05  # seconds between two looks for a free place
+TURN_FROM = 1.0  # seconds: work that took less does not make its user wait for the next
 
 KIND_LABELS = {"word": "documents Word", "tableaux": "exports du tableau de bord",
                "carte-nationale": "calculs de la carte nationale", "import": "imports de fichiers de plan"}
@@ -51,6 +54,7 @@ class Settings:
     directory: Path
     slots: int  # places per kind on the server; 0 or less: not bounded
     wait: float  # seconds a request waits for a place
+    turns: bool = True  # a user waits their turn after work that took long (see the module's docstring)
 
 
 class Busy(Exception):
@@ -135,7 +139,7 @@ def slot(kind: str, wait: Optional[float] = None, user: Optional[str] = None) ->
         yield
         return
     settings.directory.mkdir(parents=True, exist_ok=True)
-    turn = _turn_file(settings, kind, user) if user else None
+    turn = _turn_file(settings, kind, user) if user and settings.turns else None
     if turn is not None:
         _check_turn(kind, turn)
     patience = settings.wait if wait is None else wait
@@ -151,8 +155,9 @@ def slot(kind: str, wait: Optional[float] = None, user: Optional[str] = None) ->
             finally:
                 fcntl.flock(fd, fcntl.LOCK_UN)
                 os.close(fd)
+                took = time.monotonic() - started
                 if turn is not None:
-                    turn.write_text(f"{time.monotonic() - started:.3f}")
+                    turn.write_text(f"{took:.3f}" if took >= TURN_FROM else "0")
             return
         if time.monotonic() >= deadline:
             raise Busy(kind, max(RETRY_AFTER_MIN, math.ceil(patience)))
