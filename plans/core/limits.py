@@ -24,11 +24,12 @@ Word export of a 1 700-action plan took 6.5 s.
   abroad); population records 50 (a few censuses and estimates); sector diagnostics 100 (19 sectors, some split by
   sub-sector); key findings 60 per section (a few per sector); destinations 100 (countries and cities); past
   co-development projects 200 (a commune with a strong diaspora inventories a few dozen works); axes 10 (plans have
-  3 to 7); objectives 20 per axis, each answering at most 10 key findings (a handful in real plans; section 4 offers
-  every finding to every objective, so that objectives × findings bound the size of its page, about 5 MB at the
-  limits); scoring criteria 10 (5 are suggested); priorities 500 (as many as actions); indicators 200 (8
-  suggested, plus sector ones); diaspora associations 200 per collectivité or grouping; grouping members 200 (a
-  syndicat or a GLCT joins a dozen communes; the largest région has about 150).
+  3 to 7); objectives 10 per axis (plans have 2 to 5), each answering at most 10 key findings (a handful in real
+  plans); section 4 offers every finding to every objective, so that objectives × findings bound the size of its
+  page (100 × 120 checkboxes, about 3 MB at the limits: with 20 objectives per axis it was 9 MB and 8 s); scoring
+  criteria 10 (5 are suggested); priorities 500 (as many as actions); indicators 200 (8 suggested, plus sector
+  ones); diaspora associations 200 per collectivité or grouping; grouping members 200 (a syndicat or a GLCT joins a
+  dozen communes; the largest région has about 150).
 - Free texts: a short text (a name, a title) is bounded by its column (`String(n)` in the models, 50 to 500
   characters) and refused beyond it by each module; a text in a table cell (expected results, a key finding, an
   axis's general objective, an association's other sections) holds TEXT_CELL = 2 000 characters, about half a
@@ -42,7 +43,7 @@ Word export of a 1 700-action plan took 6.5 s.
   500 status changes (an export writes the newest ones). The JSON Schema's check is what an import pays per value
   of the file (about 15 µs each): these bounds keep the largest plan near 100 000 values.
 - Form fields: FORM_FIELDS = 20 000 values in one form post. The largest form the bounds allow is section 4: 500
-  priorities scored on 10 criteria and 200 objectives with their findings (about 10 000 fields); a forged post
+  priorities scored on 10 criteria and 100 objectives with their findings (about 8 000 fields); a forged post
   beyond it is refused before it is parsed.
 - History (plans/planning/sections.py): the HISTORY_RESTORABLE newest saves of each section, and of each action,
   keep what they saved (so they can be restored); older saves stay listed in the history (when, who, what) but no
@@ -110,7 +111,7 @@ ROWS: dict[str, Bound] = {
     "destinations": Bound(100, "destinations", "par plan"),
     "codev_projects": Bound(200, "projets de codéveloppement", "par plan"),
     "axes": Bound(10, "axes stratégiques", "par plan"),
-    "objectives": Bound(20, "objectifs", "par axe"),
+    "objectives": Bound(10, "objectifs", "par axe"),
     "finding_links": Bound(10, "constats liés", "par objectif"),
     "criteria": Bound(10, "critères de priorisation", "par plan"),
     "priorities": Bound(500, "priorités", "par plan"),
