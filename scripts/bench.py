@@ -5,7 +5,8 @@
 Prepares the benchmark database once (scripts/bench_common.py: migrated, territory loaded, the three test cases,
 one random plan of --actions actions on every commune without a plan — or --plans N —, and a plan of
 --big-actions actions; each step timed), re-times the territory load on it, then runs each bench script with
-`--db` and `--write`: national map, plan map, Word export, comparison, plan file, load test (gunicorn + wrk).
+`--db` and `--write`: national map, plan map, Word export, comparison, plan file, load test (gunicorn + wrk), the
+bounds (bench_limits.py: the largest allowed plan, another user's page beside looping Word exports).
 Each script replaces its own section of docs/BENCHMARKS.md; this one writes "Machine", "Résumé" (every budget
 and ratio) and "Territoire et données de démonstration". Names (`national_map docx`) run only those scripts (and
 leave "Machine" and "Résumé" alone). A temporary database is removed at the end unless --keep; --db is kept.
