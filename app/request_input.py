@@ -6,7 +6,7 @@
   NUL"), so a save that worked on one backend failed with a 500 on the other, and XML (the .docx) holds none.
 - An id in a URL (`<int:plan_id>`) beyond what an INTEGER column holds is a 404: looked up as such, it made the
   database driver fail (a 500).
-- A form posts at most plans.core.limits.FORM_FIELDS values (the largest form the limits allow has about 12 000):
+- A form posts at most plans.core.limits.FORM_FIELDS values (the largest form the limits allow has about 4 000):
   Werkzeug bounds the parts of a multipart body (Flask's MAX_FORM_PARTS, 1 000: the upload forms have a handful)
   but not the fields of a URL-encoded one, whose parse then cost a worker seconds for a forged 20 MB post.
   Counted on the raw body before it is parsed, a larger one is a French 413 (app/errors.py).

@@ -26,10 +26,11 @@ Word export of a 1 700-action plan took 6.5 s.
   co-development projects 200 (a commune with a strong diaspora inventories a few dozen works); axes 10 (plans have
   3 to 7); objectives 10 per axis (plans have 2 to 5), each answering at most 10 key findings (a handful in real
   plans); section 4 offers every finding to every objective, so that objectives × findings bound the size of its
-  page (100 × 120 checkboxes, about 3 MB at the limits: with 20 objectives per axis it was 9 MB and 8 s); scoring
-  criteria 10 (5 are suggested); priorities 500 (as many as actions); indicators 200 (8 suggested, plus sector
-  ones); diaspora associations 200 per collectivité or grouping; grouping members 200 (a syndicat or a GLCT joins a
-  dozen communes; the largest région has about 150).
+  page (100 × 120 checkboxes: with 20 objectives per axis and 500 priorities it was 9 MB and 8 s to render);
+  scoring criteria 10 (5 are suggested); priorities 200 (the grid ranks the needs the diagnosis voiced, a few dozen
+  in real plans; section 4 shows each with its scores); indicators 200 (8 suggested, plus sector ones); diaspora
+  associations 200 per collectivité or grouping; grouping members 200 (a syndicat or a GLCT joins a dozen
+  communes; the largest région has about 150).
 - Free texts: a short text (a name, a title) is bounded by its column (`String(n)` in the models, 50 to 500
   characters) and refused beyond it by each module; a text in a table cell (expected results, a key finding, an
   axis's general objective, an association's other sections) holds TEXT_CELL = 2 000 characters, about half a
@@ -42,9 +43,9 @@ Word export of a 1 700-action plan took 6.5 s.
   file with too many rows is refused in the time of a parse; a file carries at most 2 000 entries of history and
   500 status changes (an export writes the newest ones). The JSON Schema's check is what an import pays per value
   of the file (about 15 µs each): these bounds keep the largest plan near 100 000 values.
-- Form fields: FORM_FIELDS = 20 000 values in one form post. The largest form the bounds allow is section 4: 500
-  priorities scored on 10 criteria and 100 objectives with their findings (about 8 000 fields); a forged post
-  beyond it is refused before it is parsed.
+- Form fields: FORM_FIELDS = 20 000 values in one form post. The largest forms the bounds allow (section 4: 200
+  priorities scored on 10 criteria, 100 objectives with their findings; section 7: 200 indicators with 10 yearly
+  targets) post about 4 000 fields; a forged post beyond the cap is refused before it is parsed.
 - History (plans/planning/sections.py): the HISTORY_RESTORABLE newest saves of each section, and of each action,
   keep what they saved (so they can be restored); older saves stay listed in the history (when, who, what) but no
   longer hold a copy. The review's frozen versions (submitted, validated, adopted) are never pruned; of the
@@ -114,7 +115,7 @@ ROWS: dict[str, Bound] = {
     "objectives": Bound(10, "objectifs", "par axe"),
     "finding_links": Bound(10, "constats liés", "par objectif"),
     "criteria": Bound(10, "critères de priorisation", "par plan"),
-    "priorities": Bound(500, "priorités", "par plan"),
+    "priorities": Bound(200, "priorités", "par plan"),
     "scores": Bound(10, "notes", "par priorité"),
     "indicators": Bound(200, "indicateurs", "par plan"),
     "targets": Bound(MAX_PLAN_YEARS, "cibles annuelles", "par indicateur"),

@@ -93,8 +93,8 @@ def test_restoring_a_deleted_action_into_a_full_plan_is_refused(session, plan, p
      "axes-0-objectives-0-findings", "Trop de constats liés : 11 ; la limite est de 10 par objectif."),
     (orientations.validate, {"criteria": [{"name": f"C {i}", "weight": 1} for i in range(11)]},
      "criteria", "Trop de critères de priorisation : 11 ; la limite est de 10 par plan."),
-    (orientations.validate, {"priorities": [{"title": f"P {i}"} for i in range(501)]},
-     "priorities", "Trop de priorités : 501 ; la limite est de 500 par plan."),
+    (orientations.validate, {"priorities": [{"title": f"P {i}"} for i in range(201)]},
+     "priorities", "Trop de priorités : 201 ; la limite est de 200 par plan."),
     (lambda d: suivi.validate(d, [2025]), {"indicators": [{"category": "sectoriel", "name": f"I {i}"}
                                                           for i in range(201)]},
      "indicators", "Trop d'indicateurs : 201 ; la limite est de 200 par plan."),
