@@ -17,6 +17,7 @@ from app import (
     errors,
     filters,
     groupings,
+    heavy,
     main,
     maps,
     planning,
@@ -38,6 +39,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     security.init_app(app)
     request_input.init_app(app)
+    heavy.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)

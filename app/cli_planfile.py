@@ -9,6 +9,7 @@ import click
 from app.extensions import db
 from plans.accounts import service as accounts_service
 from plans.core import audit as audit_service
+from plans.core import limits
 from plans.core.errors import ValidationError
 from plans.planning import finance
 from plans.planning.models import Plan
@@ -60,9 +61,8 @@ def plans_import(path: str, as_email: str | None):
         else:
             if not os.path.exists(path):
                 _fail(f"Fichier introuvable : « {path} ».")
-            if os.path.getsize(path) > planfile.MAX_DOCUMENT_BYTES:
-                _fail(f"Le fichier est trop volumineux : un fichier de plan ne peut dépasser "
-                      f"{planfile.MAX_DOCUMENT_MB} Mo.")
+            if limits.file_too_large(os.path.getsize(path)):
+                _fail(limits.file_too_large(os.path.getsize(path)))
             with open(path, "rb") as source:
                 data = source.read()
     except OSError as error:

@@ -38,6 +38,12 @@ def from_environment(instance_path: str) -> dict:
         # Reverse proxies in front of the app (nginx: 1): the client address is then the one they forward.
         "TRUSTED_PROXIES": int(os.environ.get("PDLM_TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        # Expensive work (Word documents, dashboard exports, the national map's recomputation): places per kind on
+        # the server and how long a request waits for one (plans/core/pool.py, app/heavy.py).
+        "HEAVY_SLOTS": int(os.environ.get("PDLM_HEAVY_SLOTS", "1")),
+        "HEAVY_WAIT": float(os.environ.get("PDLM_HEAVY_WAIT", "0")),
+        "HEAVY_TURNS": True,  # a user waits their turn after a long export (plans/core/pool.py)
+        "HEAVY_LOCK_DIR": None,  # <instance>/verrous
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own expiry bounds the token; a long form must not fail on save
         "DEMO_DATA": _flag("PDLM_DEMO", default=True),
         "GEODATA_DIR": os.environ.get("PDLM_GEODATA_DIR") or str(Path(__file__).resolve().parent.parent / "geodata"),

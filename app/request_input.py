@@ -6,14 +6,20 @@
   NUL"), so a save that worked on one backend failed with a 500 on the other, and XML (the .docx) holds none.
 - An id in a URL (`<int:plan_id>`) beyond what an INTEGER column holds is a 404: looked up as such, it made the
   database driver fail (a 500).
+- A form posts at most plans.core.limits.FORM_FIELDS values (the largest form the limits allow has about 4 000):
+  Werkzeug bounds the parts of a multipart body (Flask's MAX_FORM_PARTS, 1 000: the upload forms have a handful)
+  but not the fields of a URL-encoded one, whose parse then cost a worker seconds for a forged 20 MB post.
+  Counted on the raw body before it is parsed, a larger one is a French 413 (app/errors.py).
 """
 from __future__ import annotations
 
 from flask import Flask, Request
 from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
+from plans.core import limits
 from plans.core.text import has_control_characters, without_control_characters
 
 MAX_ID = 2**31 - 1  # the largest INTEGER of PostgreSQL, the type of every id
@@ -31,6 +37,10 @@ def _without_controls(data: MultiDict) -> MultiDict:
 
 class CleanRequest(Request):
     def _load_form_data(self) -> None:
+        if "form" not in self.__dict__ and self.mimetype == "application/x-www-form-urlencoded":
+            fields = self.get_data(cache=True).count(b"&") + 1  # kept: the parser below reads the cached body
+            if limits.too_many_fields(fields):
+                raise RequestEntityTooLarge(limits.too_many_fields(fields))
         super()._load_form_data()
         self.__dict__["form"] = _without_controls(self.__dict__["form"])
 

@@ -79,12 +79,12 @@ def _free_port() -> int:
 class Gunicorn:
     """gunicorn wsgi:app with WORKERS workers on 127.0.0.1:port; stop() always ends it."""
 
-    def __init__(self, url: str, instance: Path):
+    def __init__(self, url: str, instance: Path, env: dict | None = None):
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = instance / "gunicorn.log"
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": bc.SECRET_KEY, "PDLM_INSTANCE_PATH": str(instance),
-               "PDLM_DEMO": "0"}
+               "PDLM_DEMO": "0", **(env or {})}
         with open(self.log, "w") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS), "--bind", f"127.0.0.1:{self.port}",
@@ -122,7 +122,7 @@ class Gunicorn:
                 self.proc.wait(timeout=10)
 
 
-def login(session, base: str) -> str:
+def login(session, base: str, email: str = bc.REVIEWER_EMAIL) -> str:
     """Logs in once (the form's CSRF token parsed); returns the Cookie header value."""
     page = session.get(base + "/compte/connexion", timeout=30)
     m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text) or re.search(
@@ -130,7 +130,7 @@ def login(session, base: str) -> str:
     if not m:
         raise RuntimeError("no csrf_token in the login form")
     r = session.post(base + "/compte/connexion", timeout=30, allow_redirects=False,
-                     data={"csrf_token": m.group(1), "email": bc.REVIEWER_EMAIL, "password": bc.PASSWORD})
+                     data={"csrf_token": m.group(1), "email": email, "password": bc.PASSWORD})
     if r.status_code != 302:
         raise RuntimeError(f"login refused: HTTP {r.status_code} (a 429 means the login throttle was hit)")
     cookie = "; ".join(f"{c.name}={c.value}" for c in session.cookies)

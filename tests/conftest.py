@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import contextvars
+import hashlib
 import os
 import re
 import shutil
+import tempfile
 
 import pytest
 from flask.testing import FlaskClient
@@ -31,12 +33,20 @@ def require_tool(name: str, debian_package: str) -> str:
     return path
 
 
+def heavy_lock_dir(database_url: str) -> str:
+    """The lock files of the expensive work's places (plans/core/pool.py), one folder per test database: tests run
+    in parallel must not take each other's places. (Turns are off, HEAVY_TURNS: a test asks for the same export twice
+    faster than anyone clicks; tests/app/test_heavy_work.py turns them on.)"""
+    return os.path.join(tempfile.gettempdir(), "pdlm-test-verrous", hashlib.sha1(database_url.encode()).hexdigest())
+
+
 def app_config(database_url: str, **extra) -> dict:
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": database_url, "WTF_CSRF_ENABLED": False,
             "SECRET_KEY": "clef-de-test", "DEMO_DATA": False, "SERVER_NAME": None,
             # No LibreOffice conversion behind every .docx download: tests/app/test_export_pdf.py turns it on, and
             # never keeps a conversion in the instance folder (tests/plans/test_export_pdf.py tests the cache).
-            "SOFFICE": "", "CONVERSION_CACHE_DIR": "", **extra}
+            "SOFFICE": "", "CONVERSION_CACHE_DIR": "",
+            "HEAVY_LOCK_DIR": heavy_lock_dir(database_url), "HEAVY_TURNS": False, **extra}
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -27,6 +27,7 @@ from app.guards import role_required
 from app.summaries import ensure_summaries
 from plans.accounts import access
 from plans.accounts.models import Role
+from plans.core import pool
 from plans.core.errors import ValidationError
 from plans.core.vocab import FUNDING_SOURCES
 from plans.maps import national as nm
@@ -148,8 +149,11 @@ def _selection(filters: desk.TableFilters) -> tabular.Selection:
 def export_csv(entity: str):
     filters = _filters_or_400()
     sort, descending = _sort_state()
-    table = tabular.table(db.session, _selection(filters), entity, sort, descending)
-    return _download(spreadsheet.csv_bytes(table), spreadsheet.CSV_MIMETYPE, entity, "csv")
+    # every plan read: bounded on the whole server, one turn per user (plans/core/pool.py)
+    with pool.slot("tableaux", user=str(current_user.id)):
+        table = tabular.table(db.session, _selection(filters), entity, sort, descending)
+        data = spreadsheet.csv_bytes(table)
+    return _download(data, spreadsheet.CSV_MIMETYPE, entity, "csv")
 
 
 @bp.route("/export/plans.xlsx")
@@ -157,19 +161,23 @@ def export_csv(entity: str):
 def export_xlsx():
     filters = _filters_or_400()
     sort, descending = _sort_state()
-    tables = tabular.all_tables(db.session, _selection(filters), sort, descending)
-    notes = [f"Export PDL-M du {date.today().strftime('%d/%m/%Y')}.",
-             "Filtres : " + (", ".join(filters.describe(db.session)) or "aucun (tous les plans lisibles)") + ".",
-             tabular.IDENTITY_NOTE]
-    return _download(spreadsheet.xlsx_bytes(tables, notes), spreadsheet.XLSX_MIMETYPE, "plans", "xlsx")
+    with pool.slot("tableaux", user=str(current_user.id)):
+        tables = tabular.all_tables(db.session, _selection(filters), sort, descending)
+        notes = [f"Export PDL-M du {date.today().strftime('%d/%m/%Y')}.",
+                 "Filtres : " + (", ".join(filters.describe(db.session)) or "aucun (tous les plans lisibles)") + ".",
+                 tabular.IDENTITY_NOTE]
+        data = spreadsheet.xlsx_bytes(tables, notes)
+    return _download(data, spreadsheet.XLSX_MIMETYPE, "plans", "xlsx")
 
 
 @bp.route("/export/actions.geojson")
 @reviewers_only
 def export_geojson():
     filters = _filters_or_400()
-    table = tabular.table(db.session, _selection(filters), "actions")
-    return _download(spreadsheet.geojson_bytes(table), spreadsheet.GEOJSON_MIMETYPE, "actions", "geojson")
+    with pool.slot("tableaux", user=str(current_user.id)):
+        table = tabular.table(db.session, _selection(filters), "actions")
+        data = spreadsheet.geojson_bytes(table)
+    return _download(data, spreadsheet.GEOJSON_MIMETYPE, "actions", "geojson")
 
 
 @bp.route("/territoires")

@@ -30,7 +30,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.choices import country_choices, select_choices
 from app.extensions import db
 from app.loaders import can_edit, editable_plan, readable_plan
-from app.planning import bp, conflicts, editors
+from app.planning import bp, conflicts, editors, row_limits
 from app.planning.fields import TrimmedStringField
 from plans.accounts import access
 from plans.core import formatting
@@ -51,7 +51,7 @@ from plans.planning.models import Action, Plan
 from plans.planning.sectiondata.migration import associations_of
 
 SECTION = actions_service.SECTION
-BLANK_LINES = 2  # empty funding rows offered on a fresh form: adding a line works without JavaScript
+BLANK_LINES = row_limits.BLANK_ROWS  # empty funding rows offered on a fresh form: adding a line works without JS
 BLOCK_KEYS = ("schedule", "funding_lines")  # errors about a whole block, shown at the top of that block
 
 
@@ -339,6 +339,9 @@ def _handle(plan: Plan, action: Action | None):
         return _render_form(plan, form, action, figures=figures, warnings=warnings,
                             can_edit=can_edit(plan), point_withheld=point_withheld)
 
+    too_many = row_limits.overflow(request.form)
+    if too_many:  # more rows than the form ever offers: refused before WTForms builds them
+        abort(413, too_many)
     if conflicts.RESOLVING in request.form and action is not None:  # a post from the 409 screen
         theirs = _stored_form(plan, action, associations)
         merged, missing, choices = conflicts.resolution_formdata(theirs, request.form)
@@ -350,7 +353,11 @@ def _handle(plan: Plan, action: Action | None):
     else:
         form = cls()
     if request.form.get("add_row") == "funding_lines":  # a row more, nothing saved
-        form.funding_lines.append_entry()
+        refused = row_limits.room_for_a_row("funding_lines", len(form.funding_lines.entries))
+        if refused:
+            flash(refused, "warning")
+        else:
+            form.funding_lines.append_entry()
         _prepare(form, plan, associations)
         return _render_form(plan, form, action)
     if request.form.get("spread"):  # the total spread evenly over the years, nothing saved
@@ -424,6 +431,10 @@ def action_duplicate(plan_id: int, action_id: int):
     try:
         copy = actions_service.duplicate_action(db.session, plan, action, current_user)
         db.session.commit()
+    except ValidationError as error:  # the plan already holds as many actions as allowed
+        db.session.rollback()
+        flash("La copie n'a pas été faite : " + " ".join(error.messages), "error")
+        return redirect(_list_url(plan, action), code=303)
     except (ConflictError, StaleDataError):
         db.session.rollback()
         flash("La copie n'a pas été faite : une autre modification venait d'être enregistrée. Réessayez.", "error")

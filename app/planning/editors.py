@@ -7,18 +7,18 @@ from datetime import date
 from types import ModuleType
 from typing import Callable
 
-from flask import request
+from flask import flash, request
 from wtforms import Field
 from wtforms.fields import FieldList, FormField
 
 from app.choices import country_choices
-from app.planning import conflicts, forms
+from app.planning import conflicts, forms, row_limits
 from plans.core.errors import ValidationError
 from plans.planning import sections
 from plans.planning.sectiondata import adoption, identification
 from plans.planning.sectiondata.common import parse_id
 
-BLANK_ROWS = 2  # empty rows offered at the end of each list: adding a row works without JavaScript
+BLANK_ROWS = row_limits.BLANK_ROWS  # empty rows offered at the end of each list: adding a row works without JavaScript
 
 
 @dataclass
@@ -49,7 +49,11 @@ class Editor:
         if submitted and posted.get("add_row"):
             target = getattr(form, posted["add_row"], None)
             if isinstance(target, FieldList):
-                target.append_entry()
+                refused = row_limits.room_for_a_row(target.short_name, len(target.entries))
+                if refused:
+                    flash(refused, "warning")
+                else:
+                    target.append_entry()
         self.prepare(form, plan)  # last: blank and added rows need their choices too
         return form
 

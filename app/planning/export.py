@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
-from flask_login import login_required
+from flask_login import current_user, login_required
 
 from app.audit import log_action
 from app.docx_template import active_template_path, council_files, uploaded_template_path
@@ -31,6 +31,7 @@ from app.guards import role_required
 from app.loaders import readable_plan
 from app.planning import bp
 from plans.accounts.models import Role
+from plans.core import pool
 from plans.documents import office, template_check, template_safety
 from plans.documents import plan_document as export_docx
 from plans.planning import finance
@@ -42,9 +43,12 @@ admin_only = role_required(Role.ADMIN)
 @bp.route("/<int:plan_id>/export.docx")
 @login_required
 def export_docx_file(plan_id: int):
-    db.session.get(Plan, plan_id, options=finance.load_options())  # actions, schedules, lines: a few queries
     plan = readable_plan(plan_id)
-    files = council_files(plan)
+    # Bounded on the whole server, one turn per user: a French 503 or 429 (plans/core/pool.py, app/heavy.py). The
+    # plan's actions are loaded inside: a refused request costs nothing but its answer.
+    with pool.slot("word", user=str(current_user.id)):
+        db.session.get(Plan, plan_id, options=finance.load_options(), populate_existing=True)  # a few queries
+        files = council_files(plan)
     return send_file(io.BytesIO(files.docx), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,
                      download_name=export_docx.docx_filename(plan), max_age=0)
 

@@ -16,6 +16,7 @@ from app.extensions import db
 from app.loaders import readable_plan
 from app.planning import bp
 from plans.accounts.models import Role
+from plans.core import pool
 from plans.core.errors import ValidationError
 from plans.planning import finance
 from plans.planning.models import Plan
@@ -51,9 +52,11 @@ def import_planfile():
         return _page(["Choisissez le fichier du plan (.json) à envoyer."], 400)
     data = upload.stream.read(planfile.MAX_DOCUMENT_BYTES + 1)
     try:
-        result = planfile_import.import_document(db.session, data, current_user._get_current_object(),
-                                                 source=upload.filename, ip=request.remote_addr or "")
-        db.session.commit()
+        # bounded on the whole server, one turn per user: a French 503 or 429 (plans/core/pool.py, app/heavy.py)
+        with pool.slot("import", user=str(current_user.id)):
+            result = planfile_import.import_document(db.session, data, current_user._get_current_object(),
+                                                     source=upload.filename, ip=request.remote_addr or "")
+            db.session.commit()
     except ValidationError as error:
         db.session.rollback()
         lines = planfile.error_lines(error)

@@ -9,9 +9,10 @@ from flask_login import current_user, login_required
 from app.choices import select_choices
 from app.extensions import db
 from app.loaders import can_edit, editable_plan, readable_plan
-from app.planning import actions, bp, conflicts, editors, financement, period_choice
+from app.planning import actions, bp, conflicts, editors, financement, period_choice, row_limits
 from app.planning.forms import NewPlanForm
 from plans.accounts.models import Role
+from plans.core import limits
 from plans.core.errors import ConflictError, ValidationError
 from plans.planning import completeness, period, sections
 from plans.planning import service as plan_service
@@ -80,6 +81,8 @@ def section(plan_id: int, section_key: str):
         return render_template("planning/section_pending.html", plan=plan, check=completeness.check_plan(plan),
                                section=sections.section(section_key), conflict=None,
                                state=sections.state(db.session, plan, section_key))
+    if request.method == "POST" and row_limits.overflow(request.form):  # refused before WTForms builds the rows
+        abort(413, row_limits.overflow(request.form))
     state = sections.state(db.session, plan, section_key)
     conflict = None
     question = None  # section 1: what to do with amounts a new period leaves outside (app/planning/period_choice.py)
@@ -143,6 +146,7 @@ def history(plan_id: int):
     plan = readable_plan(plan_id)
     changes = sections.history(db.session, plan, limit=200)
     return render_template("planning/history.html", plan=plan, changes=changes, can_edit=can_edit(plan),
+                           kept=limits.HISTORY_RESTORABLE,
                            current=sections.current_changes(plan, changes),
                            titles={s.key: s.title for s in sections.SECTIONS})
 
@@ -157,6 +161,10 @@ def restore(plan_id: int, change_id: int):
     editor = editors.EDITORS.get(change.section)
     if editor is None:
         abort(400, "Cette version ne peut pas être restaurée.")
+    if not change.restorable:
+        flash(f"Cette version est trop ancienne pour être restaurée : l'historique garde la copie des "
+              f"{limits.HISTORY_RESTORABLE} derniers enregistrements de chaque section et de chaque action.", "error")
+        return redirect(url_for("planning.history", plan_id=plan.id), code=303)
     current = sections.current_version(db.session, plan, change.section)
     try:
         sections.save_section(

@@ -8,7 +8,7 @@ criteria. Each axis offers a fixed number of objective rows (blank ones are skip
 """
 from __future__ import annotations
 
-from flask import request
+from flask import flash, request
 from wtforms import (
     BooleanField,
     FieldList,
@@ -21,9 +21,10 @@ from wtforms import (
 )
 from wtforms.validators import Length, Optional
 
-from app.planning import editors
+from app.planning import editors, row_limits
 from app.planning.fields import FrenchIntegerField, OneLineTextField, TrimmedStringField
 from app.planning.forms import VersionedForm
+from plans.core import limits
 from plans.core.vocab import FINDING_THEMES, label
 from plans.planning.sectiondata import orientations
 from plans.planning.sectiondata.common import parse_id
@@ -79,8 +80,17 @@ def _form_data(data: dict) -> dict:
     }
 
 
+FINDING_LABEL = 120  # characters of a finding shown beside each objective's checkbox (its whole text: sections 2, 3)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= FINDING_LABEL else text[:FINDING_LABEL - 1].rstrip() + "…"
+
+
 def _finding_choices(plan) -> list[tuple[str, str]]:
-    return [(str(f.id), f"{label(FINDING_THEMES, f.theme)} — {f.text}") for f in plan.findings]
+    """Every finding is offered to every objective: shortened, so that the page stays within a few MB at the limits
+    (plans/core/limits.py), not 150 MB."""
+    return [(str(f.id), f"{label(FINDING_THEMES, f.theme)} — {_short(f.text)}") for f in plan.findings]
 
 
 def make_orientations_form(editor: editors.Editor, plan, version: int, submitted: bool, formdata=None):
@@ -89,7 +99,12 @@ def make_orientations_form(editor: editors.Editor, plan, version: int, submitted
         form = editor.form_class() if formdata is None else editor.form_class(formdata=formdata)
         posted = request.form if formdata is None else formdata
         if posted.get("add_row") in ("axes", "criteria", "priorities"):
-            getattr(form, posted["add_row"]).append_entry()
+            target = getattr(form, posted["add_row"])
+            refused = row_limits.room_for_a_row(posted["add_row"], len(target.entries))
+            if refused:
+                flash(refused, "warning")
+            else:
+                target.append_entry()
     else:
         data = editor.module.dump(plan)
         if not data["criteria"]:
@@ -104,7 +119,7 @@ def make_orientations_form(editor: editors.Editor, plan, version: int, submitted
     for entry in form.axes:
         objectives = entry.form.objectives
         used = sum(1 for o in objectives if o.form.title.data or o.form.findings.data)
-        while len(objectives) < max(OBJECTIVE_ROWS, used + 1):
+        while len(objectives) < min(max(OBJECTIVE_ROWS, used + 1), limits.ROWS["objectives"].limit + 1):
             objectives.append_entry()
         for o in objectives:
             o.form.findings.choices = finding_choices

@@ -2,12 +2,12 @@
 migration indicators offered on a plan whose section was never saved."""
 from __future__ import annotations
 
-from flask import request
+from flask import flash, request
 from wtforms import BooleanField, FieldList, Form, FormField, HiddenField, SelectField
 from wtforms.validators import Length, Optional
 
 from app.choices import select_choices
-from app.planning import editors
+from app.planning import editors, row_limits
 from app.planning.fields import FrenchIntegerField, TrimmedStringField
 from app.planning.forms import VersionedForm
 from plans.core.vocab import INDICATOR_CATEGORIES
@@ -69,7 +69,11 @@ def make_suivi_form(editor: editors.Editor, plan, version: int, submitted: bool,
         for _ in range(editors.BLANK_ROWS):
             form.indicators.append_entry()
     if submitted and posted.get("add_row") == "indicators":
-        form.indicators.append_entry()
+        refused = row_limits.room_for_a_row("indicators", len(form.indicators.entries))
+        if refused:
+            flash(refused, "warning")
+        else:
+            form.indicators.append_entry()
     for entry in form.indicators:  # every row offers exactly one target field per plan year
         targets = entry.form.targets
         while len(targets) < len(years):

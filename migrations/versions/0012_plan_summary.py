@@ -1,7 +1,7 @@
 """plan summaries: each plan's figures for the national desk (map, dashboard, work queue, totals by territory)
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-10 10:00:00.000000
 
 The tables start empty: the figures come from the application's own rules (plans/planning/summary.py), which a
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0012'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

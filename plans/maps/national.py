@@ -49,6 +49,7 @@ import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from plans.core import pool
 from plans.core.errors import ValidationError
 from plans.core.formatting import fcfa, number, percent
 from plans.core.vocab import SECTORS
@@ -59,6 +60,7 @@ from plans.planning.models import Plan, PlanStatus
 from plans.planning.summary import PlanSummary
 from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 
+RECOMPUTE = "carte-nationale"  # the kind of work of plans/core/pool.py
 GAP_THRESHOLD_PER_MILLE = indicators.STRONG_EMIGRATION_PER_MILLE  # the legend's threshold (the rule is indicators')
 COORD_DECIMALS = 4  # ~11 m: the communes layer and grouping outlines
 POINT_DECIMALS = 3  # ~110 m: the clustered actions of a national view (a third lighter than 4)
@@ -306,16 +308,25 @@ def _db_key(session: Session) -> str:
 
 
 def national_base(session: Session) -> NationalBase:
-    """The cached base for this database, reloaded when its fingerprint changed."""
+    """The cached base for this database, reloaded when its fingerprint changed. The reload reads every plan: one
+    at a time on the server (plans/core/pool.py, "carte-nationale"); while another runs, the base this process
+    already has is served as it is (the next request after that reload gets the new one), and a process without
+    one waits for its turn (pool.Busy, a 503, if none comes)."""
     key = _db_key(session)
     fp = data_fingerprint(session)
     base = _BASES.get(key)
     if base is not None and base.fingerprint == fp:
         return base
-    base = load_base(session, fp)
+    try:
+        with pool.slot(RECOMPUTE, wait=0 if base is not None else None):
+            fresh = load_base(session, fp)
+    except pool.Busy:
+        if base is None:
+            raise
+        return base
     with _CACHE_LOCK:
-        _BASES[key] = base
-    return base
+        _BASES[key] = fresh
+    return fresh
 
 
 def clear_caches() -> None:

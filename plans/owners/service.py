@@ -23,7 +23,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import orm
 from sqlalchemy.orm import Session
 
-from plans.core import audit, geo
+from plans.core import audit, geo, limits
 from plans.core.audit import Actor
 from plans.core.db import Base, utcnow
 from plans.core.errors import ConflictError, ValidationError
@@ -262,6 +262,13 @@ def _validate(session: Session, owner: PlanOwner | None, *, kind, name, founding
         units.append(unit)
 
     ids = [i for i in (member_unit_ids or ())]
+    named = [item for item in map(_as_foreign_by_name, foreign_by_name or ()) if (item.name or "").strip()
+             or (item.country_iso3 or "").strip() or isinstance(item.polygon, BaseGeometry) or bool(item.polygon)]
+    too_many = limits.too_many("members", len(ids) + len(named) + sum(
+        1 for codes in (member_codes, foreign_codes) for code in codes or () if (code or "").strip()))
+    if too_many:  # refused before any of them is looked up
+        errors.add("member_codes", too_many)
+        errors.raise_if_any()
     if ids:
         found = {u.id: u for u in session.scalars(sa.select(AdminUnit).where(AdminUnit.id.in_(ids)))}
         for unit_id in ids:

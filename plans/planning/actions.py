@@ -38,6 +38,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from plans.accounts.models import User
+from plans.core import limits
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.ids import canonical_uuid
@@ -61,7 +62,7 @@ SECTION = "actions"
 COPY_SUFFIX = " (copie)"
 _LAST_ACTION = "_actions_service_last_action"  # set on the Plan instance by `apply`, read by `dump`
 
-TEXT_FIELDS = {"sub_sector": 200, "title": 300, "expected_results": None, "localities": 500, "unit": 50,
+TEXT_FIELDS = {"sub_sector": 200, "title": 300, "expected_results": limits.TEXT_CELL, "localities": 500, "unit": 50,
                "override_reason": 300, "maitre_ouvrage": 200}
 SCALAR_FIELDS = ("objective_id", "sector", "sub_sector", "title", "expected_results", "localities", "quantity",
                  "unit", "unit_cost", "total_override", "override_reason", "maitre_ouvrage", "tags", "status",
@@ -156,10 +157,12 @@ class Cleaned:
     errors: dict[str, list[str]]
 
 
-def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) -> Cleaned:
+def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False,
+          associations: Optional[dict[int, DiasporaAssociation]] = None) -> Cleaned:
     """The action's input read and checked field by field (plans/core/money.py for figures). Never raises: the
     errors are in `Cleaned.errors`. `lenient` (restoring from history): an objective or association that no
-    longer exists is dropped instead of refused."""
+    longer exists is dropped instead of refused. `associations`: the owner's, by id, when the caller checks many
+    actions at once (`owner_associations`); else read here."""
     errors: dict[str, list[str]] = {}
 
     def err(key: str, message: str) -> None:
@@ -168,8 +171,8 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
     values: dict[str, Any] = {}
     for name, limit in TEXT_FIELDS.items():
         values[name] = _text(data.get(name))
-        if limit and len(values[name]) > limit:
-            err(name, _too_long(limit))
+        if len(values[name]) > limit:
+            err(name, limits.too_long(values[name], limit))
     if not values["title"]:
         err("title", MSG_TITLE)
 
@@ -258,10 +261,12 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
             continue
         schedule[y] = schedule.get(y, 0) + value
 
-    associations = {a.id: a for a in session.scalars(
-        sa.select(DiasporaAssociation).where(DiasporaAssociation.owner_id == plan.owner_id))}
+    associations = dict(associations) if associations is not None else owner_associations(session, plan)
     lines: list[dict[str, Any]] = []
     line_rows: list[int] = []
+    typed = [row for row in data.get("funding_lines") or () if isinstance(row, dict) and not _line_is_blank(row)]
+    if limits.too_many("funding_lines", len(typed)):
+        err("funding_lines", limits.too_many("funding_lines", len(typed)))
     for index, row in enumerate(data.get("funding_lines") or ()):
         if not isinstance(row, dict) or _line_is_blank(row):
             continue
@@ -307,6 +312,11 @@ def clean(session: Session, plan: Plan, data: dict, *, lenient: bool = False) ->
         line["in_kind"] = _bool(row.get("in_kind"))
         lines.append(line)
         line_rows.append(index)
+    new = {(n["new_association"]["name"].casefold(), n["new_association"]["host_country"]): i
+           for i, n in zip(line_rows, lines) if n.get("new_association")}
+    if new and limits.too_many("diaspora_associations", len(associations) + len(new)):
+        err(f"funding_lines-{min(new.values())}-new_association_name",
+            limits.too_many("diaspora_associations", len(associations) + len(new)))
     cleaned = Cleaned(values, schedule, lines, line_rows, errors)
     # « Financé par la diaspora » follows the funding lines (plans/planning/indicators.py), whatever was typed:
     # a typed "diaspora" (an older plan file, a hand-made form) is accepted and replaced by the derived value.
@@ -357,10 +367,16 @@ def _remap(key: str, line_rows: list[int]) -> str:
     return key
 
 
-def check(session: Session, plan: Plan, data: dict) -> tuple[Cleaned, finance.ActionFigures]:
+def owner_associations(session: Session, plan: Plan) -> dict[int, DiasporaAssociation]:
+    return {a.id: a for a in session.scalars(
+        sa.select(DiasporaAssociation).where(DiasporaAssociation.owner_id == plan.owner_id))}
+
+
+def check(session: Session, plan: Plan, data: dict, *,
+          associations: Optional[dict[int, DiasporaAssociation]] = None) -> tuple[Cleaned, finance.ActionFigures]:
     """`clean` + plans/finance.action_figures on the result; ValidationError with every message, each under
     its form field, when the action may not be saved."""
-    cleaned = clean(session, plan, data)
+    cleaned = clean(session, plan, data, associations=associations)
     figures = finance.action_figures(_shadow(cleaned), plan.years)
     errors = {k: list(v) for k, v in cleaned.errors.items()}
     cost_unreadable = any(k in errors for k in _COST_FIELDS)
@@ -467,9 +483,31 @@ def _snapshot(action: Action, operation: str) -> dict:
     return {**dump_action(action), "operation": operation}
 
 
+def check_room(session: Session, plan: Plan) -> None:
+    """ValidationError when the plan already holds as many actions as plans/core/limits.py allows."""
+    count = session.scalar(sa.select(sa.func.count()).select_from(Action).where(Action.plan_id == plan.id)) or 0
+    bound = limits.ROWS["actions"]
+    if count >= bound.limit:
+        raise ValidationError({"": [bound.full(count, "Ce plan")]})
+
+
+def check_plan_lines(session: Session, plan: Plan, lines: int, action: Optional[Action] = None) -> None:
+    """ValidationError (under "funding_lines") when `lines` lines for `action` (None: a new one) would bring the
+    plan over the funding lines plans/core/limits.py allows per plan."""
+    query = sa.select(sa.func.count()).select_from(FundingLine).join(Action, Action.id == FundingLine.action_id) \
+        .where(Action.plan_id == plan.id)
+    if action is not None and action.id is not None:
+        query = query.where(Action.id != action.id)
+    message = limits.too_many("plan_funding_lines", (session.scalar(query) or 0) + lines)
+    if message:
+        raise ValidationError({"funding_lines": [message]})
+
+
 def create_action(session: Session, plan: Plan, data: dict, user: Optional[User] = None) -> Action:
     """A new action at the end of the PIP. ValidationError when refused. The caller commits."""
+    check_room(session, plan)
     cleaned, _ = check(session, plan, data)
+    check_plan_lines(session, plan, len(cleaned.lines))
     action = Action(plan_id=plan.id, uuid=new_uuid())
     holder: dict[str, Action] = {}
 
@@ -493,6 +531,7 @@ def update_action(session: Session, plan: Plan, action: Action, data: dict, expe
     if sections.parse_version(expected_version) != action.version_id:
         raise ConflictError(SECTION)
     cleaned, _ = check(session, plan, data)
+    check_plan_lines(session, plan, len(cleaned.lines), action)
     before = dump_action(action)
 
     def apply() -> str:
@@ -506,10 +545,12 @@ def update_action(session: Session, plan: Plan, action: Action, data: dict, expe
 
 def duplicate_action(session: Session, plan: Plan, action: Action, user: Optional[User] = None) -> Action:
     """A copy of `action` (funding lines and schedule included) with a new uuid, placed right after it."""
+    check_room(session, plan)
     data = dump_action(action)
     title = (action.title or "")[:300 - len(COPY_SUFFIX)] + COPY_SUFFIX
     copy = Action(plan_id=plan.id, uuid=new_uuid(), title=title)
     cleaned = clean(session, plan, {**data, "title": title}, lenient=True)
+    check_plan_lines(session, plan, len(cleaned.lines))
 
     def apply() -> str:
         _assign(session, copy, cleaned)
@@ -624,12 +665,14 @@ def apply(session: Session, plan: Plan, snapshot: dict) -> str:
     if cleaned.errors:
         raise ValidationError(cleaned.errors)
     action = next((a for a in plan.actions if a.uuid == uuid), None)
+    check_plan_lines(session, plan, len(cleaned.lines), action)
     if action is not None:
         before = dump_action(action)
         _assign(session, action, cleaned)
         _flush(session)
         summary = _change_summary(before, dump_action(action))
     else:
+        check_room(session, plan)
         ordered = _ordered(plan)
         action = Action(plan_id=plan.id, uuid=uuid, position=len(ordered))
         _assign(session, action, cleaned)

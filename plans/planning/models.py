@@ -419,9 +419,12 @@ class Indicator(Base):
 
 
 class PlanChange(Base):
-    """One save: who, when, which section, a French summary and the section as it was saved (for restore)."""
+    """One save: who, when, which section, a French summary and the section as it was saved (for restore). Past
+    the newest saves of its section (or action), a change is pruned (plans/planning/sections.py, `prune_history`):
+    still listed, its copy dropped, no longer restorable."""
 
     __tablename__ = "plan_change"
+    __table_args__ = (sa.Index("ix_plan_change_history_key", "plan_id", "section", "action_uuid"),)
 
     id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
     plan_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True)
@@ -430,5 +433,8 @@ class PlanChange(Base):
     at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     summary: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
     snapshot: orm.Mapped[dict] = orm.mapped_column(sa.JSON)
+    # Section "actions": the action saved (None when the change holds the whole section, as an import saves it).
+    action_uuid: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(36))
+    restorable: orm.Mapped[bool] = orm.mapped_column(default=True, server_default=sa.true())
 
     user: orm.Mapped[Optional[User]] = orm.relationship()

@@ -1,7 +1,13 @@
 """The sections of a plan: their order, their version (optimistic locking) and their history.
 
 Saving a section is one transaction: check the version the form was loaded with, apply the data, bump the
-version, and record a PlanChange holding the section as saved, so that any earlier state can be restored.
+version, and record a PlanChange holding the section as saved, so that an earlier state can be restored.
+
+History is kept within bounds (plans/core/limits.py, HISTORY_RESTORABLE): each save prunes the saves of its own
+key — the section, or for section "actions" the action — beyond the newest HISTORY_RESTORABLE. A pruned change
+stays in the history (when, who, what changed) but drops its copy and can no longer be restored; the review's
+frozen versions (plans/review/workflow.py, PlanSnapshot) are another table, never pruned. A save may also be
+skipped when it changed nothing (`unchanged`, what a plan-file import asks): no new version, no history entry.
 """
 from __future__ import annotations
 
@@ -14,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from plans.accounts.models import User
+from plans.core import limits
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.planning.models import Plan, PlanChange, SectionState
@@ -104,17 +111,21 @@ def parse_version(raw: object) -> int | None:
 
 
 def save_section(session: Session, plan: Plan, key: str, expected_version: int | str | None, user: Optional[User],
-                 apply: Callable[[], str], snapshot: Callable[[], dict]) -> PlanChange:
+                 apply: Callable[[], str], snapshot: Callable[[], dict],
+                 unchanged: Optional[Callable[[], bool]] = None) -> Optional[PlanChange]:
     """Runs `apply` (which changes the plan and returns a French summary) if the section is still at
     `expected_version`, then records the change. The version check is an UPDATE … WHERE version = expected, so
     two concurrent saves cannot both pass it. A version that is not a number: ValidationError (`parse_version`).
-    The caller commits."""
+    When `unchanged` says, after `apply`, that nothing changed, nothing is recorded and None is returned. The
+    caller commits."""
     section(key)
     expected = parse_version(expected_version)
     st = _stored_state(session, plan, key)
     if expected is None or expected != st.version:
         raise ConflictError(key)
     summary = apply()
+    if unchanged is not None and unchanged():
+        return None
     now = utcnow()
     updated = session.execute(
         sa.update(SectionState).where(SectionState.plan_id == plan.id, SectionState.section == key,
@@ -125,11 +136,38 @@ def save_section(session: Session, plan: Plan, key: str, expected_version: int |
         raise ConflictError(key)
     session.expire(st)
     plan.updated_at = now
+    saved = snapshot()
+    action_uuid = saved.get("action_uuid") if key == "actions" and isinstance(saved.get("action_uuid"), str) else None
     change = PlanChange(plan_id=plan.id, section=key, user_id=user.id if user else None, at=now,
-                        summary=summary, snapshot=snapshot())
+                        summary=summary, snapshot=saved, action_uuid=action_uuid)
     session.add(change)
     session.flush()
+    prune_history(session, plan.id, key, action_uuid)
     return change
+
+
+def _pruned_copy(snapshot) -> dict:
+    """What a pruned change keeps of its copy: the keys that say what it was (the action, the operation, marks such
+    as plans/review/planfile.py's IMPORT_MARK, all starting with "_")."""
+    if not isinstance(snapshot, dict):
+        return {}
+    return {k: v for k, v in snapshot.items() if k.startswith("_") or k in ("action_uuid", "operation")}
+
+
+def prune_history(session: Session, plan_id: int, key: str, action_uuid: Optional[str] = None) -> int:
+    """Prunes the changes of one key (a section; for "actions", one action, or the whole section when
+    `action_uuid` is None) beyond the newest limits.HISTORY_RESTORABLE restorable ones. Returns how many."""
+    same_action = PlanChange.action_uuid.is_(None) if action_uuid is None else PlanChange.action_uuid == action_uuid
+    older = list(session.scalars(
+        sa.select(PlanChange).where(PlanChange.plan_id == plan_id, PlanChange.section == key, same_action,
+                                    PlanChange.restorable.is_(True))
+        .order_by(PlanChange.id.desc()).offset(limits.HISTORY_RESTORABLE)))
+    for change in older:
+        change.snapshot = _pruned_copy(change.snapshot)
+        change.restorable = False
+    if older:
+        session.flush()
+    return len(older)
 
 
 def history(session: Session, plan: Plan, key: str | None = None, limit: int = 50) -> list[PlanChange]:
@@ -168,8 +206,7 @@ def current_changes(plan: Plan, changes: list[PlanChange]) -> set[int]:
     existing_actions = {a.uuid for a in plan.actions}
     current, seen = set(), set()
     for change in changes:
-        key = (change.section, (change.snapshot or {}).get("action_uuid")) if change.section == "actions" \
-            else (change.section, None)
+        key = (change.section, change.action_uuid) if change.section == "actions" else (change.section, None)
         if key in seen:
             continue
         seen.add(key)

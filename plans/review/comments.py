@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from plans.accounts import access
 from plans.accounts.models import Role, User
+from plans.core import limits
 from plans.core.db import utcnow
 from plans.core.errors import ValidationError
 from plans.core.ids import canonical_uuid
@@ -24,8 +25,8 @@ from plans.planning.models import Plan, PlanStatus
 from plans.planning.sections import SECTIONS, SECTIONS_BY_KEY
 from plans.review.models import PlanComment, ReviewCheck
 
-MAX_COMMENT = 5000
-MAX_NOTE = 1000
+MAX_COMMENT = limits.COMMENT_CHARS
+MAX_NOTE = limits.NOTE_CHARS
 PLAN_ANCHOR = "plan"
 
 

@@ -62,6 +62,7 @@ from sqlalchemy.orm import Session
 
 from plans.accounts import access
 from plans.accounts.models import User
+from plans.core import limits
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.ids import canonical_uuid
@@ -70,13 +71,13 @@ from plans.core.vocab import MIGRATION_TAGS
 from plans.owners.models import PlanOwner
 from plans.planning import actions as actions_service
 from plans.planning import location, sections
-from plans.planning.models import Action, DiasporaAssociation, Plan, PlanChange
+from plans.planning.models import Action, DiasporaAssociation, FundingLine, Plan, PlanChange
 from plans.planning.sectiondata import adoption, identification, migration, orientations, situation, suivi
 from plans.review.models import PlanSnapshot, PlanTransition
 
 FORMAT = "pdl-m-plan"
 SCHEMA_VERSION = 1
-MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+MAX_DOCUMENT_BYTES = limits.PLAN_FILE_BYTES
 MAX_DOCUMENT_MB = MAX_DOCUMENT_BYTES // (1024 * 1024)
 MAX_MESSAGES = 50  # a file broken everywhere: the first problems are enough to act on
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / f"pdl-m-plan.v{SCHEMA_VERSION}.schema.json"
@@ -333,11 +334,14 @@ def _history_part(session: Session, plan: Plan) -> dict:
                  "user": transition.user.email if transition.user is not None else None,
                  "reason": transition.reason or ""}
             transitions[_transition_key(t)] = t
-    out = {"changes": [changes[k] for k in sorted(changes)],
-           "transitions": [transitions[k] for k in sorted(transitions)]}
+    # the newest ones only: a file carries at most what plans/core/limits.py lets an import read
+    kept_changes, kept_transitions = limits.ROWS["changes"].limit, limits.ROWS["transitions"].limit
+    out = {"changes": [changes[k] for k in sorted(changes)][-kept_changes:],
+           "transitions": [transitions[k] for k in sorted(transitions)][-kept_transitions:]}
     # A claim this server recorded too (its own export imported back) is its record, not a claim.
-    claimed = {"changes": [claimed_changes[k] for k in sorted(set(claimed_changes) - set(changes))],
-               "transitions": [claimed_transitions[k] for k in sorted(set(claimed_transitions) - set(transitions))]}
+    claimed = {"changes": [claimed_changes[k] for k in sorted(set(claimed_changes) - set(changes))][-kept_changes:],
+               "transitions": [claimed_transitions[k] for k in sorted(set(claimed_transitions) - set(transitions))]
+               [-kept_transitions:]}
     if claimed["changes"] or claimed["transitions"]:
         out["claimed"] = claimed
     return out
@@ -397,9 +401,9 @@ def _reject_constant(name: str):
 def parse_bytes(data: bytes | str) -> Any:
     """The JSON value of a file's content, or ValidationError in French (too large, not text, truncated, not JSON)."""
     size = len(data.encode("utf-8")) if isinstance(data, str) else len(data)
-    if size > MAX_DOCUMENT_BYTES:
-        raise ValidationError(f"Le fichier est trop volumineux ({size / (1024 * 1024):.1f} Mo) : un fichier de plan "
-                              f"ne peut dépasser {MAX_DOCUMENT_MB} Mo.")
+    too_large = limits.file_too_large(size)
+    if too_large:
+        raise ValidationError(too_large)
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
@@ -515,6 +519,7 @@ def check_schema(document: Any) -> None:
 def read_document(document_or_bytes: dict | bytes | str) -> dict:
     """The plan document checked against the JSON Schema, from bytes, text or an already parsed dict."""
     document = document_or_bytes if isinstance(document_or_bytes, dict) else parse_bytes(document_or_bytes)
+    check_counts(document)
     document = _without_controls(document)
     check_schema(document)
     _canonical_uuids(document)
@@ -528,6 +533,74 @@ def _canonical_uuids(document: dict) -> None:
     p["uuid"] = canonical_uuid(p["uuid"])
     for action in p["actions"]:
         action["uuid"] = canonical_uuid(action["uuid"])
+
+
+def _rows(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _part(value: Any, *keys: str) -> Any:
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def check_counts(document: Any) -> None:
+    """ValidationError keyed by JSON path when a list of the document holds more rows than plans/core/limits.py
+    allows. Run on the parsed JSON before anything else reads it (the JSON Schema, the rules, the database): the
+    cost of refusing a plan of 15 000 actions is that of its parse. Values of the wrong type are left to the schema."""
+    plan = _part(document, "plan")
+    if not isinstance(plan, dict):
+        return
+    sections = _part(plan, "sections")
+    lists: list[tuple[str, str, Any]] = [
+        ("actions", "plan.actions", plan.get("actions")),
+        ("diaspora_associations", "plan.diaspora_associations", plan.get("diaspora_associations")),
+        ("members", "plan.owner.members", _part(plan, "owner", "members")),
+        ("changes", "plan.history.changes", _part(plan, "history", "changes")),
+        ("transitions", "plan.history.transitions", _part(plan, "history", "transitions")),
+        ("process_steps", "plan.sections.identification.process_steps",
+         _part(sections, "identification", "process_steps")),
+        ("population_records", "plan.sections.situation.population_records",
+         _part(sections, "situation", "population_records")),
+        ("sector_diagnostics", "plan.sections.situation.sector_diagnostics",
+         _part(sections, "situation", "sector_diagnostics")),
+        ("findings", "plan.sections.situation.findings", _part(sections, "situation", "findings")),
+        ("destinations", "plan.sections.migration.destinations", _part(sections, "migration", "destinations")),
+        ("codev_projects", "plan.sections.migration.codev_projects", _part(sections, "migration", "codev_projects")),
+        ("findings", "plan.sections.migration.findings", _part(sections, "migration", "findings")),
+        ("axes", "plan.sections.orientations.axes", _part(sections, "orientations", "axes")),
+        ("criteria", "plan.sections.orientations.criteria", _part(sections, "orientations", "criteria")),
+        ("priorities", "plan.sections.orientations.priorities", _part(sections, "orientations", "priorities")),
+        ("indicators", "plan.sections.suivi.indicators", _part(sections, "suivi", "indicators")),
+    ]
+    for i, action in enumerate(_rows(plan.get("actions"))[:limits.ACTIONS_PER_PLAN + 1]):
+        lists.append(("funding_lines", json_path("plan.actions", i, "funding_lines"), _part(action, "funding_lines")))
+    for i, axis in enumerate(_rows(_part(sections, "orientations", "axes"))[:limits.ROWS["axes"].limit + 1]):
+        lists.append(("objectives", json_path("plan.sections.orientations.axes", i, "objectives"),
+                      _part(axis, "objectives")))
+        for j, objective in enumerate(_rows(_part(axis, "objectives"))[:limits.ROWS["objectives"].limit + 1]):
+            lists.append(("finding_links", json_path("plan.sections.orientations.axes", i, "objectives", j,
+                                                     "findings"), _part(objective, "findings")))
+    for i, priority in enumerate(_rows(_part(sections, "orientations", "priorities"))
+                                 [:limits.ROWS["priorities"].limit + 1]):
+        lists.append(("scores", json_path("plan.sections.orientations.priorities", i, "scores"),
+                      _part(priority, "scores")))
+    for i, indicator in enumerate(_rows(_part(sections, "suivi", "indicators"))[:limits.ROWS["indicators"].limit + 1]):
+        lists.append(("targets", json_path("plan.sections.suivi.indicators", i, "targets"),
+                      _part(indicator, "targets")))
+    errors: dict[str, list[str]] = {}
+    lines = sum(len(_rows(_part(action, "funding_lines"))) for action in _rows(plan.get("actions")))
+    if limits.too_many("plan_funding_lines", lines):
+        errors["plan.actions"] = [limits.too_many("plan_funding_lines", lines)]
+    for key, path, value in lists:
+        message = limits.too_many(key, len(value)) if isinstance(value, (list, dict)) else None
+        if message:
+            errors[path] = [message]
+            if len(errors) >= MAX_MESSAGES:
+                break
+    if errors:
+        raise ValidationError(errors)
 
 
 def _without_controls(value: Any) -> Any:
@@ -739,13 +812,36 @@ def _with_ids(rows: list[dict], existing: list) -> list[dict]:
     return [{**row, "id": existing[i].id if i < len(existing) else None} for i, row in enumerate(rows)]
 
 
-def _save(session: Session, plan: Plan, key: str, user: Optional[User], summary: str, apply, dump) -> None:
+def _save(session: Session, plan: Plan, key: str, user: Optional[User], summary: str, apply, dump,
+          before: dict) -> bool:
+    """Writes one section of the document; records it (a PlanChange, a new version) only if it changed the section,
+    which was `before[key]` before the import started. True when it did."""
     def run() -> str:
         detail = apply()
         return f"{summary} : {detail}" if detail else summary
 
-    sections.save_section(session, plan, key, sections.current_version(session, plan, key), user, apply=run,
-                          snapshot=lambda: {**dump(), IMPORT_MARK: summary})
+    after: dict[str, Any] = {}
+
+    def unchanged() -> bool:
+        after["dump"] = dump()  # kept: the snapshot, asked next, is the same
+        return after["dump"] == before[key]
+
+    change = sections.save_section(session, plan, key, sections.current_version(session, plan, key), user, apply=run,
+                                   snapshot=lambda: {**(after["dump"] if "dump" in after else dump()),
+                                                     IMPORT_MARK: summary},
+                                   unchanged=unchanged)
+    return change is not None
+
+
+def _dumps(plan: Plan) -> dict[str, Any]:
+    """Every section as its module dumps it: what an import compares with, to record only what it changed."""
+    return {"identification": identification.dump(plan), "situation": situation.dump(plan),
+            "migration": migration.dump(plan), "orientations": orientations.dump(plan), "suivi": suivi.dump(plan),
+            "adoption": adoption.dump(plan), "actions": _actions_dump(plan)}
+
+
+def _actions_dump(plan: Plan) -> dict:
+    return {"actions": [actions_service.dump_action(a) for a in sorted(plan.actions, key=lambda a: a.position or 0)]}
 
 
 def _upsert_associations(session: Session, owner: PlanOwner, rows: list[dict]) -> list[DiasporaAssociation]:
@@ -759,6 +855,9 @@ def _upsert_associations(session: Session, owner: PlanOwner, rows: list[dict]) -
             raise ValidationError(messages_at(error, lambda k: json_path("plan.diaspora_associations", i, k)))
         association = known.get((values["name"].casefold(), values["host_country"]))
         if association is None:
+            if limits.too_many("diaspora_associations", len(known) + 1):
+                raise ValidationError({"plan.diaspora_associations": [
+                    limits.ROWS["diaspora_associations"].full(len(known), f"« {owner.name} »")]})
             association = DiasporaAssociation(owner_id=owner.id, **values)
             session.add(association)
             known[(values["name"].casefold(), values["host_country"])] = association
@@ -779,12 +878,20 @@ def _action_path(i: int, key: str) -> str:
 
 
 def write_content(session: Session, plan: Plan, content: _Content, user: Optional[User], summary: str,
-                  warnings: Optional[list[str]] = None) -> None:
-    """Writes the checked content into `plan`; what the user should know (a masked point the file did not carry)
-    is appended to `warnings`."""
+                  warnings: Optional[list[str]] = None) -> int:
+    """Writes the document's content into `plan`; returns how many sections it changed (each of them recorded in
+    the history; a section the file leaves as it was records nothing). What the user should know (a masked point
+    the file did not carry) is appended to `warnings`."""
     doc = content.doc
     p = doc["plan"]
     data = content.sections
+    # Every action with its lines and schedule in three queries, not three per action; held here, since the session
+    # keeps only weak references and `plan.actions` is reloaded on the way.
+    preloaded = session.scalars(sa.select(Action).where(Action.plan_id == plan.id).options(
+        orm.selectinload(Action.funding_lines).selectinload(FundingLine.association),
+        orm.selectinload(Action.schedule))).all() if plan.id is not None else []
+    before = _dumps(plan)
+    changed = 0
 
     associations = _upsert_associations(session, plan.owner, p["diaspora_associations"])
 
@@ -805,22 +912,22 @@ def write_content(session: Session, plan: Plan, content: _Content, user: Optiona
 
     ident = dict(data["identification"])
     ident["process_steps"] = _with_ids(ident["process_steps"], list(plan.process_steps))
-    _save(session, plan, "identification", user, summary, lambda: identification.apply(session, plan, ident),
-          lambda: identification.dump(plan))
+    changed += _save(session, plan, "identification", user, summary,
+                     lambda: identification.apply(session, plan, ident), lambda: identification.dump(plan), before)
 
     sit = dict(data["situation"])
     sit["population_records"] = _with_ids(sit["population_records"], list(plan.population_records))
     sit["sector_diagnostics"] = _with_ids(sit["sector_diagnostics"], list(plan.sector_diagnostics))
     sit["findings"] = _with_ids(sit["findings"], situation.situation_findings(plan))
-    _save(session, plan, "situation", user, summary, lambda: situation.apply(session, plan, sit),
-          lambda: situation.dump(plan))
+    changed += _save(session, plan, "situation", user, summary, lambda: situation.apply(session, plan, sit),
+                     lambda: situation.dump(plan), before)
 
     mig = dict(data["migration"])
     mig["destinations"] = _with_ids(mig["destinations"], list(plan.destinations))
     mig["codev_projects"] = _with_ids(mig["codev_projects"], list(plan.codev_projects))
     mig["findings"] = _with_ids(mig["findings"], [f for f in plan.findings if f.theme == migration.THEME])
-    _save(session, plan, "migration", user, summary, lambda: migration.apply(session, plan, mig),
-          lambda: migration.dump(plan))
+    changed += _save(session, plan, "migration", user, summary, lambda: migration.apply(session, plan, mig),
+                     lambda: migration.dump(plan), before)
     session.flush()
 
     by_section = {"situation": situation.situation_findings(plan),
@@ -834,19 +941,22 @@ def write_content(session: Session, plan: Plan, content: _Content, user: Optiona
         axis_row["objectives"] = _with_ids(axis_row["objectives"], existing)
     ori["criteria"] = _with_ids(ori["criteria"], list(plan.criteria))
     ori["priorities"] = _with_ids(ori["priorities"], list(plan.priorities))
-    _save(session, plan, "orientations", user, summary, lambda: orientations.apply(session, plan, ori),
-          lambda: orientations.dump(plan))
+    changed += _save(session, plan, "orientations", user, summary, lambda: orientations.apply(session, plan, ori),
+                     lambda: orientations.dump(plan), before)
 
     sv = {"indicators": _with_ids(data["suivi"]["indicators"], list(plan.indicators))}
-    _save(session, plan, "suivi", user, summary, lambda: suivi.apply(session, plan, sv), lambda: suivi.dump(plan))
-    _save(session, plan, "adoption", user, summary, lambda: adoption.apply(session, plan, data["adoption"]),
-          lambda: adoption.dump(plan))
+    changed += _save(session, plan, "suivi", user, summary, lambda: suivi.apply(session, plan, sv),
+                     lambda: suivi.dump(plan), before)
+    changed += _save(session, plan, "adoption", user, summary,
+                     lambda: adoption.apply(session, plan, data["adoption"]), lambda: adoption.dump(plan), before)
     session.flush()
 
     objectives = {ref: plan.axes[i].objectives[j] for ref, (i, j) in content.objective_rows.items()}
     association_by_ref = {ref: associations[i] for ref, i in content.association_rows.items()}
-    _write_actions(session, plan, p["actions"], objectives, association_by_ref, user, summary,
-                   warnings if warnings is not None else [])
+    changed += _write_actions(session, plan, p["actions"], objectives, association_by_ref, user, summary, before,
+                              warnings if warnings is not None else [])
+    del preloaded
+    return changed
 
 
 def _kept_point(row: dict, stored: Optional[Action], path: str, errors: dict, warnings: list[str]) -> dict:
@@ -880,9 +990,10 @@ def _stored_points(session: Session, plan: Plan, uuids: list[str]) -> dict[str, 
 
 
 def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: dict, associations: dict,
-                   user: Optional[User], summary: str, warnings: list[str]) -> None:
+                   user: Optional[User], summary: str, before: dict, warnings: list[str]) -> bool:
     errors: dict[str, list[str]] = {}
     checked = []
+    owner_associations = actions_service.owner_associations(session, plan)  # read once, not once per action
     stored = _stored_points(session, plan, [row["uuid"] for row in rows if row.get(WITHHELD)])
     for i, row in enumerate(rows):
         point = _kept_point(row, stored.get(row["uuid"]), json_path("plan.actions", i), errors, warnings)
@@ -894,7 +1005,7 @@ def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: d
                                    if ln["association"] is not None else None}
                                   for ln in row["funding_lines"]]}
         try:
-            cleaned, _ = actions_service.check(session, plan, data)
+            cleaned, _ = actions_service.check(session, plan, data, associations=owner_associations)
         except ValidationError as error:
             for path, messages in messages_at(error, lambda k, i=i: _action_path(i, k)).items():
                 errors.setdefault(path, []).extend(messages)
@@ -903,27 +1014,27 @@ def _write_actions(session: Session, plan: Plan, rows: list[dict], objectives: d
     if errors:
         raise ValidationError(errors)
 
+    written: list[Action] = []  # held until the section is recorded: the session keeps only weak references
+
     def apply() -> str:
         existing = {a.uuid: a for a in plan.actions}
-        before = len(existing)
+        count = len(existing)
         for position, (uuid, cleaned) in enumerate(checked):
             action = existing.get(uuid)
             if action is None:
-                action = Action(plan_id=plan.id, uuid=uuid)
+                action = Action(plan_id=plan.id, uuid=uuid, schedule=[], funding_lines=[])  # nothing to load
                 session.add(action)
             action.position = position
             actions_service._assign(session, action, cleaned)
+            written.append(action)
         try:
             session.flush()
         except orm.exc.StaleDataError:
             raise ConflictError(actions_service.SECTION) from None
         session.expire(plan, ["actions"])
-        return f"Actions : {before} → {len(checked)}" if before != len(checked) else "actions remplacées"
+        return f"Actions : {count} → {len(checked)}" if count != len(checked) else "actions remplacées"
 
-    def dump() -> dict:
-        return {"actions": [actions_service.dump_action(a) for a in sorted(plan.actions, key=lambda a: a.position)]}
-
-    _save(session, plan, "actions", user, summary, apply, dump)
+    return _save(session, plan, "actions", user, summary, apply, lambda: _actions_dump(plan), before)
 
 
 def load_into(session: Session, plan: Plan, document: dict | bytes | str, user: Optional[User], *,

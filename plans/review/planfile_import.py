@@ -6,6 +6,12 @@ importer may write that owner's plans, then: a plan already here with the same u
 revision, if editable), or gets a new revision when that revision is adopted (plans/review/workflow.py
 `open_revision`, the one place a revision is opened); else the plan is created. Nothing is half-imported: on any
 refusal the session is rolled back. The caller commits on success. Every import writes its audit entry.
+
+History stays within bounds (plans/core/limits.py): a section the file leaves as it was records nothing
+(plans/review/planfile.py `write_content`), the copy of the file (a PlanSnapshot of kind "import", a version on the
+versions page) is not kept again when the plan's latest import was the same document, and only the
+IMPORT_SNAPSHOTS newest copies of a plan are kept. Re-importing the same file thus writes nothing but its audit
+entry.
 """
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from sqlalchemy.orm import Session
 from plans.accounts import access
 from plans.accounts.models import Role, User
 from plans.core import audit as audit_service
+from plans.core import limits
 from plans.core.db import serialize, utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.ids import derived_uuid
@@ -28,7 +35,15 @@ from plans.owners.models import COLLECTIVITE_LEVEL, OwnerKind, PlanOwner
 from plans.planning.models import Action, Plan, PlanStatus
 from plans.review import workflow
 from plans.review.models import PlanSnapshot
-from plans.review.planfile import SNAPSHOT_KIND, check_content, json_path, messages_at, read_document, write_content
+from plans.review.planfile import (
+    SNAPSHOT_KIND,
+    check_content,
+    json_path,
+    messages_at,
+    read_document,
+    without_timestamp,
+    write_content,
+)
 from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 from plans.territory.service import unit_by_code
 
@@ -247,12 +262,34 @@ def _import(session: Session, document_or_bytes, user: Optional[User], source: s
                             "le statut change par la revue.")
 
     _keep_action_uuids_to_this_plan(session, plan, p["actions"], warnings)
-    write_content(session, plan, content, user, summary, warnings)
-    plan.updated_at = utcnow()
-    session.add(PlanSnapshot(plan_id=plan.id, kind=SNAPSHOT_KIND, label=summary, at=utcnow(),
-                             user_id=user.id if user else None, document=document))
+    changed = write_content(session, plan, content, user, summary, warnings)
+    if changed:
+        plan.updated_at = utcnow()
+    if changed or created or new_revision or not _same_as_last_import(session, plan, document):
+        session.add(PlanSnapshot(plan_id=plan.id, kind=SNAPSHOT_KIND, label=summary, at=utcnow(),
+                                 user_id=user.id if user else None, document=document))
+        session.flush()
+        _prune_import_copies(session, plan)
     audit_service.record(session, user, "plan.import", plan.uuid,
                          {"revision": plan.revision, "file": source or "", "created": created,
-                          "new_revision": new_revision}, ip)
+                          "new_revision": new_revision, "sections_changed": changed}, ip)
     session.flush()
     return ImportResult(plan=plan, created=created, new_revision=new_revision, warnings=warnings)
+
+
+def _same_as_last_import(session: Session, plan: Plan, document: dict) -> bool:
+    """Whether the plan's latest imported file is this document (its export instant aside)."""
+    last = session.scalar(sa.select(PlanSnapshot.document).where(PlanSnapshot.plan_id == plan.id,
+                                                                 PlanSnapshot.kind == SNAPSHOT_KIND)
+                          .order_by(PlanSnapshot.id.desc()).limit(1))
+    return isinstance(last, dict) and without_timestamp(last) == without_timestamp(document)
+
+
+def _prune_import_copies(session: Session, plan: Plan) -> None:
+    """Deletes the plan's import copies beyond the newest limits.IMPORT_SNAPSHOTS (the review's frozen versions,
+    other kinds, are never deleted)."""
+    older = session.scalars(sa.select(PlanSnapshot.id).where(PlanSnapshot.plan_id == plan.id,
+                                                             PlanSnapshot.kind == SNAPSHOT_KIND)
+                            .order_by(PlanSnapshot.id.desc()).offset(limits.IMPORT_SNAPSHOTS)).all()
+    if older:
+        session.execute(sa.delete(PlanSnapshot).where(PlanSnapshot.id.in_(older)))

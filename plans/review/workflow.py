@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from plans.accounts import access
 from plans.accounts.models import Role, User
 from plans.core import audit as audit_service
+from plans.core import limits
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.ids import canonical_uuid
@@ -40,7 +41,7 @@ from plans.review import planfile
 from plans.review.models import PlanSnapshot, PlanTransition
 
 PLANNER, REVIEWER = "planner", "reviewer"
-MAX_REASON = 5000
+MAX_REASON = limits.REASON_CHARS
 EDITABLE_STATUSES = frozenset({PlanStatus.BROUILLON, PlanStatus.A_REVISER})
 SNAPSHOT_STATUSES = frozenset({PlanStatus.SOUMIS, PlanStatus.VALIDE, PlanStatus.ADOPTE})
 # The deliberation is voted after validation: the submission gate checks every other section.

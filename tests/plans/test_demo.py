@@ -65,7 +65,8 @@ def test_tc1_koniakary(session):
     assert all(a.objective is not None for a in plan.actions)
     assert len(plan.indicators) == 8 and all(i.baseline_value is not None for i in plan.indicators)
     # written through the sections' apply(): one history entry per section saved, by the demo planner if any
-    changes = session.scalars(sa.select(PlanChange.section).where(PlanChange.plan_id == plan.id)).all()
+    changes = session.scalars(sa.select(PlanChange.section).where(PlanChange.plan_id == plan.id)
+                              .order_by(PlanChange.id)).all()
     assert changes == ["identification", "situation", "migration", "orientations", "suivi"]
 
 

@@ -103,7 +103,7 @@ CODED: dict[str, tuple[str, ...]] = {
     "ReviewCheck": ("key",),
     "PlanTransition": ("from_status", "to_status"),
     "PlanSnapshot": ("kind", "label"),
-    "PlanChange": ("section", "summary"),  # written by the app from the typed values, escaped where shown
+    "PlanChange": ("section", "summary", "action_uuid"),  # written by the app (the summary from typed values)
     "SectionState": ("section",),
     "AuditEntry": ("action", "target", "ip"),
     "LoginAttempt": ("email", "ip"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from plans.core import limits
 from plans.core.errors import ValidationError
 from plans.core.vocab import GUIDE_VERSIONS, PROCESS_STEPS
 from plans.planning import service as plan_service
@@ -19,6 +20,7 @@ from plans.planning.sections import sync_rows
 
 PLAN_FIELDS = ("title", "period_start", "period_end", "guide_version", "facilitators", "process_funders", "summary")
 STEP_FIELDS = ("step", "date", "place", "place_country", "men", "women", "youth", "diaspora")
+LONG_TEXTS = ("facilitators", "process_funders", "summary")
 FIELD_LABELS = {"title": "titre", "period_start": "année de début", "period_end": "année de fin",
                 "guide_version": "version du guide", "facilitators": "facilitateurs",
                 "process_funders": "financeurs de la démarche", "summary": "résumé"}
@@ -39,6 +41,14 @@ def validate(data: dict) -> None:
         errors["title"] = ["Donnez un titre au plan."]
     if data.get("guide_version") not in GUIDE_VERSIONS:
         errors["guide_version"] = ["Version du guide inconnue."]
+    for name in LONG_TEXTS:
+        value = data.get(name)
+        message = limits.too_long(value, limits.TEXT_LONG) if isinstance(value, str) else None
+        if message:
+            errors[name] = [message]
+    message = limits.too_many("process_steps", len(data.get("process_steps") or []))
+    if message:
+        errors["process_steps"] = [message]
     for i, step in enumerate(data.get("process_steps", [])):
         if step.get("step") not in PROCESS_STEPS:
             errors[f"process_steps-{i}-step"] = ["Choisissez l'étape de la démarche."]

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from plans.core import formatting
+from plans.core import formatting, limits
 from plans.core.errors import ValidationError
 from plans.core.money import AmountError, parse_fcfa, parse_share
 from plans.core.vocab import CODEV_STATES, RELIABILITY, SECTORS, TRENDS
@@ -163,6 +163,15 @@ def clean(data: dict) -> dict:
         out[name] = _text(data.get(name))
     if len(out["source"]) > 300:
         errors["source"] = ["La source tient en 300 caractères au plus."]
+    for name in TEXT_FIELDS[1:]:
+        message = limits.too_long(out[name], limits.TEXT_LONG)
+        if message:
+            errors[name] = [message]
+    for key, fields, ignore in (("destinations", DESTINATION_FIELDS, ("trend",)),
+                                ("codev_projects", CODEV_FIELDS, ("state",)), ("findings", ("text",), ())):
+        message = limits.too_many(key, sum(1 for row in data.get(key) or [] if not _blank(row, fields, ignore)))
+        if message:
+            errors[key] = [message]
     reliability = data.get("reliability") or None
     if reliability is not None and reliability not in RELIABILITY:
         errors["reliability"] = ["Fiabilité inconnue : mesuré, estimé ou déclaratif."]
@@ -246,10 +255,12 @@ def clean(data: dict) -> dict:
                          "funders": _text(row.get("funders")), "state": state})
 
     findings = []
-    for row in data.get("findings") or []:
+    for i, row in enumerate(data.get("findings") or []):
         text = _text(row.get("text"))
         if text:
             findings.append({"id": row.get("id"), "text": text})
+            if limits.too_long(text, limits.TEXT_CELL):
+                errors[f"findings-{i}-text"] = [limits.too_long(text, limits.TEXT_CELL)]
 
     if errors:
         raise ValidationError(errors)
@@ -375,6 +386,8 @@ def clean_association(data: dict) -> dict:
                               ("contact_details", contact_details, 300)):
         if len(value) > limit:
             errors[key] = [f"Ce champ tient en {limit} caractères au plus."]
+    if limits.too_long(sections, limits.TEXT_CELL):
+        errors["sections"] = [limits.too_long(sections, limits.TEXT_CELL)]
     if errors:
         raise ValidationError(errors)
     return {"name": name, "host_country": country, "host_city": _text(data.get("host_city")), "sections": sections,
@@ -382,8 +395,18 @@ def clean_association(data: dict) -> dict:
             "contact_details": contact_details, "contact_consent": consent}
 
 
+def check_association_room(session: Session, owner: PlanOwner) -> None:
+    """ValidationError when the owner already has as many diaspora associations as plans/core/limits.py allows."""
+    count = session.scalar(sa.select(sa.func.count()).select_from(DiasporaAssociation)
+                           .where(DiasporaAssociation.owner_id == owner.id)) or 0
+    bound = limits.ROWS["diaspora_associations"]
+    if count >= bound.limit:
+        raise ValidationError({"": [bound.full(count, "Cette collectivité ou ce groupement")]})
+
+
 def create_association(session: Session, owner: PlanOwner, data: dict) -> DiasporaAssociation:
     values = clean_association(data)
+    check_association_room(session, owner)
     association = DiasporaAssociation(owner_id=owner.id, **values)
     session.add(association)
     session.flush()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from plans.core import limits
 from plans.core.errors import ValidationError
 from plans.planning.models import Axis, Objective, Plan, Priority, ScoringCriterion
 from plans.planning.sectiondata.common import describe_count_change, is_int, row_id, summary, text
@@ -136,6 +137,10 @@ def validate(data: dict, plan: Plan | None = None) -> None:
     errors: dict[str, list[str]] = {}
     finding_ids = {f.id for f in plan.findings} if plan is not None else None
     axes = data.get("axes") or []
+    for key, blank in (("axes", _axis_blank), ("criteria", _criterion_blank), ("priorities", _priority_blank)):
+        message = limits.too_many(key, len(_kept(data.get(key), blank)))
+        if message:
+            errors[key] = [message]
     for i, axis in _kept(axes, _axis_blank):
         prefix = f"axes-{i}-"
         title = text(axis.get("title"))
@@ -143,6 +148,12 @@ def validate(data: dict, plan: Plan | None = None) -> None:
             errors[prefix + "title"] = ["Donnez l'intitulé de l'axe stratégique."]
         elif len(title) > 300:
             errors[prefix + "title"] = ["L'intitulé de l'axe tient en 300 caractères au plus."]
+        message = limits.too_long(text(axis.get("general_objective")), limits.TEXT_CELL)
+        if message:
+            errors[prefix + "general_objective"] = [message]
+        message = limits.too_many("objectives", len(_kept(axis.get("objectives"), _objective_blank)))
+        if message:
+            errors[prefix + "objectives"] = [message]
         for j, objective in _kept(axis.get("objectives"), _objective_blank):
             oprefix = f"{prefix}objectives-{j}-"
             otitle = text(objective.get("title"))
@@ -152,7 +163,9 @@ def validate(data: dict, plan: Plan | None = None) -> None:
                 errors[oprefix + "title"] = ["L'objectif tient en 300 caractères au plus."]
             ids = objective.get("finding_ids") or []
             unknown = [f for f in ids if not is_int(f) or (finding_ids is not None and f not in finding_ids)]
-            if unknown:
+            if limits.too_many("finding_links", len(ids)):
+                errors[oprefix + "findings"] = [limits.too_many("finding_links", len(ids))]
+            elif unknown:
                 errors[oprefix + "findings"] = ["Constat inconnu : choisissez parmi les constats clés du diagnostic "
                                                 "de ce plan."]
     criteria = data.get("criteria") or []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from plans.core import limits
 from plans.core.errors import ValidationError
 from plans.core.vocab import FINDING_THEMES, POPULATION_SOURCES, SECTORS
 from plans.planning.models import Finding, Plan, PopulationRecord, SectorDiagnostic
@@ -71,6 +72,11 @@ def _rows(data: dict, key: str, blank) -> list[tuple[int, dict]]:
 def validate(data: dict) -> None:
     errors: dict[str, list[str]] = {}
     seen: dict[tuple, int] = {}
+    for key, blank in (("population_records", _population_blank), ("sector_diagnostics", _diagnostic_blank),
+                       ("findings", _finding_blank)):
+        message = limits.too_many(key, len(_rows(data, key, blank)))
+        if message:
+            errors[key] = [message]
     for i, row in _rows(data, "population_records", _population_blank):
         prefix = f"population_records-{i}-"
         year, value, source = row.get("year"), row.get("value"), row.get("source")
@@ -101,6 +107,10 @@ def validate(data: dict) -> None:
             errors[prefix + "sector"] = ["Choisissez le secteur de ce diagnostic."]
         if len(text(row.get("sub_sector"))) > 200:
             errors[prefix + "sub_sector"] = ["Le sous-secteur ne peut pas dépasser 200 caractères."]
+        for name in DIAGNOSTIC_FIELDS[2:]:
+            message = limits.too_long(text(row.get(name)), limits.TEXT_LONG)
+            if message:
+                errors[prefix + name] = [message]
     for i, row in _rows(data, "findings", _finding_blank):
         prefix = f"findings-{i}-"
         if row.get("theme") == MIGRATION_THEME:
@@ -109,6 +119,8 @@ def validate(data: dict) -> None:
             errors[prefix + "theme"] = ["Choisissez le thème du constat."]
         if not text(row.get("text")):
             errors[prefix + "text"] = ["Formulez le constat."]
+        elif limits.too_long(text(row.get("text")), limits.TEXT_CELL):
+            errors[prefix + "text"] = [limits.too_long(text(row.get("text")), limits.TEXT_CELL)]
     if errors:
         raise ValidationError(errors)
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from plans.core import limits
 from plans.core.errors import ValidationError
 from plans.core.money import AmountError, parse_decimal
 from plans.core.text import search_key
@@ -143,6 +144,9 @@ def _read(data: dict, years: list[int]) -> tuple[list[dict], dict[str, list[str]
     """Checks the rules and reads the figures; returns the clean rows and the errors by field name."""
     errors: dict[str, list[str]] = {}
     clean = []
+    message = limits.too_many("indicators", len(_rows(data)))
+    if message:
+        errors["indicators"] = [message]
     for i, row in _rows(data):
         prefix = f"indicators-{i}-"
         if row.get("category") not in INDICATOR_CATEGORIES:
