@@ -276,6 +276,17 @@ def plans_refresh_summaries(everything: bool):
     click.echo(f"{count} synthèse(s) de plan calculée(s) en {time.perf_counter() - started:.1f} s.")
 
 
+def _council_files(plan_id: int):
+    """The plan and its council files (app/docx_template.py), or the command ends with a French message."""
+    plan = db.session.get(Plan, plan_id, options=finance.load_options())
+    if plan is None:
+        _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
+    try:
+        return plan, council_files(plan)
+    except template_safety.TemplateRefused as refused:
+        _fail(template_safety.export_refusal(refused))
+
+
 @plans_group.command("docx", help="Écrit le document du conseil (Word) d'un plan. Exemple : plans docx 12 -o "
                                   "PDESC_Koniakary_2025-2029.docx")
 @click.argument("plan_id", type=int)
@@ -283,13 +294,7 @@ def plans_refresh_summaries(everything: bool):
               help="Fichier à écrire (par défaut : PDESC_<collectivité>_<période>.docx dans le dossier courant).")
 def plans_docx(plan_id: int, output: str | None):
     started = time.perf_counter()
-    plan = db.session.get(Plan, plan_id, options=finance.load_options())
-    if plan is None:
-        _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
-    try:
-        files = council_files(plan)
-    except template_safety.TemplateRefused as refused:
-        _fail(template_safety.export_refusal(refused))
+    plan, files = _council_files(plan_id)
     path = output or export_docx.docx_filename(plan)
     with open(path, "wb") as out:
         out.write(files.docx)
@@ -305,13 +310,7 @@ def plans_docx(plan_id: int, output: str | None):
               help="Fichier à écrire (par défaut : PDESC_<collectivité>_<période>.pdf dans le dossier courant).")
 def plans_pdf(plan_id: int, output: str | None):
     started = time.perf_counter()
-    plan = db.session.get(Plan, plan_id, options=finance.load_options())
-    if plan is None:
-        _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
-    try:
-        files = council_files(plan)
-    except template_safety.TemplateRefused as refused:
-        _fail(template_safety.export_refusal(refused))
+    plan, files = _council_files(plan_id)
     if files.pdf is None:
         _fail(f"PDF non produit : {files.problem}")
     path = output or export_docx.pdf_filename(plan)
