@@ -100,6 +100,7 @@ MINIMUM_UNITS: dict[str, tuple[str, ...]] = {"investissement": ("fcfa", "f cfa")
 _MINIMUM_NUMBER = re.compile(r"[0-9]{1,16}(?:[.,][0-9]{1,6})?|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3}){1,5}"
                              r"(?:[.,][0-9]{1,6})?")
 MINIMUM_EXAMPLES = "par exemple 20, 20 % ou 20,5"
+MINIMUM_SHOWN_UNITS = {"investissement": "\u00a0FCFA", "diaspora": "\u00a0%", "emigres": "\u00a0‰", "actions": ""}
 
 
 def parse_minimum(text: str, indicator: str = DEFAULT_INDICATOR) -> Optional[Decimal]:

@@ -113,7 +113,8 @@ class TableFilters:
         if self.gap:
             out.append(f"{nm.INDICATORS['ecart']} : {self.gap}")
         if f.minimum is not None and self.indicator in nm.STEPS:
-            out.append(f"{nm.INDICATORS[self.indicator]} : au moins {number(f.minimum, plain=True)}")
+            out.append(f"{nm.INDICATORS[self.indicator]} : au moins {number(f.minimum, plain=True)}"
+                       f"{nm.MINIMUM_SHOWN_UNITS.get(self.indicator, '')}")
         return out
 
 

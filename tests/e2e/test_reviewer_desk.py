@@ -91,7 +91,7 @@ def test_reviewer_desk_from_the_queue_to_the_workbook(guarded_page, log_in, desk
     table = page.locator("#dash-table")
     expect(table.locator(f'tr[data-plan="{desk["segou"]}"]')).to_contain_text("30,00 %")
     expect(table.locator(f'tr[data-plan="{desk["tc1"]}"]')).to_have_count(0)  # 9,69 %: below
-    expect(page.locator("#dash-count")).to_contain_text("Part de la diaspora dans le financement : au moins 20")
+    expect(page.locator("#dash-count")).to_contain_text("Part de la diaspora dans le financement : au moins 20\u00a0%")
     _no_sideways_scroll(page)
 
     # The workbook of this selection.
