@@ -172,7 +172,9 @@ def test_the_suggested_yes_no_indicator_takes_oui_and_non(session, plan):
     # The Word document and the plan pages read Oui/Non too.
     shown = plan_document._indicator(stored)
     assert shown["reference"] == "Non (2024)"
-    assert shown["cibles"] == "2025 : Non; 2026 : Oui; 2027 : Oui; 2028 : Oui; 2029 : Oui"
+    # one target a line, each kept whole (no-break spaces around the colon)
+    assert shown["cibles"] == "\n".join(f"{year}\u00a0:\u00a0{value}" for year, value in (
+        ("2025", "Non"), ("2026", "Oui"), ("2027", "Oui"), ("2028", "Oui"), ("2029", "Oui")))
 
 
 @pytest.mark.parametrize("unit", ["oui/non", "Oui / Non", "OUI/NON"])

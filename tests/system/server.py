@@ -57,7 +57,10 @@ class Gunicorn:
         self.port = free_port()
         self.starts += 1
         env = {**os.environ, "DATABASE_URL": self.database_url, "SECRET_KEY": "clef-des-tests-systeme",
-               "PDLM_DEMO": "0", "PDLM_INSTANCE_PATH": str(self.workdir / "instance"), "PYTHONUNBUFFERED": "1"}
+               "PDLM_DEMO": "0", "PDLM_INSTANCE_PATH": str(self.workdir / "instance"), "PYTHONUNBUFFERED": "1",
+               # No pool of expensive work (plans/core/pool.py, tested in tests/app/test_heavy_work.py): these tests
+               # race requests into the code the pool would otherwise keep them out of (ten imports of one plan).
+               "PDLM_HEAVY_SLOTS": "0"}
         # --preload: the app is imported once, then the workers fork (half the start-up on a 2-core machine);
         # create_app opens no database connection, so no connection is shared across the fork.
         command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--threads", str(self.threads),
