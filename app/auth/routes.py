@@ -71,11 +71,11 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         ip = request.remote_addr or ""
-        attempt = throttle.begin_attempt(db.session, form.email.data, ip)
+        attempt_id = throttle.begin_attempt(db.session, form.email.data, ip)
         db.session.commit()  # counted by every parallel attempt from now on (plans/accounts/throttle.py)
-        refused = throttle.refusal(db.session, form.email.data, ip, exclude=attempt.id)
+        refused = throttle.refusal(db.session, form.email.data, ip, exclude=attempt_id)
         if refused is not None:  # the password is not even checked
-            throttle.withdraw(db.session, attempt)
+            throttle.withdraw(db.session, attempt_id)
             db.session.commit()
             return _throttled(form, refused)
         user = accounts_service.authenticate(db.session, form.email.data, form.password.data)
@@ -84,7 +84,7 @@ def login():
             db.session.commit()
             _start_session(user)
             return redirect(_safe_next(request.args.get("next")))
-        throttle.record_failure(db.session, form.email.data, ip, attempt=attempt)
+        throttle.record_failure(db.session, form.email.data, ip, attempt_id=attempt_id)
         db.session.commit()
         form.password.errors.append("Adresse électronique ou mot de passe incorrect.")
         return render_template("auth/login.html", form=form), 401
@@ -116,11 +116,11 @@ def change_password():
         user = current_user._get_current_object()
         ip = request.remote_addr or ""
         # The current password is checked as a login is: throttled on the account, so no oracle.
-        attempt = throttle.begin_attempt(db.session, user.email, ip)
+        attempt_id = throttle.begin_attempt(db.session, user.email, ip)
         db.session.commit()
-        refused = throttle.refusal(db.session, user.email, ip, exclude=attempt.id)
+        refused = throttle.refusal(db.session, user.email, ip, exclude=attempt_id)
         if refused is not None:
-            throttle.withdraw(db.session, attempt)
+            throttle.withdraw(db.session, attempt_id)
             db.session.commit()
             form.form_errors.append(refused.message)
             response = make_response(render_template("auth/password.html", form=form), 429)
@@ -132,10 +132,10 @@ def change_password():
         except ValidationError as error:
             db.session.rollback()
             if "current_password" in error.errors:
-                throttle.record_failure(db.session, user.email, ip, attempt=attempt)
+                throttle.record_failure(db.session, user.email, ip, attempt_id=attempt_id)
                 accounts_service.record_refused_password_change(db.session, user, ip)
             else:
-                throttle.withdraw(db.session, attempt)  # a refused new password says nothing of the current one
+                throttle.withdraw(db.session, attempt_id)  # a refused new password says nothing of the current one
             db.session.commit()
             show_errors(form, error)
         else:

@@ -90,30 +90,31 @@ def purge(session: Session, now: Optional[datetime] = None) -> None:
     session.execute(sa.delete(LoginAttempt).where(LoginAttempt.at <= (now or utcnow()) - WINDOW))
 
 
-def begin_attempt(session: Session, email: str, ip: str, now: Optional[datetime] = None) -> LoginAttempt:
-    """Records an attempt as pending, before anything is counted or checked; the caller commits at once, so that
-    a parallel attempt counts it."""
+def begin_attempt(session: Session, email: str, ip: str, now: Optional[datetime] = None) -> int:
+    """Records an attempt as pending, before anything is counted or checked, and returns its id; the caller commits
+    at once, so that a parallel attempt counts it. The id, not the row: a parallel successful login of the same
+    account deletes the account's attempts, this one included (`record_success`)."""
     now = now or utcnow()
     purge(session, now)
     attempt = LoginAttempt(at=now, email=normalise_email(email)[:254], ip=(ip or "")[:45], success=None)
     session.add(attempt)
     session.flush()
-    return attempt
+    return attempt.id
 
 
-def withdraw(session: Session, attempt: LoginAttempt) -> None:
+def withdraw(session: Session, attempt_id: int) -> None:
     """A refused attempt is not kept: it was never checked, and must not prolong the block."""
-    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.id == attempt.id))
+    session.execute(sa.delete(LoginAttempt).where(LoginAttempt.id == attempt_id))
 
 
 def record_failure(session: Session, email: str, ip: str, now: Optional[datetime] = None, *,
-                   attempt: Optional[LoginAttempt] = None) -> Optional[Refusal]:
-    """Records a wrong password (or unknown address) — the pending `attempt` when given, else a new row; returns
-    the refusal it starts, if it is the one too many."""
+                   attempt_id: Optional[int] = None) -> Optional[Refusal]:
+    """Records a wrong password (or unknown address) — the pending attempt `attempt_id` when given and still
+    there, else a new row; returns the refusal it starts, if it is the one too many."""
     now = now or utcnow()
-    if attempt is not None:
-        attempt.success = False
-    else:
+    marked = attempt_id is not None and session.execute(
+        sa.update(LoginAttempt).where(LoginAttempt.id == attempt_id).values(success=False)).rowcount == 1
+    if not marked:
         purge(session, now)
         session.add(LoginAttempt(at=now, email=normalise_email(email)[:254], ip=(ip or "")[:45], success=False))
     session.flush()

@@ -92,3 +92,20 @@ def test_the_longest_refusal_wins_when_account_and_address_are_both_blocked(sess
     fail(session, throttle.MAX_FAILURES_PER_ACCOUNT, at=now)
     refused = throttle.refusal(session, EMAIL, IP, now)
     assert refused.scope == "account" and refused.retry_after == 15 * 60
+
+
+def test_a_pending_attempt_deleted_by_a_parallel_success_still_counts_its_failure(session):
+    """Twenty people logging in with one account at once: one succeeds and clears the account's attempts, the
+    pending attempt of a wrong password among them included. Its failure is still counted (a new row), and
+    nothing reads the deleted row (before: ObjectDeletedError, a 500 on the login page)."""
+    now = utcnow()
+    attempt_id = throttle.begin_attempt(session, EMAIL, IP, now)
+    session.commit()
+    throttle.record_success(session, EMAIL, now)  # the parallel login that got in
+    session.commit()
+    assert throttle.refusal(session, EMAIL, IP, now, exclude=attempt_id) is None
+    throttle.record_failure(session, EMAIL, IP, now, attempt_id=attempt_id)
+    session.commit()
+    rows = session.scalars(sa.select(LoginAttempt).where(LoginAttempt.email == EMAIL)).all()
+    assert [r.success for r in rows] == [False]  # one failure counted (SQLite may give it the freed id again)
+    throttle.withdraw(session, attempt_id)  # a refused attempt already gone: nothing to do, no error
