@@ -83,7 +83,7 @@ def setup():
 def _fill_summaries(session) -> None:
     """Plans saved before their summary existed (an upgraded database) get it: the national desk reads them."""
     started = time.perf_counter()
-    count = plan_summary.fill_missing(session)
+    count = plan_summary.refresh_stale(session)
     session.commit()
     if count:
         click.echo(f"Synthèses des plans calculées : {count} ({time.perf_counter() - started:.1f} s).")
@@ -271,7 +271,7 @@ def plans_list(owner_ref: str | None, full_uuid: bool):
 def plans_refresh_summaries(everything: bool):
     session = db.session
     started = time.perf_counter()
-    count = plan_summary.refresh_all(session) if everything else plan_summary.fill_missing(session)
+    count = plan_summary.refresh_all(session) if everything else plan_summary.refresh_stale(session)
     session.commit()
     click.echo(f"{count} synthèse(s) de plan calculée(s) en {time.perf_counter() - started:.1f} s.")
 

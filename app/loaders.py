@@ -24,8 +24,10 @@ from plans.planning.models import Plan
 from plans.review import workflow
 
 
-def readable_plan(plan_id: int) -> Plan:
-    plan = db.session.get(Plan, plan_id)
+def readable_plan(plan_id: int, options=()) -> Plan:
+    """`options`: SQLAlchemy loader options, e.g. plans.planning.completeness.load_options() for a page that
+    shows the checklist."""
+    plan = db.session.get(Plan, plan_id, options=options)
     if plan is None:
         abort(404, "Ce plan n'existe pas.")
     if not access.can_read_owner(current_user, plan.owner):
@@ -37,8 +39,8 @@ def can_edit(plan: Plan) -> bool:
     return access.can_edit_owner_plans(current_user, plan.owner) and workflow.is_editable(plan)
 
 
-def editable_plan(plan_id: int) -> Plan:
-    plan = readable_plan(plan_id)
+def editable_plan(plan_id: int, options=()) -> Plan:
+    plan = readable_plan(plan_id, options)
     if not access.can_edit_owner_plans(current_user, plan.owner):
         abort(403, "Seuls les planificateurs de cette collectivité modifient ce plan.")
     if not workflow.is_editable(plan):

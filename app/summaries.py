@@ -1,14 +1,16 @@
-"""The plan summaries on a database upgraded without `flask setup`: the pages that read them fill what is missing.
+"""The plan summaries brought up to date before a desk page reads them.
 
-plans/planning/summary.py keeps each plan's summary up to date in the transaction of every save; `flask setup`
-(run by `make run`) and `flask plans refresh-summaries` compute the missing ones. A deployment that only ran
-`flask db upgrade` would still show plans without figures: the desk's pages call `ensure_summaries()` first (one
-cheap query when nothing is missing). Two workers filling the same plan at once: the second one's insert fails on
-the primary key, it rolls back and reads the first one's rows.
+A save only counts its change (plans/planning/summary.py); the pages that read the summaries — the national map,
+the dashboard and its exports, the reviewer's work queue, the totals by territory — call `ensure_summaries()`
+first: it recomputes the plans changed since their summary was computed, and those a database upgraded without
+`flask setup` lacks (one cheap query when nothing is behind), and commits.
+Two readers refreshing the same plan at once: the second one's insert fails on the primary key (a missing row), or
+the server ends one of them on a lock it would wait for forever (PostgreSQL's deadlock detection); it rolls back
+and reads what is stored. The row stays behind until a refresh commits, so the next reader tries again.
 """
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.extensions import db
 from plans.planning import summary
@@ -16,7 +18,7 @@ from plans.planning import summary
 
 def ensure_summaries() -> None:
     try:
-        if summary.fill_missing(db.session):
+        if summary.refresh_stale(db.session):
             db.session.commit()
-    except IntegrityError:
+    except (IntegrityError, OperationalError):
         db.session.rollback()

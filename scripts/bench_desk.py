@@ -5,7 +5,7 @@
 
 On the benchmark database (scripts/bench_common.py: every commune holds a random plan of 40 actions), with the
 Flask test client logged in as the admin (who reads every plan):
-- the plan summaries filled once (`plans.planning.summary.fill_missing`: what `flask setup` does on a database
+- the plan summaries filled once (`plans.planning.summary.refresh_stale`: what `flask setup` does on a database
   that had none; 0 when the database already has them);
 - the dashboard `/revue/plans` (first page; sorted on cost, page 3; filtered on a région at « 20 % » of diaspora
   share) and the figures by territory `/revue/territoires` (the country; one région): cold, then --runs warm;
@@ -64,7 +64,7 @@ def run(args) -> bc.Report:
 
     with bench.app.app_context():
         t = time.perf_counter()
-        filled = plan_summary.fill_missing(db.session)
+        filled = plan_summary.refresh_stale(db.session)
         db.session.commit()
         fill_s = time.perf_counter() - t
         t = time.perf_counter()

@@ -17,6 +17,7 @@ from plans.demo.data import (  # noqa: F401
 )
 from plans.owners import service as owners_service
 from plans.owners.models import OwnerKind, PlanOwner
+from plans.planning import summary as plan_summary
 
 
 def yelimane_grouping(session, *, name: str = YELIMANE_NAME, commit: bool = True) -> PlanOwner:
@@ -38,3 +39,11 @@ def kenedougou_grouping(session, *, name: str = KENEDOUGOU_NAME, commit: bool = 
     if commit:
         session.commit()
     return owner
+
+
+def commit_then_read_desk(session) -> None:
+    """Commits what the test changed, then brings the plan summaries up to date as every desk page does before it
+    reads them (app/summaries.py: a save only counts its change, plans/planning/summary.py)."""
+    session.commit()
+    plan_summary.refresh_stale(session)
+    session.commit()

@@ -27,8 +27,8 @@ from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 
 def _plan(plan_id: int) -> Plan:
-    db.session.get(Plan, plan_id, options=finance.load_options())  # actions, schedules, lines: a few queries
-    return readable_plan(plan_id)  # the same object, with the access rules of every plan page
+    # Actions, schedules, lines and the sections the checklist reads: a few queries (not one per action).
+    return readable_plan(plan_id, completeness.load_options())
 
 
 @bp.get("/plans/<int:plan_id>/carte")

@@ -203,11 +203,6 @@ def _attach(form, error: ValidationError) -> dict[str, list[str]]:
 
 # ----- Loading ------------------------------------------------------------------------------------------------
 
-def _loaded_plan(plan: Plan) -> Plan:
-    loaded = db.session.get(Plan, plan.id, options=finance.load_options(), populate_existing=True)
-    return loaded if loaded is not None else plan
-
-
 def _action_of(plan: Plan, action_id: int) -> Action:
     action = db.session.get(Action, action_id)
     if action is None or action.plan_id != plan.id:
@@ -228,8 +223,7 @@ def render_list(plan: Plan):
         raise MethodNotAllowed(valid_methods=["GET", "HEAD"],
                                description="Les actions s'ajoutent et se modifient une par une : "
                                            "utilisez « Ajouter une action » ou « Modifier ».")
-    plan = _loaded_plan(plan)
-    fin = finance.plan_finance(plan)
+    fin = finance.plan_finance(plan)  # the plan comes loaded with completeness.load_options() (routes.section)
     ordered = list(plan.actions)
     numbers = {a.id: i for i, a in enumerate(ordered, start=1)}
     association_names = {a.id: a.name for a in associations_of(db.session, plan.owner)}
@@ -410,14 +404,15 @@ def _handle(plan: Plan, action: Action | None):
 @bp.route("/<int:plan_id>/actions/nouvelle", methods=["GET", "POST"])
 @login_required
 def action_new(plan_id: int):
-    plan = editable_plan(plan_id)
+    plan = editable_plan(plan_id, completeness.load_options() if request.method != "POST" else ())
     return _handle(plan, None)
 
 
 @bp.route("/<int:plan_id>/actions/<int:action_id>", methods=["GET", "POST"])
 @login_required
 def action_edit(plan_id: int, action_id: int):
-    plan = editable_plan(plan_id) if request.method == "POST" else readable_plan(plan_id)
+    # The form page shows the checklist (every action's figures): loaded in a few queries; a save reads little.
+    plan = editable_plan(plan_id) if request.method == "POST" else readable_plan(plan_id, completeness.load_options())
     return _handle(plan, _action_of(plan, action_id))
 
 

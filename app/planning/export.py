@@ -56,8 +56,7 @@ def export_docx_file(plan_id: int):
 @bp.route("/<int:plan_id>/export.pdf")
 @login_required
 def export_pdf_file(plan_id: int):
-    db.session.get(Plan, plan_id, options=finance.load_options())
-    plan = readable_plan(plan_id)
+    plan = readable_plan(plan_id, finance.load_options())  # actions, schedules, lines: a few queries
     files = council_files(plan)
     if files.pdf is None:
         return error_response(503, f"Le document du plan n'est pas disponible en PDF : {files.problem} "

@@ -27,7 +27,7 @@ def render(plan: Plan):
         raise MethodNotAllowed(valid_methods=["GET", "HEAD"],
                                description="Le financement se calcule à partir des actions : "
                                            "il ne se saisit pas. Modifiez les actions (section 5).")
-    plan = _with_actions(plan)
+    # The plan comes loaded with completeness.load_options() (app/planning/routes.py, section).
     return render_financement(plan, completeness.check_plan(plan), sections.state(db.session, plan, SECTION_KEY))
 
 
@@ -42,7 +42,3 @@ def render_financement(plan: Plan, check, state):
         funding=indicators.funding_states(fin), funding_states=indicators.FUNDING_STATES)
 
 
-def _with_actions(plan: Plan) -> Plan:
-    """The same plan with its actions' schedules, funding lines and axes loaded in a handful of queries."""
-    loaded = db.session.get(Plan, plan.id, options=finance.load_options(), populate_existing=True)
-    return loaded if loaded is not None else plan

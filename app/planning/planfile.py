@@ -19,7 +19,6 @@ from plans.accounts.models import Role
 from plans.core import pool
 from plans.core.errors import ValidationError
 from plans.planning import finance
-from plans.planning.models import Plan
 from plans.review import planfile, planfile_import
 
 IMPORTERS = (Role.PLANNER, Role.ADMIN)
@@ -28,8 +27,7 @@ IMPORTERS = (Role.PLANNER, Role.ADMIN)
 @bp.route("/<int:plan_id>/plan.json")
 @login_required
 def export_planfile(plan_id: int):
-    db.session.get(Plan, plan_id, options=finance.load_options())
-    plan = readable_plan(plan_id)
+    plan = readable_plan(plan_id, finance.load_options())
     data = planfile.document_bytes(planfile.export_for(db.session, plan, current_user))
     return send_file(io.BytesIO(data), mimetype=planfile.MEDIA_TYPE, as_attachment=True,
                      download_name=planfile.file_name(plan), max_age=0)

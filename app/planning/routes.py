@@ -58,7 +58,7 @@ def new():
 @bp.route("/<int:plan_id>")
 @login_required
 def overview(plan_id: int):
-    plan = readable_plan(plan_id)
+    plan = readable_plan(plan_id, completeness.load_options())
     may_delete = deletion.may_delete(current_user, plan) and deletion.refusal(db.session, plan) is None
     return render_template("planning/overview.html", plan=plan, check=completeness.check_plan(plan),
                            last=sections.last_saved(db.session, plan), can_edit=can_edit(plan), may_delete=may_delete)
@@ -70,7 +70,9 @@ def section(plan_id: int, section_key: str):
     if section_key not in sections.SECTIONS_BY_KEY:
         abort(404, "Cette section n'existe pas.")
     editor = editors.EDITORS.get(section_key)
-    plan = editable_plan(plan_id) if request.method == "POST" else readable_plan(plan_id)
+    # A page shows the checklist: everything loaded in a few queries. A save reads little, and the checklist only
+    # when its form comes back with errors: loaded as it is used.
+    plan = editable_plan(plan_id) if request.method == "POST" else readable_plan(plan_id, completeness.load_options())
     if section_key == "financement":  # computed from the actions: GET only, 405 on POST
         return financement.render(plan)
     if section_key == "actions":  # edited one action at a time (app/planning/actions.py): the list, GET only

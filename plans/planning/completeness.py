@@ -3,8 +3,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import selectinload
+
+from plans.planning import finance
 from plans.planning.finance import action_figures
-from plans.planning.models import Plan
+from plans.planning.models import Axis, Plan
 from plans.planning.sectiondata import migration, suivi
 from plans.planning.sections import SECTIONS
 
@@ -116,6 +119,15 @@ def _adoption(plan: Plan, check: SectionCheck) -> None:
 CHECKS = {"identification": _identification, "situation": _situation, "migration": _migration,
           "orientations": _orientations, "actions": _actions, "financement": _financement, "suivi": _suivi,
           "adoption": _adoption}
+
+
+def load_options():
+    """SQLAlchemy loader options for a Plan about to be checked (every section's rows, finance's options): a plan
+    page shows the checklist, and a 150-action plan loaded lazily issued one query per action and per line."""
+    return (*finance.load_options(), selectinload(Plan.population_records), selectinload(Plan.migration_profile),
+            selectinload(Plan.process_steps), selectinload(Plan.sector_diagnostics), selectinload(Plan.findings),
+            selectinload(Plan.destinations), selectinload(Plan.axes).selectinload(Axis.objectives),
+            selectinload(Plan.priorities), selectinload(Plan.indicators))
 
 
 def check_plan(plan: Plan) -> Completeness:

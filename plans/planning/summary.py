@@ -7,17 +7,18 @@ its own: every value is what plans/planning/finance.py (`plan_finance`), plans/p
 plans/accounts/access.py (`owner_region_ids`) give for the plan as saved — `compute` calls them and copies.
 
 Who writes it, when (docs/ARCHITECTURE.md, "The plan summaries"):
-- a session hook, in the transaction of the save itself: after each flush it notes the plans whose rows changed
-  (the plan, any row with a `plan_id` — sections, actions, population, migration profile, section states, the
-  status transitions of plans/review/workflow.py —, an action's funding lines and schedule, an axis's objectives,
-  an owner's unit or members), and just before the commit it recomputes those plans' summaries (and only those)
-  from the database. Sections, actions, status moves, imports, restores, revisions, a grouping's new members:
-  every path that writes through the ORM is covered, today's and tomorrow's, with no call to forget. A deleted
-  plan takes its summary with it (ON DELETE CASCADE).
-- `fill_missing`: plans without a summary, or with one computed by an older `FORMULA` (a figure's rule changed):
-  `flask plans refresh-summaries` (all of them, `--all`), `flask setup` (so `make run` on an existing database is
-  right), and the readers' pages (app/summaries.py) for a database upgraded without either.
-
+- a save never recomputes: a session hook notes, after each flush, the plans whose rows changed (the plan, any row
+  with a `plan_id` — sections, actions, population, migration profile, section states, the status transitions of
+  plans/review/workflow.py —, an action's funding lines and schedule, an axis's objectives, an owner's unit or
+  members) and, just before the commit, adds one to those plans' `changes` (one UPDATE). Sections, actions, status
+  moves, imports, restores, revisions, a grouping's new members: every path that writes through the ORM is
+  covered, today's and tomorrow's, with no call to forget. A deleted plan takes its summary with it (ON DELETE
+  CASCADE). Recomputing a 150-action plan in every save took hundreds of milliseconds; counting takes one.
+- the readers recompute what is behind: `refresh_stale` (plans without a summary, with one computed by an older
+  `FORMULA`, or whose `computed_changes` is behind `changes`), called by every desk page before it reads
+  (app/summaries.py), by `flask setup` and by `flask plans refresh-summaries`. A refresh records the `changes` it
+  read before loading the plan: a save that commits while it computes leaves the row behind again, so the next
+  reader recomputes it — a summary is never taken for fresh when it is not.
 A bulk UPDATE or DELETE of plan content that bypasses the ORM is not seen: none exists (plans/review/workflow.py's
 status UPDATE is followed by its PlanTransition row, which is), and a new one must call `mark(session, plan_id)`.
 """
@@ -38,7 +39,7 @@ from plans.owners.models import GroupingMember, PlanOwner
 from plans.planning import completeness, finance, indicators, location
 from plans.planning.models import FCFA, Action, Axis, Plan
 
-# Bump when a stored figure's rule changes: rows of an older formula are recomputed by `fill_missing`.
+# Bump when a stored figure's rule changes: rows of an older formula are recomputed by `refresh_stale`.
 FORMULA = 1
 
 # Rows of these tables change no figure of a summary (the summaries' own, the review's comments and checklist,
@@ -56,6 +57,8 @@ class PlanSummary(Base):
     plan_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), primary_key=True)
     formula: orm.Mapped[int] = orm.mapped_column(default=FORMULA)
     generation: orm.Mapped[int] = orm.mapped_column(default=1)  # + 1 at each refresh: caches compare the sum
+    changes: orm.Mapped[int] = orm.mapped_column(default=0, server_default="0")  # + 1 by each committed save
+    computed_changes: orm.Mapped[int] = orm.mapped_column(default=0, server_default="0")  # `changes` computed
     refreshed_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)
     owner_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("plan_owner.id", ondelete="CASCADE"), index=True)
     owner_kind: orm.Mapped[str] = orm.mapped_column(sa.String(20))
@@ -109,12 +112,9 @@ class PlanSummaryPlace(Base):
 
 def load_options():
     """Everything `compute` reads (finance's options, the sections completeness checks, the owner's units)."""
-    steps = orm.selectinload
     owner = orm.joinedload(Plan.owner)
-    return (*finance.load_options(), steps(Plan.population_records), steps(Plan.migration_profile),
-            steps(Plan.process_steps), steps(Plan.sector_diagnostics), steps(Plan.findings), steps(Plan.destinations),
-            steps(Plan.axes).selectinload(Axis.objectives), steps(Plan.priorities), steps(Plan.indicators),
-            owner.joinedload(PlanOwner.unit), owner.selectinload(PlanOwner.members).joinedload(GroupingMember.unit))
+    return (*completeness.load_options(), owner.joinedload(PlanOwner.unit),
+            owner.selectinload(PlanOwner.members).joinedload(GroupingMember.unit))
 
 
 def places(owner: PlanOwner) -> list[tuple[int, Optional[int]]]:
@@ -182,16 +182,16 @@ def refresh(session: Session, plan_ids: Iterable[int]) -> int:
     ids = sorted({int(i) for i in plan_ids if i is not None})
     if not ids:
         return 0
-    # Two saves of the same plan at once (PostgreSQL, read committed): the second waits here until the first
-    # commits, then reads the plan with both changes — its summary is never computed from a stale snapshot.
-    session.execute(sa.select(Plan.id).where(Plan.id.in_(ids)).order_by(Plan.id).with_for_update())
-    plans = session.scalars(sa.select(Plan).where(Plan.id.in_(ids)).options(*load_options())
-                            .execution_options(populate_existing=True)).unique().all()
+    # The rows first: the `changes` read here are at most those of the plan content loaded next, so a save that
+    # commits in between leaves `computed_changes` behind and the row stale (the module's docstring).
     existing = {s.plan_id: s for s in session.scalars(
         sa.select(PlanSummary).where(PlanSummary.plan_id.in_(ids)).options(orm.selectinload(PlanSummary.places))
         .execution_options(populate_existing=True))}
+    plans = session.scalars(sa.select(Plan).where(Plan.id.in_(ids)).options(*load_options())
+                            .execution_options(populate_existing=True)).unique().all()
     for plan in plans:
         summary = compute(plan, existing.get(plan.id))
+        summary.computed_changes = summary.changes or 0
         if plan.id not in existing:
             session.add(summary)
     session.flush()
@@ -199,14 +199,15 @@ def refresh(session: Session, plan_ids: Iterable[int]) -> int:
 
 
 def stale_plan_ids(session: Session) -> list[int]:
-    """Plans without a summary, or with one computed by an older FORMULA."""
+    """Plans without a summary, with one computed by an older FORMULA, or changed since it was computed."""
     query = (sa.select(Plan.id).outerjoin(PlanSummary, PlanSummary.plan_id == Plan.id)
-             .where(sa.or_(PlanSummary.plan_id.is_(None), PlanSummary.formula != FORMULA)).order_by(Plan.id))
+             .where(sa.or_(PlanSummary.plan_id.is_(None), PlanSummary.formula != FORMULA,
+                           PlanSummary.computed_changes < PlanSummary.changes)).order_by(Plan.id))
     return list(session.scalars(query))
 
 
-def fill_missing(session: Session, batch: int = 50) -> int:
-    """Computes the missing or outdated summaries (flushes; the caller commits). Returns how many."""
+def refresh_stale(session: Session, batch: int = 50) -> int:
+    """Computes the summaries that are missing or behind (flushes; the caller commits). Returns how many."""
     ids = stale_plan_ids(session)
     for start in range(0, len(ids), batch):
         refresh(session, ids[start:start + batch])
@@ -221,10 +222,10 @@ def refresh_all(session: Session, batch: int = 50) -> int:
     return len(ids)
 
 
-# --- the session hook: the saves that change a plan refresh its summary before their commit ----------------------
+# --- the session hook: the saves that change a plan count the change before their commit ------------------------
 
 def mark(session: Session, plan_id: int) -> None:
-    """Notes a plan whose summary the next commit must recompute (the hook does it for ORM writes)."""
+    """Notes a plan whose change the next commit counts (the hook does it for ORM writes)."""
     session.info.setdefault(_PLANS, set()).add(plan_id)
 
 
@@ -276,8 +277,8 @@ def _before_commit(session: Session) -> None:
     session.flush()
     ids = _pending_plan_ids(session)
     if ids:
-        refresh(session, ids)
-        _pending_plan_ids(session)  # the refresh's own flush noted nothing that needs another pass
+        session.execute(sa.update(PlanSummary).where(PlanSummary.plan_id.in_(sorted(ids)))
+                        .values(changes=PlanSummary.changes + 1).execution_options(synchronize_session=False))
 
 
 @event.listens_for(Session, "after_transaction_end")

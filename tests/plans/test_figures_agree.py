@@ -34,7 +34,10 @@ def _loaded(session, plan_id) -> Plan:
 
 
 def _outputs(session, user, plan: Plan) -> dict:
-    """Every output's view of one plan, read back from what each produces."""
+    """Every output's view of one plan, read back from what each produces (the desk's after its pages' first
+    step, app/summaries.py: the summaries behind recomputed)."""
+    plan_summary.refresh_stale(session)
+    session.commit()
     nm.clear_caches()
     base = nm.national_base(session)
     national = next(r for r in nm.national_view(base, nm.Filters()).rows if r.plan_id == plan.id)
@@ -151,12 +154,15 @@ def check_every_output_agrees(session, user, plan_id: int) -> ind.PlanIndicators
 
 
 SUMMARY_FIELDS = [c.key for c in plan_summary.PlanSummary.__table__.columns
-                  if c.key not in ("generation", "refreshed_at")]
+                  if c.key not in ("generation", "refreshed_at", "changes", "computed_changes")]
 
 
 def assert_summary_is_fresh(session, plan_id: int) -> None:
-    """The plan's stored summary equals plans.planning.summary.compute on the plan as saved, field by field."""
+    """The plan's summary as the desk reads it (what is behind recomputed first, app/summaries.py) equals
+    plans.planning.summary.compute on the plan as saved, field by field."""
     session.expire_all()
+    plan_summary.refresh_stale(session)
+    session.commit()
     stored = session.get(plan_summary.PlanSummary, plan_id)
     assert stored is not None, "every saved plan has its summary"
     plan = session.scalars(sa.select(Plan).where(Plan.id == plan_id).options(*plan_summary.load_options())).one()

@@ -1,12 +1,16 @@
 """The plan summaries (plans/planning/summary.py): after every kind of change a user can make — a section, an
 action created, changed, duplicated, moved, deleted or restored, a status move, an import, a revision, a
-grouping's members, a deletion — the stored summary is exactly a fresh computation, written in the save's own
-transaction; a comment recomputes nothing; missing or outdated summaries are filled."""
+grouping's members, a deletion — the summary a desk page reads (after `refresh_stale`, what app/summaries.py
+runs first) is exactly a fresh computation; the save itself only counts its change, in its own transaction, and a
+save committed while a reader computes leaves the row behind for the next reader; a comment counts nothing;
+missing or outdated summaries are filled."""
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy import orm
 
+from app.extensions import db
 from plans.accounts.models import Role
 from plans.demo import data as D
 from plans.owners.models import GroupingMember
@@ -29,6 +33,15 @@ def _tc1(session) -> Plan:
 
 
 def _summary(session, plan_id) -> PlanSummary | None:
+    """The summary as a desk page reads it: what is behind recomputed first (app/summaries.py)."""
+    session.expire_all()
+    plan_summary.refresh_stale(session)
+    session.commit()
+    return session.get(PlanSummary, plan_id)
+
+
+def _stored(session, plan_id) -> PlanSummary:
+    """The row as it is, without a reader's refresh."""
     session.expire_all()
     return session.get(PlanSummary, plan_id)
 
@@ -159,10 +172,54 @@ def test_a_groupings_members_move_its_plans_places(session, demo_cases):
     assert_summary_is_fresh(session, sicm.id)
 
 
+def test_a_save_counts_its_change_and_the_next_reader_recomputes_it(session, plan, planner, enndam):
+    before = _summary(session, plan.id)
+    generation, changes = before.generation, before.changes
+    action_service.create_action(session, plan, _well(enndam), planner)
+    session.commit()
+    stored = _stored(session, plan.id)  # the save computed nothing: the row is behind by one change
+    assert (stored.total_cost, stored.generation, stored.changes, stored.computed_changes) == (
+        0, generation, changes + 1, changes)
+    assert plan_summary.stale_plan_ids(session) == [plan.id]
+    read = _summary(session, plan.id)
+    assert (read.total_cost, read.generation, read.computed_changes) == (30_000_000, generation + 1, changes + 1)
+    assert plan_summary.stale_plan_ids(session) == []
+    assert_summary_is_fresh(session, plan.id)
+
+
+def test_a_save_committed_while_a_reader_computes_leaves_the_summary_behind(app, session, plan, planner, enndam,
+                                                                               monkeypatch):
+    _summary(session, plan.id)
+    action_service.create_action(session, plan, _well(enndam), planner)
+    session.commit()
+    compute = plan_summary.compute
+    other = orm.Session(db.engine)  # another worker's save, committed after the reader read the plan
+
+    def compute_while_a_save_commits(p, s=None):
+        if not getattr(compute_while_a_save_commits, "done", False):
+            compute_while_a_save_commits.done = True
+            mine = other.get(Plan, plan.id)
+            mine.title = "PDESC de Koniakary 2025-2029 (modifié ailleurs)"
+            other.commit()
+        return compute(p, s)
+
+    monkeypatch.setattr(plan_summary, "compute", compute_while_a_save_commits)
+    assert plan_summary.refresh_stale(session) == 1
+    session.commit()
+    other.close()
+    stored = _stored(session, plan.id)
+    assert stored.total_cost == 30_000_000 and stored.computed_changes == stored.changes - 1
+    assert plan_summary.stale_plan_ids(session) == [plan.id]  # the next reader computes it again
+    monkeypatch.setattr(plan_summary, "compute", compute)
+    assert _summary(session, plan.id).computed_changes == _stored(session, plan.id).changes
+    assert_summary_is_fresh(session, plan.id)
+
+
 def test_a_comment_recomputes_nothing_and_a_deleted_plan_takes_its_summary(session, plan):
     generation = _summary(session, plan.id).generation
     session.add(PlanComment(plan_id=plan.id, body="Précisez la source."))
     session.commit()
+    assert plan_summary.stale_plan_ids(session) == []
     assert _summary(session, plan.id).generation == generation
     plan_id = plan.id
     session.delete(session.get(Plan, plan_id))
@@ -177,14 +234,14 @@ def test_missing_and_outdated_summaries_are_filled(session, demo_cases, monkeypa
     session.execute(sa.delete(PlanSummary))  # a database upgraded before the summaries existed
     session.commit()
     assert plan_summary.stale_plan_ids(session) == ids
-    assert plan_summary.fill_missing(session) == len(ids)
+    assert plan_summary.refresh_stale(session) == len(ids)
     session.commit()
     assert plan_summary.stale_plan_ids(session) == []
     for plan_id in ids:
         assert_summary_is_fresh(session, plan_id)
     monkeypatch.setattr(plan_summary, "FORMULA", plan_summary.FORMULA + 1)  # a figure's rule changed
     assert plan_summary.stale_plan_ids(session) == ids
-    plan_summary.fill_missing(session)
+    plan_summary.refresh_stale(session)
     session.commit()
     assert plan_summary.stale_plan_ids(session) == []
 
@@ -204,7 +261,7 @@ def test_the_command_line_fills_them(app, session, demo_cases):
     assert plan_summary.stale_plan_ids(session) == []
 
 
-def test_creating_a_plan_through_the_service_commits_its_summary(session, planner, koniakary_owner):
+def test_a_plan_created_through_the_service_has_its_summary_at_the_next_read(session, planner, koniakary_owner):
     created = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC 2030-2034", period_start=2030,
                                        user=planner)
     session.commit()

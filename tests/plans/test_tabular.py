@@ -18,15 +18,18 @@ from plans.demo import data as D
 from plans.maps import national as nm
 from plans.owners.service import unit_by_code
 from plans.planning import completeness, finance
+from plans.planning import summary as plan_summary
 from plans.planning.models import Action, DiasporaAssociation, Plan, PlanStatus
 from plans.reporting import spreadsheet
 from plans.reporting import tables as tabular
 from plans.review.models import PlanComment
+from tests.factories import commit_then_read_desk
 
 
 @pytest.fixture
 def seeded(session, demo_cases):
     nm.clear_caches()
+    plan_summary.refresh_stale(session)  # what the desk's pages do first (app/summaries.py)
     session.commit()
     return session
 
@@ -103,7 +106,7 @@ def test_a_withheld_location_never_leaves_the_server(seeded, admin_user):
     action = seeded.scalar(sa.select(Action).join(Plan).where(Plan.uuid == D.TC1_UUID).order_by(Action.position))
     assert action.lon is not None
     action.location_precision = "masquee"
-    seeded.commit()
+    commit_then_read_desk(seeded)
     table = tabular.table(seeded, _selection(seeded, admin_user), "actions")
     row = next(r for r in table.rows if r["action_uuid"] == action.uuid)
     assert (row["lon"], row["lat"], row["localisation_libelle"]) == (None, None, "Masquée (site sensible)")
@@ -121,7 +124,7 @@ def test_association_contacts_only_with_consent(seeded, admin_user):
     consenting.contact_name, consenting.contact_details, consenting.contact_consent = "Awa Diallo", "+33 6 12", True
     # A row written before the consent rule (or by an import) must not leak either.
     refusing.contact_name, refusing.contact_details, refusing.contact_consent = "Moussa Traoré", "+33 7 34", False
-    seeded.commit()
+    commit_then_read_desk(seeded)
     rows = {r["association_id"]: r for r in tabular.association_rows(seeded, _selection(seeded, admin_user))}
     contact = ("contact_nom", "contact_coordonnees")
     assert tuple(rows[consenting.id][k] for k in contact) == ("Awa Diallo", "+33 6 12")
@@ -146,7 +149,7 @@ def test_a_regional_reviewer_gets_only_their_region(seeded, make_user):
 
 def test_filters_select_the_national_maps_plans(seeded, admin_user):
     _plan(seeded, D.TC2_UUID).status = PlanStatus.VALIDE
-    seeded.commit()
+    commit_then_read_desk(seeded)
     base = nm.national_base(seeded)
     for args in ({}, {"region": "ML01"}, {"region": "ML03"}, {"cercle": "ML0107"}, {"statut": "valide"},
                  {"periode": "2029"}, {"periode": "2027", "region": "ML03"}):
@@ -177,7 +180,7 @@ def test_unresolved_comments_are_counted(seeded, admin_user):
     plan = _plan(seeded, D.TC1_UUID)
     seeded.add_all([PlanComment(plan_id=plan.id, section="actions", body="Précisez le coût."),
                     PlanComment(plan_id=plan.id, body="Titre ?", resolved_at=plan.created_at)])
-    seeded.commit()
+    commit_then_read_desk(seeded)
     rows = {r["plan_uuid"]: r for r in tabular.plan_rows(seeded, _selection(seeded, admin_user))}
     assert rows[D.TC1_UUID]["commentaires_non_resolus"] == 1
     assert rows[D.TC2_UUID]["commentaires_non_resolus"] == 0
@@ -222,7 +225,7 @@ def test_csv_neutralises_text_but_keeps_numbers_numeric(seeded, admin_user):
     plan.title = "=1+1"
     action = seeded.scalar(sa.select(Action).where(Action.plan_id == plan.id).order_by(Action.position))
     action.title, action.localities, action.unit = "@SUM(A1:A2)", "+33 6", "-2"
-    seeded.commit()
+    commit_then_read_desk(seeded)
     tables = _tables(seeded, admin_user)
     plans = {r["plan_uuid"]: r for r in _read_csv(spreadsheet.csv_bytes(tables["plans"]))}
     koniakary = plans[D.TC1_UUID]
@@ -236,7 +239,7 @@ def test_csv_neutralises_text_but_keeps_numbers_numeric(seeded, admin_user):
 
 def test_csv_quotes_separators_quotes_and_line_breaks(seeded, admin_user):
     _plan(seeded, D.TC1_UUID).title = 'PDESC; « Koniakary »\n"2025"'
-    seeded.commit()
+    commit_then_read_desk(seeded)
     data = spreadsheet.csv_bytes(_tables(seeded, admin_user)["plans"])
     rows = _read_csv(data)
     assert 'PDESC; « Koniakary »\n"2025"' in {r["titre"] for r in rows}
@@ -246,7 +249,7 @@ def test_csv_quotes_separators_quotes_and_line_breaks(seeded, admin_user):
 def test_xlsx_one_sheet_per_entity_with_numbers_as_numbers(seeded, admin_user):
     plan = _plan(seeded, D.TC1_UUID)
     plan.title = "=HYPERLINK(\"http://x\")\x0b"  # and a control character openpyxl would refuse
-    seeded.commit()
+    commit_then_read_desk(seeded)
     tables = tabular.all_tables(seeded, _selection(seeded, admin_user))
     book = openpyxl.load_workbook(io.BytesIO(spreadsheet.xlsx_bytes(tables, ["Export du 1er mars"])))
     assert book.sheetnames == ["Plans", "Actions", "Financements", "Indicateurs", "Associations", "Colonnes"]
@@ -280,7 +283,7 @@ def test_xlsx_one_sheet_per_entity_with_numbers_as_numbers(seeded, admin_user):
 def test_geojson_points_with_safe_properties(seeded, admin_user):
     action = seeded.scalar(sa.select(Action).join(Plan).where(Plan.uuid == D.TC1_UUID).order_by(Action.position))
     action.title = '</script><img src=x onerror="alert(1)"> & co'
-    seeded.commit()
+    commit_then_read_desk(seeded)
     table = tabular.table(seeded, _selection(seeded, admin_user), "actions")
     data = spreadsheet.geojson_bytes(table)
     assert b"<" not in data and b">" not in data and b"&" not in data

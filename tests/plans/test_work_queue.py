@@ -12,10 +12,12 @@ from plans.core.formatting import since
 from plans.demo import data as D
 from plans.owners.service import unit_by_code
 from plans.planning import service as plan_service
+from plans.planning import summary as plan_summary
 from plans.planning.models import Plan, PlanStatus
 from plans.reporting import work_queue as wq
 from plans.review.models import PlanComment, PlanTransition
 from tests.conftest import login
+from tests.factories import commit_then_read_desk
 
 NOW = datetime(2026, 3, 20, 9, 0)
 
@@ -46,6 +48,7 @@ def desk(session, demo_cases, make_user, planner):
     draft = plan_service.create_plan(session, owner=tc1.owner, title="PDESC de Koniakary 2030-2034",
                                      period_start=2030, user=planner)
     session.add(PlanComment(plan_id=tc1.id, body="Le coût du forage ?"))
+    plan_summary.refresh_stale(session)  # what the reviewer's home does first (app/summaries.py)
     session.commit()
     return {"awa": awa, "tc1": tc1.id, "tc2": tc2.id, "tc3": tc3.id, "draft": draft.id}
 
@@ -87,12 +90,13 @@ def test_the_longest_waiting_comes_first(session, desk, planner):
     tc2 = session.get(Plan, desk["tc2"])
     session.add(PlanTransition(plan_id=tc2.id, from_status="soumis", to_status="en_revue", at=NOW))
     tc2.status = PlanStatus.EN_REVUE
-    session.commit()
+    commit_then_read_desk(session)
     queue = wq.work_queue(session, desk["awa"], now=NOW)
     assert _ids(queue)[wq.OTHERS] == [desk["tc2"]]  # taken by nobody known: not under Awa's name
     tc3 = session.get(Plan, desk["tc3"])
     _moves(session, tc3, [("en_revue", "a_reviser", desk["awa"], 4), ("a_reviser", "soumis", planner, 2)])
     _moves(session, tc2, [("en_revue", "a_reviser", desk["awa"], 0), ("a_reviser", "soumis", planner, 0)])
+    commit_then_read_desk(session)
     queue = wq.work_queue(session, desk["awa"], now=NOW)
     assert _ids(queue)[wq.RESUBMITTED] == [desk["tc3"], desk["tc2"]]
 
@@ -122,7 +126,7 @@ def test_the_other_plans_come_a_page_at_a_time(session, desk, app, planner, monk
     owner = session.get(Plan, desk["tc1"]).owner
     for year in range(2000, 2004):
         plan_service.create_plan(session, owner=owner, title=f"Ancien plan {year}", period_start=year, user=planner)
-    session.commit()
+    commit_then_read_desk(session)
     monkeypatch.setattr(wq, "PAGE_SIZE", 2)
     first = wq.work_queue(session, desk["awa"], page=1, now=NOW).rest
     second = wq.work_queue(session, desk["awa"], page=2, now=NOW).rest
