@@ -35,7 +35,6 @@ from plans.core import pool
 from plans.documents import office, template_check, template_safety
 from plans.documents import plan_document as export_docx
 from plans.planning import finance
-from plans.planning.models import Plan
 
 admin_only = role_required(Role.ADMIN)
 
@@ -45,9 +44,8 @@ admin_only = role_required(Role.ADMIN)
 def export_docx_file(plan_id: int):
     plan = readable_plan(plan_id)
     # Bounded on the whole server, one turn per user: a French 503 or 429 (plans/core/pool.py, app/heavy.py). The
-    # plan's actions are loaded inside: a refused request costs nothing but its answer.
+    # plan's actions are loaded inside (plan_document.build_context): a refused request costs nothing but its answer.
     with pool.slot("word", user=str(current_user.id)):
-        db.session.get(Plan, plan_id, options=finance.load_options(), populate_existing=True)  # a few queries
         files = council_files(plan)
     return send_file(io.BytesIO(files.docx), mimetype=export_docx.DOCX_MIMETYPE, as_attachment=True,
                      download_name=export_docx.docx_filename(plan), max_age=0)

@@ -221,7 +221,9 @@ def build_context(plan, session, *, template=None, with_map: bool = True, change
     `template` (a DocxTemplate) is needed for the map (InlineImage); without it, or with `with_map=False`,
     `carte` is a sentence saying the map is missing. `changes`: the "Modifications depuis la dernière version
     adoptée" lines (plans/review/diff.py)."""
-    plan = session.get(Plan, plan.id, options=finance.load_options()) or plan
+    # The actions, their lines and schedules in a few queries, even when the plan was loaded without them (a
+    # plan already in the session ignores loader options unless its rows are read again).
+    plan = session.get(Plan, plan.id, options=finance.load_options(), populate_existing=True) or plan
     pf = finance.plan_finance(plan)
     owner = plan.owner
     years = list(pf.years)

@@ -15,9 +15,12 @@ Text is never parsed as mathtext (a "$" in a label would be).
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import math
 import textwrap
+import threading
+from collections import OrderedDict
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -54,6 +57,12 @@ KM_PER_DEGREE = 111.32
 NICE_STEPS = (1, 2, 5)
 MAP_BOX = (0.01, 0.05, 0.66, 0.93)  # the map's axes in figure fractions; the legend is on the right
 LEGEND_WRAP = 34  # characters per legend line
+# Drawing the PNG took half a second of a 150-action plan's Word export; a plan exported again with the same
+# points and territory (its text changed, or the PDF after the Word file) gets the same bytes from memory.
+# Per process, bounded (≈ 100 KiB a map).
+PNG_MEMO_SIZE = 32
+_png_memo: "OrderedDict[str, bytes]" = OrderedDict()
+_png_memo_lock = threading.Lock()
 
 
 def _path(geometry: BaseGeometry) -> Path | None:
@@ -145,8 +154,37 @@ def build_static_map_png(plan, owner_geometry: BaseGeometry | None, *, members: 
                          context: Sequence[BaseGeometry] = (), entries: list[MapAction] | None = None,
                          finance: PlanFinance | None = None, attribution: str | None = None,
                          figsize: tuple[float, float] = FIGSIZE, dpi: int = DPI) -> bytes:
-    """The PNG of the plan's map. `context`: neighbouring communes (neighbour_geometries) drawn in light grey."""
+    """The PNG of the plan's map. `context`: neighbouring communes (neighbour_geometries) drawn in light grey.
+    The same drawing asked again comes from memory (PNG_MEMO_SIZE): the key is everything drawn (`_drawn_key`)."""
     entries = entries if entries is not None else map_actions(plan, finance)
+    key = _drawn_key(owner_geometry, members, context, entries, attribution, figsize, dpi)
+    with _png_memo_lock:
+        if key in _png_memo:
+            _png_memo.move_to_end(key)
+            return _png_memo[key]
+    png = _draw_png(owner_geometry, members, context, entries, attribution, figsize, dpi)
+    with _png_memo_lock:
+        _png_memo[key] = png
+        while len(_png_memo) > PNG_MEMO_SIZE:
+            _png_memo.popitem(last=False)
+    return png
+
+
+def _drawn_key(owner_geometry, members, context, entries, attribution, figsize, dpi) -> str:
+    """A digest of everything the PNG shows: the geometries, each action's sector, place, kind and diaspora mark,
+    the attribution and the size. Titles, amounts and funding are not drawn, so changing them keeps the map."""
+    h = hashlib.sha256()
+    for geometry in (owner_geometry, *context):
+        h.update(b"g" + (geometry.wkb if geometry is not None else b""))
+    for m in members:
+        h.update(b"m" + repr((m.foreign, m.name)).encode() + (m.geometry.wkb if m.geometry is not None else b""))
+    for e in entries:
+        h.update(repr((e.sector, e.location, e.diaspora, e.lat, e.lon)).encode())
+    h.update(repr((attribution, figsize, dpi)).encode())
+    return h.hexdigest()
+
+
+def _draw_png(owner_geometry, members, context, entries, attribution, figsize, dpi) -> bytes:
     placed = [e for e in entries if e.placed]
     drawn_members = [m for m in members if m.geometry is not None and not m.geometry.is_empty]
     foreign = any(m.foreign for m in drawn_members)

@@ -13,7 +13,7 @@ from shapely.geometry import box
 
 from plans.core.formatting import fcfa
 from plans.core.vocab import SECTORS
-from plans.maps import SECTOR_COLOURS, UNKNOWN_SECTOR_COLOUR, offline, sector_colour
+from plans.maps import SECTOR_COLOURS, UNKNOWN_SECTOR_COLOUR, offline, sector_colour, static_map
 from plans.maps.offline import (
     OfflineError,
     js_json,
@@ -251,6 +251,24 @@ def test_static_map_png_is_a_real_non_blank_image(plan):
     assert colours is not None and len(colours) > 20  # not blank
     rgb = image.convert("RGB")
     assert rgb.getpixel((300, 450)) != (255, 255, 255)  # the territory fills the map's middle
+
+
+def test_the_same_map_is_drawn_once_and_a_moved_action_redraws_it(plan, monkeypatch):
+    static_map._png_memo.clear()
+    drawn = []
+    draw = static_map._draw_png
+    monkeypatch.setattr(static_map, "_draw_png", lambda *args: drawn.append(1) or draw(*args))
+    first = build_static_map_png(plan, KONIAKARY)
+    plan.actions[0].title = "Poste de santé (titre corrigé)"  # not drawn: the same map
+    plan.actions[0].unit_cost = 12_000_000
+    assert build_static_map_png(plan, KONIAKARY) == first and len(drawn) == 1
+    plan.actions[0].lon = -10.88  # moved: drawn again
+    moved = build_static_map_png(plan, KONIAKARY)
+    assert moved != first and len(drawn) == 2
+    plan.actions[1].sector = "sante"  # another colour
+    build_static_map_png(plan, KONIAKARY)
+    build_static_map_png(plan, KONIAKARY, context=[box(-11.2, 14.4, -11.0, 14.7)])  # neighbours drawn
+    assert len(drawn) == 4
 
 
 def test_static_map_without_any_geometry_says_so():
