@@ -55,7 +55,7 @@ def _accepts_gzip() -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
-def _send(payload: nm.Payload, mimetype: str) -> Response:
+def send_payload(payload: nm.Payload, mimetype: str) -> Response:
     """The payload, gzip when accepted, with its ETag (304 on If-None-Match) and revalidation each time."""
     gz = _accepts_gzip()
     response = Response(payload.gz if gz else payload.body, mimetype=mimetype)
@@ -137,7 +137,7 @@ def national_map():
 @bp.get("/api/communes.geojson")
 @login_required
 def communes_geojson():
-    return _send(nm.communes_layer(db.session), "application/geo+json")
+    return send_payload(nm.communes_layer(db.session), "application/geo+json")
 
 
 @bp.get("/api/carte-nationale/indicateurs.json")
@@ -146,7 +146,7 @@ def national_indicators():
     scope = _reviewer_scope()
     ensure_summaries()
     payload = nm.cached_payload(db.session, "indicateurs", _filters(), _indicator(), scope)
-    return _send(payload, "application/json")
+    return send_payload(payload, "application/json")
 
 
 @bp.get("/api/carte-nationale/actions.json")
@@ -158,7 +158,7 @@ def national_actions():
     # The points do not depend on the indicator, unless a minimum value filters the communes by it.
     indicator = _indicator() if filters.minimum is not None else nm.DEFAULT_INDICATOR
     payload = nm.cached_payload(db.session, "actions", filters, indicator, scope)
-    return _send(payload, "application/json")
+    return send_payload(payload, "application/json")
 
 
 
