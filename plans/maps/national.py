@@ -3,6 +3,9 @@
     base = national_base(session)                   # every plan's figures, in a few batch queries (cached)
     view = national_view(base, Filters(region="ML01"), indicator="diaspora")
     layer = communes_layer(session)                 # the communes' GeoJSON (a str), built once (cached)
+    frames = territory_frames(session)              # régions and cercles: names, label points, bounds (cached)
+    area_bounds(frames, filters)                    # where the map zooms for a chosen région / cercle
+    actions_at(plan, lat, lon)                      # what a click on an action shows: cost, funding lines
 
 Indicators (per commune, from its LATEST plan matching the filters: the greatest period_start, then revision, then
 id; the others are listed so a click offers them all):
