@@ -210,7 +210,8 @@ def national_png():
             frames = nm.territory_frames(db.session)
             view = nm.national_view(base, filters, indicator, scope)
             png = static_map.build_national_png(db.session, base, view, title=nm.view_title(frames, filters, indicator),
-                                                bounds=nm.area_bounds(frames, filters, scope))
+                                                bounds=nm.area_bounds(frames, filters, scope),
+                                                labels=nm.labels_document(frames))
         if len(_PNGS) >= _MAX_PNGS:
             _PNGS.clear()
         _PNGS[key] = png

@@ -23,6 +23,7 @@ from typing import Iterable, Sequence
 import numpy as np
 import shapely
 import sqlalchemy as sa
+from matplotlib import patheffects
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -266,12 +267,13 @@ def commune_geometries(session) -> dict[str, BaseGeometry]:
 
 
 def build_national_png(session, base: "nm.NationalBase", view: "nm.NationalView", *, title: str,
-                       bounds: list[list[float]] | None = None, figsize: tuple[float, float] = NATIONAL_FIGSIZE,
-                       dpi: int = DPI) -> bytes:
+                       bounds: list[list[float]] | None = None, labels: Sequence[list] = (),
+                       figsize: tuple[float, float] = NATIONAL_FIGSIZE, dpi: int = DPI) -> bytes:
     """The national map as the page shows it for these filters: every commune shaded by the indicator (the same
     colours and legend, plans/maps/national.py `view_document`), the grouping outlines, every located action of
     the plans shown by sector colour (diaspora-funded ones ringed; `points_document`: never a masked site), framed
-    on `bounds` (the chosen région or cercle, national.area_bounds) or on the whole country."""
+    on `bounds` (the chosen région or cercle, national.area_bounds) or on the whole country. `labels`
+    (national.labels_document): the régions' names on the country, the cercles' on a région or a cercle."""
     doc = nm.view_document(base, view)
     points = nm.points_document(base, view)
     geometries = commune_geometries(session)
@@ -316,6 +318,13 @@ def build_national_png(session, base: "nm.NationalBase", view: "nm.NationalView"
     ax.set_ylim(south, north)
     ax.set_aspect(aspect, adjustable="box")
     ax.set_axis_off()
+    level = 2 if bounds else 1  # a région or a cercle chosen: its cercles' names; the whole country: the régions'
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    for name, unit_level, lat, lon in labels:
+        if unit_level == level and west <= lon <= east and south <= lat <= north:
+            ax.text(lon, lat, name.upper() if level == 1 else name, ha="center", va="center", zorder=5,
+                    fontsize=8 if level == 1 else 7, fontweight="bold", color="#2b2418", path_effects=halo,
+                    parse_math=False, clip_on=True)
     _scale_bar(ax, west, south, east, north, mid_lat)
     _north_arrow(ax)
 
