@@ -200,3 +200,24 @@ def test_the_map_answers_kayes_zoom_layers_popup_png_and_sorting(guarded_page, l
     expect(header).to_have_attribute("aria-sort", "descending")
     regions = page.locator("#nat-rows tr td:nth-child(3)").all_text_contents()
     assert regions == sorted(regions, key=str.casefold, reverse=True)
+
+
+def test_the_maps_fit_a_laptop_and_a_tablet(sized_page, log_in, tc1_plan_id):
+    """At 1366×768 and 768×1024 (sized_page fails the test on a page wider than its window): the national map
+    with Kayes chosen, its legends beside or under it and the image link; the diaspora map with its world and its
+    labelled places."""
+    page = sized_page
+    log_in(page, Role.REVIEWER)
+    page.goto("/carte-nationale?region=ML01")
+    expect(page.locator("path.commune-shape")).to_have_count(701, timeout=20_000)
+    expect(page.locator(".nat-cluster").first).to_be_visible()
+    for legend in ("Actions localisées", "Contours"):
+        expect(page.locator("details.nat-fold summary", has_text=legend)).to_be_visible()
+    expect(page.locator("#nat-sectors li").first).to_be_visible()
+    expect(page.get_by_role("link", name="Télécharger cette vue (image PNG)")).to_be_visible()
+    # The layers control starts folded (a button): it covers no commune of Kayes.
+    expect(page.locator(".leaflet-control-layers-expanded")).to_have_count(0)
+    page.goto("/carte-diaspora")
+    expect(page.locator("path.world-country").first).to_be_attached()
+    expect(page.locator(".diaspora-label").first).to_be_visible()
+    expect(page.locator("#destinations")).to_be_visible()
