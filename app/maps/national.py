@@ -4,6 +4,11 @@
     GET /api/communes.geojson                     the communes layer, one cached string, ETag → 304
     GET /api/carte-nationale/indicateurs.json     the chosen indicator per commune + groupings + table rows, ETag
     GET /api/carte-nationale/actions.json         the located actions as ONE flat array (cluster layer), ETag
+    GET /api/carte-nationale/action.json          what a click on an action shows: its plan's actions at that
+                                                  point, with cost and funding (?plan=ID&lat=…&lon=…[&secteur=])
+    GET /carte-nationale.png                      the current view (same query as the page) as a PNG for a report,
+                                                  drawn once per data state and filters, in the pool of expensive
+                                                  work (app/heavy.py, kind "carte-png")
 
 Same blueprint as the plan map ("maps"); these URLs are national, not under /plans.
 
@@ -22,16 +27,20 @@ cached with the document; `Vary: Accept-Encoding`), see docs/BENCHMARKS.md.
 from __future__ import annotations
 
 import gzip
+import math
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.extensions import db
+from app.loaders import readable_plan
 from app.maps import bp
 from app.summaries import ensure_summaries
 from plans.accounts import access
+from plans.core import pool
 from plans.core.errors import ValidationError
 from plans.maps import national as nm
+from plans.maps import static_map
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 
@@ -46,7 +55,7 @@ def _accepts_gzip() -> bool:
     return "gzip" in request.headers.get("Accept-Encoding", "").lower()
 
 
-def _send(payload: nm.Payload, mimetype: str) -> Response:
+def send_payload(payload: nm.Payload, mimetype: str) -> Response:
     """The payload, gzip when accepted, with its ETag (304 on If-None-Match) and revalidation each time."""
     gz = _accepts_gzip()
     response = Response(payload.gz if gz else payload.body, mimetype=mimetype)
@@ -114,7 +123,9 @@ def national_map():
         indicator=indicator, indicators=nm.INDICATORS, choices=nm.filter_choices(base, filters.region),
         minimum_text=request.args.get("min", "")[:40], minimum_error=minimum_error, legend=nm.legend(indicator),
         threshold=nm.GAP_THRESHOLD_PER_MILLE, attribution=BOUNDARY_ATTRIBUTION,
-        plan_url=plan_url)
+        plan_url=plan_url, labels=nm.labels_document(nm.territory_frames(db.session)),
+        png_url=url_for("maps.national_png") + ("?" + request.query_string.decode("latin-1")
+                                                if request.query_string else ""))
     response = Response(html, status=status, mimetype="text/html")
     if _accepts_gzip():
         response.set_data(gzip.compress(response.get_data(), 6))
@@ -126,7 +137,7 @@ def national_map():
 @bp.get("/api/communes.geojson")
 @login_required
 def communes_geojson():
-    return _send(nm.communes_layer(db.session), "application/geo+json")
+    return send_payload(nm.communes_layer(db.session), "application/geo+json")
 
 
 @bp.get("/api/carte-nationale/indicateurs.json")
@@ -135,7 +146,7 @@ def national_indicators():
     scope = _reviewer_scope()
     ensure_summaries()
     payload = nm.cached_payload(db.session, "indicateurs", _filters(), _indicator(), scope)
-    return _send(payload, "application/json")
+    return send_payload(payload, "application/json")
 
 
 @bp.get("/api/carte-nationale/actions.json")
@@ -147,5 +158,64 @@ def national_actions():
     # The points do not depend on the indicator, unless a minimum value filters the communes by it.
     indicator = _indicator() if filters.minimum is not None else nm.DEFAULT_INDICATOR
     payload = nm.cached_payload(db.session, "actions", filters, indicator, scope)
-    return _send(payload, "application/json")
+    return send_payload(payload, "application/json")
 
+
+
+def _coordinate(name: str, limit: float) -> float:
+    try:
+        value = float(request.args.get(name, "")[:20])
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or abs(value) > limit:
+        abort(400, "Le point cliqué n'est pas lisible : rechargez la carte.")
+    return value
+
+
+@bp.get("/api/carte-nationale/action.json")
+@login_required
+def national_action():
+    """The actions of one plan at the point clicked, with their cost and funding (plans.maps.national.actions_at:
+    the figures of plans.planning.finance, as on the plan's map). A plan the user may not read: 403/404."""
+    _reviewer_scope()
+    plan_id = request.args.get("plan", "")
+    if not plan_id.isdecimal() or len(plan_id) > 12:
+        abort(400, "Le plan de ce point n'est pas lisible : rechargez la carte.")
+    lat, lon = _coordinate("lat", 90), _coordinate("lon", 180)
+    plan = readable_plan(int(plan_id))
+    secteur = request.args.get("secteur", "")
+    doc = nm.actions_at(plan, lat, lon, secteur if secteur in nm.SECTORS else "")
+    response = jsonify(doc)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+_PNGS: dict[tuple, bytes] = {}
+_MAX_PNGS = 32
+
+
+@bp.get("/carte-nationale.png")
+@login_required
+def national_png():
+    """The map of the page's filters as a PNG (static_map.build_national_png), for a report."""
+    scope = _reviewer_scope()
+    ensure_summaries()
+    filters, indicator = _filters(), _indicator()
+    base = nm.national_base(db.session)
+    key = (str(db.session.get_bind().url), base.fingerprint, filters.key(), indicator,
+           tuple(sorted(scope)) if scope is not None else None)
+    png = _PNGS.get(key)
+    if png is None:
+        with pool.slot("carte-png", user=str(current_user.id)):
+            frames = nm.territory_frames(db.session)
+            view = nm.national_view(base, filters, indicator, scope)
+            png = static_map.build_national_png(db.session, base, view, title=nm.view_title(frames, filters, indicator),
+                                                bounds=nm.area_bounds(frames, filters, scope),
+                                                labels=nm.labels_document(frames))
+        if len(_PNGS) >= _MAX_PNGS:
+            _PNGS.clear()
+        _PNGS[key] = png
+    response = Response(png, mimetype="image/png")
+    response.headers["Content-Disposition"] = 'attachment; filename="carte-nationale.png"'
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response

@@ -1,14 +1,14 @@
 """A bounded pool for the expensive work one request can start (issue 14, item 3): the Word document of a plan, the
 dashboard's spreadsheets, the national map's recomputation of every plan's figures, the import of a plan file.
 
-Without a bound, two clients asking in a loop for the Word document of a large plan kept both gunicorn workers busy,
-and another user's page waited 16 s instead of 32 ms. Each kind of work ("word", "tableaux", "carte-nationale",
-"import") gets `slots` places on the whole server (default 1, `PDLM_HEAVY_SLOTS`): a request that finds them taken
-waits up to `wait` seconds (`PDLM_HEAVY_WAIT`, default 0) for one to free, then gets `Busy`, which the web layer
-answers with a French 503 and `Retry-After` (app/heavy.py). A waiting request holds its worker (a sync gunicorn worker
-serves one request at a time), hence no wait by default: measured with two workers, a wait of half a second kept
-another user's page at 0.7 s beside two looping exporters, no wait at 0.2 s. The national map does not wait at all
-while it has figures: while another request recomputes them, it serves those it has (plans/maps/national.py).
+Without a bound, two clients asking in a loop for the Word document of a large plan kept both gunicorn workers busy, and
+another user's page waited 16 s instead of 32 ms. Each kind of work ("word", "tableaux", "carte-nationale", "carte-png",
+"import") gets `slots` places on the whole server (default 1, `PDLM_HEAVY_SLOTS`): a request that finds them taken waits
+up to `wait` seconds (`PDLM_HEAVY_WAIT`, default 0) for one to free, then gets `Busy`, which the web layer answers with
+a French 503 and `Retry-After` (app/heavy.py). A waiting request holds its worker (a sync gunicorn worker serves one
+request at a time), hence no wait by default: measured with two workers, a wait of half a second kept another user's
+page at 0.7 s beside two looping exporters, no wait at 0.2 s. The national map does not wait at all while it has
+figures: while another request recomputes them, it serves those it has (plans/maps/national.py).
 
 The places are lock files (`flock`) in one directory, so they hold across gunicorn's worker processes and threads
 alike, and a worker that dies (a timeout, kill -9) releases its place with its file descriptor: nothing to clean up.
@@ -46,7 +46,8 @@ POLL = 0.05  # seconds between two looks for a free place
 TURN_FROM = 1.0  # seconds: work that took less does not make its user wait for the next
 
 KIND_LABELS = {"word": "documents Word", "tableaux": "exports du tableau de bord",
-               "carte-nationale": "calculs de la carte nationale", "import": "imports de fichiers de plan"}
+               "carte-nationale": "calculs de la carte nationale", "import": "imports de fichiers de plan",
+               "carte-png": "images de la carte nationale"}
 
 
 @dataclass(frozen=True)

@@ -9,18 +9,26 @@ Africa, Europe and beyond.
   else "position inconnue" (listed in the table twin, not drawn).
 - Origin: the owner's label point (a commune's `label_lat/label_lon`), else a point inside its geometry
   (a grouping's union of members); none → not drawn either.
-- One line (`path.diaspora-link`) per association with both ends known, weight 2 + its number of sections
-  abroad (at most 6 more): an association with branches in five countries weighs more than a village club.
-  Each section the text names (a city or a country) gets a thin dashed line (`path.diaspora-section`).
-- One marker (`path.host-marker`) per host place, radius by the number of associations there; its popup lists
-  the associations (name, sectors, "section" when it is a branch). NEVER a contact name or contact detail.
-- Context: Mali's régions (geometry_simplified, simplified again to 0.01°), not interactive. No tiles.
+- One line (`path.diaspora-link`) per corridor — a host place and a commune (or grouping) of origin — with
+  both ends known, its thickness by the number of associations on it (`corridor_weight`: 1, 2, 3, 4, 5 and more
+  each a step thicker), its tooltip naming them. Each section the text names (a city or a country) gets a thin
+  dashed line (`path.diaspora-section`).
+- One marker (`path.host-marker`) per host place, radius by the number of associations there, labelled with the
+  place's name and that number (a permanent tooltip, `.diaspora-label`); its popup lists the associations (name,
+  sectors, "section" when it is a branch). NEVER a contact name or contact detail.
+- `destinations(links)`: the same places as a table (associations and sections at each, and where they come from).
+- Background: the world's countries (Natural Earth 1:110m, public domain, geodata/world_countries_110m.geojson,
+  geodata/SOURCES.md), fetched by the browser from the app (`WorldBasemap`, `world_countries()`: one cached string
+  with its gzip and ETag; docs/ARCHITECTURE.md, pitfall 5: never `folium.GeoJson(url)`), on a sea-blue map; then
+  Mali's régions (geometry_simplified, simplified again to 0.01°), not interactive. No tiles.
 User text reaches the browser as JSON (`js_json`) and is shown with textContent; layer names go through
 `js_safe_text` (Leaflet shows them as HTML).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable
 
 import folium
@@ -38,6 +46,7 @@ from plans.core.formatting import country_name
 from plans.core.vocab import SECTORS, label
 from plans.maps import MEMBER_STYLE
 from plans.maps.basemap import add_tile_layer
+from plans.maps.national import Payload
 from plans.maps.offline import js_json, js_safe_text, offline_map
 from plans.maps.plan_map import Attribution, Legend, MetricScale, light_geometry
 from plans.owners.models import PlanOwner
@@ -46,12 +55,16 @@ from plans.territory import places
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 from plans.territory.service import regions
 
+WORLD_FILE = Path(__file__).resolve().parents[2] / "geodata" / "world_countries_110m.geojson"
+WORLD_ATTRIBUTION = "Pays : Natural Earth (domaine public)"
+WORLD_STYLE = {"color": "#a7a39a", "weight": 0.6, "fillColor": "#f4f1ea", "fillOpacity": 1}
+SEA_COLOUR = "#dcebf3"
 LINK_COLOUR = "#b8860b"
 SECTION_COLOUR = "#8c6d1f"
 HOST_COLOUR = "#e0a100"
 ORIGIN_COLOUR = "#5b4a2f"
 REGION_TOLERANCE = 0.01  # degrees (about 1 km): enough for a national view (docs/ARCHITECTURE.md, pitfall 6)
-MAX_EXTRA_WEIGHT = 6
+CORRIDOR_STEPS = 5  # 1, 2, 3, 4, 5 and more associations on one corridor: five thicknesses
 # West Africa (ECOWAS) and Europe: the view always shows both, then grows to every point drawn (America…).
 BASE_BOUNDS = [[-5.0, -20.0], [55.0, 25.0]]
 LINKS_GROUP = "Liens des associations"
@@ -124,16 +137,100 @@ class DiasporaLink:
         return self.host.known and self.origin is not None
 
     @property
-    def weight(self) -> float:
-        return 2 + min(len(self.sections), MAX_EXTRA_WEIGHT)
-
-    @property
     def host_label(self) -> str:
         if not self.host.known:
             return places.UNKNOWN_LABEL
         if self.host.precision == places.COUNTRY:
             return f"{self.host.city} ({places.APPROXIMATE_LABEL})"
         return self.host.city
+
+
+def corridor_weight(associations: int) -> float:
+    """A corridor's line thickness in pixels: 2 for one association, 1.5 more for each other, up to 5 and more."""
+    return 2 + 1.5 * (min(max(associations, 1), CORRIDOR_STEPS) - 1)
+
+
+@dataclass
+class Destination:
+    """A host place as the destinations table lists it."""
+
+    place: places.Place
+    label: str  # "Paris" or "Gabon (position approximative…)"
+    country: str  # French name
+    associations: list[str] = field(default_factory=list)  # association names living there (main seat)
+    sections: list[str] = field(default_factory=list)  # association names with a section there
+    origins: list[str] = field(default_factory=list)  # the owners they come from, each once
+
+    @property
+    def count(self) -> int:
+        return len(self.associations) + len(self.sections)
+
+
+def place_label(place: places.Place) -> str:
+    """"Paris"; a place known by its country only: "Gabon (pays)" (drawn at its capital)."""
+    if place.precision == places.COUNTRY:
+        return f"{country_name(place.country)} (pays)"
+    return place.city
+
+
+def destinations(links: Iterable["DiasporaLink"]) -> list[Destination]:
+    """Every drawn host place (an association's seat or one of its sections), most associations first."""
+    out: dict[tuple[str, str], Destination] = {}
+
+    def at(place: places.Place) -> Destination:
+        entry = out.get(place.key)
+        if entry is None:
+            entry = out[place.key] = Destination(place, place_label(place), country_name(place.country))
+        elif place.precision == places.CITY and entry.place.precision != places.CITY:
+            entry.place, entry.label = place, place_label(place)  # the capital named: "Dakar", not "Sénégal"
+        return entry
+
+    for link in links:
+        if not link.drawn:
+            continue
+        entry = at(link.host)
+        entry.associations.append(link.name)
+        if link.origin_label not in entry.origins:
+            entry.origins.append(link.origin_label)
+        for section in link.sections:
+            if section.place.known:
+                other = at(section.place)
+                other.sections.append(link.name)
+                if link.origin_label not in other.origins:
+                    other.origins.append(link.origin_label)
+    return sorted(out.values(), key=lambda d: (-d.count, d.country, d.label))
+
+
+@lru_cache(maxsize=1)
+def world_countries() -> Payload:
+    """The world basemap's GeoJSON (geodata/world_countries_110m.geojson), read once, with its gzip and ETag."""
+    return Payload.of(WORLD_FILE.read_text(encoding="utf-8").strip())
+
+
+class WorldBasemap(MacroElement):
+    """The countries of the world under everything else (a pane below the overlays), fetched from `url` (the app's
+    own /api/monde.geojson) once the map is drawn; the sea is the map's background. Not interactive."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        (function (map) {
+          map.getContainer().style.background = {{ this.sea|tojson }};
+          map.createPane("monde").style.zIndex = 250;
+          fetch({{ this.url|tojson }}, {credentials: "same-origin"}).then(function (r) {
+            if (!r.ok) { throw new Error("HTTP " + r.status); }
+            return r.json();
+          }).then(function (world) {
+            L.geoJSON(world, {pane: "monde", interactive: false, style: {{ this.style|tojson }},
+                              className: "world-country"}).addTo(map);
+          });
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, url: str):
+        super().__init__()
+        self._name = "WorldBasemap"
+        self.url, self.sea, self.style = url, SEA_COLOUR, {**WORLD_STYLE, "className": "world-country"}
 
 
 def _sector_labels(sectors: str | None) -> list[str]:
@@ -172,8 +269,8 @@ class DiasporaLayer(MacroElement):
     """Lines and host markers from JSON arrays; popups and tooltips built with textContent.
 
     `strings`: every text once; `links`: [{"o": [lat, lon], "h": [lat, lon], "w": weight, "n": name index}];
-    `sections`: [{"o", "h", "n"}]; `hosts`: [{"p": [lat, lon], "r": radius, "t": title index,
-    "i": [[name index, detail index], …]}]."""
+    `sections`: [{"o", "h", "n"}]; `hosts`: [{"p": [lat, lon], "r": radius, "t": title index, "l": label index
+    (the place's name and its number of associations, written beside it), "i": [[name index, detail index], …]}]."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -196,6 +293,8 @@ class DiasporaLayer(MacroElement):
           hosts.forEach(function (h) {
             L.circleMarker(h.p, {radius: h.r, color: "#222", weight: 1, fillColor: {{ this.host_colour|tojson }},
               fillOpacity: 0.9, className: "host-marker"})
+              .bindTooltip(add(null, "span", S[h.l]), {permanent: true, direction: "right", offset: [h.r, 0],
+                                                      className: "diaspora-label"})
               .bindPopup(function () {
                 var box = add(null, "div");
                 box.className = "map-popup";
@@ -207,7 +306,7 @@ class DiasporaLayer(MacroElement):
                 });
                 return box;
               }, {maxWidth: 320})
-              .bindTooltip(add(null, "span", S[h.t])).addTo(hostGroup);
+              .addTo(hostGroup);
           });
         })({{ this.links_json }}, {{ this.sections_json }}, {{ this.hosts_json }}, {{ this.strings_json }},
            {{ this.link_group.get_name() }}, {{ this.section_group.get_name() }}, {{ this.host_group.get_name() }});
@@ -253,11 +352,15 @@ def _latlon(place: places.Place) -> list[float]:
     return [place.lat, place.lon]
 
 
-def build_diaspora_map(links: list[DiasporaLink], regions: list[dict] = (), basemap: dict | None = None) -> folium.Map:
-    """The links map (vendored Leaflet, no jQuery; no basemap unless `basemap`, plans.maps.basemap's spec)."""
+def build_diaspora_map(links: list[DiasporaLink], regions: list[dict] = (), basemap: dict | None = None,
+                       world_url: str | None = None) -> folium.Map:
+    """The links map (vendored Leaflet, no jQuery; no tiles unless `basemap`, plans.maps.basemap's spec; the
+    world's countries fetched from `world_url` when given)."""
     m = offline_map(zoom_start=3, location=[25.0, 0.0])
     m.default_js = [js for js in m.default_js if js[0] != "jquery"]
     MetricScale().add_to(m)
+    if world_url:
+        WorldBasemap(world_url).add_to(m)
     add_tile_layer(m, basemap)
     if regions:
         folium.GeoJson({"type": "FeatureCollection", "features": list(regions)}, name=js_safe_text(REGIONS_GROUP),
@@ -278,16 +381,27 @@ def build_diaspora_map(links: list[DiasporaLink], regions: list[dict] = (), base
             title = f"{place.city} ({country_name(place.country)})"
             if place.precision == places.COUNTRY:
                 title = f"{country_name(place.country)} ({places.APPROXIMATE_LABEL})"
-            entry = hosts[place.key] = {"p": _latlon(place), "t": layer.text(title), "i": [], "count": 0}
+            entry = hosts[place.key] = {"p": _latlon(place), "t": layer.text(title), "i": [], "count": 0,
+                                        "label": place.city if place.precision == places.CITY
+                                        else country_name(place.country)}
+        elif place.precision == places.CITY:
+            entry["t"], entry["label"] = layer.text(f"{place.city} ({country_name(place.country)})"), place.city
         entry["i"].append([layer.text(name), layer.text(detail)])
         entry["count"] += 1
 
     points = []
+    corridors: dict[tuple, list[DiasporaLink]] = {}
+    for link in drawn:
+        corridors.setdefault((link.host.key, link.origin), []).append(link)
+    for group in corridors.values():
+        first, count = group[0], len(group)
+        names = ", ".join(link.name for link in group)
+        what = f"{count} association{'s' if count > 1 else ''}"
+        layer.links.append({"o": list(first.origin), "h": _latlon(first.host), "w": corridor_weight(count),
+                            "n": layer.text(f"{place_label(first.host)} → {first.origin_label} : {what} ({names})")})
     for link in drawn:
         origin = list(link.origin)
         points += [origin, _latlon(link.host)]
-        layer.links.append({"o": origin, "h": _latlon(link.host), "w": link.weight,
-                            "n": layer.text(f"{link.name} : {link.host.city} → {link.origin_label}")})
         host(link.host, link.name, ", ".join(link.sectors))
         for section in link.sections:
             if not section.place.known:
@@ -299,14 +413,12 @@ def build_diaspora_map(links: list[DiasporaLink], regions: list[dict] = (), base
     for entry in hosts.values():
         count = entry.pop("count")
         entry["r"] = min(5 + 2 * count, 16)
+        entry["l"] = layer.text(f"{entry.pop('label')} ({count})")
         layer.hosts.append(entry)
     layer.add_to(m)
 
-    Legend([{"kind": "area", "colour": ORIGIN_COLOUR, "label": "Régions du Mali"},
-            {"kind": "dot", "colour": HOST_COLOUR, "label": "Lieu d'accueil des associations"},
-            {"kind": "ring", "colour": LINK_COLOUR, "label": "Lien association → commune d'origine"}],
-           title="Diaspora").add_to(m)
-    Attribution(BOUNDARY_ATTRIBUTION).add_to(m)
+    Legend(legend_items(world=bool(world_url)), title="Diaspora").add_to(m)
+    Attribution(BOUNDARY_ATTRIBUTION + (" ; " + WORLD_ATTRIBUTION if world_url else "")).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
 
     south = min([BASE_BOUNDS[0][0]] + [p[0] for p in points])
@@ -315,6 +427,18 @@ def build_diaspora_map(links: list[DiasporaLink], regions: list[dict] = (), base
     east = max([BASE_BOUNDS[1][1]] + [p[1] for p in points])
     m.fit_bounds([[south, west], [north, east]], padding=(10, 10))
     return m
+
+
+def legend_items(world: bool = True) -> list[dict]:
+    """The map's legend: the background, the places, and what a line's thickness says."""
+    items = [{"kind": "area", "colour": WORLD_STYLE["color"], "label": "Pays (Natural Earth)"}] if world else []
+    items += [{"kind": "area", "colour": ORIGIN_COLOUR, "label": "Régions du Mali"},
+              {"kind": "dot", "colour": HOST_COLOUR, "label": "Lieu d'accueil (associations)"}]
+    for count, text in ((1, "1 association"), (CORRIDOR_STEPS, f"{CORRIDOR_STEPS} associations et plus")):
+        items.append({"kind": "line", "colour": LINK_COLOUR, "width": corridor_weight(count),
+                      "label": f"Lien : {text}"})
+    items.append({"kind": "dashed", "colour": SECTION_COLOUR, "width": 1.5, "label": "Section à l'étranger"})
+    return items
 
 
 def layer_of(m: folium.Map) -> DiasporaLayer | None:

@@ -3,6 +3,9 @@
     base = national_base(session)                   # every plan's figures, in a few batch queries (cached)
     view = national_view(base, Filters(region="ML01"), indicator="diaspora")
     layer = communes_layer(session)                 # the communes' GeoJSON (a str), built once (cached)
+    frames = territory_frames(session)              # régions and cercles: names, label points, bounds (cached)
+    area_bounds(frames, filters)                    # where the map zooms for a chosen région / cercle
+    actions_at(plan, lat, lon)                      # what a click on an action shows: cost, funding lines
 
 Indicators (per commune, from its LATEST plan matching the filters: the greatest period_start, then revision, then
 id; the others are listed so a click offers them all):
@@ -54,6 +57,7 @@ from plans.core.errors import ValidationError
 from plans.core.formatting import fcfa, number, percent
 from plans.core.vocab import SECTORS
 from plans.maps import sector_colour
+from plans.maps.plan_map import map_actions
 from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
 from plans.planning import finance, indicators
 from plans.planning.models import Plan, PlanStatus
@@ -88,6 +92,8 @@ STATUS_COLOURS = {"brouillon": "#d9d9d9", "soumis": "#9ecae1", "en_revue": "#fdd
                   "valide": "#74c476", "adopte": "#238b45"}
 GAP_COLOURS = {"oui": "#d7301f", "non": "#c6dbef"}
 NO_DATA_COLOUR = "#f0f0f0"  # a commune without a plan, or without the data the indicator needs
+NO_PLAN_LABEL = "pas de plan pour ces filtres"
+NO_DATA_LABEL = "pas de plan ou donnée manquante"
 
 
 # --- the filters ----------------------------------------------------------------------------------------------
@@ -335,6 +341,7 @@ def clear_caches() -> None:
         _BASES.clear()
         _LAYERS.clear()
         _VIEWS.clear()
+        _FRAMES.clear()
 
 
 # --- one view: filters + indicator → values per commune, groupings, table rows --------------------------------
@@ -495,10 +502,12 @@ def colour_for(indicator: str, value) -> str:
 def legend(indicator: str) -> list[dict[str, str]]:
     """[{"colour", "label"}] for the HTML legend (the same colours as the polygons)."""
     if indicator == "statut":
-        return [{"colour": STATUS_COLOURS[s.value], "label": s.label} for s in PlanStatus]
+        return [{"colour": STATUS_COLOURS[s.value], "label": s.label} for s in PlanStatus] + [
+            {"colour": NO_DATA_COLOUR, "label": NO_PLAN_LABEL}]
     if indicator == "ecart":
         return [{"colour": GAP_COLOURS["oui"], "label": f"Oui (≥ {GAP_THRESHOLD_PER_MILLE} ‰, aucune action diaspora)"},
-                {"colour": GAP_COLOURS["non"], "label": "Non"}]
+                {"colour": GAP_COLOURS["non"], "label": "Non"},
+                {"colour": NO_DATA_COLOUR, "label": NO_DATA_LABEL}]
     fmt = {"investissement": lambda v: fcfa(int(v)), "diaspora": lambda v: percent(v, 0),
            "emigres": lambda v: number(int(v)) + " ‰", "actions": lambda v: number(int(v))}[indicator]
     steps = STEPS[indicator]
@@ -507,7 +516,7 @@ def legend(indicator: str) -> list[dict[str, str]]:
         hi = steps[i + 1] if i + 1 < len(steps) else None
         out.append({"colour": STEP_COLOURS[i + 1],
                     "label": f"{fmt(lo)} à {fmt(hi)}" if hi is not None else f"{fmt(lo)} et plus"})
-    out.append({"colour": NO_DATA_COLOUR, "label": "pas de plan ou donnée manquante"})
+    out.append({"colour": NO_DATA_COLOUR, "label": NO_DATA_LABEL})
     return out
 
 
@@ -552,6 +561,26 @@ def points_document(base: NationalBase, view: NationalView) -> dict[str, Any]:
                                                                          for s in sectors], "points": flat}
 
 
+POINT_TOLERANCE = 0.6 * 10 ** -POINT_DECIMALS  # a point of the cluster layer is rounded to POINT_DECIMALS
+
+
+def actions_at(plan, lat: float, lon: float, secteur: str = "") -> dict[str, Any]:
+    """What a click on an action of the national map shows: the plan's actions drawn at that point (several may
+    share a site), each with its cost, its funding lines and the part not covered, as plans.maps.plan_map's
+    `map_actions` takes them from plans.planning.finance (never a masked site: nobody's map of many plans shows
+    one). Amounts as French text; user text stays text (the page sets it with textContent)."""
+    out = []
+    for e in map_actions(plan):
+        if e.lat is None or e.lon is None or (secteur and e.sector != secteur):
+            continue
+        if abs(e.lat - lat) > POINT_TOLERANCE or abs(e.lon - lon) > POINT_TOLERANCE:
+            continue
+        out.append({"number": e.number, "title": e.title, "sector": e.sector_label, "status": e.status_label,
+                    "total": fcfa(e.total), "funding": [[f.label, f.status, fcfa(f.amount)] for f in e.funding],
+                    "gap": fcfa(e.gap) if e.gap else "", "diaspora": e.diaspora})
+    return {"plan": [plan.id, plan.title], "actions": out}
+
+
 # --- cached, serialised documents -----------------------------------------------------------------------------
 
 @dataclass
@@ -584,7 +613,11 @@ def cached_payload(session: Session, what: str, filters: Filters, indicator: str
     payload = _VIEWS.get(key)
     if payload is None:
         view = national_view(base, filters, indicator, region_ids)
-        doc = view_document(base, view) if what == "indicateurs" else points_document(base, view)
+        if what == "indicateurs":
+            doc = view_document(base, view)
+            doc["bounds"] = area_bounds(territory_frames(session), filters, region_ids)
+        else:
+            doc = points_document(base, view)
         payload = Payload.of(_dumps(doc))
         with _CACHE_LOCK:
             if len(_VIEWS) >= _MAX_VIEWS:
@@ -634,6 +667,93 @@ def communes_layer(session: Session) -> CommunesLayer:
     with _CACHE_LOCK:
         _LAYERS[key] = (tkey, layer)
     return layer
+
+
+# --- the régions and cercles: where to zoom, where to write their names --------------------------------------
+
+@dataclass(frozen=True)
+class Frame:
+    """A région or cercle of the current edition: its name, where its name is written (the loader's label point,
+    inside the unit) and its bounding box, [[south, west], [north, east]] (Leaflet's order)."""
+    id: int
+    code: str
+    name: str
+    level: int
+    label: Optional[tuple[float, float]]  # (lat, lon)
+    bounds: Optional[list[list[float]]]
+
+
+_FRAMES: dict[str, tuple[tuple, dict[str, Frame]]] = {}
+
+
+def _frames_key(session: Session) -> tuple:
+    return tuple(session.execute(
+        sa.select(sa.func.count(), sa.func.max(AdminUnit.id), sa.func.max(AdminUnit.official_name_set_at))
+        .select_from(AdminUnit).where(AdminUnit.country_iso3 == MALI, AdminUnit.level.in_((1, 2)))).one())
+
+
+def territory_frames(session: Session) -> dict[str, Frame]:
+    """Every région and cercle by P-code (cached per database, rebuilt when a unit is added or renamed)."""
+    key, fkey = _db_key(session), _frames_key(session)
+    cached = _FRAMES.get(key)
+    if cached is not None and cached[0] == fkey:
+        return cached[1]
+    rows = session.execute(
+        sa.select(AdminUnit.id, AdminUnit.code, AdminUnit.display_name.label("name"), AdminUnit.level,
+                  AdminUnit.label_lat, AdminUnit.label_lon, AdminUnit.geometry_simplified)
+        .join(TerritoryEdition, TerritoryEdition.id == AdminUnit.edition_id)
+        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level.in_((1, 2)), TerritoryEdition.is_current)
+        .order_by(AdminUnit.level, AdminUnit.code)).all()
+    frames: dict[str, Frame] = {}
+    for r in rows:
+        bounds = None
+        if r.geometry_simplified:
+            west, south, east, north = shapely.from_wkb(r.geometry_simplified).bounds
+            bounds = [[round(south, COORD_DECIMALS), round(west, COORD_DECIMALS)],
+                      [round(north, COORD_DECIMALS), round(east, COORD_DECIMALS)]]
+        label = (r.label_lat, r.label_lon) if r.label_lat is not None and r.label_lon is not None else None
+        frames[r.code] = Frame(r.id, r.code, r.name, r.level, label, bounds)
+    with _CACHE_LOCK:
+        _FRAMES[key] = (fkey, frames)
+    return frames
+
+
+def area_bounds(frames: dict[str, Frame], filters: Filters,
+                region_ids: Optional[set[int]] = None) -> Optional[list[list[float]]]:
+    """Where the map zooms for these filters: the chosen cercle, else the chosen région, else the régions a
+    reviewer is limited to; None (the whole country) otherwise, or when the unit has no boundary."""
+    chosen = [frames.get(filters.cercle)] if filters.cercle else [frames.get(filters.region)] if filters.region \
+        else [f for f in frames.values() if f.level == 1 and f.id in region_ids] if region_ids is not None else []
+    boxes = [f.bounds for f in chosen if f is not None and f.bounds is not None]
+    if not boxes:
+        return None
+    return [[min(b[0][0] for b in boxes), min(b[0][1] for b in boxes)],
+            [max(b[1][0] for b in boxes), max(b[1][1] for b in boxes)]]
+
+
+def view_title(frames: dict[str, Frame], filters: Filters, indicator: str) -> str:
+    """What a picture of the map shows, in words: « Carte nationale — indicator — Région de Kayes, … »."""
+    parts = [f"Carte nationale — {INDICATORS.get(indicator, INDICATORS[DEFAULT_INDICATOR])}"]
+    for code, word in ((filters.region, "Région"), (filters.cercle, "Cercle")):
+        if code and code in frames:
+            parts.append(f"{word} : {frames[code].name}")
+    if filters.secteur:
+        parts.append(f"Secteur : {SECTORS[filters.secteur]}")
+    if filters.statut:
+        parts.append(f"Statut : {PlanStatus(filters.statut).label}")
+    if filters.periode is not None:
+        parts.append(f"Période : {filters.periode}")
+    if filters.minimum is not None:
+        parts.append(f"Valeur au moins : {number(filters.minimum)}"
+                     f"{MINIMUM_SHOWN_UNITS.get(indicator, '')}")
+    return " — ".join(parts[:2]) + (" ; " + " ; ".join(parts[2:]) if len(parts) > 2 else "")
+
+
+def labels_document(frames: dict[str, Frame]) -> list[list]:
+    """The names the map writes on the territory: [name, level (1 région, 2 cercle), lat, lon] for each unit with a
+    label point (the page shows régions at a national zoom, cercles closer in)."""
+    return [[f.name, f.level, round(f.label[0], 3), round(f.label[1], 3)] for f in frames.values()
+            if f.label is not None]
 
 
 # --- the filter form's choices ---------------------------------------------------------------------------------

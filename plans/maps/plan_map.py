@@ -402,7 +402,8 @@ class ActionLayer(MacroElement):
 class Legend(MacroElement):
     """A small HTML legend in a Leaflet control, built with textContent (no branca colormap, hence no d3).
 
-    `items`: [{"kind": "dot"|"ring"|"area"|"foreign"|"approx"|"masked", "colour", "label"}]."""
+    `items`: [{"kind": "dot"|"ring"|"area"|"foreign"|"approx"|"masked"|"line"|"dashed", "colour", "label"}] (a
+    line's or dashed line's thickness in "width", pixels)."""
 
     _template = Template("""
         {% macro script(this, kwargs) %}
@@ -426,6 +427,9 @@ class Legend(MacroElement):
               else if (item.kind === "approx") css += "border-radius:50%;border:1px dashed #222;background:#fff";
               else if (item.kind === "masked") css += "border-radius:50%;border:2px dashed #222;background:#eee";
               else if (item.kind === "foreign") css += "border:1.5px dashed " + item.colour + ";background:#dbe7f5";
+              else if (item.kind === "line" || item.kind === "dashed") css = "display:inline-block;width:22px;" +
+                "margin-right:6px;vertical-align:middle;border-top:" + (item.width || 2) + "px " +
+                (item.kind === "dashed" ? "dashed " : "solid ") + item.colour;
               else css += "border:2px solid " + item.colour + ";background:#f3ead3";
               mark.style.cssText = css;
               row.appendChild(document.createTextNode(item.label));

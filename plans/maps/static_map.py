@@ -24,7 +24,9 @@ from collections import OrderedDict
 from typing import Iterable, Sequence
 
 import numpy as np
+import shapely
 import sqlalchemy as sa
+from matplotlib import patheffects
 from matplotlib.collections import PatchCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
@@ -44,8 +46,10 @@ from plans.maps import (
     FOREIGN_MEMBER_STYLE,
     MEMBER_STYLE,
     TERRITORY_STYLE,
+    UNKNOWN_SECTOR_COLOUR,
     sector_colour,
 )
+from plans.maps import national as nm
 from plans.maps.plan_map import APPROXIMATE, MASKED, MapAction, TerritoryShape, map_actions
 from plans.planning.finance import PlanFinance
 from plans.territory.models import BOUNDARY_ATTRIBUTION, MALI, AdminUnit, TerritoryEdition
@@ -280,3 +284,112 @@ def neighbour_geometries(session, geometry: BaseGeometry | None, margin: float =
                AdminUnit.label_lat.between(south - margin, north + margin)))
     return [g for g in (geo.from_wkb(r) for r in rows) if g is not None]
 
+
+
+# --- the national map's current view, for a report -----------------------------------------------------------
+
+NATIONAL_FIGSIZE = (10.0, 7.0)  # inches: 1500 × 1050 px at 150 dpi
+NATIONAL_BOX = (0.01, 0.05, 0.68, 0.88)
+GROUPING_EDGE = "#3f007d"  # the grouping outlines of app/static/js/national_map.js
+CLUSTER_FREE_DOT = 9  # points² of an action's dot: the PNG draws every action, never clusters
+
+
+def commune_geometries(session) -> dict[str, BaseGeometry]:
+    """The current edition's Malian communes by P-code, simplified (the geometry of the national map's layer)."""
+    rows = session.execute(
+        sa.select(AdminUnit.code, AdminUnit.geometry_simplified)
+        .join(TerritoryEdition, TerritoryEdition.id == AdminUnit.edition_id)
+        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3, AdminUnit.has_geometry,
+               TerritoryEdition.is_current)).all()
+    return {code: g for code, g in ((r.code, geo.from_wkb(r.geometry_simplified)) for r in rows) if g is not None}
+
+
+def build_national_png(session, base: "nm.NationalBase", view: "nm.NationalView", *, title: str,
+                       bounds: list[list[float]] | None = None, labels: Sequence[list] = (),
+                       figsize: tuple[float, float] = NATIONAL_FIGSIZE, dpi: int = DPI) -> bytes:
+    """The national map as the page shows it for these filters: every commune shaded by the indicator (the same
+    colours and legend, plans/maps/national.py `view_document`), the grouping outlines, every located action of
+    the plans shown by sector colour (diaspora-funded ones ringed; `points_document`: never a masked site), framed
+    on `bounds` (the chosen région or cercle, national.area_bounds) or on the whole country. `labels`
+    (national.labels_document): the régions' names on the country, the cercles' on a région or a cercle."""
+    doc = nm.view_document(base, view)
+    points = nm.points_document(base, view)
+    geometries = commune_geometries(session)
+
+    fig = Figure(figsize=figsize, dpi=dpi, facecolor="white")
+    ax = fig.add_axes(NATIONAL_BOX)
+    patches, faces = [], []
+    for code, geometry in geometries.items():
+        path = _path(geometry)
+        if path is not None:
+            patches.append(PathPatch(path))
+            shown = doc["communes"].get(code)
+            faces.append(shown[0] if shown else nm.NO_DATA_COLOUR)
+    if patches:
+        ax.add_collection(PatchCollection(patches, facecolor=faces, edgecolor="#8a7a5c", linewidth=0.25, zorder=1))
+    outlines = [shapely.geometry.shape(g["geometry"]) for g in doc["groupings"]]
+    _draw(ax, outlines, face="none", edge=GROUPING_EDGE, width=1.4, linestyle="--", zorder=2)
+
+    flat, sectors = points["points"], points["sectors"]
+    lats, lons = flat[0::5], flat[1::5]
+    colours = [sectors[i][2] if 0 <= i < len(sectors) else UNKNOWN_SECTOR_COLOUR for i in flat[3::5]]
+    ringed = [k for k, d in enumerate(flat[4::5]) if d]
+    if ringed:
+        ax.scatter([lons[k] for k in ringed], [lats[k] for k in ringed], s=CLUSTER_FREE_DOT * 4, facecolors="none",
+                   edgecolors=DIASPORA_COLOUR, linewidths=1.2, zorder=3)
+    if lats:
+        ax.scatter(lons, lats, s=CLUSTER_FREE_DOT, c=colours, edgecolors="#222222", linewidths=0.4, zorder=4)
+
+    if bounds:
+        (south, west), (north, east) = bounds
+    else:
+        boxes = [g.bounds for g in geometries.values()] or [(-12.5, 10.0, 4.5, 25.0)]
+        west, south = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        east, north = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    pad_x, pad_y = max((east - west) * 0.04, 0.01), max((north - south) * 0.04, 0.01)
+    west, south, east, north = west - pad_x, south - pad_y, east + pad_x, north + pad_y
+    mid_lat = (south + north) / 2
+    aspect = 1 / math.cos(math.radians(mid_lat))
+    west, south, east, north = _fit_box(west, south, east, north, aspect,
+                                        figsize[0] * NATIONAL_BOX[2] / (figsize[1] * NATIONAL_BOX[3]))
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    ax.set_aspect(aspect, adjustable="box")
+    ax.set_axis_off()
+    level = 2 if bounds else 1  # a région or a cercle chosen: its cercles' names; the whole country: the régions'
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    for name, unit_level, lat, lon in labels:
+        if unit_level == level and west <= lon <= east and south <= lat <= north:
+            ax.text(lon, lat, name.upper() if level == 1 else name, ha="center", va="center", zorder=5,
+                    fontsize=8 if level == 1 else 7, fontweight="bold", color="#2b2418", path_effects=halo,
+                    parse_math=False, clip_on=True)
+    _scale_bar(ax, west, south, east, north, mid_lat)
+    _north_arrow(ax)
+
+    fig.text(0.01, 0.975, _safe_line(title), fontsize=11, fontweight="bold", va="top", parse_math=False)
+    handles = [Patch(facecolor=item["colour"], edgecolor="#777777", label=_safe(item["label"]))
+               for item in doc["legend"]]
+    used = sorted(set(flat[3::5]))
+    dot = {"marker": "o", "linestyle": "", "markeredgecolor": "#222222", "markersize": 5}
+    handles += [Line2D([], [], markerfacecolor=sectors[i][2], label=_safe(sectors[i][1]), **dot)
+                for i in used if 0 <= i < len(sectors)]
+    if ringed:
+        handles.append(Line2D([], [], marker="o", linestyle="", markerfacecolor="none", markeredgecolor=DIASPORA_COLOUR,
+                              markeredgewidth=1.5, markersize=7, label=DIASPORA_GROUP))
+    if outlines:
+        handles.append(Patch(facecolor="none", edgecolor=GROUPING_EDGE, linestyle="--", label="Groupement (contour)"))
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.71, 0.93), fontsize=6.5, frameon=False,
+               title=_safe(doc["label"]), title_fontsize=7.5, alignment="left")
+    if not doc["rows"]:
+        ax.text(0.5, 0.5, "Aucun plan ne répond à ces filtres", transform=ax.transAxes, ha="center", va="center",
+                fontsize=11, color="#444", parse_math=False,
+                bbox={"facecolor": "white", "edgecolor": "#999", "alpha": 0.85, "pad": 4})
+    fig.text(0.99, 0.01, BOUNDARY_ATTRIBUTION, ha="right", va="bottom", fontsize=6, color="#555", parse_math=False)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, facecolor="white", metadata={"Software": "PDL-M"})
+    return buffer.getvalue()
+
+
+def _safe_line(text: str) -> str:
+    """A title on one or two lines, never a mathtext formula."""
+    return textwrap.fill(text, 110).replace("$", r"\$")

@@ -125,3 +125,15 @@ def test_a_user_looping_on_exports_waits_their_turn_and_others_get_theirs(quick,
     assert "Vous venez de demander des documents Word : pour laisser leur tour aux autres" in html.unescape(
         refused.get_data(as_text=True))
     assert admin_client.get(url).status_code == 200  # another user's export is done meanwhile
+
+
+def test_an_image_of_the_national_map_waits_for_its_turn(quick, session, demo_cases, reviewer_client):
+    """Issue 15, item 4: the PNG of the national map's view is drawn in the pool ("carte-png"); the map's page and
+    data still answer meanwhile."""
+    nm.clear_caches()
+    with taken(quick, "carte-png"):
+        page = _busy(reviewer_client.get("/carte-nationale.png?region=ML02"))
+        assert "images de la carte nationale" in page
+        assert reviewer_client.get("/carte-nationale?region=ML02").status_code == 200
+    done = reviewer_client.get("/carte-nationale.png?region=ML02")
+    assert done.status_code == 200 and done.data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -181,3 +181,34 @@ def test_a_150_action_plan_page_stays_under_150_kib(session, planner_client, pla
     assert size <= 150 * 1024, f"{size / 1024:.1f} KiB"
     assert len(re.findall(r'"lat":', html)) == 150  # the owner's planner sees the 6 masked sites too
 
+
+
+# --- the diaspora links map (issue 15, item 7) --------------------------------------------------------------------
+
+def test_the_world_basemap_is_served_by_the_app_with_an_etag(client, planner_client):
+    assert client.get("/api/monde.geojson").status_code in (302, 401)  # logged-in users only
+    first = planner_client.get("/api/monde.geojson")
+    assert first.status_code == 200 and first.mimetype == "application/geo+json"
+    assert len(first.get_json()["features"]) == 176
+    assert planner_client.get("/api/monde.geojson", headers={"If-None-Match": first.headers["ETag"]}).status_code \
+        == 304
+    gz = planner_client.get("/api/monde.geojson", headers={"Accept-Encoding": "gzip"})
+    assert gz.headers["Content-Encoding"] == "gzip" and len(gz.data) < len(first.data) / 2
+
+
+def test_the_diaspora_page_draws_the_world_and_lists_the_destinations(session, planner_client, koniakary_owner):
+    session.add_all([
+        DiasporaAssociation(owner=koniakary_owner, name=XSS, host_country="FR", host_city="Montreuil",
+                            sections="Gabon", contact_details="ne-pas-afficher@example.org"),
+        DiasporaAssociation(owner=koniakary_owner, name="Ressortissants de Koniakary à Montreuil", host_country="FR",
+                            host_city="Montreuil")])
+    session.commit()
+    html = planner_client.get("/carte-diaspora").get_data(as_text=True)
+    assert_no_external_refs(html, "carte de la diaspora")
+    assert 'fetch("/api/monde.geojson"' in html and "Natural Earth (domaine public)" in html
+    table = html[html.index('id="destinations"'):html.index('id="tableau-diaspora"')]
+    rows = re.findall(r'<tr><th scope="row">(.*?)</th><td>(.*?)</td><td class="num">(\d+)</td>'
+                      r'<td class="num">(\d+)</td><td>(.*?)</td></tr>', table)
+    assert ("Montreuil", "France", "2", "0", "Commune de Koniakary") in rows
+    assert ("Gabon (pays)", "Gabon", "0", "1", "Commune de Koniakary") in rows
+    assert "&lt;img src=x" in html and "<img src=x" not in html and "ne-pas-afficher" not in html

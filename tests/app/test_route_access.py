@@ -72,6 +72,9 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "maps.communes_geojson": {"GET": (LOGIN, 200, 200, 200)},
     "maps.national_indicators": {"GET": (LOGIN, 403, 200, 200)},
     "maps.national_actions": {"GET": (LOGIN, 403, 200, 200)},
+    "maps.national_action": {"GET": (LOGIN, 403, 400, 400)},  # no point given: the French 400
+    "maps.national_png": {"GET": (LOGIN, 403, 200, 200)},
+    "maps.world_geojson": {"GET": (LOGIN, 200, 200, 200)},  # public data (Natural Earth), for the diaspora map
     "maps.compare": {"GET": (LOGIN, 200, 200, 200)},  # no plan given: the selection form
     "maps.diaspora_map": {"GET": (LOGIN, 200, 200, 200)},  # each sees the associations of the owners they read
     "maps.tile": {"GET": (LOGIN, 404, 404, 404)},  # no PDLM_MBTILES in tests: no tile (test_tiles.py has one)

@@ -19,8 +19,23 @@
       maxNativeZoom: nativeZoom || undefined
     }).addTo(map);
   }
-  var state = { doc: null, communes: null, groupings: null, cluster: null };
+  // One layer of each kind for the page's life (emptied and refilled by a new filter), so that the layers control
+  // keeps what the user hid. Clusters are dark and neutral (.nat-cluster, css/maps.css): never the colours of the
+  // indicator's scale, which they would be read as.
+  var state = { doc: null, communes: null, area: undefined, points: null,
+                groupings: L.layerGroup().addTo(map), labels: L.layerGroup().addTo(map),
+                cluster: L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50,
+                  iconCreateFunction: function (c) {
+                    var n = c.getChildCount();
+                    var inner = document.createElement("div"), span = document.createElement("span");
+                    span.textContent = String(n); inner.appendChild(span);
+                    return L.divIcon({ html: inner, className: "marker-cluster nat-cluster", iconSize: L.point(40, 40) });
+                  } }).addTo(map) };
   window.nationalMap = { map: map, state: state };
+  L.control.layers(null, { "Actions localisées": state.cluster, "Contours des groupements": state.groupings,
+                           "Noms des régions et cercles": state.labels },
+                   { collapsed: true, position: "topright" })
+    .addTo(map);
 
   function el(tag, text, cls) {
     var e = document.createElement(tag);
@@ -89,8 +104,30 @@
         });
       }
     }).addTo(map);
-    map.fitBounds(state.communes.getBounds());
+    state.communes.bringToBack();
+    map.fitBounds(state.communes.getBounds(), { animate: false });
+    if (state.doc) { state.area = undefined; fitArea(state.doc); }  // the indicators came first: their area
   }
+
+  // --- names of régions and cercles, each at its zoom -------------------------------------------------------
+  var labelData = [];
+  try { labelData = JSON.parse(document.getElementById("nat-labels").textContent); } catch (e) { labelData = []; }
+  var LABEL_CERCLES_FROM = 7;  // below: the régions' names; from here: the cercles' (a région fills the map)
+  var labelMarkers = labelData.map(function (d) {
+    var span = el("span", d[0], d[1] === 1 ? "nat-label nat-label-region" : "nat-label nat-label-cercle");
+    return { level: d[1], marker: L.marker([d[2], d[3]], { interactive: false, keyboard: false,
+      icon: L.divIcon({ html: span, className: "nat-label-icon", iconSize: null }) }) };
+  });
+  function showLabels() {
+    var cercles = map.getZoom() >= LABEL_CERCLES_FROM;
+    labelMarkers.forEach(function (m) {
+      var wanted = (m.level === 2) === cercles;
+      if (wanted && !state.labels.hasLayer(m.marker)) { state.labels.addLayer(m.marker); }
+      if (!wanted && state.labels.hasLayer(m.marker)) { state.labels.removeLayer(m.marker); }
+    });
+  }
+  map.on("zoomend", showLabels);
+  showLabels();
 
   // --- indicators: polygons' colours, groupings, legend, table -----------------------------------------------
   function drawLegend(doc) {
@@ -134,11 +171,11 @@
       tr.appendChild(el("td", r.texts.ecart));
       tbody.appendChild(tr);
     });
+    tbody.parentNode.dispatchEvent(new Event("rows-changed"));  // table_sort.js keeps the order chosen
   }
 
   function drawGroupings(doc) {
-    if (state.groupings) { map.removeLayer(state.groupings); }
-    state.groupings = L.layerGroup();
+    state.groupings.clearLayers();
     doc.groupings.forEach(function (g) {
       var layer = L.geoJSON(g.geometry, { style: { className: "grouping-outline", color: "#3f007d", weight: 2.5,
                                                      dashArray: "6 4", fill: false } });
@@ -149,20 +186,76 @@
       layer.on("click", function (e) { openPlans(g.name, g.plans, e.latlng); });
       state.groupings.addLayer(layer);
     });
-    state.groupings.addTo(map);
+  }
+
+  // The chosen région or cercle fills the map (doc.bounds, plans/maps/national.py area_bounds); the whole country
+  // without one. Only when the area changes: another indicator keeps the user's own zoom.
+  function fitArea(doc) {
+    var key = JSON.stringify(doc.bounds || null);
+    if (key === state.area) { return; }
+    var first = state.area === undefined;
+    state.area = key;
+    // Not animated: a zoom animation still running (the first fit to the country) would swallow this one.
+    if (doc.bounds) { map.fitBounds(doc.bounds, { animate: false }); }
+    else if (!first && state.communes) { map.fitBounds(state.communes.getBounds(), { animate: false }); }
   }
 
   function applyIndicators(doc) {
     state.doc = doc;
     if (state.communes) { state.communes.setStyle(styleCommune); }
-    drawGroupings(doc); drawLegend(doc); drawTable(doc);
+    drawGroupings(doc); drawLegend(doc); drawTable(doc); fitArea(doc);
     box.setAttribute("aria-label", "Carte des communes : " + doc.label);
   }
 
   // --- actions: one flat array, clustered ---------------------------------------------------------------------
+  function drawSectors(doc) {
+    var ul = document.getElementById("nat-sectors");
+    if (!ul) { return; }
+    var used = {};
+    for (var i = 3; i < doc.points.length; i += 5) { used[doc.points[i]] = true; }
+    ul.replaceChildren();
+    doc.sectors.forEach(function (s, i) {
+      if (!used[i]) { return; }
+      var li = el("li"), key = el("span", null, "swatch"); key.style.background = s[2];
+      li.appendChild(key); li.appendChild(document.createTextNode(s[1])); ul.appendChild(li);
+    });
+    if (!ul.children.length) { ul.appendChild(el("li", "Aucune action localisée pour ces filtres.")); }
+  }
+
+  function actionPopup(doc) {
+    var div = el("div", null, "nat-popup nat-action-popup");
+    var a = el("a", doc.plan[1]); a.href = planUrl(doc.plan[0]);
+    var head = el("p"); head.appendChild(a); div.appendChild(head);
+    if (!doc.actions.length) { div.appendChild(el("p", "Cette action a changé depuis le chargement de la carte : rechargez la page.")); }
+    doc.actions.forEach(function (x) {
+      div.appendChild(el("strong", x.number + ". " + x.title));
+      div.appendChild(el("div", x.sector + " — " + x.status));
+      div.appendChild(el("div", "Coût total : " + x.total, "nat-cost"));
+      var ul = el("ul");
+      x.funding.forEach(function (f) { ul.appendChild(el("li", f[0] + " (" + f[1].toLowerCase() + ") : " + f[2])); });
+      if (x.gap) { ul.appendChild(el("li", "Non couvert : " + x.gap)); }
+      if (!x.funding.length && !x.gap) { ul.appendChild(el("li", "Aucun financement saisi.")); }
+      div.appendChild(ul);
+      if (x.diaspora) { div.appendChild(el("em", "Financé par la diaspora")); }
+    });
+    return div;
+  }
+
+  function openAction(m) {
+    var p = new URLSearchParams({ plan: String(m._nat[0]), lat: String(m.getLatLng().lat),
+                                  lon: String(m.getLatLng().lng) });
+    var secteur = form.elements.secteur && form.elements.secteur.value;
+    if (secteur) { p.set("secteur", secteur); }
+    var popup = L.popup({ maxWidth: 320 }).setLatLng(m.getLatLng()).setContent(el("p", "Chargement…")).openOn(map);
+    getJSON(box.dataset.actionUrl + "?" + p.toString()).then(function (doc) {
+      popup.setContent(actionPopup(doc));
+    }).catch(function () {
+      popup.setContent(el("p", "Les montants de cette action n'ont pas pu être lus."));
+    });
+  }
+
   function applyActions(doc) {
-    if (state.cluster) { map.removeLayer(state.cluster); }
-    var cluster = L.markerClusterGroup({ chunkedLoading: true, showCoverageOnHover: false, maxClusterRadius: 50 });
+    state.points = doc;
     var markers = [], pts = doc.points;
     function marker(i) {
       var plan = doc.plans[pts[i + 2]], sector = doc.sectors[pts[i + 3]] || ["", "Autre", "#bdbdbd"];
@@ -173,15 +266,18 @@
       return m;
     }
     for (var i = 0; i + 5 <= pts.length; i += 5) { markers.push(marker(i)); }
-    cluster.on("click", function (e) { if (e.layer._nat) { window.location.href = planUrl(e.layer._nat[0]); } });
-    cluster.addLayers(markers);
-    state.cluster = cluster.addTo(map);
+    state.cluster.clearLayers();
+    state.cluster.addLayers(markers);
+    drawSectors(doc);
   }
+  state.cluster.on("click", function (e) { if (e.layer._nat) { openAction(e.layer); } });
 
   function refresh(push) {
     var q = query();
     var suffix = q ? "?" + q : "";
     if (push) { history.replaceState(null, "", box.dataset.pageUrl + suffix); }
+    var png = document.getElementById("nat-png");
+    if (png) { png.setAttribute("href", png.dataset.base + suffix); }
     return Promise.all([getJSON(box.dataset.indicatorsUrl + suffix).then(applyIndicators),
                         getJSON(box.dataset.actionsUrl + suffix).then(applyActions)]);
   }
