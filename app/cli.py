@@ -72,15 +72,17 @@ def geodata_load(directory: str | None):
 @click.option("--licence", default="", help="Licence des données.")
 @click.option("--attribution", default="", help="Mention de la source, affichée sur les cartes.")
 @click.option("--not-current", is_flag=True, help="Charger sans en faire l'édition courante.")
+@click.option("--crosswalk", help="Table de correspondance CSV (ancien_code, nouveau_code) depuis l'édition d'avant.")
+@click.option("--from-edition", help="L'édition dont part la table (par défaut : la plus récente des autres).")
 def geodata_import_edition(name, regions, cercles, communes, columns, title, valid_on, licence, attribution,
-                           not_current):
+                           not_current, crosswalk, from_edition):
     started = time.perf_counter()
     given = {1: regions, 2: cercles, 3: communes}
     try:
         report = territory_editions.import_edition(
             db.session, name, {level: Source.parse(path) for level, path in given.items() if path},
             parse_columns(columns), name=title, valid_on=valid_on, licence=licence, attribution=attribution,
-            current=not not_current)
+            current=not not_current, crosswalk=crosswalk, from_edition=from_edition)
         db.session.commit()
     except EditionFileError as exc:
         db.session.rollback()

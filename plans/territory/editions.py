@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from plans.territory.crosswalk import check_crosswalk, read_crosswalk, store_crosswalk
 from plans.territory.edition_files import LEVELS, Edition, EditionFileError, Source, read_edition
 from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 from plans.territory.upsert import LoadReport, Upserter
@@ -110,8 +112,10 @@ EDITION_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 def import_edition(session: Session, key: str, sources: dict[int, Source],
                    columns: dict[int | None, dict[str, str]] | None = None, *, name: str | None = None,
                    valid_on: str | None = None, licence: str = "", attribution: str = "",
-                   current: bool = True) -> LoadReport:
-    """Reads the three files (`edition_files.read_edition`) and stores them as the Mali edition `key`; raises
+                   current: bool = True, crosswalk: Path | str | None = None,
+                   from_edition: str | None = None) -> LoadReport:
+    """Reads the three files (`edition_files.read_edition`) and stores them as the Mali edition `key`, with the
+    crosswalk from the edition `from_edition` (default: the newest other Mali edition) when there is one; raises
     EditionFileError (French messages) before writing anything when they cannot be used. The caller commits."""
     problems = []
     if not EDITION_KEY.match(key or ""):
@@ -125,9 +129,21 @@ def import_edition(session: Session, key: str, sources: dict[int, Source],
         problems.append(f"Fichiers manquants : {', '.join(missing)} (--regions, --cercles, --communes).")
     if valid_on is not None and not re.match(r"^\d{4}(-\d{2}(-\d{2})?)?$", valid_on):
         problems.append(f"Date « {valid_on} » illisible : écrivez AAAA-MM-JJ (ou AAAA).")
+    older = _older_edition(session, key, from_edition, problems)
+    table = None
+    if crosswalk is not None:
+        if older is None and not problems:
+            problems.append("Table de correspondance sans édition précédente : chargez d'abord l'édition dont elle "
+                            "part (ou nommez-la avec --from-edition).")
+        table = read_crosswalk(crosswalk) if not problems else None
     if problems:
         raise EditionFileError(problems)
     read = read_edition(sources, columns)
+    if table is not None:
+        new_codes = {code: level for level, layer in read.layers.items() for code in layer.frame["code"]}
+        problems = check_crosswalk(session, table, older, new_codes)
+        if problems:
+            raise EditionFileError(problems)
     report = LoadReport()
     spec = {"key": key, "name": name or key, "attribution": attribution, "licence": licence, "valid_on": valid_on}
     edition = mali_edition(session, spec, current=current)
@@ -138,5 +154,19 @@ def import_edition(session: Session, key: str, sources: dict[int, Source],
         if name:
             edition.name = name
     store_edition(session, edition, read, report)
+    if older is not None:
+        report.successions = store_crosswalk(session, table, older, edition)
     report.counts = read.counts()
     return report
+
+
+def _older_edition(session: Session, key: str, from_key: str | None, problems: list[str]) -> TerritoryEdition | None:
+    if from_key:
+        older = find_edition(session, from_key)
+        if older is None or older.country_iso3 != MALI or older.key == key:
+            problems.append(f"Édition précédente « {from_key} » inconnue ; `flask geodata editions` les liste.")
+            return None
+        return older
+    return session.scalar(sa.select(TerritoryEdition).where(TerritoryEdition.country_iso3 == MALI,
+                                                            TerritoryEdition.key != key)
+                          .order_by(TerritoryEdition.id.desc()).limit(1))

@@ -28,10 +28,13 @@ class LoadReport:
     corrections: int = 0  # names of name_corrections.csv applied
     # P-codes of the file not applied: the source's name is no longer the one corrected, or no unit has the code.
     stale_corrections: list[str] = field(default_factory=list)
+    successions: int = 0  # crosswalk lines added (plans/territory/crosswalk.py)
 
     def summary(self) -> str:
         parts = [f"{n} {label}" for label, n in self.counts.items()]
         text = ", ".join(parts) + f" ({self.created} créées, {self.updated} mises à jour)"
+        if self.successions:
+            text += f" ; {self.successions} correspondances avec l'édition précédente"
         if self.corrections:
             text += f" ; {self.corrections} noms corrigés selon {NAME_CORRECTIONS_FILE}"
         if self.stale_corrections:

@@ -1,13 +1,19 @@
 """`flask geodata import-edition` and `flask geodata editions`: the README's "newer edition" commands, as typed."""
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from plans.territory.models import AdminUnit, TerritoryEdition
-from tests.plans.test_territory_editions import MERGED_INTO, derived, ocha_communes, zipped_shapefile  # noqa: F401
+from tests.derived_edition import MERGED_INTO, build_derived, ocha_communes, zipped_shapefile
 
 
-def test_the_readme_commands_load_an_edition_and_list_it(runner, session, derived):  # noqa: F811
+@pytest.fixture(scope="module")
+def derived(tmp_path_factory) -> dict:
+    return build_derived(tmp_path_factory.mktemp("edition"))
+
+
+def test_the_readme_commands_load_an_edition_and_list_it(runner, session, derived):
     result = runner.invoke(args=[
         "geodata", "import-edition", "dnct-2024", "--regions", str(derived["regions"]),
         "--cercles", f"{derived['gpkg']}:adm2", "--communes", f"{derived['gpkg']}:communes_2024",
@@ -25,7 +31,7 @@ def test_the_readme_commands_load_an_edition_and_list_it(runner, session, derive
         TerritoryEdition.key == "dnct-2024", AdminUnit.code == MERGED_INTO)) == "Colimbine-Diamou"
 
 
-def test_a_refused_file_is_explained_in_french_and_nothing_is_loaded(runner, session, derived, tmp_path):  # noqa: F811
+def test_a_refused_file_is_explained_in_french_and_nothing_is_loaded(runner, session, derived, tmp_path):
     frame = ocha_communes(derived)
     frame.loc[frame.index[1], "ADM3_PCODE"] = frame.loc[frame.index[0], "ADM3_PCODE"]
     result = runner.invoke(args=[
