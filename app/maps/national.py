@@ -32,6 +32,7 @@ from app.summaries import ensure_summaries
 from plans.accounts import access
 from plans.core.errors import ValidationError
 from plans.maps import national as nm
+from plans.territory import editions as territory_editions
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 
@@ -114,7 +115,7 @@ def national_map():
         indicator=indicator, indicators=nm.INDICATORS, choices=nm.filter_choices(base, filters.region),
         minimum_text=request.args.get("min", "")[:40], minimum_error=minimum_error, legend=nm.legend(indicator),
         threshold=nm.GAP_THRESHOLD_PER_MILLE, attribution=BOUNDARY_ATTRIBUTION,
-        plan_url=plan_url)
+        plan_url=plan_url, edition=_edition_key(), editions=territory_editions.mali_editions(db.session))
     response = Response(html, status=status, mimetype="text/html")
     if _accepts_gzip():
         response.set_data(gzip.compress(response.get_data(), 6))
@@ -126,7 +127,18 @@ def national_map():
 @bp.get("/api/communes.geojson")
 @login_required
 def communes_geojson():
-    return _send(nm.communes_layer(db.session), "application/geo+json")
+    """The communes layer of the edition `?edition=KEY` (default: the current one)."""
+    return _send(nm.communes_layer(db.session, _edition_key()), "application/geo+json")
+
+
+def _edition_key() -> str | None:
+    """The boundaries' edition the URL asks for (`edition`), None for the current one; 404 when unknown."""
+    key = request.args.get("edition", "").strip()[:64]
+    if not key:
+        return None
+    if key not in {e.key for e in territory_editions.mali_editions(db.session)}:
+        abort(404, f"Édition des limites inconnue : « {key} ».")
+    return key
 
 
 @bp.get("/api/carte-nationale/indicateurs.json")

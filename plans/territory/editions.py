@@ -170,3 +170,9 @@ def _older_edition(session: Session, key: str, from_key: str | None, problems: l
     return session.scalar(sa.select(TerritoryEdition).where(TerritoryEdition.country_iso3 == MALI,
                                                             TerritoryEdition.key != key)
                           .order_by(TerritoryEdition.id.desc()).limit(1))
+
+
+def mali_editions(session: Session) -> list[TerritoryEdition]:
+    """Mali's editions, newest first (the national map offers each)."""
+    return list(session.scalars(sa.select(TerritoryEdition).where(TerritoryEdition.country_iso3 == MALI)
+                                .order_by(TerritoryEdition.id.desc())))
