@@ -115,7 +115,7 @@ def national_map():
         indicator=indicator, indicators=nm.INDICATORS, choices=nm.filter_choices(base, filters.region),
         minimum_text=request.args.get("min", "")[:40], minimum_error=minimum_error, legend=nm.legend(indicator),
         threshold=nm.GAP_THRESHOLD_PER_MILLE, attribution=BOUNDARY_ATTRIBUTION,
-        plan_url=plan_url, edition=_edition_key(), editions=territory_editions.mali_editions(db.session))
+        plan_url=plan_url, edition=_edition_key(), editions=territory_editions.mali_editions(db.session, mapped=True))
     response = Response(html, status=status, mimetype="text/html")
     if _accepts_gzip():
         response.set_data(gzip.compress(response.get_data(), 6))
@@ -136,7 +136,7 @@ def _edition_key() -> str | None:
     key = request.args.get("edition", "").strip()[:64]
     if not key:
         return None
-    if key not in {e.key for e in territory_editions.mali_editions(db.session)}:
+    if key not in {e.key for e in territory_editions.mali_editions(db.session, mapped=True)}:
         abort(404, f"Édition des limites inconnue : « {key} ».")
     return key
 

@@ -167,12 +167,15 @@ def _older_edition(session: Session, key: str, from_key: str | None, problems: l
             problems.append(f"Édition précédente « {from_key} » inconnue ; `flask geodata editions` les liste.")
             return None
         return older
-    return session.scalar(sa.select(TerritoryEdition).where(TerritoryEdition.country_iso3 == MALI,
-                                                            TerritoryEdition.key != key)
-                          .order_by(TerritoryEdition.id.desc()).limit(1))
+    # the current edition first, else the newest with communes (a list without boundaries is no crosswalk's source)
+    others = [e for e in mali_editions(session, mapped=True) if e.key != key]
+    return next((e for e in others if e.is_current), others[0] if others else None)
 
 
-def mali_editions(session: Session) -> list[TerritoryEdition]:
-    """Mali's editions, newest first (the national map offers each)."""
-    return list(session.scalars(sa.select(TerritoryEdition).where(TerritoryEdition.country_iso3 == MALI)
-                                .order_by(TerritoryEdition.id.desc())))
+def mali_editions(session: Session, *, mapped: bool = False) -> list[TerritoryEdition]:
+    """Mali's editions, newest first; `mapped`: only those with communes to draw (the national map offers each)."""
+    query = sa.select(TerritoryEdition).where(TerritoryEdition.country_iso3 == MALI)
+    if mapped:
+        query = query.where(sa.exists().where(AdminUnit.edition_id == TerritoryEdition.id, AdminUnit.level == 3,
+                                              AdminUnit.has_geometry))
+    return list(session.scalars(query.order_by(TerritoryEdition.id.desc())))

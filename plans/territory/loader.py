@@ -41,6 +41,17 @@ MALI_FILES = {1: "mali_regions.geojson", 2: "mali_cercles.geojson", 3: "mali_com
 # The shipped communes have no French-name column: their geoBoundaries spelling (the full name of those the OCHA
 # layer cuts at 20 characters) is the one shown. The other columns are found by their default names.
 MALI_COLUMNS: dict[int | None, dict[str, str]] = {3: {"name_fr": "commune_name_alt"}}
+# The 2023 reform's régions as a list without boundaries (geodata/SOURCES.md, Source 4): no boundary file of the
+# new units was found, so only the names the sources give are listed, never current (the pickers keep the 2015
+# units until an edition with boundaries is imported).
+REFORM_LIST_EDITION = {
+    "key": "reforme-2023-regions",
+    "name": "Réforme de 2023 : régions (liste, sans limites)",
+    "attribution": "Lois n° 2023-006 et 2023-007 du 13 mars 2023 ; noms : voir geodata/SOURCES.md (source 4).",
+    "licence": "",
+    "valid_on": "2024-09-24",
+}
+REFORM_LIST_FILE = "mali_reforme_2023_regions.csv"
 NEIGHBOURS_EDITION = {
     "key": "geoboundaries-2.0-voisins",
     "name": "geoBoundaries 2.0 (pays voisins)",
@@ -133,6 +144,22 @@ def _load_mali(session: Session, directory: Path, report: LoadReport) -> None:
     names.report_unknown_codes()
 
 
+def _load_reform_list(session: Session, directory: Path, report: LoadReport) -> None:
+    """The 2023 reform's régions and District, names only: level-1 units without geometry, never current."""
+    path = directory / REFORM_LIST_FILE
+    if not path.exists():
+        return
+    up = Upserter(session, editions.mali_edition(session, REFORM_LIST_EDITION, current=False), report)
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            name = row["name"].strip()
+            up.put(row["code"].strip(), country_iso3=MALI, level=1,
+                   name=f"District de {name}" if row["kind"].strip() == "district" else name, name_fr=None,
+                   alt_names=None, parent_id=None, area_km2=None, label_lon=None, label_lat=None, geometry=None,
+                   geometry_simplified=None, licence=None)
+    up.flush()
+
+
 NEIGHBOUR_FILES = (("neighbors_adm1.geojson", 1), ("neighbors_adm2.geojson", 2),
                    ("neighbors_adm3_borderzone.geojson", 3))
 
@@ -177,6 +204,7 @@ def load_geodata(session: Session, directory: str | Path) -> LoadReport:
     directory = Path(directory)
     report = LoadReport()
     _load_mali(session, directory, report)
+    _load_reform_list(session, directory, report)
     _load_neighbours(session, directory, report)
     report.counts = count_units(session)
     return report

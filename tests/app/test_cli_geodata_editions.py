@@ -25,8 +25,11 @@ def test_the_readme_commands_load_an_edition_and_list_it(runner, session, derive
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == "dnct-2024 (courante) — DNCT 2024 (essai), 2024-09-24 : 1 régions, 1 cercles, 29 communes"
-    assert lines[1] == ("ocha-cod-ab-2015 — OCHA COD-AB 2015, 2015-04-08 : 9 régions, 50 cercles, 701 communes, "
-                        "2 communes sans géométrie")
+    assert lines[1:] == [
+        "reforme-2023-regions — Réforme de 2023 : régions (liste, sans limites), 2024-09-24 : 20 régions, 0 cercles, "
+        "0 communes",
+        "ocha-cod-ab-2015 — OCHA COD-AB 2015, 2015-04-08 : 9 régions, 50 cercles, 701 communes, "
+        "2 communes sans géométrie"]
     assert session.scalar(sa.select(AdminUnit.name).join(TerritoryEdition).where(
         TerritoryEdition.key == "dnct-2024", AdminUnit.code == MERGED_INTO)) == "Colimbine-Diamou"
 

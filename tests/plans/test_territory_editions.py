@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from plans.maps import national
 from plans.territory import editions
 from plans.territory.edition_files import EditionFileError, Source, parse_columns, read_edition
-from plans.territory.loader import MALI_EDITION, load_geodata
+from plans.territory.loader import MALI_EDITION, REFORM_LIST_EDITION, load_geodata
 from plans.territory.models import AdminUnit
 from plans.territory.service import unit_by_code
 from tests.derived_edition import (
@@ -48,6 +48,19 @@ def test_the_shipped_edition_loads_through_the_edition_path_with_its_counts(sess
     assert shipped.counts == {"régions": 9, "cercles": 50, "communes": 701, "communes sans géométrie": 2}
     report = load_geodata(session, GEODATA)  # again: the same files write nothing
     assert (report.created, report.updated) == (0, 0)
+
+
+def test_the_2023_reform_is_listed_without_boundaries_and_never_offered_as_current(session):
+    (reform,) = [e for e in editions.list_editions(session) if e.key == REFORM_LIST_EDITION["key"]]
+    assert not reform.is_current and reform.counts == {"régions": 20, "cercles": 0, "communes": 0}
+    units = edition_units(session, REFORM_LIST_EDITION["key"])
+    assert {u.display_name for u in units.values()} == {
+        "District de Bamako", "Kayes", "Koulikoro", "Sikasso", "Ségou", "Mopti", "Tombouctou", "Gao", "Kidal",
+        "Taoudénit", "Ménaka", "Nioro", "Kita", "Dioïla", "Nara", "Bougouni", "Koutiala", "San", "Douentza",
+        "Bandiagara"}
+    assert not any(u.has_geometry for u in units.values())
+    assert [e.key for e in editions.mali_editions(session, mapped=True)] == [MALI_EDITION["key"]]
+    assert unit_by_code(session, "ML01").edition.key == MALI_EDITION["key"]
 
 
 def test_the_maps_layers_are_no_larger_than_before_and_neighbours_share_their_borders(session):
