@@ -32,3 +32,15 @@ def test_both_editions_are_drawn_on_the_national_map(reviewer_client, session, d
     assert 'href="/carte-nationale?edition=ocha-cod-ab-2015" aria-current="true"' in page
     missing = reviewer_client.get("/api/communes.geojson?edition=inconnue")
     assert missing.status_code == 404 and missing.get_json()["error"] == "Édition des limites inconnue : « inconnue »."
+
+
+def test_the_dashboard_offers_the_regions_of_the_edition_chosen(reviewer_client, session, derived):
+    import_derived(session, derived, name="Édition dérivée", crosswalk=derived["crosswalk"])
+    newest = reviewer_client.get("/revue/plans").get_data(as_text=True)
+    assert '<option value="ML0101">' in newest and '<option value="ML0102">' not in newest  # one cercle now
+    older = reviewer_client.get("/revue/plans?edition=ocha-cod-ab-2015").get_data(as_text=True)
+    assert '<option value="ML0102">' in older
+    assert '<input type="hidden" name="edition" value="ocha-cod-ab-2015">' in older
+    reform = reviewer_client.get("/revue/plans?edition=reforme-2023-regions").get_data(as_text=True)
+    assert '<option value="dioila">Dioïla</option>' in reform
+    assert reviewer_client.get("/revue/plans?edition=inconnue").status_code == 404
