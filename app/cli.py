@@ -73,7 +73,7 @@ def geodata_load(directory: str | None):
 @click.option("--attribution", default="", help="Mention de la source, affichée sur les cartes.")
 @click.option("--not-current", is_flag=True, help="Charger sans en faire l'édition courante.")
 @click.option("--crosswalk", help="Table de correspondance CSV (ancien_code, nouveau_code) depuis l'édition d'avant.")
-@click.option("--from-edition", help="L'édition dont part la table (par défaut : la plus récente des autres).")
+@click.option("--from-edition", help="L'édition dont part la table (par défaut : la courante, sinon la plus récente).")
 def geodata_import_edition(name, regions, cercles, communes, columns, title, valid_on, licence, attribution,
                            not_current, crosswalk, from_edition):
     started = time.perf_counter()
