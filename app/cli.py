@@ -23,7 +23,9 @@ from plans.owners.models import PlanOwner
 from plans.planning import finance
 from plans.planning import summary as plan_summary
 from plans.planning.models import Plan
+from plans.territory import editions as territory_editions
 from plans.territory import loader as territory_loader
+from plans.territory.edition_files import EditionFileError, Source, parse_columns
 
 
 def register(app: Flask) -> None:
@@ -53,6 +55,49 @@ def geodata_load(directory: str | None):
     if renamed:
         click.echo(f"Collectivités renommées d'après le territoire : {renamed}")
     click.echo(f"Durée : {time.perf_counter() - started:.1f} s")
+
+
+@geodata.command("import-edition", help=(
+    "Charge une édition des limites du Mali depuis les fichiers publiés (shapefile zippé, "
+    "GeoPackage FICHIER.gpkg:couche, GeoJSON, géodatabase FICHIER.gdb:couche), dans n'importe quelle "
+    "projection. Rien n'est écrit si un fichier est refusé."))
+@click.argument("name")
+@click.option("--regions", help="Fichier des régions.")
+@click.option("--cercles", help="Fichier des cercles.")
+@click.option("--communes", help="Fichier des communes.")
+@click.option("--column", "columns", multiple=True,
+              help="champ=COLONNE ou communes.champ=COLONNE (champ : code, name, parent, name_fr, alt_name).")
+@click.option("--title", help="Nom affiché de l'édition (par défaut : NAME).")
+@click.option("--valid-on", help="Date de validité des limites (AAAA-MM-JJ).")
+@click.option("--licence", default="", help="Licence des données.")
+@click.option("--attribution", default="", help="Mention de la source, affichée sur les cartes.")
+@click.option("--not-current", is_flag=True, help="Charger sans en faire l'édition courante.")
+@click.option("--crosswalk", help="Table de correspondance CSV (ancien_code, nouveau_code) depuis l'édition d'avant.")
+@click.option("--from-edition", help="L'édition dont part la table (par défaut : la courante, sinon la plus récente).")
+def geodata_import_edition(name, regions, cercles, communes, columns, title, valid_on, licence, attribution,
+                           not_current, crosswalk, from_edition):
+    started = time.perf_counter()
+    given = {1: regions, 2: cercles, 3: communes}
+    try:
+        report = territory_editions.import_edition(
+            db.session, name, {level: Source.parse(path) for level, path in given.items() if path},
+            parse_columns(columns), name=title, valid_on=valid_on, licence=licence, attribution=attribution,
+            current=not not_current, crosswalk=crosswalk, from_edition=from_edition)
+        db.session.commit()
+    except EditionFileError as exc:
+        db.session.rollback()
+        click.echo("Édition refusée, rien n'a été chargé :", err=True)
+        for message in exc.messages:
+            click.echo(f"  - {message}", err=True)
+        raise SystemExit(1) from exc
+    click.echo(f"Édition {name} : {report.summary()}")
+    click.echo(f"Durée : {time.perf_counter() - started:.1f} s")
+
+
+@geodata.command("editions", help="Liste les éditions des limites du Mali chargées, avec leurs unités.")
+def geodata_editions():
+    for summary in territory_editions.list_editions(db.session):
+        click.echo(summary.line())
 
 
 @click.command(help="Prépare une installation : territoire si absent, comptes et plans de démonstration si base neuve.")

@@ -25,4 +25,4 @@ from plans.planning.models import (  # noqa: F401
 )
 from plans.planning.summary import PlanSummary, PlanSummaryPlace  # noqa: F401  (and its session hook)
 from plans.review.models import PlanComment, PlanSnapshot, PlanTransition, ReviewCheck  # noqa: F401
-from plans.territory.models import AdminUnit, TerritoryEdition  # noqa: F401
+from plans.territory.models import AdminUnit, TerritoryEdition, UnitSuccession  # noqa: F401

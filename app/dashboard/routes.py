@@ -34,6 +34,7 @@ from plans.maps import national as nm
 from plans.planning.models import PlanStatus
 from plans.reporting import desk, spreadsheet, territory_charts, territory_totals
 from plans.reporting import tables as tabular
+from plans.territory import editions as territory_editions
 
 reviewers_only = role_required(Role.REVIEWER, Role.ADMIN)
 ENTITY_RULE = "any(" + ", ".join(tabular.ENTITIES) + ")"
@@ -126,7 +127,11 @@ def plans():
                               desk.parse_page(request.args.get(PAGE_PARAM)))
     else:
         page = desk.Page([], 0, 1, desk.PAGE_SIZE)
-    choices = desk.filter_choices(db.session, filters.area.region)
+    editions = territory_editions.mali_editions(db.session)
+    edition = request.args.get("edition", "").strip()[:64]
+    if edition and edition not in {e.key for e in editions}:
+        abort(404, f"Édition des limites inconnue : « {edition} ».")
+    choices = desk.filter_choices(db.session, filters.area.region, edition or None)
     html = render_template(
         "dashboard/plans.html", page=page, rows=page.rows, filters=filters, sort=sort, descending=descending,
         headers=_headers(filters, sort, descending), exports=_exports(filters, sort, descending),
@@ -135,7 +140,7 @@ def plans():
         owner_kinds=desk.OWNER_KINDS, gap_choices=desk.GAP_CHOICES, indicators=nm.INDICATORS,
         minimum_text=request.args.get(nm.MINIMUM_PARAM, "")[:40], minimum_error=minimum_error,
         described=filters.describe(db.session), sort_label=SORT_LABELS[sort],
-        gap_threshold=nm.GAP_THRESHOLD_PER_MILLE)
+        gap_threshold=nm.GAP_THRESHOLD_PER_MILLE, edition=edition, editions=editions)
     return html, status
 
 

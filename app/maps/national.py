@@ -41,6 +41,7 @@ from plans.core import pool
 from plans.core.errors import ValidationError
 from plans.maps import national as nm
 from plans.maps import static_map
+from plans.territory import editions as territory_editions
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 
@@ -125,7 +126,8 @@ def national_map():
         threshold=nm.GAP_THRESHOLD_PER_MILLE, attribution=BOUNDARY_ATTRIBUTION,
         plan_url=plan_url, labels=nm.labels_document(nm.territory_frames(db.session)),
         png_url=url_for("maps.national_png") + ("?" + request.query_string.decode("latin-1")
-                                                if request.query_string else ""))
+                                                if request.query_string else ""),
+        edition=_edition_key(), editions=territory_editions.mali_editions(db.session, mapped=True))
     response = Response(html, status=status, mimetype="text/html")
     if _accepts_gzip():
         response.set_data(gzip.compress(response.get_data(), 6))
@@ -137,7 +139,18 @@ def national_map():
 @bp.get("/api/communes.geojson")
 @login_required
 def communes_geojson():
-    return send_payload(nm.communes_layer(db.session), "application/geo+json")
+    """The communes layer of the edition `?edition=KEY` (default: the current one)."""
+    return send_payload(nm.communes_layer(db.session, _edition_key()), "application/geo+json")
+
+
+def _edition_key() -> str | None:
+    """The boundaries' edition the URL asks for (`edition`), None for the current one; 404 when unknown."""
+    key = request.args.get("edition", "").strip()[:64]
+    if not key:
+        return None
+    if key not in {e.key for e in territory_editions.mali_editions(db.session, mapped=True)}:
+        abort(404, f"Édition des limites inconnue : « {key} ».")
+    return key
 
 
 @bp.get("/api/carte-nationale/indicateurs.json")

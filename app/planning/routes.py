@@ -11,10 +11,11 @@ from app.extensions import db
 from app.loaders import can_edit, editable_plan, readable_plan
 from app.planning import actions, bp, conflicts, editors, financement, period_choice, row_limits
 from app.planning.forms import NewPlanForm
+from plans.accounts import access
 from plans.accounts.models import Role
 from plans.core import limits
 from plans.core.errors import ConflictError, ValidationError
-from plans.planning import completeness, period, sections
+from plans.planning import completeness, period, sections, succession
 from plans.planning import service as plan_service
 from plans.planning.models import PlanChange
 from plans.review import deletion
@@ -60,8 +61,12 @@ def new():
 def overview(plan_id: int):
     plan = readable_plan(plan_id, completeness.load_options())
     may_delete = deletion.may_delete(current_user, plan) and deletion.refusal(db.session, plan) is None
+    # its owner on an older edition of the boundaries: who may move it is offered the page that does
+    older_edition = (access.can_move_owner(current_user, plan.owner)
+                     and succession.succession(db.session, plan.owner).needed)
     return render_template("planning/overview.html", plan=plan, check=completeness.check_plan(plan),
-                           last=sections.last_saved(db.session, plan), can_edit=can_edit(plan), may_delete=may_delete)
+                           last=sections.last_saved(db.session, plan), can_edit=can_edit(plan), may_delete=may_delete,
+                           older_edition=older_edition)
 
 
 @bp.route("/<int:plan_id>/<section_key>", methods=["GET", "POST"])

@@ -10,7 +10,7 @@ from app.auth.forms import show_errors
 from app.extensions import db
 from app.guards import role_required
 from app.territory import bp
-from app.territory.forms import OfficialNameForm
+from app.territory.forms import OfficialNameForm, SuccessionForm
 from plans.accounts import access
 from plans.accounts.models import Role
 from plans.core.errors import ConflictError, ValidationError
@@ -18,6 +18,7 @@ from plans.core.vocab import POPULATION_SOURCES, label
 from plans.maps import national
 from plans.owners import service as owners_service
 from plans.owners.models import PlanOwner
+from plans.planning import succession
 from plans.planning.models import Plan
 from plans.territory import service as ts
 from plans.territory.models import MALI, NEIGHBOUR_ISO2
@@ -146,3 +147,59 @@ def unit_geojson(code: str):
     response = jsonify(ts.unit_geojson(found))
     response.mimetype = "application/geo+json"
     return response
+
+
+# --- an owner moved to the units of the current edition (plans/planning/succession.py) ------------------------
+
+def _movable_owner(owner_id: int) -> PlanOwner:
+    owner = db.session.get(PlanOwner, owner_id)
+    if owner is None:
+        abort(404, "Cette collectivité ou ce groupement n'existe pas.")
+    if not access.can_move_owner(current_user, owner):
+        abort(403, "Seuls ses planificateurs et les administrateurs font passer une collectivité aux nouvelles "
+                   "unités.")
+    return owner
+
+
+def _render_succession(owner: PlanOwner, form: SuccessionForm | None = None, status: int = 200):
+    found = succession.succession(db.session, owner)
+    if form is None:
+        form = SuccessionForm(formdata=None, version=str(owner.version_id))
+    form.successor.choices = [(u.code, f"{u.display_name} ({u.code})") for u in found.choices]
+    plans = db.session.scalars(sa.select(Plan).where(Plan.owner_id == owner.id).order_by(Plan.id)).all()
+    return render_template("territory/succession.html", owner=owner, found=found, form=form, plans=plans), status
+
+
+@bp.route("/collectivites/<int:owner_id>/nouvelle-edition", methods=["GET", "POST"])
+@login_required
+def succession_page(owner_id: int):
+    """Shows where the owner's units went in the current edition; POST moves it there in one step (400 with the
+    message when refused, 409 when the owner changed since the page was shown)."""
+    owner = _movable_owner(owner_id)
+    if request.method == "GET":
+        return _render_succession(owner)
+    form = SuccessionForm()
+    if not form.validate_on_submit():
+        return _render_succession(owner, form, 400)
+    try:
+        moved = succession.move_owner(db.session, owner, current_user, successor_code=form.successor.data,
+                                      expected_version=form.version.data, ip=request.remote_addr or "")
+    except ConflictError:
+        db.session.rollback()
+        owner = _movable_owner(owner_id)
+        form = SuccessionForm(formdata=None, version=str(owner.version_id))
+        form.form_errors.append("Cette collectivité a été modifiée entre-temps (par exemple déjà passée aux "
+                                "nouvelles unités) : voici son état actuel.")
+        return _render_succession(owner, form, 409)
+    except ValidationError as error:
+        db.session.rollback()
+        owner = _movable_owner(owner_id)
+        show_errors(form, error)
+        return _render_succession(owner, form, 400)
+    db.session.commit()
+    national.clear_caches()
+    units = ", ".join(u.display_name for u in ([moved.unit] if moved.unit is not None else moved.member_units))
+    flash(f"{moved.name} est passée aux unités de l'édition courante : {units}.", "success")
+    if moved.unit is not None:
+        return redirect(url_for("territory.unit", code=moved.unit.code), 303)
+    return redirect(url_for("groupings.detail", owner_id=moved.id), 303)

@@ -67,3 +67,9 @@ PUBLIC = None  # the reader of an output made for anyone (can_see_masked_locatio
 
 def can_manage_territory(user: User) -> bool:
     return user.role is Role.ADMIN
+
+
+def can_move_owner(user: User, owner: PlanOwner) -> bool:
+    """Moving a collectivité or a grouping to the units of a newer edition (plans/planning/succession.py): its
+    planners or an administrator."""
+    return user.role is Role.ADMIN or can_edit_owner_plans(user, owner)

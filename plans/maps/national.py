@@ -634,19 +634,24 @@ class CommunesLayer(Payload):
 
 
 def _territory_key(session: Session) -> tuple:
-    """Changes when communes are added or an official name is set or cleared (in any process)."""
+    """Changes when communes are added, an official name is set or cleared, or another edition becomes the current
+    one (in any process)."""
     return tuple(session.execute(
         sa.select(sa.func.count(), sa.func.max(AdminUnit.id), sa.func.max(AdminUnit.official_name_set_at))
-        .select_from(AdminUnit).where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3)).one())
+        .select_from(AdminUnit).where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3)).one()) + (
+        session.scalar(sa.select(sa.func.max(TerritoryEdition.id)).where(TerritoryEdition.is_current,
+                                                                          TerritoryEdition.country_iso3 == MALI)),)
 
 
-def build_communes_geojson(session: Session) -> tuple[str, int]:
-    """The current edition's Malian communes: geometry_simplified (the geodata's topology-preserving
-    simplification) with coordinates rounded to COORD_DECIMALS; properties c (P-code), n (name). Compact JSON."""
+def build_communes_geojson(session: Session, edition_key: str | None = None) -> tuple[str, int]:
+    """The Malian communes of the edition `edition_key` (None: the current one): geometry_simplified (simplified as
+    a coverage when the edition was loaded, plans/territory/edition_files.py) with coordinates rounded to
+    COORD_DECIMALS; properties c (P-code), n (name). Compact JSON."""
+    edition = TerritoryEdition.key == edition_key if edition_key else TerritoryEdition.is_current
     rows = session.execute(
         sa.select(AdminUnit.code, AdminUnit.display_name.label("name"), AdminUnit.geometry_simplified)
         .join(TerritoryEdition, TerritoryEdition.id == AdminUnit.edition_id)
-        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3, TerritoryEdition.is_current,
+        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level == 3, edition,
                AdminUnit.geometry_simplified.is_not(None))
         .order_by(AdminUnit.code)).all()
     geoms = shapely.from_wkb([r.geometry_simplified for r in rows])
@@ -656,12 +661,13 @@ def build_communes_geojson(session: Session) -> tuple[str, int]:
     return _dumps({"type": "FeatureCollection", "features": features}), len(features)
 
 
-def communes_layer(session: Session) -> CommunesLayer:
-    key, tkey = _db_key(session), _territory_key(session)
+def communes_layer(session: Session, edition_key: str | None = None) -> CommunesLayer:
+    """The communes layer of an edition (None: the current one), cached per database and edition."""
+    key, tkey = f"{_db_key(session)}|{edition_key or ''}", _territory_key(session)
     cached = _LAYERS.get(key)
     if cached is not None and cached[0] == tkey:
         return cached[1]
-    text, count = build_communes_geojson(session)
+    text, count = build_communes_geojson(session, edition_key)
     p = Payload.of(text)
     layer = CommunesLayer(p.body, p.gz, p.etag, count)
     with _CACHE_LOCK:

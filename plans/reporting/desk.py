@@ -381,15 +381,17 @@ class Choices:
         return getattr(self, name)
 
 
-def filter_choices(session: Session, region_code: str = "") -> Choices:
-    """The régions and cercles of the current edition (by name), the sectors, statuses and the years the plans
-    cover. Without JavaScript the cercle list is the chosen région's (the server filters it once the form is sent);
-    the form's script filters it as soon as the région changes (app/static/js/cercle_choices.js)."""
+def filter_choices(session: Session, region_code: str = "", edition_key: str | None = None) -> Choices:
+    """The régions and cercles of the edition `edition_key` (None: the current one), by name, the sectors, statuses
+    and the years the plans cover. Without JavaScript the cercle list is the chosen région's (the server filters it
+    once the form is sent); the form's script filters it as soon as the région changes
+    (app/static/js/cercle_choices.js)."""
+    edition = TerritoryEdition.key == edition_key if edition_key else TerritoryEdition.is_current
     units = session.execute(
         sa.select(AdminUnit.id, AdminUnit.code, AdminUnit.display_name.label("name"), AdminUnit.level,
                   AdminUnit.parent_id, AdminUnit.search_key)
         .join(TerritoryEdition, TerritoryEdition.id == AdminUnit.edition_id)
-        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level.in_((1, 2)), TerritoryEdition.is_current)
+        .where(AdminUnit.country_iso3 == MALI, AdminUnit.level.in_((1, 2)), edition)
         .order_by(AdminUnit.search_key)).all()
     regions = [u for u in units if u.level == 1]
     code_of = {u.id: u.code for u in regions}

@@ -42,6 +42,7 @@ ACTION_LABELS = {
     "token.revoke": "Jeton d'API révoqué",
     "auth.lockout": "Connexions bloquées (trop d'échecs)",
     "territory.official_name": "Nom officiel d'une unité territoriale",
+    "owner.succession": "Passage aux unités d'une nouvelle édition du territoire",
 }
 
 DETAIL_LABELS = {
@@ -55,6 +56,8 @@ DETAIL_LABELS = {
     "official_name": "Nom officiel", "source_name": "Nom des fichiers de limites",
     "title": "Titre", "owner": "Collectivité ou groupement", "actions": "Actions", "total_fcfa": "Coût total du PIP",
     "funding_lines": "Lignes de financement", "changes": "Enregistrements de l'historique", "comments": "Commentaires",
+    "from_units": "Unités d'avant", "to_units": "Unités nouvelles", "edition": "Édition du territoire",
+    "plans": "Plans", "merged_into": "Plans repris par",
 }
 # Amounts in FCFA, under these keys, shown as the pages show them ("45 000 000 FCFA").
 _FCFA_KEYS = frozenset({"total_fcfa"})

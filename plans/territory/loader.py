@@ -2,7 +2,9 @@
 
 Each file is an edition: the Mali layers (OCHA COD-AB 2015) and the neighbours' layers (geoBoundaries 2.0). A unit
 is keyed by (edition, code): a second run compares and writes nothing; a corrected file of the same edition
-updates the units that differ. A new edition (the 2023 reform) gets a new key and is loaded beside the old one.
+updates the units that differ. Mali's layers take the path of any edition imported from published files
+(`plans/territory/edition_files.py` reads, checks and simplifies them with geopandas, `plans/territory/editions.py`
+stores them): the full-resolution files are read, and the maps' simplified outlines are computed from them.
 
 Names: geodata/name_corrections.csv gives the right spelling of Malian names the source writes wrongly (without
 their accents); the loader puts it in `name_fr`, for the unit whose source name is still the one the file corrects.
@@ -13,24 +15,43 @@ from __future__ import annotations
 
 import csv
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import shapely
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from plans.territory.models import MALI, AdminUnit, TerritoryEdition, unit_search_key
+from plans.territory import editions
+from plans.territory.edition_files import Source, read_edition
+from plans.territory.models import MALI, AdminUnit, TerritoryEdition
+from plans.territory.upsert import NAME_CORRECTIONS_FILE, LoadReport, Upserter
+
+__all__ = ["NAME_CORRECTIONS_FILE", "LoadReport", "load_geodata", "read_name_corrections", "territory_is_loaded"]
 
 MALI_EDITION = {
     "key": "ocha-cod-ab-2015",
     "name": "OCHA COD-AB 2015",
-    "country_iso3": MALI,
     "attribution": "Source : DNCT (Mali), UN OCHA / ITOS, via HDX COD-AB ; redistribué par geoBoundaries (CC BY 4.0).",
     "licence": "CC BY 4.0",
     "valid_on": "2015-04-08",
 }
+MALI_FILES = {1: "mali_regions.geojson", 2: "mali_cercles.geojson", 3: "mali_communes.geojson"}
+# The shipped communes have no French-name column: their geoBoundaries spelling (the full name of those the OCHA
+# layer cuts at 20 characters) is the one shown. The other columns are found by their default names.
+MALI_COLUMNS: dict[int | None, dict[str, str]] = {3: {"name_fr": "commune_name_alt"}}
+# The 2023 reform's régions as a list without boundaries (geodata/SOURCES.md, Source 4): no boundary file of the
+# new units was found, so only the names the sources give are listed, never current (the pickers keep the 2015
+# units until an edition with boundaries is imported).
+REFORM_LIST_EDITION = {
+    "key": "reforme-2023-regions",
+    "name": "Réforme de 2023 : régions (liste, sans limites)",
+    "attribution": "Lois n° 2023-006 et 2023-007 du 13 mars 2023 ; noms : voir geodata/SOURCES.md (source 4).",
+    "licence": "",
+    "valid_on": "2024-09-24",
+}
+REFORM_LIST_FILE = "mali_reforme_2023_regions.csv"
 NEIGHBOURS_EDITION = {
     "key": "geoboundaries-2.0-voisins",
     "name": "geoBoundaries 2.0 (pays voisins)",
@@ -39,32 +60,6 @@ NEIGHBOURS_EDITION = {
     "licence": "voir chaque unité",
     "valid_on": "2020-01-16",
 }
-NAME_CORRECTIONS_FILE = "name_corrections.csv"
-# What a load compares and updates. Never official_name / official_name_set_at: those are the administrators'.
-COMPARED_FIELDS = ("country_iso3", "level", "name", "name_fr", "alt_names", "search_key", "parent_id", "area_km2",
-                   "label_lon", "label_lat", "geometry", "geometry_simplified", "has_geometry", "licence")
-
-
-@dataclass
-class LoadReport:
-    counts: dict[str, int] = field(default_factory=dict)  # label → units present after the load
-    created: int = 0
-    updated: int = 0
-    corrections: int = 0  # names of name_corrections.csv applied
-    # P-codes of the file not applied: the source's name is no longer the one corrected, or no unit has the code.
-    stale_corrections: list[str] = field(default_factory=list)
-
-    def summary(self) -> str:
-        parts = [f"{n} {label}" for label, n in self.counts.items()]
-        text = ", ".join(parts) + f" ({self.created} créées, {self.updated} mises à jour)"
-        if self.corrections:
-            text += f" ; {self.corrections} noms corrigés selon {NAME_CORRECTIONS_FILE}"
-        if self.stale_corrections:
-            text += (f" ; corrections non appliquées (nom de la source changé ou code inconnu) : "
-                     f"{', '.join(self.stale_corrections)}")
-        return text
-
-
 @dataclass(frozen=True)
 class NameCorrection:
     pcode: str
@@ -120,44 +115,6 @@ def _wkb(geojson_geometry: dict | None) -> bytes | None:
     return shapely.to_wkb(geom)
 
 
-def _by_code(features: Iterable[dict], code_field: str) -> dict[str, dict]:
-    return {f["properties"][code_field]: f for f in features}
-
-
-class _Upserter:
-    """Creates or updates the units of one edition, comparing before writing so a re-run is a no-op."""
-
-    def __init__(self, session: Session, edition: TerritoryEdition, report: LoadReport):
-        self.session, self.edition, self.report = session, edition, report
-        rows = session.scalars(sa.select(AdminUnit).where(AdminUnit.edition_id == edition.id)
-                               .options(sa.orm.undefer(AdminUnit.geometry),
-                                        sa.orm.undefer(AdminUnit.geometry_simplified)))
-        self.existing = {u.code: u for u in rows}
-
-    def put(self, code: str, *, search_extra: tuple[str | None, ...] = (), **values: Any) -> AdminUnit:
-        values["has_geometry"] = values.get("geometry") is not None
-        unit = self.existing.get(code)
-        values["search_key"] = unit_search_key(unit.official_name if unit is not None else None,
-                                               values.get("name_fr"), values["name"], values.get("alt_names"),
-                                               *search_extra)
-        if unit is None:
-            unit = AdminUnit(edition=self.edition, code=code, **values)
-            self.session.add(unit)
-            self.existing[code] = unit
-            self.report.created += 1
-        else:
-            changed = False
-            for name in COMPARED_FIELDS:
-                if name in values and getattr(unit, name) != values[name]:
-                    setattr(unit, name, values[name])
-                    changed = True
-            self.report.updated += changed
-        return unit
-
-    def flush(self) -> None:
-        self.session.flush()
-
-
 def _edition(session: Session, spec: dict) -> TerritoryEdition:
     edition = session.scalar(sa.select(TerritoryEdition).where(TerritoryEdition.key == spec["key"]))
     if edition is None:
@@ -168,56 +125,39 @@ def _edition(session: Session, spec: dict) -> TerritoryEdition:
 
 
 def _load_mali(session: Session, directory: Path, report: LoadReport) -> None:
-    up = _Upserter(session, _edition(session, MALI_EDITION), report)
-    regions_simple = _by_code(_features(directory / "mali_regions_simplified.geojson"), "region_pcode")
-    cercles_simple = _by_code(_features(directory / "mali_cercles_simplified.geojson"), "cercle_pcode")
-    communes_simple = _by_code(_features(directory / "mali_communes_simplified.geojson"), "commune_pcode")
-    licence = MALI_EDITION["licence"]
+    """The shipped edition, through the path of every edition (read_edition, store_edition), then the communes the
+    layer lacks (mali_communes_sans_geometrie.csv) and the name corrections."""
+    read = read_edition({level: Source(directory / name) for level, name in MALI_FILES.items()}, MALI_COLUMNS)
     names = _Names(directory, report)
-
-    regions = {}
-    for f in _features(directory / "mali_regions.geojson"):
-        p = f["properties"]
-        point = shapely.geometry.shape(f["geometry"]).representative_point()
-        regions[p["region_pcode"]] = up.put(
-            p["region_pcode"], country_iso3=MALI, level=1, name=p["region_name"],
-            name_fr=names.name_fr(p["region_pcode"], p["region_name"], p["region_name_fr"]), alt_names=None,
-            parent_id=None, area_km2=p["area_km2"], label_lon=round(point.x, 5), label_lat=round(point.y, 5),
-            geometry=_wkb(f["geometry"]), geometry_simplified=_wkb(regions_simple[p["region_pcode"]]["geometry"]),
-            licence=licence)
-    up.flush()
-
-    cercles = {}
-    for f in _features(directory / "mali_cercles.geojson"):
-        p = f["properties"]
-        point = shapely.geometry.shape(f["geometry"]).representative_point()
-        cercles[p["cercle_pcode"]] = up.put(
-            p["cercle_pcode"], country_iso3=MALI, level=2, name=p["cercle_name"],
-            name_fr=names.name_fr(p["cercle_pcode"], p["cercle_name"], p["cercle_name_fr"]), alt_names=None,
-            parent_id=regions[p["region_pcode"]].id, area_km2=p["area_km2"],
-            label_lon=round(point.x, 5), label_lat=round(point.y, 5), geometry=_wkb(f["geometry"]),
-            geometry_simplified=_wkb(cercles_simple[p["cercle_pcode"]]["geometry"]), licence=licence)
-    up.flush()
-
-    for f in _features(directory / "mali_communes.geojson"):
-        p = f["properties"]
-        up.put(p["commune_pcode"], country_iso3=MALI, level=3, name=p["commune_name"],
-               name_fr=names.name_fr(p["commune_pcode"], p["commune_name"], p["commune_name_alt"]),
-               alt_names=p["commune_name_alt"] or None, parent_id=cercles[p["cercle_pcode"]].id,
-               area_km2=p["area_km2"], label_lon=p["label_lon"], label_lat=p["label_lat"], geometry=_wkb(f["geometry"]),
-               geometry_simplified=_wkb(communes_simple[p["commune_pcode"]]["geometry"]), licence=licence)
-
+    edition = editions.mali_edition(session, MALI_EDITION, current=False)
+    up = editions.store_edition(session, edition, read, report, name_fr=names.name_fr)
     extra = directory / "mali_communes_sans_geometrie.csv"
     if extra.exists():
         with extra.open(encoding="utf-8") as fh:
             for row in csv.DictReader(fh):
                 up.put(row["code"], country_iso3=MALI, level=3, name=row["name"],
                        name_fr=names.name_fr(row["code"], row["name"], None), alt_names=None,
-                       parent_id=cercles[row["cercle_pcode"]].id,
+                       parent_id=up.existing[row["cercle_pcode"]].id,
                        area_km2=None, label_lon=None, label_lat=None, geometry=None, geometry_simplified=None,
                        licence=None)
     up.flush()
     names.report_unknown_codes()
+
+
+def _load_reform_list(session: Session, directory: Path, report: LoadReport) -> None:
+    """The 2023 reform's régions and District, names only: level-1 units without geometry, never current."""
+    path = directory / REFORM_LIST_FILE
+    if not path.exists():
+        return
+    up = Upserter(session, editions.mali_edition(session, REFORM_LIST_EDITION, current=False), report)
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh):
+            name = row["name"].strip()
+            up.put(row["code"].strip(), country_iso3=MALI, level=1,
+                   name=f"District de {name}" if row["kind"].strip() == "district" else name, name_fr=None,
+                   alt_names=None, parent_id=None, area_km2=None, label_lon=None, label_lat=None, geometry=None,
+                   geometry_simplified=None, licence=None)
+    up.flush()
 
 
 NEIGHBOUR_FILES = (("neighbors_adm1.geojson", 1), ("neighbors_adm2.geojson", 2),
@@ -225,7 +165,7 @@ NEIGHBOUR_FILES = (("neighbors_adm1.geojson", 1), ("neighbors_adm2.geojson", 2),
 
 
 def _load_neighbours(session: Session, directory: Path, report: LoadReport) -> None:
-    up = _Upserter(session, _edition(session, NEIGHBOURS_EDITION), report)
+    up = Upserter(session, _edition(session, NEIGHBOURS_EDITION), report)
     for filename, level in NEIGHBOUR_FILES:
         path = directory / filename
         if not path.exists():
@@ -264,6 +204,7 @@ def load_geodata(session: Session, directory: str | Path) -> LoadReport:
     directory = Path(directory)
     report = LoadReport()
     _load_mali(session, directory, report)
+    _load_reform_list(session, directory, report)
     _load_neighbours(session, directory, report)
     report.counts = count_units(session)
     return report

@@ -120,6 +120,24 @@ class AdminUnit(Base):
         return f"<AdminUnit {self.code} {self.display_name}>"
 
 
+class UnitSuccession(Base):
+    """One line of an edition's crosswalk: a unit of an older edition and one of its successors in a newer one.
+
+    A unit split in two has two lines, two units merged into one have one line each; a unit kept under the same
+    code has its line too (`plans/territory/crosswalk.py` writes them when an edition is imported)."""
+
+    __tablename__ = "unit_succession"
+    __table_args__ = (sa.UniqueConstraint("old_unit_id", "new_unit_id", name="uq_unit_succession_old_unit_id"),)
+
+    id: orm.Mapped[int] = orm.mapped_column(primary_key=True)
+    old_unit_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("admin_unit.id", ondelete="CASCADE"), index=True)
+    new_unit_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("admin_unit.id", ondelete="CASCADE"), index=True)
+    from_file: orm.Mapped[bool] = orm.mapped_column(default=True)  # False: kept under the same code, not listed
+
+    old_unit: orm.Mapped[AdminUnit] = orm.relationship(foreign_keys=[old_unit_id])
+    new_unit: orm.Mapped[AdminUnit] = orm.relationship(foreign_keys=[new_unit_id])
+
+
 def unit_search_key(official_name: str | None, name_fr: str | None, name: str | None, alt_names: str | None,
                     *extra: str | None) -> str:
     """The search key of a unit: its names in the order of `display_name` (official, French or corrected, source),

@@ -29,6 +29,8 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "territory.unit_geojson": {"GET": (LOGIN, 200, 200, 200)},
     "territory.search_json": {"GET": (LOGIN, 200, 200, 200)},
     "territory.official_name": {"POST": (LOGIN, 403, 403, 409)},  # administrators; no name seen sent: stale
+    # its planners (not the planner's: owner_id is the grouping's) and administrators; nothing to move: 400
+    "territory.succession_page": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 400)},
     "groupings.index": {"GET": (LOGIN, 403, 403, 200)},
     "groupings.detail": {"GET": (LOGIN, 200, 200, 200)},
     "groupings.create": {"GET": (LOGIN, 403, 403, 200), "POST": (LOGIN, 403, 403, 400)},
