@@ -49,6 +49,15 @@ class LineExecution:
     def to_receive(self) -> int:
         return max(self.amount - self.mobilised, 0)
 
+    @property
+    def mobilised_before(self) -> int:
+        """Mobilised in the years before the year."""
+        return self.mobilised - self.mobilised_year
+
+    @property
+    def paid_before(self) -> int:
+        return self.paid - self.paid_year
+
 
 @dataclass
 class ActionExecution:
