@@ -15,6 +15,7 @@ from app.docx_template import council_files
 from app.extensions import db
 from plans.accounts import service as accounts_service
 from plans.core.errors import ValidationError
+from plans.demo import execution as demo_execution
 from plans.demo import seed as demo
 from plans.documents import plan_document as export_docx
 from plans.documents import template_safety
@@ -77,6 +78,8 @@ def setup():
             click.echo("Plans de démonstration (cas d'essai) :")
             for seeded in report.plans:
                 click.echo("  " + seeded.line())
+        if report.execution:
+            click.echo("Exécution de démonstration : " + report.execution)
     _fill_summaries(session)
 
 
@@ -205,6 +208,8 @@ def demo_seed(count: int, actions: int, seed: int):
     started = time.perf_counter()
     try:
         cases = demo.seed_test_cases(session)
+        session.flush()
+        executed = demo_execution.seed_koniakary_execution(session)
         session.commit()
     except Exception:
         session.rollback()
@@ -212,6 +217,8 @@ def demo_seed(count: int, actions: int, seed: int):
     click.echo("Cas d'essai :")
     for seeded in cases:
         click.echo("  " + seeded.line())
+    if executed:
+        click.echo("Exécution de démonstration : " + executed)
     if count:
         click.echo(f"Plans aléatoires ({count} × {actions} actions, graine {seed}) :")
         random_started = time.perf_counter()

@@ -59,6 +59,7 @@ def test_a_planner_records_an_action_and_the_page_shows_the_rates(planner_client
     page = _text(planner_client.get(f"/plans/{adopted.id}/execution?annee=2025"))
     row = re.search(rf'<tr id="action-{action.id}">(.*?)</tr>', page, re.S).group(1)
     assert "En cours" in row and "40 %" in row and "11 000 000 FCFA" in row and "24,44 %" in row
+    assert "sur 45 000 000 FCFA" in row
     # 11 000 000 paid of 160 000 000: 6,88 %; (45 M × 40) / 160 M = 11,25 %
     assert "Taux d'exécution financière</dt><dd>6,88 %" in page
     assert "Taux de réalisation physique</dt><dd>11,25 %" in page
