@@ -51,7 +51,8 @@ def test_an_indicator_disaggregated_by_its_name_is_measured_per_group(session, a
     assert entry.details["value"] == "23" and entry.user_id == planner.id
     with pytest.raises(ConflictError):
         measures.save(session, adopted, returnees, 2027, {"groups": {"hommes": "15", "femmes": "9"},
-                                                          "source": "Registre", "measured_on": "2026-01-15"}, 0, planner)
+                                                          "source": "Registre", "measured_on": "2026-01-15"},
+                      0, planner)
     session.rollback()
 
 
