@@ -25,10 +25,11 @@ from app.planning.fields import TrimmedStringField
 from plans.core import formatting
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.vocab import CODEV_STATES, EXECUTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, SECTORS
-from plans.execution import figures, service
+from plans.execution import figures, measures, service
 from plans.execution.models import ExecutionChange
 from plans.planning import completeness, finance, indicators
-from plans.planning.models import Action, Plan
+from plans.planning.models import Action, Indicator, Plan
+from plans.planning.sectiondata import suivi
 
 
 class MoneyForm(Form):
@@ -96,7 +97,7 @@ def _common(plan: Plan) -> dict:
             "percent": lambda x: formatting.percent(x, 2), "status_labels": EXECUTION_STATUSES,
             "sector_labels": SECTORS, "source_labels": FUNDING_SOURCES, "line_status_labels": FUNDING_STATUSES,
             "state_labels": {k: s.label for k, s in indicators.FUNDING_STATES.items()},
-            "functioning_labels": CODEV_STATES}
+            "functioning_labels": CODEV_STATES, "shown": _shown}
 
 
 @bp.route("/<int:plan_id>/execution")
@@ -105,8 +106,20 @@ def page(plan_id: int):
     plan = _loaded(readable_plan(plan_id))
     year = _year(plan, request.args.get("annee"))
     ex = figures.plan_execution(plan, service.records(db.session, plan), year) if service.is_open(plan) else None
+    compared = measures.against_targets(plan, measures.measures(db.session, plan), year) \
+        if service.is_open(plan) else []
     return render_template("execution/page.html", year=year, ex=ex, is_open=service.is_open(plan),
-                           not_open=service.MSG_NOT_OPEN.format(status=plan.status.label), **_common(plan))
+                           not_open=service.MSG_NOT_OPEN.format(status=plan.status.label), compared=compared,
+                           groups_of=measures.groups, **_common(plan))
+
+
+def _shown(indicator: Indicator, value) -> str:
+    """A measured or target figure as read: Oui/Non for a oui/non indicator, else the French number."""
+    if value is None:
+        return "—"
+    if suivi.is_yes_no(indicator.unit):
+        return suivi.display_value(indicator.unit, value)
+    return formatting.number(value)
 
 
 def _action_of(plan: Plan, action_id: int, year: int) -> Action:
@@ -211,3 +224,94 @@ def restore(plan_id: int, change_id: int):
     flash("La version choisie a été restaurée (elle devient la version en cours ; l'historique la garde).", "info")
     return redirect(url_for("execution.action_form", plan_id=plan.id, action_id=record.action_id,
                             year=record.year), code=303)
+
+
+# ----- Indicators measured ------------------------------------------------------------------------------------
+
+class MeasureForm(FlaskForm):
+    version = HiddenField()
+    value = TrimmedStringField("Valeur mesurée")
+    source = TrimmedStringField("Source de la mesure")
+    measured_on = TrimmedStringField("Date de la mesure", render_kw={"type": "date"})
+
+
+def _measure_form_class(indicator: Indicator) -> type:
+    """The form with one input per group the indicator is measured by (plans/execution/measures.py, `groups`)."""
+    fields = {f"group_{key}": TrimmedStringField(f"Valeur : {label}", name=f"group-{key}")
+              for key, label in measures.groups(indicator)}
+    return type("IndicatorMeasureForm", (MeasureForm,), fields)
+
+
+def _measure_data(indicator: Indicator, row) -> dict:
+    if row is None:
+        return {}
+    data = {"value": _shown(indicator, row.value) if row.value is not None else "", "source": row.source,
+            "measured_on": row.measured_on.isoformat() if row.measured_on else ""}
+    for key, _label in measures.groups(indicator):
+        raw = (row.breakdown or {}).get(key)
+        data[f"group_{key}"] = _shown(indicator, raw) if raw not in (None, "") else ""
+    return data
+
+
+def _indicator_of(plan: Plan, indicator_id: int, year: int) -> Indicator:
+    indicator = db.session.get(Indicator, indicator_id)
+    if indicator is None or indicator.plan_id != plan.id:
+        abort(404, "Cet indicateur n'existe pas dans ce plan.")
+    if year not in plan.years:
+        abort(404, f"L'année {year} est hors de la période du plan ({plan.period_start}–{plan.period_end}).")
+    return indicator
+
+
+def _render_measure(plan: Plan, indicator: Indicator, year: int, form, status: int = 200, conflict=None):
+    target = next(a.target for a in measures.against_targets(plan, [], year) if a.indicator.id == indicator.id)
+    return render_template("execution/measure_form.html", indicator=indicator, year=year, form=form,
+                           target=_shown(indicator, target), conflict=conflict,
+                           group_fields=[getattr(form, f"group_{key}") for key, _ in measures.groups(indicator)],
+                           **_common(plan)), status
+
+
+@bp.route("/<int:plan_id>/execution/<int:year>/indicateurs/<int:indicator_id>", methods=["GET", "POST"])
+@login_required
+def measure_form(plan_id: int, year: int, indicator_id: int):
+    plan = readable_plan(plan_id)
+    if not service.is_open(plan):
+        abort(403, service.MSG_NOT_OPEN.format(status=plan.status.label))
+    indicator = _indicator_of(plan, indicator_id, year)
+    cls = _measure_form_class(indicator)
+    row = measures.measure_of(db.session, indicator, year)
+    if request.method != "POST":
+        form = cls(formdata=None, data=_measure_data(indicator, row))
+        form.version.data = str(row.version if row is not None else 0)
+        return _render_measure(plan, indicator, year, form)
+    refusal = service.edit_refusal(current_user, plan)
+    if refusal:
+        abort(403, refusal)
+    form = cls()
+    if not form.validate():
+        flash("Rien n'a été enregistré : le formulaire a expiré, rechargez la page.", "error")
+        return _render_measure(plan, indicator, year, form, 400)
+    data = {"value": form.value.data, "source": form.source.data, "measured_on": form.measured_on.data,
+            "groups": {key: getattr(form, f"group_{key}").data for key, _ in measures.groups(indicator)}}
+    try:
+        measures.save(db.session, plan, indicator, year, data, form.version.data, current_user,
+                      ip=request.remote_addr or "")
+        db.session.commit()
+    except ValidationError as error:
+        db.session.rollback()
+        editors.attach_errors(form, error)
+        flash("Rien n'a été enregistré : corrigez les champs signalés.", "error")
+        return _render_measure(plan, indicator, year, form, 400)
+    except ConflictError:
+        db.session.rollback()
+        saved = measures.measure_of(db.session, indicator, year)
+        theirs = cls(formdata=None, data=_measure_data(indicator, saved))
+        conflict = {"version": saved.version if saved is not None else 0,
+                    "comparison": conflicts.compare(form, theirs)}
+        form.version.data = str(conflict["version"])
+        flash("Quelqu'un a enregistré cette mesure pendant que vous la saisissiez : rien n'a été enregistré. "
+              "Comparez les deux versions ; votre saisie est gardée dans le formulaire, enregistrez-la à nouveau "
+              "pour remplacer la version enregistrée.", "error")
+        return _render_measure(plan, indicator, year, form, 409, conflict=conflict)
+    flash(f"Mesure {year} de « {indicator.name} » enregistrée.", "info")
+    return redirect(url_for("execution.page", plan_id=plan.id, annee=year) + f"#indicateur-{indicator.id}",
+                    code=303)

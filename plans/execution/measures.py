@@ -111,6 +111,11 @@ def check(plan: Plan, indicator: Indicator, year: int, data: dict) -> dict:
     return {"value": value, "breakdown": breakdown, "source": source, "measured_on": measured_on}
 
 
+def measures(session: Session, plan: Plan) -> list[IndicatorMeasure]:
+    """Every measure of the plan's indicators."""
+    return list(session.scalars(sa.select(IndicatorMeasure).where(IndicatorMeasure.plan_id == plan.id)))
+
+
 def measure_of(session: Session, indicator: Indicator, year: int) -> Optional[IndicatorMeasure]:
     return session.scalar(sa.select(IndicatorMeasure).where(IndicatorMeasure.indicator_id == indicator.id,
                                                             IndicatorMeasure.year == year))

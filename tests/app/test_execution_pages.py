@@ -137,3 +137,37 @@ def test_restore_an_earlier_save_and_a_stale_restore_is_a_409(planner_client, ad
     assert done.status_code == 303
     session.expire_all()
     assert service.record_of(session, action, 2025).progress == 40
+
+
+def _indicator(plan, start):
+    return next(i for i in plan.indicators if i.name.startswith(start))
+
+
+def test_an_indicator_measured_per_group_against_its_target(planner_client, reviewer_client, adopted):
+    returnees = _indicator(adopted, "Migrants de retour réinsérés")  # target 2027: 20
+    url = f"/plans/{adopted.id}/execution/2027/indicateurs/{returnees.id}"
+    form = _text(planner_client.get(url))
+    assert "cible 2027 : 20" in form and 'name="group-hommes"' in form and 'name="group-femmes"' in form
+
+    refused = planner_client.post(url, data={"version": "0", "group-hommes": "14", "group-femmes": "9",
+                                             "value": "25", "source": "", "measured_on": "2026-01-15"})
+    assert refused.status_code == 400
+    page = _text(refused)
+    assert "Le total saisi (25) n'est pas la somme des groupes (23)." in page
+    assert "Indiquez la source de la mesure" in page
+    assert 'value="14"' in page and 'value="25"' in page
+
+    saved = planner_client.post(url, data={"version": "0", "group-hommes": "14", "group-femmes": "9", "value": "",
+                                           "source": "Registre du point focal", "measured_on": "2026-01-15"})
+    assert saved.status_code == 303
+    page = _text(planner_client.get(f"/plans/{adopted.id}/execution?annee=2027"))
+    row = re.search(rf'<tr id="indicateur-{returnees.id}">(.*?)</tr>', page, re.S).group(1)
+    assert "23" in row and "cible atteinte" in row and "hommes : 14" in row and "Registre du point focal" in row
+
+    stale = planner_client.post(url, data={"version": "0", "group-hommes": "15", "group-femmes": "9",
+                                           "source": "Autre registre", "measured_on": "2026-01-15"})
+    assert stale.status_code == 409
+    assert "La version enregistrée entre-temps" in _text(stale) and 'value="Autre registre"' in _text(stale)
+    assert reviewer_client.post(url, data={"version": "1", "group-hommes": "1", "group-femmes": "1",
+                                           "source": "x", "measured_on": "2026-01-15"}).status_code == 403
+    assert reviewer_client.get(url).status_code == 200
