@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.cli_backup import backup_group
+from app.cli_execution import register as register_execution
 from app.cli_planfile import register as register_planfile
 from app.cli_tokens import tokens_group
 from app.docx_template import council_files
@@ -34,6 +35,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(plans_group)
     register_planfile(plans_group)  # plans export / plans import
+    register_execution(plans_group)  # plans execution-export / plans execution-import
     app.cli.add_command(backup_group)
     app.cli.add_command(tokens_group)
 
