@@ -78,14 +78,18 @@ def _loaded(plan: Plan) -> Plan:
     return loaded if loaded is not None else plan
 
 
-def _year(plan: Plan, raw) -> int:
-    """The year asked (« annee »), else this year when it is in the period, else the period's first year."""
+def _year(plan: Plan, raw, records) -> int:
+    """The year asked (« annee »), else the latest year recorded, else this year when it is in the period, else the
+    period's first year."""
     try:
         year = int(raw) if raw not in (None, "") else None
     except (TypeError, ValueError):
         year = None
     if year in plan.years:
         return year
+    recorded = [r.year for r in records if r.year in plan.years]
+    if recorded:
+        return max(recorded)
     today = date.today().year
     return today if today in plan.years else plan.period_start
 
@@ -104,8 +108,9 @@ def _common(plan: Plan) -> dict:
 @login_required
 def page(plan_id: int):
     plan = _loaded(readable_plan(plan_id))
-    year = _year(plan, request.args.get("annee"))
-    ex = figures.plan_execution(plan, service.records(db.session, plan), year) if service.is_open(plan) else None
+    records = service.records(db.session, plan) if service.is_open(plan) else []
+    year = _year(plan, request.args.get("annee"), records)
+    ex = figures.plan_execution(plan, records, year) if service.is_open(plan) else None
     compared = measures.against_targets(plan, measures.measures(db.session, plan), year) \
         if service.is_open(plan) else []
     return render_template("execution/page.html", year=year, ex=ex, is_open=service.is_open(plan),

@@ -171,3 +171,10 @@ def test_an_indicator_measured_per_group_against_its_target(planner_client, revi
     assert reviewer_client.post(url, data={"version": "1", "group-hommes": "1", "group-femmes": "1",
                                            "source": "x", "measured_on": "2026-01-15"}).status_code == 403
     assert reviewer_client.get(url).status_code == 200
+
+
+def test_the_page_opens_on_the_latest_year_recorded(planner_client, adopted):
+    action = _cscom(adopted)
+    assert planner_client.post(_url(adopted, action, 2026), data=_post(start_date="2026-02-01")).status_code == 303
+    page = _text(planner_client.get(f"/plans/{adopted.id}/execution"))
+    assert "<h2 id=\"synthese\">À la fin de 2026</h2>" in page
