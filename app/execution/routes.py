@@ -8,10 +8,11 @@ a plan not validated or adopted) a 403 on a post and a read-only page on a get.
 """
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, TextAreaField
@@ -22,7 +23,7 @@ from app.extensions import db
 from app.loaders import readable_plan
 from app.planning import conflicts, editors
 from app.planning.fields import TrimmedStringField
-from plans.core import formatting
+from plans.core import formatting, pool
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.vocab import CODEV_STATES, EXECUTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, SECTORS
 from plans.execution import figures, measures, service
@@ -30,6 +31,7 @@ from plans.execution.models import ExecutionChange
 from plans.planning import completeness, finance, indicators
 from plans.planning.models import Action, Indicator, Plan
 from plans.planning.sectiondata import suivi
+from plans.reporting import execution_sheet
 
 
 class MoneyForm(Form):
@@ -107,15 +109,64 @@ def _common(plan: Plan) -> dict:
 @bp.route("/<int:plan_id>/execution")
 @login_required
 def page(plan_id: int):
-    plan = _loaded(readable_plan(plan_id))
+    return _page(readable_plan(plan_id), request.args.get("annee"))
+
+
+def _page(plan: Plan, raw_year, sheet_errors=(), status: int = 200):
+    plan = _loaded(plan)
     records = service.records(db.session, plan) if service.is_open(plan) else []
-    year = _year(plan, request.args.get("annee"), records)
+    year = _year(plan, raw_year, records)
     ex = figures.plan_execution(plan, records, year) if service.is_open(plan) else None
     compared = measures.against_targets(plan, measures.measures(db.session, plan), year) \
         if service.is_open(plan) else []
     return render_template("execution/page.html", year=year, ex=ex, is_open=service.is_open(plan),
                            not_open=service.MSG_NOT_OPEN.format(status=plan.status.label), compared=compared,
-                           groups_of=measures.groups, **_common(plan))
+                           groups_of=measures.groups, sheet_errors=list(sheet_errors), **_common(plan)), status
+
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@bp.route("/<int:plan_id>/execution/<int:year>/feuille.xlsx")
+@login_required
+def sheet_download(plan_id: int, year: int):
+    plan = readable_plan(plan_id)
+    if not service.is_open(plan):
+        abort(403, service.MSG_NOT_OPEN.format(status=plan.status.label))
+    plan = _loaded(plan)
+    if year not in plan.years:
+        abort(404, f"L'année {year} est hors de la période du plan ({plan.period_start}–{plan.period_end}).")
+    data = execution_sheet.export_bytes(db.session, plan, year)
+    return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=execution_sheet.file_name(plan, year))
+
+
+@bp.route("/<int:plan_id>/execution/<int:year>/feuille", methods=["POST"])
+@login_required
+def sheet_upload(plan_id: int, year: int):
+    plan = readable_plan(plan_id)
+    refusal = service.edit_refusal(current_user, plan)
+    if refusal:
+        abort(403, refusal)
+    if year not in plan.years:
+        abort(404, f"L'année {year} est hors de la période du plan ({plan.period_start}–{plan.period_end}).")
+    upload = request.files.get("fichier")
+    if upload is None or not upload.filename:
+        return _page(plan, year, ["Choisissez la feuille d'exécution (.xlsx) à envoyer."], 400)
+    data = upload.stream.read(execution_sheet.MAX_BYTES + 1)
+    try:
+        # bounded on the whole server, one turn per user (plans/core/pool.py, app/heavy.py)
+        with pool.slot("import", user=str(current_user.id)):
+            result = execution_sheet.import_bytes(db.session, data, current_user._get_current_object(),
+                                                  plan_id=plan.id, year=year, ip=request.remote_addr or "")
+            db.session.commit()
+    except ValidationError as error:
+        db.session.rollback()
+        return _page(plan, year, ["La feuille n'a pas été importée, rien n'a été modifié :"] + error.messages[:200],
+                     400)
+    flash(f"Feuille d'exécution {year} importée : {len(result.saved)} action(s) enregistrée(s), "
+          f"{result.unchanged} inchangée(s).", "info")
+    return redirect(url_for("execution.page", plan_id=plan.id, annee=year), code=303)
 
 
 def _shown(indicator: Indicator, value) -> str:

@@ -3,16 +3,19 @@ save keeps what was typed, a stale one gets the 409 screen), read-only for revie
 from __future__ import annotations
 
 import html
+import io
 import re
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from plans.core.formatting import plain
 from plans.demo import data as D
 from plans.execution import service
 from plans.execution.models import ExecutionChange, ExecutionRecord
 from plans.planning.models import Plan, PlanStatus
+from plans.reporting import execution_sheet
 
 
 @pytest.fixture
@@ -178,3 +181,47 @@ def test_the_page_opens_on_the_latest_year_recorded(planner_client, adopted):
     assert planner_client.post(_url(adopted, action, 2026), data=_post(start_date="2026-02-01")).status_code == 303
     page = _text(planner_client.get(f"/plans/{adopted.id}/execution"))
     assert "<h2 id=\"synthese\">À la fin de 2026</h2>" in page
+
+
+def test_the_sheet_downloaded_filled_and_uploaded_from_the_page(planner_client, reviewer_client, adopted, session):
+    action = _cscom(adopted)
+    download = reviewer_client.get(f"/plans/{adopted.id}/execution/2025/feuille.xlsx")
+    assert download.status_code == 200
+    assert download.headers["Content-Disposition"].endswith(".xlsx")
+    book = load_workbook(io.BytesIO(download.data))
+    sheet = book["Exécution"]
+    first = next(r for r in range(2, sheet.max_row + 1) if sheet.cell(r, 3).value == "Extension du CSCOM")
+    col = execution_sheet.COL
+    sheet.cell(first, col["status"]).value = "En cours"
+    sheet.cell(first, col["progress"]).value = 30
+    sheet.cell(first, col["mobilised"]).value = 9_000_000
+    sheet.cell(first, col["paid"]).value = 9_500_000
+    out = io.BytesIO()
+    book.save(out)
+    refused = planner_client.post(f"/plans/{adopted.id}/execution/2025/feuille",
+                                  data={"fichier": (io.BytesIO(out.getvalue()), "execution.xlsx")},
+                                  content_type="multipart/form-data")
+    assert refused.status_code == 400
+    page = _text(refused)
+    assert "La feuille n'a pas été importée, rien n'a été modifié :" in page
+    assert f"ligne {first}, colonne Q (Payé dans l'année (FCFA))" in page
+    assert service.record_of(session, action, 2025) is None
+
+    sheet.cell(first, col["paid"]).value = 8_000_000
+    out = io.BytesIO()
+    book.save(out)
+    assert reviewer_client.post(f"/plans/{adopted.id}/execution/2025/feuille",
+                                data={"fichier": (io.BytesIO(out.getvalue()), "execution.xlsx")},
+                                content_type="multipart/form-data").status_code == 403
+    done = planner_client.post(f"/plans/{adopted.id}/execution/2025/feuille",
+                               data={"fichier": (io.BytesIO(out.getvalue()), "execution.xlsx")},
+                               content_type="multipart/form-data")
+    assert done.status_code == 303
+    assert "1 action(s) enregistrée(s), 3 inchangée(s)" in _text(planner_client.get(done.headers["Location"]))
+    session.expire_all()
+    assert service.record_of(session, action, 2025).progress == 30
+    other_year = planner_client.post(f"/plans/{adopted.id}/execution/2026/feuille",
+                                     data={"fichier": (io.BytesIO(out.getvalue()), "execution.xlsx")},
+                                     content_type="multipart/form-data")
+    assert other_year.status_code == 400
+    assert "Cette feuille est celle de l'année 2025, pas de 2026." in _text(other_year)
