@@ -175,6 +175,8 @@ def _shown(indicator: Indicator, value) -> str:
         return "—"
     if suivi.is_yes_no(indicator.unit):
         return suivi.display_value(indicator.unit, value)
+    if (indicator.unit or "").strip().casefold() in ("année", "annee"):
+        return formatting.number(value, plain=True).replace(" ", "")  # a year reads 2025, not 2 025
     return formatting.number(value)
 
 

@@ -1,6 +1,6 @@
 """The demo's execution: Koniakary's plan (docs/DOMAIN.md §14, TC1) adopted, and its first year, 2025, recorded —
 one action realised and working, one in progress, one abandoned, one not started, and the diaspora association
-having paid part of what it promised. Invented for the demonstration, like the PIP itself.
+having paid part of what it promised; two indicators measured. Invented for the demonstration, like the PIP itself.
 
 The plan goes through the review as a user would (plans/review/workflow.py: submitted and adopted by the demo
 planner, taken and validated by the demo reviewer) when those accounts exist (`flask setup` creates them); without
@@ -21,6 +21,7 @@ from plans.accounts.models import User
 from plans.accounts.service import DEMO_PLANNER_EMAIL, DEMO_REVIEWER_EMAIL
 from plans.core.errors import ValidationError
 from plans.demo import data as D
+from plans.execution import measures
 from plans.execution import service as execution
 from plans.execution.models import ExecutionRecord
 from plans.planning.models import Plan, PlanStatus
@@ -52,6 +53,13 @@ EXECUTION_2025 = {
                         "dans la révision du plan.",
         # État 12 500 000, Villetaneuse 7 500 000, Enndam Jombuku 5 000 000
         "funding": [(1_000_000, 1_000_000), (0, 0), (0, 0)]},
+}
+
+
+# Indicator name → its 2025 measure (the suggested indicators of plans/planning/sectiondata/suivi.py).
+MEASURES_2025 = {
+    "Montant mobilisé auprès de la diaspora": {"value": "2 500 000", "source": "Compte administratif 2025"},
+    "Point focal migration désigné": {"value": "Oui", "source": "Arrêté du maire n° 12 (démonstration)"},
 }
 
 
@@ -103,6 +111,11 @@ def seed_koniakary_execution(session: Session) -> Optional[str]:
         data = {**{k: v for k, v in spec.items() if k != "funding"},
                 "funding": [{"mobilised": m, "paid": p} for m, p in spec["funding"]]}
         execution.save(session, plan, action, YEAR, data, 0, author)
+    for name, value in MEASURES_2025.items():
+        indicator = next((i for i in plan.indicators if i.name == name), None)
+        if indicator is not None:
+            measures.save(session, plan, indicator, YEAR, {**value, "measured_on": min(date(2025, 12, 31),
+                                                                                        date.today())}, 0, author)
     session.flush()
     return (f"{plan.title} : adopté (délibération n° {DELIBERATION['deliberation_number']}), exécution {YEAR} "
             "enregistrée (une action réalisée, une en cours, une abandonnée, la diaspora payée en partie).")

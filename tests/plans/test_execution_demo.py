@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from plans.demo import data as D
 from plans.demo import execution as demo_execution
 from plans.demo import seed as demo
-from plans.execution import figures, service
+from plans.execution import figures, measures, service
 from plans.planning import finance
 from plans.planning.models import Plan, PlanStatus
 from plans.review import workflow
@@ -37,6 +37,11 @@ def test_a_new_installation_has_koniakary_adopted_and_its_2025_execution(session
     assert (ex.paid, ex.financial_rate) == (61_000_000, Decimal("38.13"))
     # (45 M × 100 + 60 M × 25 + 25 M × 5) / 160 M = 38,28 %
     assert ex.physical_rate == Decimal("38.28")
+
+    compared = {a.indicator.name: a for a in measures.against_targets(plan, measures.measures(session, plan), 2025)}
+    on_money = compared["Montant mobilisé auprès de la diaspora"]
+    assert (on_money.value, on_money.target, on_money.reached) == (Decimal("2500000.00"), Decimal("4500000"), False)
+    assert compared["Point focal migration désigné"].value == Decimal("1.00")
 
     # A second run changes nothing.
     assert demo_execution.seed_koniakary_execution(session) is None
