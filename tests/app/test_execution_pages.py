@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import threading
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from plans.execution import service
 from plans.execution.models import ExecutionChange, ExecutionRecord
 from plans.planning.models import Plan, PlanStatus
 from plans.reporting import execution_sheet
+from tests.conftest import login
 
 
 @pytest.fixture
@@ -225,3 +227,31 @@ def test_the_sheet_downloaded_filled_and_uploaded_from_the_page(planner_client, 
                                      content_type="multipart/form-data")
     assert other_year.status_code == 400
     assert "Cette feuille est celle de l'année 2025, pas de 2026." in _text(other_year)
+
+
+def test_two_first_saves_at_the_same_moment_one_wins_the_other_gets_409(app, planner, planner_client, adopted,
+                                                                        session):
+    action = _cscom(adopted)
+    other_tab = app.test_client()
+    assert login(other_tab, planner.email).status_code == 302
+    start = threading.Barrier(2)
+    answers = {}
+
+    def send(who, client, progress):
+        start.wait()
+        answers[who] = client.post(_url(adopted, action), data=_post(progress=progress))
+
+    threads = [threading.Thread(target=send, args=("first", planner_client, "40")),
+               threading.Thread(target=send, args=("second", other_tab, "60"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(answer.status_code for answer in answers.values())
+    assert codes == [303, 409], codes
+    loser = next(a for a in answers.values() if a.status_code == 409)
+    assert "Quelqu'un a enregistré cette exécution pendant que vous la modifiiez" in _text(loser)
+    session.expire_all()
+    record = service.record_of(session, action, 2025)
+    assert record.version == 1 and record.progress in (40, 60)
+    assert session.scalar(sa.select(sa.func.count()).select_from(ExecutionChange)) == 1
