@@ -15,6 +15,7 @@ from app import (
     config,
     dashboard,
     errors,
+    execution,
     filters,
     groupings,
     heavy,
@@ -55,7 +56,8 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    for module in (errors, auth, main, territory, groupings, users, planning, maps, review, dashboard, audit):
+    for module in (errors, auth, main, territory, groupings, users, planning, maps, review, execution, dashboard,
+                   audit):
         app.register_blueprint(module.bp)
     api_v1.register(app)  # its own error answers (JSON), CSRF exemption and the token pages
 

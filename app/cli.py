@@ -9,12 +9,14 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 
 from app.cli_backup import backup_group
+from app.cli_execution import register as register_execution
 from app.cli_planfile import register as register_planfile
 from app.cli_tokens import tokens_group
 from app.docx_template import council_files
 from app.extensions import db
 from plans.accounts import service as accounts_service
 from plans.core.errors import ValidationError
+from plans.demo import execution as demo_execution
 from plans.demo import seed as demo
 from plans.documents import plan_document as export_docx
 from plans.documents import template_safety
@@ -35,6 +37,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(demo_group)
     app.cli.add_command(plans_group)
     register_planfile(plans_group)  # plans export / plans import
+    register_execution(plans_group)  # plans execution-export / plans execution-import
     app.cli.add_command(backup_group)
     app.cli.add_command(tokens_group)
 
@@ -122,6 +125,8 @@ def setup():
             click.echo("Plans de démonstration (cas d'essai) :")
             for seeded in report.plans:
                 click.echo("  " + seeded.line())
+        if report.execution:
+            click.echo("Exécution de démonstration : " + report.execution)
     _fill_summaries(session)
 
 
@@ -250,6 +255,8 @@ def demo_seed(count: int, actions: int, seed: int):
     started = time.perf_counter()
     try:
         cases = demo.seed_test_cases(session)
+        session.flush()
+        executed = demo_execution.seed_koniakary_execution(session)
         session.commit()
     except Exception:
         session.rollback()
@@ -257,6 +264,8 @@ def demo_seed(count: int, actions: int, seed: int):
     click.echo("Cas d'essai :")
     for seeded in cases:
         click.echo("  " + seeded.line())
+    if executed:
+        click.echo("Exécution de démonstration : " + executed)
     if count:
         click.echo(f"Plans aléatoires ({count} × {actions} actions, graine {seed}) :")
         random_started = time.perf_counter()

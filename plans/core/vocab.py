@@ -70,6 +70,15 @@ ACTION_STATUSES = {
     "abandonne": "Abandonné",
 }
 
+# An action's state in one year of the plan's execution (plans/execution/), distinct from the PIP's planned status.
+EXECUTION_STATUSES = {
+    "prevu": "Prévu",
+    "en_cours": "En cours",
+    "realise": "Réalisé",
+    "suspendu": "Suspendu",
+    "abandonne": "Abandonné",
+}
+
 MIGRATION_TAGS = {
     "diaspora": "Financé par la diaspora",
     "retour": "Réinsertion des migrants de retour",

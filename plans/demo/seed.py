@@ -28,6 +28,7 @@ from plans.accounts.models import Role, User
 from plans.core import geo
 from plans.core.formatting import country_name
 from plans.demo import data as D
+from plans.demo import execution as demo_execution
 from plans.owners import service as owners_service
 from plans.owners.models import OwnerKind, PlanOwner
 from plans.planning import finance, sections
@@ -64,6 +65,7 @@ class SeededPlan:
 class DemoReport:
     logins: list[tuple[str, str, str]] = field(default_factory=list)
     plans: list[SeededPlan] = field(default_factory=list)
+    execution: Optional[str] = None  # what plans/demo/execution.py did, for the terminal
 
 
 def _fcfa(n: int) -> str:
@@ -93,7 +95,9 @@ def seed_new_install(session: Session) -> DemoReport:
         accounts_service.create_user(session, email=email, password=password, role=Role.PLANNER, full_name=name,
                                      owners=[owner])
         logins.append((email, password, Role.PLANNER.label))
-    return DemoReport(logins=logins, plans=seed_test_cases(session))
+    plans = seed_test_cases(session)
+    session.flush()
+    return DemoReport(logins=logins, plans=plans, execution=demo_execution.seed_koniakary_execution(session))
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -37,6 +37,11 @@ Rules and units (docs/DOMAIN.md §8, §9, §13):
     non couvert  the part of the cost no line covers: cost − identifié per action, never below 0, summed over the
                  actions (an over-funded action does not cover another's gap).
   Nothing else is called « à rechercher »: the part of the cost without any line is « non couvert ».
+- Funding states once money arrives (the plan's execution, plans/execution/): the plan's lines keep the status
+  they were adopted with (the content is frozen); what a line's funder has handed over (« mobilisé ») is secured.
+  Per line: the part received, up to the line's amount, is « acquis »; the rest keeps the line's status (a line
+  adopted « acquis » stays wholly « acquis »). The line reads « acquis » once its whole amount is received, or was
+  adopted so (`state_with_receipts`, `split_with_receipts`). This is the one place the rule lives.
 """
 from __future__ import annotations
 
@@ -210,6 +215,28 @@ def funding_states(figures) -> FundingStates:
     return FundingStates(identified=figures.funded, secured=by_status.get("acquis", 0),
                          promised=by_status.get("promis", 0), to_find=by_status.get("a_rechercher", 0),
                          not_covered=figures.gap)
+
+
+def state_with_receipts(status: Optional[str], amount: int, mobilised: int) -> str:
+    """The state of one funding line once `mobilised` FCFA of its `amount` were received (rule: module docstring):
+    « acquis » when adopted so or wholly received, else the status it was adopted with (None: « promis »)."""
+    status = status or PROMISED
+    if status == SECURED or (amount > 0 and mobilised >= amount):
+        return SECURED
+    return status
+
+
+def split_with_receipts(status: Optional[str], amount: int, mobilised: int) -> dict[str, int]:
+    """FCFA of one funding line by state once `mobilised` were received: the received part (up to `amount`) is
+    « acquis », the rest keeps the line's status. The parts add up to `amount`."""
+    status = status or PROMISED
+    amount = max(amount, 0)
+    if status == SECURED:
+        return {SECURED: amount}
+    received = min(max(mobilised, 0), amount)
+    parts = {SECURED: received}
+    parts[status] = parts.get(status, 0) + amount - received
+    return parts
 
 
 # --- a plan's indicators ------------------------------------------------------------------------------------

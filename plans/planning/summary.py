@@ -43,9 +43,10 @@ from plans.planning.models import FCFA, Action, Axis, Plan
 FORMULA = 1
 
 # Rows of these tables change no figure of a summary (the summaries' own, the review's comments and checklist,
-# the snapshots, the journal): a comment does not recompute the plan.
+# the snapshots, the journal; the execution of plans/execution/, which no summary figure reads yet): a comment
+# does not recompute the plan.
 _INERT_TABLES = frozenset({"plan_summary", "plan_summary_place", "plan_comment", "review_check", "plan_snapshot",
-                           "audit_entry"})
+                           "audit_entry", "execution_record", "execution_change", "indicator_measure"})
 _PLANS, _ACTIONS, _AXES, _OWNERS = "summary.plans", "summary.actions", "summary.axes", "summary.owners"
 
 

@@ -64,10 +64,28 @@ def _axes(plan_id: int):
     return sa.select(Axis.id).where(Axis.plan_id == plan_id).scalar_subquery()
 
 
+# The execution's tables (plans/execution/models.py) sit in an area above this one: named here by their table and
+# column names only. A draft never has execution rows (only a validated or adopted plan does), but this list names
+# every table that holds a plan's rows (tests/plans/test_plan_deletion.py walks the foreign keys).
+_EXECUTION_RECORD = sa.table("execution_record", sa.column("id"), sa.column("plan_id"))
+_EXECUTION_FUNDING = sa.table("execution_funding", sa.column("record_id"))
+_EXECUTION_CHANGE = sa.table("execution_change", sa.column("plan_id"))
+_INDICATOR_MEASURE = sa.table("indicator_measure", sa.column("plan_id"))
+
+
+def _by_plan_id(table) -> Callable[[int], sa.Delete]:
+    return lambda plan_id: sa.delete(table).where(table.c.plan_id == plan_id)
+
+
 #: Every table holding rows of a plan, and the DELETE of one plan's rows, children before their parents: the
 #: action's schedule and funding before the action, objectives (and their links to findings) before the axes,
 #: status changes before the snapshots they point at. The plan row itself is deleted last, under its guard.
-PLAN_ROWS: tuple[tuple[sa.Table, Callable[[int], sa.Delete]], ...] = (
+PLAN_ROWS: tuple[tuple[sa.TableClause, Callable[[int], sa.Delete]], ...] = (
+    (_EXECUTION_FUNDING, lambda plan_id: sa.delete(_EXECUTION_FUNDING).where(_EXECUTION_FUNDING.c.record_id.in_(
+        sa.select(_EXECUTION_RECORD.c.id).where(_EXECUTION_RECORD.c.plan_id == plan_id).scalar_subquery()))),
+    (_EXECUTION_RECORD, _by_plan_id(_EXECUTION_RECORD)),
+    (_EXECUTION_CHANGE, _by_plan_id(_EXECUTION_CHANGE)),
+    (_INDICATOR_MEASURE, _by_plan_id(_INDICATOR_MEASURE)),
     (objective_finding, lambda plan_id: sa.delete(objective_finding).where(sa.or_(
         objective_finding.c.objective_id.in_(sa.select(Objective.id).where(Objective.axis_id.in_(_axes(plan_id)))),
         objective_finding.c.finding_id.in_(sa.select(Finding.id).where(Finding.plan_id == plan_id))))),

@@ -36,10 +36,11 @@ def test_plans_list(runner):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert len(lines) == 3
-    assert re.fullmatch(r"\d+  [0-9a-f]{8}…  Commune de Koniakary {2,}brouillon  2025-2029", lines[0])
+    # Koniakary's demo plan is adopted, its 2025 execution recorded (plans/demo/execution.py).
+    assert re.fullmatch(r"\d+  [0-9a-f]{8}…  Commune de Koniakary {2,}adopte {5}2025-2029", lines[0])
     assert re.fullmatch(rf"\d+  [0-9a-f]{{8}}…  {re.escape(D.YELIMANE_NAME)}  brouillon  2025-2029", lines[1])
     assert lines[2].endswith("GLCT-Kénédougou                                      brouillon  2025-2027")
-    assert len({line.index("brouillon") for line in lines}) == 1  # aligned
+    assert len({line.index("2025-20") for line in lines}) == 1  # aligned
 
     only = runner.invoke(args=["plans", "list", "--owner", "ML010115", "--full-uuid"])
     assert only.exit_code == 0 and len(only.output.splitlines()) == 1 and D.TC1_UUID in only.output

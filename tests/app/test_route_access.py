@@ -101,6 +101,14 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "review.resolve_comment": {"POST": (LOGIN, 303, 303, 403)},
     "review.reopen_comment": {"POST": (LOGIN, 303, 303, 403)},
     "review.checklist": {"POST": (LOGIN, 403, 303, 403)},  # the reviewer's own
+    # The execution (app/execution): the plan here is a draft, so the page says that its execution opens once it
+    # is validated or adopted, and its form refuses everyone (tests/app/test_execution_pages.py: an adopted plan).
+    "execution.page": {"GET": (LOGIN, 200, 200, 200)},
+    "execution.action_form": {"GET": (LOGIN, 403, 403, 403), "POST": (LOGIN, 403, 403, 403)},
+    "execution.restore": {"POST": (LOGIN, 403, 403, 403)},
+    "execution.measure_form": {"GET": (LOGIN, 403, 403, 403), "POST": (LOGIN, 403, 403, 403)},
+    "execution.sheet_download": {"GET": (LOGIN, 403, 403, 403)},
+    "execution.sheet_upload": {"POST": (LOGIN, 403, 403, 403)},
 }
 
 # Routes on a plan or an association: a planner of ANOTHER owner gets these instead of the planner column.
@@ -114,7 +122,9 @@ OTHER_OWNER = {"planning.overview": 403, "planning.delete": 403, "planning.secti
                "planning.export_docx_file": 403, "planning.export_pdf_file": 403, "planning.export_planfile": 403,
                "maps.plan_map": 403, "maps.plan_map_png": 403,
                "review.page": 403, "review.transition": 403, "review.start_revision": 403, "review.add_comment": 403,
-               "review.resolve_comment": 403, "review.reopen_comment": 403, "review.checklist": 403}
+               "review.resolve_comment": 403, "review.reopen_comment": 403, "review.checklist": 403,
+               "execution.page": 403, "execution.action_form": 403, "execution.restore": 403,
+               "execution.measure_form": 403, "execution.sheet_download": 403, "execution.sheet_upload": 403}
 
 
 @pytest.fixture
@@ -147,7 +157,8 @@ def world(session, make_user, planner, koniakary_owner):
                        "section_key": "identification", "filename": "favicon.svg", "entity": "plans",
                        "comment_id": comment.id,
                        "z": 0, "x": 0, "y": 0, "ext": "png",
-                       "plan_uuid": plan.uuid, "token_id": token.id}}
+                       "plan_uuid": plan.uuid, "token_id": token.id, "year": 2025,
+                       "indicator_id": 1}}
 
 
 def _url(app, endpoint: str, values: dict) -> str:

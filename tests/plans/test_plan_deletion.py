@@ -61,6 +61,9 @@ def _rows(session, ids: dict[str, set[int]]) -> dict[str, int]:
             condition = table.c.plan_id.in_(ids["plan"])
         elif "action_id" in table.c:
             condition = table.c.action_id.in_(ids["action"])
+        elif "record_id" in table.c:  # an execution record's money (plans/execution/models.py)
+            records = sa.table("execution_record", sa.column("id"), sa.column("plan_id"))
+            condition = table.c.record_id.in_(sa.select(records.c.id).where(records.c.plan_id.in_(ids["plan"])))
         else:
             condition = table.c.axis_id.in_(ids["axis"])
         counts[table.name] = session.scalar(sa.select(sa.func.count()).select_from(table).where(condition))

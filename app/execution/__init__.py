@@ -1,0 +1,6 @@
+"""After the vote: the « Exécution » pages of a validated or adopted plan (plans/execution/)."""
+from flask import Blueprint
+
+bp = Blueprint("execution", __name__, url_prefix="/plans")
+
+from app.execution import routes  # noqa: E402,F401
