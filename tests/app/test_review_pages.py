@@ -360,3 +360,25 @@ def test_an_adopted_plan_is_revised_and_the_old_revision_stays_readable_and_froz
     session.expire_all()
     assert session.get(Plan, new_plan.id).title == "Révision 2"
     assert session.get(Plan, complete.id).title == adopted_title
+
+
+def test_the_pip_list_marks_the_commented_actions(planner_client, reviewer_client, session, complete):
+    set_status(session, complete, PlanStatus.EN_REVUE)
+    first, second = complete.actions[0], complete.actions[1]
+    assert reviewer_client.post(f"/plans/{complete.id}/commentaires",
+                                data={"anchor": f"action:{first.uuid}", "body": "Devis ?"}).status_code == 303
+    page = planner_client.get(f"/plans/{complete.id}/actions").get_data(as_text=True)
+    row = page[page.index(f'id="action-{first.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Commentée : 1 fil non résolu" in text_of_html(row)
+    assert f'/plans/{complete.id}/actions/{first.id}#commentaires' in row
+    other = page[page.index(f'id="action-{second.id}"'):]
+    assert "Commentée" not in other[:other.index("</tr>")]
+    comment = session.scalar(sa.select(PlanComment).where(PlanComment.body == "Devis ?"))
+    reviewer_client.post(f"/plans/{complete.id}/commentaires/{comment.id}/resoudre")
+    page = planner_client.get(f"/plans/{complete.id}/actions").get_data(as_text=True)
+    assert "Commentée : 1 fil résolu" in text_of_html(page)
+
+
+def text_of_html(fragment: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
