@@ -335,9 +335,10 @@ class ActionLayer(MacroElement):
     """)
 
     def __init__(self, groups: list, sectors: list[dict], ring_group=None, radius: int = MARKER_RADIUS,
-                 filter_order: tuple[Sequence[str], Sequence[str]] = ((), ())):
+                 filter_order: tuple[Sequence[str], Sequence[str]] = ((), ()), filterable: bool = True):
         super().__init__()
         self.filter_order = filter_order
+        self.filterable = filterable  # False: no "Filtrer les actions" control (a small map among others)
         self._name = "ActionLayer"
         self.groups = groups
         self.sectors = sectors
@@ -380,6 +381,8 @@ class ActionLayer(MacroElement):
     def filters_json(self) -> str:
         """The string indexes of the axes and statuses the points use, in `filter_order`."""
         used = {"x": {p["x"] for p in self.points}, "s": {p["s"] for p in self.points}}
+        if not self.filterable:
+            return js_json({"x": [], "s": []})
         out = {}
         for key, order in zip(("x", "s"), self.filter_order):
             ranked = {text: rank for rank, text in enumerate(order)}
@@ -562,8 +565,8 @@ def build_plan_map(plan, owner_geometry: BaseGeometry | None, *, members: Sequen
         ring_group = folium.FeatureGroup(name=name).add_to(m)
     if placed:
         axis_order = [axis.title for axis in plan.axes] + [NO_AXIS_LABEL]
-        filters = ((), ()) if compact else (axis_order, list(ACTION_STATUSES.values()))
-        layer = ActionLayer(groups, sectors, ring_group, filter_order=filters)
+        layer = ActionLayer(groups, sectors, ring_group, filter_order=(axis_order, list(ACTION_STATUSES.values())),
+                            filterable=not compact)
         for index, group_entries in enumerate(by_group):
             for entry in group_entries:
                 layer.add_action(entry, index)

@@ -153,7 +153,7 @@ def test_reviewer_compares_three_plans_then_validates_with_a_thread_open(guarded
         for i in range(3):  # the legend is under its map, nothing of it over the map
             figure = figures.nth(i)
             expect(figure.locator(".leaflet-container")).to_be_visible()
-            assert figure.locator(".leaflet-control-layers, .map-legend").count() == 0
+            assert figure.locator(".leaflet-control-layers, .map-legend, .map-filter").count() == 0
             box = figure.locator(".compare-map").bounding_box()
             legend = figure.locator(".compare-legend").bounding_box()
             assert legend["y"] >= box["y"] + box["height"] - 1
