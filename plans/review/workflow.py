@@ -18,6 +18,10 @@ A reviewer who validates while checklist items are unticked or comment threads o
 `open_points`) must confirm it (`confirm_open`): without it the validation is refused with the list of what is
 open; with it, that list is recorded in the transition's note and its audit entry.
 
+The deliberation is typed in one place, with the adoption move (valide → adopte). The transmission to the tutelle
+comes after the vote: `record_transmission` records it on the adopted plan — the one change an adopted plan takes,
+through the adoption section (its version, its history) and the journal.
+
 An adopted plan is frozen; open_revision() opens the next revision (same uuid, revision + 1) as a new draft — the
 one place a revision is opened, for start_revision() (a copy of the adopted content) and for the import of a plan
 file over an adopted plan (plans/review/planfile_import.py).
@@ -168,6 +172,53 @@ def _record_deliberation(session: Session, plan: Plan, user: User, data: dict) -
     """Through the adoption section, so the history shows who typed the deliberation and when."""
     sections.save_section(session, plan, "adoption", sections.current_version(session, plan, "adoption"), user,
                           apply=lambda: adoption.apply(session, plan, data), snapshot=lambda: adoption.dump(plan))
+
+
+TRANSMISSION_FIELDS = ("transmission_date", "transmission_authority")
+
+
+def can_record_transmission(user: User, plan: Plan) -> bool:
+    return plan.status is PlanStatus.ADOPTE and access.can_edit_owner_plans(user, plan.owner)
+
+
+def record_transmission(session: Session, plan: Plan, user: User, data: dict, expected_version,
+                        ip: str = "") -> bool:
+    """Records (or corrects) the transmission of the adopted plan to the tutelle: its date (not in the future, not
+    before the deliberation) and the authority. Through the adoption section, so a stale form is a ConflictError
+    (409) and the history shows who typed it. Returns False when nothing changed. Flushes; the caller commits.
+
+    Raises PermissionError (not a planner of the owner), ValidationError (the plan is not adopted; the fields)."""
+    if not access.can_edit_owner_plans(user, plan.owner):
+        raise PermissionError("Seuls les planificateurs de la collectivité enregistrent la transmission à la "
+                              "tutelle.")
+    if plan.status is not PlanStatus.ADOPTE:
+        raise ValidationError({"transmission_date": [
+            "La transmission à la tutelle s'enregistre une fois le plan adopté ; "
+            f"ce plan est « {plan.status.label} »."]})
+    when = data.get("transmission_date")
+    errors: dict[str, list[str]] = {}
+    if not when:
+        errors["transmission_date"] = ["Indiquez la date de la transmission à la tutelle."]
+    elif isinstance(when, date) and when > date.today():
+        errors["transmission_date"] = ["La transmission ne peut pas être datée dans le futur."]
+    if errors:
+        raise ValidationError(errors)
+    full = adoption.dump(plan)
+    full.update(transmission_date=when.isoformat() if isinstance(when, date) else when,
+                transmission_authority=(data.get("transmission_authority") or "").strip())
+    adoption.validate(full)  # not before the deliberation, the authority named
+    before = adoption.dump(plan)
+    change = sections.save_section(session, plan, "adoption", expected_version, user,
+                                   apply=lambda: adoption.apply(session, plan, full),
+                                   snapshot=lambda: adoption.dump(plan),
+                                   unchanged=lambda: adoption.dump(plan) == before)
+    if change is None:
+        return False
+    audit_service.record(session, user, "plan.transmission", f"plan:{plan.id}",
+                         {"plan_uuid": plan.uuid, "revision": plan.revision,
+                          **{name: adoption.dump(plan)[name] for name in TRANSMISSION_FIELDS}}, ip)
+    session.flush()
+    return True
 
 
 def _stale_message(session: Session, plan: Plan, seen: PlanStatus) -> str:

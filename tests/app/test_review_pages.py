@@ -382,3 +382,40 @@ def test_the_pip_list_marks_the_commented_actions(planner_client, reviewer_clien
 
 def text_of_html(fragment: str) -> str:
     return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
+
+
+def test_adoption_in_one_place_then_the_transmission_after_it(planner_client, reviewer_client, session, complete):
+    set_status(session, complete, PlanStatus.VALIDE)
+    section = text_of(planner_client.get(f"/plans/{complete.id}/adoption"))
+    assert "sa délibération s'enregistre avec l'adoption" in section
+    assert "Enregistrer l'adoption par le conseil" in section
+    assert "Elle s'enregistre ici une fois le plan adopté." in section
+    today = date.today().isoformat()
+    assert post_status(planner_client, complete, "valide", "adopte", deliberation_number="2026-014/CC-KNK",
+                       deliberation_date=today).status_code == 303
+
+    page = planner_client.get(f"/plans/{complete.id}/adoption").get_data(as_text=True)
+    assert 'name="transmission_date"' in page and 'name="deliberation_number"' not in page
+    version = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', page)
+    version = next(v for v in version.groups() if v)
+    refused = planner_client.post(f"/plans/{complete.id}/transmission",
+                                  data={"version": version, "transmission_date": today,
+                                        "transmission_authority": ""})
+    assert refused.status_code == 400
+    assert "Indiquez l&#39;autorité de tutelle destinataire" in refused.get_data(as_text=True)
+    assert f'value="{today}"' in refused.get_data(as_text=True)  # what was typed is kept
+    saved = planner_client.post(f"/plans/{complete.id}/transmission",
+                                data={"version": version, "transmission_date": today,
+                                      "transmission_authority": "Préfet de Kayes"})
+    assert saved.status_code == 303
+    session.expire_all()
+    plan = session.get(Plan, complete.id)
+    assert plan.status is PlanStatus.ADOPTE and plan.transmission_authority == "Préfet de Kayes"
+    stale = planner_client.post(f"/plans/{complete.id}/transmission",
+                                data={"version": version, "transmission_date": today,
+                                      "transmission_authority": "Sous-préfet"})
+    assert stale.status_code == 409 and "Préfet de Kayes" in text_of(stale)
+    assert reviewer_client.post(f"/plans/{complete.id}/transmission",
+                                data={"version": version, "transmission_date": today}).status_code == 403
+    review = text_of(reviewer_client.get(f"/plans/{complete.id}/revue"))
+    assert f"Transmission à la tutelle le {date.today():%d/%m/%Y} à Préfet de Kayes" in review

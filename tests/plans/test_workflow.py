@@ -15,6 +15,7 @@ from plans.core.vocab import REVIEW_CHECKLIST
 from plans.demo import data as D
 from plans.demo import seed as demo
 from plans.owners import service as owners_service
+from plans.planning import sections
 from plans.planning.models import Plan, PlanChange, PlanStatus
 from plans.review import comments as review_comments
 from plans.review import planfile, workflow
@@ -408,3 +409,44 @@ def test_a_deliberation_dated_before_the_validation_is_questioned(session, compl
     assert complete.status is V
     move(session, complete, planner, A, deliberation=DELIBERATION)  # the same day: adopted
     assert complete.status is A
+
+
+# ----- The transmission to the tutelle, after the adoption -----
+
+def test_the_transmission_is_recorded_after_the_adoption(session, complete, planner, reviewer, people):
+    set_status(session, complete, V)
+    with pytest.raises(ValidationError) as refused:  # not adopted yet
+        workflow.record_transmission(session, complete, planner, {"transmission_date": date.today(),
+                                                                  "transmission_authority": "Préfet"}, 0)
+    assert "une fois le plan adopté" in refused.value.errors["transmission_date"][0]
+    move(session, complete, planner, A, deliberation=DELIBERATION)
+    version = sections.current_version(session, complete, "adoption")
+    with pytest.raises(PermissionError):
+        workflow.record_transmission(session, complete, reviewer, {"transmission_date": date.today()}, version)
+    with pytest.raises(ValidationError) as refused:
+        workflow.record_transmission(session, complete, planner, {"transmission_date": date.today()}, version)
+    assert refused.value.errors == {"transmission_authority": [
+        "Indiquez l'autorité de tutelle destinataire (préfet, sous-préfet…)."]}
+    session.rollback()
+    with pytest.raises(ValidationError) as refused:
+        workflow.record_transmission(session, complete, planner,
+                                     {"transmission_date": date.today() - timedelta(days=1),
+                                      "transmission_authority": "Préfet de Kayes"}, version)
+    assert refused.value.errors == {"transmission_date": [
+        "La transmission à la tutelle ne peut précéder la délibération."]}
+    session.rollback()
+
+    assert workflow.record_transmission(session, complete, planner, {"transmission_date": date.today(),
+                                                                     "transmission_authority": "Préfet de Kayes"},
+                                        version, ip="10.0.0.9") is True
+    session.commit()
+    assert complete.status is A and (complete.transmission_date, complete.transmission_authority) == (
+        date.today(), "Préfet de Kayes")
+    change = session.scalar(sa.select(PlanChange).where(PlanChange.plan_id == complete.id,
+                                                        PlanChange.section == "adoption")
+                            .order_by(PlanChange.id.desc()).limit(1))
+    assert change.user_id == planner.id and "autorité de tutelle" in change.summary
+    assert audit_entries(session, "plan.transmission")[-1].details["transmission_authority"] == "Préfet de Kayes"
+    with pytest.raises(ConflictError):  # the form seen before that save
+        workflow.record_transmission(session, complete, planner, {"transmission_date": date.today(),
+                                                                  "transmission_authority": "Sous-préfet"}, version)
