@@ -144,13 +144,15 @@ class Choice:
 
 
 def choices(plans, query: str = "", keep: tuple[int, ...] = ()) -> list[Choice]:
-    """The plans a picker offers: those whose title or owner holds every word of `query` (accents and case
-    ignored), and always the plans already chosen (`keep`), in the order given."""
+    """The plans a picker offers: those whose title or owner has a word starting with each word of `query`
+    (accents and case ignored: « kon seg » finds « Koniakary … Ségou »), and always the plans already chosen
+    (`keep`), in the order given."""
     words = search_key(query).split()
     found = []
     for plan in plans:
         key = search_key(plan.title, plan.owner.name)
-        if plan.id in keep or all(w in key for w in words):
+        starts = key.split()
+        if plan.id in keep or all(any(k.startswith(w) for k in starts) for w in words):
             found.append(Choice(plan.id, f"{plan.title} — {plan.owner.name} ({plan.period_start}–{plan.period_end})"
                                          f" · {plan.status.label}", key))
     return found

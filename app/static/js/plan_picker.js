@@ -1,7 +1,8 @@
 /* The comparison's picker (maps/compare.html): the list of plans narrows while the user types in its search box,
  * the way the server narrows it with « Filtrer la liste » (which this script hides). Each <option> carries its
  * search key (accents, case and punctuation folded by the server, plans/core/text.py search_key); the typed words
- * are folded the same way here. A chosen plan always stays visible. */
+ * are folded the same way here; each must start a word of the key, as on the server
+ * (plans/maps/compare.py `choices`). A chosen plan always stays visible. */
 (function () {
   "use strict";
 
@@ -21,8 +22,10 @@
       var words = fold(input.value).split(" ").filter(Boolean);
       var shown = 0;
       Array.prototype.forEach.call(select.options, function (option) {
-        var key = option.getAttribute("data-key") || "";
-        var match = option.selected || words.every(function (w) { return key.indexOf(w) !== -1; });
+        var starts = (option.getAttribute("data-key") || "").split(" ");
+        var match = option.selected || words.every(function (w) {
+          return starts.some(function (k) { return k.indexOf(w) === 0; });
+        });
         option.hidden = !match;
         if (match) { shown += 1; }
       });
