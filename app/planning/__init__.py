@@ -13,10 +13,11 @@ bp = Blueprint("planning", __name__, url_prefix="/plans")
 # The views modules, imported once the blueprint exists, for the URLs they add to it.
 from app.planning import (  # noqa: E402,F401
     actions,  # section 5, one action at a time
+    adoption,  # section 8: the deliberation recorded with the adoption, the transmission to the tutelle
     deletion,  # deleting a draft plan, after a confirmation page
     export,  # the Word document, and the administrators' page for the Word model
     planfile,  # the plan file (.json): export and import
-    routes,  # list, creation, overview, the section page (sections 1 and 8: editors.py; 6: financement.py), history
+    routes,  # list, creation, overview, the section page (1: editors.py; 6: financement.py; 8: adoption.py), history
     section_migration,  # section 3 and the owner's diaspora associations
     section_orientations,  # section 4
     section_situation,  # section 2

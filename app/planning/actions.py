@@ -49,6 +49,7 @@ from plans.planning import completeness, finance, indicators, location, sections
 from plans.planning.cofinancing import scheme_choices, scheme_label
 from plans.planning.models import Action, Plan
 from plans.planning.sectiondata.migration import associations_of
+from plans.review import comments as review_comments
 
 SECTION = actions_service.SECTION
 BLANK_LINES = row_limits.BLANK_ROWS  # empty funding rows offered on a fresh form: adding a line works without JS
@@ -236,7 +237,8 @@ def render_list(plan: Plan):
         association_names=association_names, can_edit=can_edit(plan), sector_labels=SECTORS,
         source_labels=FUNDING_SOURCES, status_labels=ACTION_STATUSES, line_status_labels=FUNDING_STATUSES,
         tag_labels=MIGRATION_TAGS, field_label=finance.field_label, scheme_label=scheme_label,
-        tags_of=indicators.migration_tags, funding_states=indicators.FUNDING_STATES)
+        tags_of=indicators.migration_tags, funding_states=indicators.FUNDING_STATES,
+        commented=review_comments.commented_actions(db.session, plan))
 
 
 def _groups(plan: Plan, ordered: list[Action], fin) -> list[SimpleNamespace]:

@@ -15,7 +15,7 @@ from app.choices import country_choices
 from app.planning import conflicts, forms, row_limits
 from plans.core.errors import ValidationError
 from plans.planning import sections
-from plans.planning.sectiondata import adoption, identification
+from plans.planning.sectiondata import identification
 from plans.planning.sectiondata.common import parse_id
 
 BLANK_ROWS = row_limits.BLANK_ROWS  # empty rows offered at the end of each list: adding a row works without JavaScript
@@ -152,15 +152,9 @@ def _identification_data(form) -> dict:
             "process_steps": steps}
 
 
-def _adoption_data(form) -> dict:
-    return {name: (getattr(form, name).data.isoformat() if isinstance(getattr(form, name).data, date)
-                   else getattr(form, name).data) for name in adoption.FIELDS}
-
-
 EDITORS: dict[str, Editor] = {
     "identification": Editor(identification, forms.IdentificationForm, "planning/section_identification.html",
                              _identification_data, _prepare_identification),
-    "adoption": Editor(adoption, forms.AdoptionForm, "planning/section_adoption.html", _adoption_data),
 }
 
 

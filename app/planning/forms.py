@@ -53,10 +53,9 @@ class IdentificationForm(VersionedForm):
     process_steps = FieldList(FormField(ProcessStepForm), min_entries=0)
 
 
-class AdoptionForm(VersionedForm):
-    deliberation_number = TrimmedStringField("Numéro de la délibération", validators=[Length(max=100)])
-    deliberation_date = DateField("Date de la délibération", validators=[Optional()], format="%Y-%m-%d")
-    council_session = TrimmedStringField("Session du conseil", validators=[Length(max=200)])
+class TransmissionForm(VersionedForm):
+    """The transmission of the adopted plan to the tutelle (section 8's one form, app/planning/adoption.py)."""
+
     transmission_date = DateField("Date de transmission à la tutelle", validators=[Optional()], format="%Y-%m-%d")
     transmission_authority = TrimmedStringField("Autorité de tutelle", validators=[Length(max=200)])
 

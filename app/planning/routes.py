@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from app.choices import select_choices
 from app.extensions import db
 from app.loaders import can_edit, editable_plan, readable_plan
-from app.planning import actions, bp, conflicts, editors, financement, period_choice, row_limits
+from app.planning import actions, adoption, bp, conflicts, editors, financement, period_choice, row_limits
 from app.planning.forms import NewPlanForm
 from plans.accounts import access
 from plans.accounts.models import Role
@@ -82,6 +82,8 @@ def section(plan_id: int, section_key: str):
         return financement.render(plan)
     if section_key == "actions":  # edited one action at a time (app/planning/actions.py): the list, GET only
         return actions.render_list(plan)
+    if section_key == adoption.SECTION_KEY:  # recorded with the adoption, then the transmission: GET only
+        return adoption.render(plan)
     if editor is None:
         if request.method == "POST":
             abort(405, "Cette section ne se saisit pas encore.")
@@ -154,7 +156,7 @@ def history(plan_id: int):
     changes = sections.history(db.session, plan, limit=200)
     return render_template("planning/history.html", plan=plan, changes=changes, can_edit=can_edit(plan),
                            kept=limits.HISTORY_RESTORABLE,
-                           current=sections.current_changes(plan, changes),
+                           current=sections.current_changes(plan, changes), restorable_sections=set(editors.EDITORS),
                            titles={s.key: s.title for s in sections.SECTIONS})
 
 

@@ -1,7 +1,9 @@
 """The versions of a plan and what changed between two of them (plans/review/diff.py).
 
 GET /plans/<id>/versions                     the versions (snapshots of the plan's lineage, newest first, and the
-                                             version en cours) and, by default, the diff from the last adopted
+                                             version en cours) and, by default, the diff a reviewer reads: from the
+                                             previous submission to the latest one when the plan was submitted twice
+                                             or more (what a resubmission changed); otherwise from the last adopted
                                              (else submitted) version to the version en cours
 GET /plans/<id>/versions?avant=K&apres=K     the diff between two chosen versions; K is a snapshot id or "courante".
                                              An id that is not a version of this plan: 404; anything else wrong
@@ -25,6 +27,15 @@ DEFAULT_KINDS = ("adopte", "soumis")  # the default "before": the last adoption,
 
 class BadChoice(Exception):
     """A version choice the page refuses with a 400 and a French message."""
+
+
+def _default_pair(listed: list[plandiff.Version]) -> tuple[plandiff.Version | None, plandiff.Version | None]:
+    """(before, after) shown when none is asked for (the module's docstring)."""
+    submissions = [v for v in listed if v.snapshot_id is not None and v.kind == "soumis"]  # newest first
+    if len(submissions) >= 2:
+        return submissions[1], submissions[0]
+    before = _default_before(listed)
+    return (before, next(v for v in listed if v.key == plandiff.CURRENT)) if before is not None else (None, None)
 
 
 def _default_before(listed: list[plandiff.Version]) -> plandiff.Version | None:
@@ -66,9 +77,7 @@ def versions(plan_id: int):
         except BadChoice as error:
             problem, status, before, after = str(error), 400, None, None
     else:
-        before, after = _default_before(listed), by_key[plandiff.CURRENT]
-        if before is None:
-            after = None
+        before, after = _default_pair(listed)
         raw = {"avant": before.key if before else "", "apres": after.key if after else ""}
     if before is not None and after is not None:
         diff = plandiff.diff_documents(plandiff.version_document(db.session, plan, before),

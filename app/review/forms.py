@@ -21,10 +21,12 @@ class TransitionForm(FrenchForm):
     deliberation_date = DateField("Date de la délibération", validators=[Optional()], format="%Y-%m-%d")
     council_session = TrimmedStringField("Session du conseil", validators=[Length(max=200)])
     retour = HiddenField()  # "plan": back to the plan's overview (the withdraw button of its status banner)
+    confirm_open = BooleanField("Je valide malgré les points ouverts")
 
 
 class CommentForm(FrenchForm):
     anchor = SelectField("Ce que vous commentez", validate_choice=False)
+    parent = HiddenField()  # the comment a reply answers (its thread); empty: a new thread
     body = TextAreaField("Commentaire", validators=[Length(max=MAX_COMMENT)])
     retour = HiddenField()  # "ancre": back to the commented section or action page; otherwise the review page
 

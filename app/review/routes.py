@@ -86,6 +86,8 @@ def render_page(plan: Plan, status: int = 200, *, transition_form: TransitionFor
         checklist=items, can_check=review_service.can_check(current_user, plan),
         checklist_form=checklist_form or _checklist_form(items),
         submission_problems=workflow.submission_problems(plan) if may_submit else [],
+        open_points=review_service.open_points(db.session, plan)
+        if any(m.target is PlanStatus.VALIDE for m in moves) else [],
         revisions=workflow.revisions(db.session, plan),
         can_start_revision=workflow.can_start_revision(db.session, current_user, plan),
         revision_form=StartRevisionForm(formdata=None), state_form=CommentStateForm(formdata=None),
@@ -120,7 +122,7 @@ def transition(plan_id: int):
     try:
         record = workflow.transition(db.session, plan, current_user, form.to_status.data,
                                      seen_status=form.seen_status.data, reason=form.reason.data or "",
-                                     deliberation=deliberation, ip=_ip())
+                                     deliberation=deliberation, confirm_open=form.confirm_open.data, ip=_ip())
         db.session.commit()
     except (PermissionError, ConflictError) as error:
         return _refused(plan_id, error)
@@ -167,14 +169,16 @@ def add_comment(plan_id: int):
     form = _comment_form(plan, CommentForm())
     if form.validate_on_submit():
         try:
-            comment = review_service.add_comment(db.session, plan, current_user, form.body.data, form.anchor.data)
+            parent = review_service.parse_parent(db.session, plan, form.parent.data)
+            comment = review_service.add_comment(db.session, plan, current_user, form.body.data, form.anchor.data,
+                                                 reply_to=parent)
             db.session.commit()
         except ValidationError as error:
             db.session.rollback()
             attach_errors(form, error)
         else:
-            flash("Commentaire ajouté.", "info")
             anchor = Anchor(comment.section, comment.action_uuid)
+            flash("Réponse ajoutée." if comment.parent_id else "Commentaire ajouté.", "info")
             return redirect(_anchor_url(plan, anchor) if form.retour.data == "ancre"
                             else _review_url(plan, f"commentaire-{comment.id}"), code=303)
     flash("Le commentaire n'a pas été ajouté : corrigez ce qui est signalé.", "error")
@@ -238,8 +242,8 @@ def checklist(plan_id: int):
 
 def anchored_comments(plan: Plan, section_key: str | None = None, action=None) -> SimpleNamespace:
     anchor = Anchor(action_uuid=action.uuid) if action is not None and action.uuid else Anchor(section=section_key)
-    found = review_service.comments(db.session, plan, anchor)
-    return SimpleNamespace(anchor=anchor, comments=found, unresolved=sum(1 for c in found if not c.resolved),
+    found = review_service.threads(db.session, plan, anchor)
+    return SimpleNamespace(anchor=anchor, threads=found, unresolved=sum(1 for t in found if not t.resolved),
                            can_comment=review_service.can_comment(current_user, plan),
                            label=dict(review_service.anchor_choices(plan)).get(anchor.value, ""))
 

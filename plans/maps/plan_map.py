@@ -335,9 +335,10 @@ class ActionLayer(MacroElement):
     """)
 
     def __init__(self, groups: list, sectors: list[dict], ring_group=None, radius: int = MARKER_RADIUS,
-                 filter_order: tuple[Sequence[str], Sequence[str]] = ((), ())):
+                 filter_order: tuple[Sequence[str], Sequence[str]] = ((), ()), filterable: bool = True):
         super().__init__()
         self.filter_order = filter_order
+        self.filterable = filterable  # False: no "Filtrer les actions" control (a small map among others)
         self._name = "ActionLayer"
         self.groups = groups
         self.sectors = sectors
@@ -380,6 +381,8 @@ class ActionLayer(MacroElement):
     def filters_json(self) -> str:
         """The string indexes of the axes and statuses the points use, in `filter_order`."""
         used = {"x": {p["x"] for p in self.points}, "s": {p["s"] for p in self.points}}
+        if not self.filterable:
+            return js_json({"x": [], "s": []})
         out = {}
         for key, order in zip(("x", "s"), self.filter_order):
             ranked = {text: rank for rank, text in enumerate(order)}
@@ -510,6 +513,12 @@ def legend_items(entries: Iterable[MapAction], *, grouping: bool = False, foreig
     return items
 
 
+def plan_legend(entries: Iterable[MapAction], members: Sequence[TerritoryShape] = ()) -> list[dict]:
+    """The legend of a plan's map (legend_items), for the map's control or, beside a small map, a page's list."""
+    foreign = any(m.foreign and m.geometry is not None for m in members)
+    return legend_items(entries, grouping=bool(members), foreign=foreign)
+
+
 def _bounds(features: list[dict], entries: list[MapAction]) -> list[list[float]] | None:
     boxes = [shapely.geometry.shape(f["geometry"]).bounds for f in features]
     boxes += [(e.lon, e.lat, e.lon, e.lat) for e in entries if e.placed]
@@ -522,10 +531,11 @@ def _bounds(features: list[dict], entries: list[MapAction]) -> list[list[float]]
 
 def build_plan_map(plan, owner_geometry: BaseGeometry | None, *, members: Sequence[TerritoryShape] = (),
                    entries: list[MapAction] | None = None, finance: PlanFinance | None = None,
-                   attribution: str | None = None, basemap: dict | None = None) -> folium.Map:
+                   attribution: str | None = None, basemap: dict | None = None, compact: bool = False) -> folium.Map:
     """The plan's folium map (no basemap, vendored Leaflet). `owner_geometry`: plans.owners.service.owner_geometry;
     `members`: territory_shapes(owner) for a grouping; `entries`: map_actions(plan), if the caller has them;
-    `basemap`: plans.maps.basemap.tile_layer_spec (None, the default: no tiles)."""
+    `basemap`: plans.maps.basemap.tile_layer_spec (None, the default: no tiles). `compact`: a small map among
+    others (the comparison): no legend, layer control or filters over it — the page lists plan_legend beside it."""
     entries = entries if entries is not None else map_actions(plan, finance)
     foreign = any(m.foreign and m.geometry is not None for m in members)
     m = offline_map(zoom_start=6)
@@ -559,15 +569,17 @@ def build_plan_map(plan, owner_geometry: BaseGeometry | None, *, members: Sequen
         ring_group = folium.FeatureGroup(name=name).add_to(m)
     if placed:
         axis_order = [axis.title for axis in plan.axes] + [NO_AXIS_LABEL]
-        layer = ActionLayer(groups, sectors, ring_group, filter_order=(axis_order, list(ACTION_STATUSES.values())))
+        layer = ActionLayer(groups, sectors, ring_group, filter_order=(axis_order, list(ACTION_STATUSES.values())),
+                            filterable=not compact)
         for index, group_entries in enumerate(by_group):
             for entry in group_entries:
                 layer.add_action(entry, index)
         layer.add_to(m)
 
-    Legend(legend_items(entries, grouping=bool(members), foreign=foreign)).add_to(m)
+    if not compact:
+        Legend(plan_legend(entries, members)).add_to(m)
     Attribution(attribution or (BOUNDARY_ATTRIBUTION + (" ; " + FOREIGN_ATTRIBUTION if foreign else ""))).add_to(m)
-    if by_sector or features:
+    if (by_sector or features) and not compact:
         folium.LayerControl(collapsed=True).add_to(m)
     bounds = _bounds(features, entries)
     if bounds is not None:

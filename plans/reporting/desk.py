@@ -37,6 +37,7 @@ from plans.maps import national as nm
 from plans.owners.models import OWNER_KIND_LABELS, GroupingMember, OwnerKind, PlanOwner
 from plans.planning.models import Action, Plan, PlanStatus
 from plans.planning.summary import PlanSummary, PlanSummaryPlace
+from plans.review.comments import OPEN_THREAD
 from plans.review.models import PlanComment
 from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 
@@ -167,7 +168,7 @@ def _place_key(column):
 
 def _unresolved():
     return (sa.select(sa.func.count()).select_from(PlanComment)
-            .where(PlanComment.plan_id == S.plan_id, PlanComment.resolved_at.is_(None))
+            .where(PlanComment.plan_id == S.plan_id, OPEN_THREAD)
             .correlate(S).scalar_subquery())
 
 

@@ -30,7 +30,8 @@ from plans.owners.models import PlanOwner
 from plans.planning.models import Plan, PlanStatus
 from plans.planning.summary import PlanSummary, PlanSummaryPlace
 from plans.reporting.desk import Page
-from plans.review.models import PlanComment, PlanTransition
+from plans.review import comments as review_comments
+from plans.review.models import PlanTransition
 
 PAGE_SIZE = 50
 TO_TAKE, RESUBMITTED, MINE, OTHERS = "a_prendre", "soumis_a_nouveau", "chez_vous", "chez_un_autre"
@@ -116,9 +117,7 @@ def work_queue(session: Session, user: User, page: int = 1, now: Optional[dateti
 def _unresolved(session: Session, plan_ids: list[int]) -> dict[int, int]:
     if not plan_ids:
         return {}
-    return dict(session.execute(sa.select(PlanComment.plan_id, sa.func.count())
-                                .where(PlanComment.plan_id.in_(plan_ids), PlanComment.resolved_at.is_(None))
-                                .group_by(PlanComment.plan_id)).all())
+    return review_comments.unresolved_counts(session, plan_ids)
 
 
 def _rest(session: Session, scope, page: int) -> Page:

@@ -2,7 +2,10 @@
 reviewer's checklist (items in plans/core/vocab.py REVIEW_CHECKLIST).
 
 Reviewers who may read a plan comment on it and fill its checklist; the planners of its owner reply, and either
-side resolves or reopens a comment. Comments never change the plan's content. An adopted plan is frozen: its
+side resolves or reopens a comment. A comment opens a thread; a reply belongs to it (`PlanComment.parent_id`, the
+thread's first comment, whose anchor it shares). A thread is resolved or reopened as a whole (its state is kept on
+its first comment), and every count of unresolved comments counts open threads (`OPEN_THREAD`: the work queue and
+the dashboard read it too). Comments never change the plan's content. An adopted plan is frozen: its
 conversation and checklist are kept as they were and no longer change.
 """
 from __future__ import annotations
@@ -28,6 +31,7 @@ from plans.review.models import PlanComment, ReviewCheck
 MAX_COMMENT = limits.COMMENT_CHARS
 MAX_NOTE = limits.NOTE_CHARS
 PLAN_ANCHOR = "plan"
+NO_PARENT = "Le commentaire auquel vous répondez n'existe pas (ou plus) dans ce plan."
 
 
 # ----- Who may do what -----
@@ -108,13 +112,40 @@ def _clean_body(body: str | None) -> str:
     return body
 
 
-def add_comment(session: Session, plan: Plan, user: User, body: str, anchor: Anchor | str | None = None) -> PlanComment:
+# An open thread: a first comment (not a reply) not resolved. Every count of unresolved comments uses it.
+OPEN_THREAD = sa.and_(PlanComment.parent_id.is_(None), PlanComment.resolved_at.is_(None))
+
+
+def parse_parent(session: Session, plan: Plan, value) -> Optional[PlanComment]:
+    """The comment a reply answers, as a form sends its id ("" or None: not a reply); refused when it is not a
+    comment of this plan."""
+    value = str(value if value is not None else "").strip()
+    if not value:
+        return None
+    parent = get_comment(session, plan, int(value)) if value.isdecimal() and len(value) <= 12 else None
+    if parent is None:
+        raise ValidationError({"parent": NO_PARENT})
+    return parent
+
+
+def add_comment(session: Session, plan: Plan, user: User, body: str, anchor: Anchor | str | None = None, *,
+                reply_to: PlanComment | None = None) -> PlanComment:
+    """A new thread at `anchor`, or, with `reply_to`, a reply in that comment's thread (at the thread's anchor,
+    whatever `anchor` says). A reply leaves the thread's state as it is."""
     _require(can_comment(user, plan), plan,
              "Seuls les relecteurs de ce plan et les planificateurs de la collectivité peuvent le commenter.")
-    if not isinstance(anchor, Anchor):
-        anchor = parse_anchor(plan, anchor)
-    comment = PlanComment(plan_id=plan.id, section=anchor.section, action_uuid=anchor.action_uuid,
-                          body=_clean_body(body), author=user, created_at=utcnow())
+    body = _clean_body(body)
+    if reply_to is not None:
+        if reply_to.plan_id != plan.id:
+            raise ValidationError({"parent": NO_PARENT})
+        root = thread_root(session, reply_to)
+        comment = PlanComment(plan_id=plan.id, section=root.section, action_uuid=root.action_uuid,
+                              parent_id=root.id, body=body, author=user, created_at=utcnow())
+    else:
+        if not isinstance(anchor, Anchor):
+            anchor = parse_anchor(plan, anchor)
+        comment = PlanComment(plan_id=plan.id, section=anchor.section, action_uuid=anchor.action_uuid,
+                              body=body, author=user, created_at=utcnow())
     session.add(comment)
     session.flush()
     return comment
@@ -125,27 +156,36 @@ def get_comment(session: Session, plan: Plan, comment_id: int) -> Optional[PlanC
     return comment if comment is not None and comment.plan_id == plan.id else None
 
 
+def thread_root(session: Session, comment: PlanComment) -> PlanComment:
+    """The first comment of the thread `comment` belongs to (itself when it opened it)."""
+    return comment if comment.parent_id is None else session.get(PlanComment, comment.parent_id)
+
+
 def resolve(session: Session, plan: Plan, comment: PlanComment, user: User) -> bool:
-    """Marks the comment resolved; False if it already was (a second click changes nothing)."""
+    """Marks the comment's whole thread resolved; False if it already was (a second click changes nothing)."""
     _require(can_comment(user, plan), plan, "Vous ne pouvez pas résoudre les commentaires de ce plan.")
-    if comment.resolved_at is not None:
+    root = thread_root(session, comment)
+    if root.resolved_at is not None:
         return False
-    comment.resolved_at, comment.resolved_by = utcnow(), user
+    root.resolved_at, root.resolved_by = utcnow(), user
     session.flush()
     return True
 
 
 def reopen(session: Session, plan: Plan, comment: PlanComment, user: User) -> bool:
+    """Reopens the comment's whole thread; False if it was open."""
     _require(can_comment(user, plan), plan, "Vous ne pouvez pas rouvrir les commentaires de ce plan.")
-    if comment.resolved_at is None:
+    root = thread_root(session, comment)
+    if root.resolved_at is None:
         return False
-    comment.resolved_at, comment.resolved_by = None, None
+    root.resolved_at, root.resolved_by = None, None
     session.flush()
     return True
 
 
 def comments(session: Session, plan: Plan, anchor: Anchor | None = None) -> list[PlanComment]:
-    """The plan's comments, oldest first; only those anchored exactly at `anchor` when given."""
+    """The plan's comments (first comments and replies), oldest first; only those anchored exactly at `anchor`
+    when given."""
     query = sa.select(PlanComment).where(PlanComment.plan_id == plan.id)
     if anchor is not None:
         query = query.where(PlanComment.section.is_(None) if anchor.section is None
@@ -156,41 +196,85 @@ def comments(session: Session, plan: Plan, anchor: Anchor | None = None) -> list
 
 
 @dataclass
+class Thread:
+    """A first comment and its replies, oldest first. Its state is the first comment's."""
+
+    root: PlanComment
+    replies: list[PlanComment] = field(default_factory=list)
+
+    @property
+    def resolved(self) -> bool:
+        return self.root.resolved
+
+    @property
+    def comments(self) -> list[PlanComment]:
+        return [self.root, *self.replies]
+
+
+def threads(session: Session, plan: Plan, anchor: Anchor | None = None) -> list[Thread]:
+    """The plan's threads, oldest first (only those at `anchor` when given), each with its replies."""
+    found: dict[int, Thread] = {}
+    for comment in comments(session, plan, anchor):
+        if comment.parent_id is None:
+            found[comment.id] = Thread(comment)
+        elif comment.parent_id in found:
+            found[comment.parent_id].replies.append(comment)
+    return list(found.values())
+
+
+@dataclass
 class CommentGroup:
     anchor: Anchor
     label: str
-    comments: list[PlanComment] = field(default_factory=list)
+    threads: list[Thread] = field(default_factory=list)
+
+    @property
+    def comments(self) -> list[PlanComment]:
+        """Every comment of the group, thread by thread."""
+        return [c for t in self.threads for c in t.comments]
 
     @property
     def unresolved(self) -> int:
-        return sum(1 for c in self.comments if not c.resolved)
+        """Open threads (a thread counts once, whatever its replies)."""
+        return sum(1 for t in self.threads if not t.resolved)
 
 
 def grouped_comments(session: Session, plan: Plan) -> list[CommentGroup]:
-    """The comments by what they point at, in the plan's order (plan, sections, actions); anchors without a
+    """The threads by what they point at, in the plan's order (plan, sections, actions); anchors without a
     comment are left out, and comments on a since-deleted action come last."""
     labels = dict(anchor_choices(plan))
     groups: dict[str, CommentGroup] = {}
-    for comment in comments(session, plan):
-        anchor = Anchor(comment.section, comment.action_uuid)
+    for thread in threads(session, plan):
+        anchor = Anchor(thread.root.section, thread.root.action_uuid)
         label = labels.get(anchor.value, "Action supprimée depuis")
-        groups.setdefault(anchor.value, CommentGroup(anchor, label)).comments.append(comment)
+        groups.setdefault(anchor.value, CommentGroup(anchor, label)).threads.append(thread)
     order = {value: i for i, (value, _) in enumerate(anchor_choices(plan))}
     return sorted(groups.values(), key=lambda g: order.get(g.anchor.value, len(order)))
 
 
 def unresolved_count(session: Session, plan: Plan) -> int:
+    """The plan's open threads."""
     return unresolved_counts(session, [plan.id]).get(plan.id, 0)
 
 
 def unresolved_counts(session: Session, plan_ids: Iterable[int]) -> dict[int, int]:
-    """plan id → number of unresolved comments, in one query (for lists of plans); plans without any are absent."""
+    """plan id → number of open threads, in one query (for lists of plans); plans without any are absent."""
     ids = list(plan_ids)
     if not ids:
         return {}
     rows = session.execute(sa.select(PlanComment.plan_id, sa.func.count()).where(
-        PlanComment.plan_id.in_(ids), PlanComment.resolved_at.is_(None)).group_by(PlanComment.plan_id))
+        PlanComment.plan_id.in_(ids), OPEN_THREAD).group_by(PlanComment.plan_id))
     return {plan_id: count for plan_id, count in rows}
+
+
+def commented_actions(session: Session, plan: Plan) -> dict[str, tuple[int, int]]:
+    """action uuid → (threads, open threads) for the plan's actions that carry a comment (the PIP list's marks)."""
+    rows = session.execute(
+        sa.select(PlanComment.action_uuid, sa.func.count(),
+                  sa.func.sum(sa.case((PlanComment.resolved_at.is_(None), 1), else_=0)))
+        .where(PlanComment.plan_id == plan.id, PlanComment.action_uuid.is_not(None), PlanComment.parent_id.is_(None))
+        .group_by(PlanComment.action_uuid))
+    return {uuid: (int(total), int(open_ or 0)) for uuid, total, open_ in rows}
 
 
 # ----- Checklist -----
@@ -236,3 +320,20 @@ def set_check(session: Session, plan: Plan, user: User, key: str, checked: bool,
     row.checked, row.note, row.user, row.at = bool(checked), note, user, utcnow()
     session.flush()
     return True
+
+
+# ----- What is still open when a reviewer validates -----
+
+def open_points(session: Session, plan: Plan) -> list[str]:
+    """In French, one line each: the checklist items not ticked, then the open threads (their anchor and first
+    words). A validation with any of them needs the reviewer's confirmation (plans/review/workflow.py)."""
+    lines = [f"Point de contrôle non coché : {item.label}" for item in checklist(session, plan) if not item.checked]
+    labels = dict(anchor_choices(plan))
+    for thread in threads(session, plan):
+        if thread.resolved:
+            continue
+        body = " ".join(thread.root.body.split())
+        body = body if len(body) <= 80 else body[:79] + "…"
+        where = labels.get(Anchor(thread.root.section, thread.root.action_uuid).value, "Action supprimée depuis")
+        lines.append(f"Commentaire non résolu ({where}) : « {body} »")
+    return lines

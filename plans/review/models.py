@@ -54,8 +54,9 @@ class PlanSnapshot(Base):
 
 
 class PlanComment(Base):
-    """A reviewer's (or planner's reply) comment on the plan, a section, or one action (by its uuid, which
-    survives revisions)."""
+    """A reviewer's (or planner's) comment on the plan, a section, or one action (by its uuid, which survives
+    revisions). A reply names the comment that opened its thread (`parent_id`) and shares its anchor; a thread is
+    resolved or reopened as a whole, through its first comment (plans/review/comments.py)."""
 
     __tablename__ = "plan_comment"
     __table_args__ = (uuid_lower_case("action_uuid"),)
@@ -64,6 +65,8 @@ class PlanComment(Base):
     plan_id: orm.Mapped[int] = orm.mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True)
     section: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(30))
     action_uuid: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(36))
+    parent_id: orm.Mapped[Optional[int]] = orm.mapped_column(
+        sa.ForeignKey("plan_comment.id", ondelete="CASCADE"), index=True)
     body: orm.Mapped[str] = orm.mapped_column(sa.Text)
     author_id: orm.Mapped[Optional[int]] = orm.mapped_column(sa.ForeignKey("app_user.id"))
     created_at: orm.Mapped[datetime] = orm.mapped_column(default=utcnow)

@@ -14,6 +14,14 @@ changed since (a replay, or two reviewers taking the same plan) is a ConflictErr
 so two concurrent requests cannot both pass. Every move records a PlanTransition and an audit entry, and the moves
 to soumis, valide and adopte a PlanSnapshot (the plan document) that diffs compare.
 
+A reviewer who validates while checklist items are unticked or comment threads open (plans/review/comments.py
+`open_points`) must confirm it (`confirm_open`): without it the validation is refused with the list of what is
+open; with it, that list is recorded in the transition's note and its audit entry.
+
+The deliberation is typed in one place, with the adoption move (valide → adopte). The transmission to the tutelle
+comes after the vote: `record_transmission` records it on the adopted plan — the one change an adopted plan takes,
+through the adoption section (its version, its history) and the journal.
+
 An adopted plan is frozen; open_revision() opens the next revision (same uuid, revision + 1) as a new draft — the
 one place a revision is opened, for start_revision() (a copy of the adopted content) and for the import of a plan
 file over an adopted plan (plans/review/planfile_import.py).
@@ -33,11 +41,12 @@ from plans.core import audit as audit_service
 from plans.core import limits
 from plans.core.db import utcnow
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.formatting import date_short
 from plans.core.ids import canonical_uuid
 from plans.planning import completeness, sections
 from plans.planning.models import Plan, PlanStatus
 from plans.planning.sectiondata import adoption
-from plans.review import planfile
+from plans.review import comments, planfile
 from plans.review.models import PlanSnapshot, PlanTransition
 
 PLANNER, REVIEWER = "planner", "reviewer"
@@ -47,6 +56,10 @@ SNAPSHOT_STATUSES = frozenset({PlanStatus.SOUMIS, PlanStatus.VALIDE, PlanStatus.
 # The deliberation is voted after validation: the submission gate checks every other section.
 SECTIONS_CHECKED_AT_SUBMISSION = tuple(s.key for s in sections.SECTIONS if s.key != "adoption")
 DELIBERATION_FIELDS = ("deliberation_number", "deliberation_date", "council_session")
+CONFIRM_FIELD = "confirm_open"
+CONFIRM_NEEDED = ("Des points restent ouverts : cochez « Je valide malgré les points ouverts » pour valider quand "
+                  "même, ou traitez-les d'abord.")
+VALIDATED_DESPITE = "Validé malgré les points ouverts suivants :"
 
 
 @dataclass(frozen=True)
@@ -111,8 +124,17 @@ def submission_problems(plan: Plan) -> list[str]:
     return problems
 
 
-def _deliberation_data(plan: Plan, deliberation: dict | None) -> dict:
-    """Checks the deliberation typed with an adoption; returns the adoption section's data to save."""
+def validated_on(session: Session, plan: Plan) -> Optional[date]:
+    """The day (UTC) of the plan's latest validation by the DGCT, None if it was never validated."""
+    at = session.scalar(sa.select(PlanTransition.at).where(PlanTransition.plan_id == plan.id,
+                                                           PlanTransition.to_status == PlanStatus.VALIDE.value)
+                        .order_by(PlanTransition.at.desc(), PlanTransition.id.desc()).limit(1))
+    return at.date() if at is not None else None
+
+
+def _deliberation_data(session: Session, plan: Plan, deliberation: dict | None) -> dict:
+    """Checks the deliberation typed with an adoption (not in the future, not before the plan's validation: the
+    council adopts the plan the DGCT validated); returns the adoption section's data to save."""
     deliberation = deliberation or {}
     number = (deliberation.get("deliberation_number") or "").strip()
     session_name = (deliberation.get("council_session") or "").strip()
@@ -131,8 +153,13 @@ def _deliberation_data(plan: Plan, deliberation: dict | None) -> dict:
             when = date.fromisoformat(str(when))
         except ValueError:
             errors["deliberation_date"] = ["Date de délibération invalide (jour/mois/année)."]
+    validated = validated_on(session, plan)
     if isinstance(when, date) and when > date.today():
         errors["deliberation_date"] = ["La délibération ne peut pas être datée dans le futur."]
+    elif isinstance(when, date) and validated is not None and when < validated:
+        errors["deliberation_date"] = [
+            f"La délibération serait datée du {date_short(when)}, avant la validation du plan par la DGCT le "
+            f"{date_short(validated)} : le conseil adopte le plan validé. Vérifiez la date."]
     if errors:
         raise ValidationError(errors)
     data = adoption.dump(plan)
@@ -145,6 +172,53 @@ def _record_deliberation(session: Session, plan: Plan, user: User, data: dict) -
     """Through the adoption section, so the history shows who typed the deliberation and when."""
     sections.save_section(session, plan, "adoption", sections.current_version(session, plan, "adoption"), user,
                           apply=lambda: adoption.apply(session, plan, data), snapshot=lambda: adoption.dump(plan))
+
+
+TRANSMISSION_FIELDS = ("transmission_date", "transmission_authority")
+
+
+def can_record_transmission(user: User, plan: Plan) -> bool:
+    return plan.status is PlanStatus.ADOPTE and access.can_edit_owner_plans(user, plan.owner)
+
+
+def record_transmission(session: Session, plan: Plan, user: User, data: dict, expected_version,
+                        ip: str = "") -> bool:
+    """Records (or corrects) the transmission of the adopted plan to the tutelle: its date (not in the future, not
+    before the deliberation) and the authority. Through the adoption section, so a stale form is a ConflictError
+    (409) and the history shows who typed it. Returns False when nothing changed. Flushes; the caller commits.
+
+    Raises PermissionError (not a planner of the owner), ValidationError (the plan is not adopted; the fields)."""
+    if not access.can_edit_owner_plans(user, plan.owner):
+        raise PermissionError("Seuls les planificateurs de la collectivité enregistrent la transmission à la "
+                              "tutelle.")
+    if plan.status is not PlanStatus.ADOPTE:
+        raise ValidationError({"transmission_date": [
+            "La transmission à la tutelle s'enregistre une fois le plan adopté ; "
+            f"ce plan est « {plan.status.label} »."]})
+    when = data.get("transmission_date")
+    errors: dict[str, list[str]] = {}
+    if not when:
+        errors["transmission_date"] = ["Indiquez la date de la transmission à la tutelle."]
+    elif isinstance(when, date) and when > date.today():
+        errors["transmission_date"] = ["La transmission ne peut pas être datée dans le futur."]
+    if errors:
+        raise ValidationError(errors)
+    full = adoption.dump(plan)
+    full.update(transmission_date=when.isoformat() if isinstance(when, date) else when,
+                transmission_authority=(data.get("transmission_authority") or "").strip())
+    adoption.validate(full)  # not before the deliberation, the authority named
+    before = adoption.dump(plan)
+    change = sections.save_section(session, plan, "adoption", expected_version, user,
+                                   apply=lambda: adoption.apply(session, plan, full),
+                                   snapshot=lambda: adoption.dump(plan),
+                                   unchanged=lambda: adoption.dump(plan) == before)
+    if change is None:
+        return False
+    audit_service.record(session, user, "plan.transmission", f"plan:{plan.id}",
+                         {"plan_uuid": plan.uuid, "revision": plan.revision,
+                          **{name: adoption.dump(plan)[name] for name in TRANSMISSION_FIELDS}}, ip)
+    session.flush()
+    return True
 
 
 def _stale_message(session: Session, plan: Plan, seen: PlanStatus) -> str:
@@ -168,11 +242,12 @@ def _snapshot(session: Session, plan: Plan, user: Optional[User], kind: str, lab
 
 def transition(session: Session, plan: Plan, user: User, to_status: PlanStatus | str, *,
                seen_status: PlanStatus | str, reason: str = "",
-               deliberation: dict | None = None, ip: str = "") -> PlanTransition:
+               deliberation: dict | None = None, confirm_open: bool = False, ip: str = "") -> PlanTransition:
     """Moves `plan` from `seen_status` (what the user saw) to `to_status`. Flushes; the caller commits.
 
     Raises ValidationError (no such move; an incomplete plan; a send-back without a reason; an adoption without
-    its deliberation), PermissionError (not this user's move on this plan), ConflictError (the status changed)."""
+    its deliberation; a validation with open points not confirmed, keyed CONFIRM_FIELD), PermissionError (not this
+    user's move on this plan), ConflictError (the status changed)."""
     seen, target = parse_status(seen_status, "seen_status"), parse_status(to_status)
     move = MOVES_BY_KEY.get((seen, target))
     if move is None:
@@ -192,7 +267,12 @@ def transition(session: Session, plan: Plan, user: User, to_status: PlanStatus |
         if problems:
             raise ValidationError({"completeness": ["Le plan ne peut pas être soumis : il manque encore "
                                                     "les éléments suivants."] + problems})
-    deliberation_data = _deliberation_data(plan, deliberation) if move.needs_deliberation else None
+    deliberation_data = _deliberation_data(session, plan, deliberation) if move.needs_deliberation else None
+    open_points = comments.open_points(session, plan) if target is PlanStatus.VALIDE else []
+    if open_points and not confirm_open:
+        raise ValidationError({CONFIRM_FIELD: [CONFIRM_NEEDED, *open_points]})
+    if open_points:
+        reason = "\n".join([VALIDATED_DESPITE, *(f"- {p}" for p in open_points)])[:MAX_REASON]
 
     now = utcnow()
     updated = session.execute(
@@ -216,7 +296,7 @@ def transition(session: Session, plan: Plan, user: User, to_status: PlanStatus |
     session.add(record)
     audit_service.record(session, user, "plan.transition", f"plan:{plan.id}",
                          {"plan_uuid": plan.uuid, "revision": plan.revision, "from": seen.value,
-                          "to": target.value, "reason": reason}, ip)
+                          "to": target.value, "reason": reason, "open_points": open_points}, ip)
     session.flush()
     return record
 

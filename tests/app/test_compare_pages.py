@@ -1,17 +1,21 @@
 """/plans/comparer and /carte-diaspora: access rules, offline pages, escaped user text, table twins."""
 from __future__ import annotations
 
+import html as html_module
 import re
 
 import pytest
 import sqlalchemy as sa
 
-from plans.core.formatting import fcfa
+from plans.core.formatting import fcfa, percent
+from plans.core.vocab import SECTORS
 from plans.demo.data import TC1_UUID, TC2_UUID
 from plans.owners import service as owners_service
 from plans.planning import finance
 from plans.planning import service as plan_service
-from plans.planning.models import DiasporaAssociation, Plan
+from plans.planning.indicators import funding_states
+from plans.planning.models import DiasporaAssociation, Plan, PlanStatus
+from plans.review import comments as review_comments
 from tests.offline import assert_no_external_refs
 
 XSS = "${alert(1)}<img src=x onerror=alert(1)>"
@@ -34,13 +38,46 @@ def _no_raw_payload(html: str) -> None:
             assert raw not in script, raw
 
 
-def test_the_selection_form_lists_visible_plans(admin_client, seeded):
+def _options(html: str) -> dict[int, bool]:
+    """plan id → selected, from the picker's <select name="plans">."""
+    picker = html[html.index('<select id="compare-plans"'):]
+    picker = picker[:picker.index("</select>")]
+    return {int(m.group(1)): bool(m.group(2)) for m in re.finditer(r'<option value="(\d+)"[^>]*?( selected)?>', picker)}
+
+
+def test_the_picker_lists_visible_plans_and_keeps_the_chosen_one(admin_client, seeded):
     for url in ("/plans/comparer", _url(seeded[0])):
         response = admin_client.get(url)
         assert response.status_code == 200
         html = response.get_data(as_text=True)
-        assert html.count('type="checkbox" name="plans"') >= 2 and "Comparer" in html
+        assert set(seeded) <= set(_options(html)) and "Comparer" in html
         assert_no_external_refs(html, "formulaire de comparaison")
+    # From a plan page (« Comparer avec… »): that plan comes selected.
+    html = admin_client.get(_url(seeded[0])).get_data(as_text=True)
+    assert _options(html)[seeded[0]] and not _options(html)[seeded[1]]
+    assert "Choisis (1) : PDESC de la commune de Koniakary 2025-2029" in html
+
+
+def test_the_picker_narrows_without_javascript(session, admin_client, seeded):
+    tc2 = session.get(Plan, seeded[1])
+    # Accents and case do not count; the plan already chosen stays in the list.
+    html = admin_client.get(_url(seeded[0]) + "&choisir=1&q=" + tc2.owner.name.upper().replace("É", "E")[:12]
+                            ).get_data(as_text=True)
+    assert set(_options(html)) == set(seeded)
+    html = admin_client.get("/plans/comparer?q=koniakary").get_data(as_text=True)
+    assert set(_options(html)) == {seeded[0]}
+    html = admin_client.get("/plans/comparer?q=zzzz-introuvable").get_data(as_text=True)
+    assert _options(html) == {} and "Aucun plan ne correspond à « zzzz-introuvable »." in html
+
+
+def test_the_plan_page_and_the_dashboard_lead_to_the_comparison(admin_client, reviewer_client, seeded):
+    html = admin_client.get(f"/plans/{seeded[0]}").get_data(as_text=True)
+    assert f'href="/plans/comparer?plans={seeded[0]}" id="comparer-avec">Comparer avec…</a>' in html
+    dashboard = reviewer_client.get("/revue/plans").get_data(as_text=True)
+    assert '<form method="get" action="/plans/comparer" id="dash-compare"' in dashboard
+    assert "Comparer la sélection" in dashboard
+    for plan_id in seeded:  # one box a row, sent by the comparison's form
+        assert f'name="plans" value="{plan_id}" form="dash-compare"' in dashboard
 
 
 def test_two_plans_side_by_side(session, admin_client, seeded):
@@ -54,9 +91,39 @@ def test_two_plans_side_by_side(session, admin_client, seeded):
         plan = session.get(Plan, plan_id, options=finance.load_options())
         assert fcfa(finance.plan_finance(plan).total) in html
     table = html[html.index('class="twin compare-table"'):]
-    assert len(re.findall(r'<th scope="row">', table)) == 15
     assert "Coût par ménage de migrant" in table and "Émigrés pour 1 000 habitants" in table
     assert "536,1" in table  # TC1: 10 799 émigrés for 20 143 inhabitants
+    groups = re.findall(r'<th scope="colgroup"[^>]*>([^<]+)</th>', table)
+    assert groups == ["Revue", "Chiffres clés", "Financement par état (part du coût total)",
+                      "Répartition par secteur (part du coût total)"]
+    # The small maps carry nothing over them: no legend, layer control or filter; the legend is listed under each.
+    assert "L.control.layers" not in html and "map-legend" not in html
+    assert html.count('class="compare-legend"') == 2 and "Territoire" in html
+    assert html.count('class="funding-bar"') == 2
+
+
+def test_status_open_comments_funding_states_and_sectors_beside_the_figures(session, admin_client, reviewer, seeded):
+    tc1 = session.get(Plan, seeded[0], options=finance.load_options())
+    tc1.status = PlanStatus.EN_REVUE
+    session.commit()
+    thread = review_comments.add_comment(session, tc1, reviewer, "Coût du forage ?")
+    review_comments.add_comment(session, tc1, reviewer, "Précision.", reply_to=thread)
+    review_comments.add_comment(session, tc1, reviewer, "Autre question.", "section:suivi")
+    session.commit()
+    html = admin_client.get(_url(*seeded)).get_data(as_text=True)
+    table = html[html.index('class="twin compare-table"'):]
+    rows = {html_module.unescape(re.split(r"<sup>|<span", m.group(1))[0].strip()):
+            re.findall(r'<td class="num">([^<]*)</td>', m.group(2))
+            for m in re.finditer(r'<tr><th scope="row">(.*?)</th>(.*?)</tr>', table, re.S)}
+    tc2 = session.get(Plan, seeded[1], options=finance.load_options())
+    assert rows["Statut"] == ["En revue", tc2.status.label]
+    assert rows["Commentaires non résolus"] == ["2", "0"]  # two threads, three comments
+    fin = finance.plan_finance(tc1)
+    states = funding_states(fin)
+    assert rows["Acquis"][0] == f"{fcfa(states.secured)} ({percent(finance.share_of(states.secured, fin.total), 1)})"
+    for key, amount in fin.by_sector.items():
+        assert rows[SECTORS[key]][0] == f"{fcfa(amount)} ({percent(finance.share_of(amount, fin.total), 1)})"
+    assert "2 commentaires non résolus" in html
 
 
 def test_too_many_too_few_and_unreadable(session, app, admin_client, planner_client, seeded, plan):
@@ -65,7 +132,9 @@ def test_too_many_too_few_and_unreadable(session, app, admin_client, planner_cli
     session.commit()
     ids = seeded + [p.id for p in extra]
     response = admin_client.get(_url(*ids))
-    assert response.status_code == 400 and "au plus 4 plans" in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Choisissez au plus 4 plans à comparer. Vous en avez coché 5." in html
+    assert all(_options(html)[i] for i in ids)  # the picker again, nothing ticked lost
     assert admin_client.get(_url(seeded[0], 999999)).status_code == 400
     assert admin_client.get(_url(seeded[0], seeded[0])).status_code == 400  # the same plan twice
     assert admin_client.get(_url(seeded[0], "abc")).status_code == 400

@@ -155,7 +155,6 @@ SECTION_ECHO = {
     "migration": ("source", True),
     "orientations": ("axes-0-title", True),
     "suivi": ("indicators-0-name", True),
-    "adoption": ("council_session", True),
 }
 
 

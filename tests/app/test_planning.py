@@ -110,12 +110,15 @@ def test_a_section_is_restored_from_its_history(planner_client, plan):
     assert "Restauration de la version du" in planner_client.get(f"/plans/{plan.id}/historique").get_data(as_text=True)
 
 
-def test_adoption_dates_must_follow_each_other(planner_client, plan):
+def test_the_adoption_section_takes_no_deliberation_and_says_where_it_is_recorded(planner_client, plan):
     response = planner_client.post(f"/plans/{plan.id}/adoption", data={
-        "version": "0", "deliberation_number": "2025-014/CC-KNK", "deliberation_date": "2025-06-30",
-        "council_session": "Session ordinaire", "transmission_date": "2025-06-01", "transmission_authority": "Préfet"})
-    assert response.status_code == 400
-    assert "La transmission à la tutelle ne peut précéder la délibération." in response.get_data(as_text=True)
+        "version": "0", "deliberation_number": "2025-014/CC-KNK", "deliberation_date": "2025-06-30"})
+    assert response.status_code == 405
+    assert "La délibération s&#39;enregistre avec l&#39;adoption du plan validé" in response.get_data(as_text=True)
+    db.session.refresh(plan)
+    assert plan.deliberation_number is None
+    page = planner_client.get(f"/plans/{plan.id}/adoption").get_data(as_text=True)
+    assert "c'est le seul endroit où elle se saisit" in page and 'name="deliberation_number"' not in page
 
 
 def test_a_planner_of_another_commune_cannot_see_or_edit_the_plan(app, make_user, plan):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from plans.accounts.models import Role
+from plans.core.vocab import REVIEW_CHECKLIST
 from plans.owners import service as owners_service
 from plans.planning import sections
 from plans.planning.models import Action, Plan, PlanChange, PlanStatus
@@ -96,7 +98,8 @@ def test_a_reviewer_never_edits_content(reviewer_client, session, plan, status):
 
 # ----- Status changes -----
 
-def test_submit_take_send_back_resubmit_validate_adopt(planner_client, reviewer_client, session, complete):
+def test_submit_take_send_back_resubmit_validate_adopt(planner_client, reviewer_client, reviewer, session,
+                                                       complete):
     plan = complete
     response = post_status(planner_client, plan, "brouillon", "soumis")
     assert response.status_code == 303 and response.headers["Location"].endswith(f"/plans/{plan.id}/revue")
@@ -121,19 +124,29 @@ def test_submit_take_send_back_resubmit_validate_adopt(planner_client, reviewer_
 
     assert post_status(planner_client, plan, "a_reviser", "soumis").status_code == 303
     assert post_status(reviewer_client, plan, "soumis", "en_revue").status_code == 303
+    for key in REVIEW_CHECKLIST:  # every point ticked, no comment: validated without a question
+        review_service.set_check(session, plan, reviewer, key, True)
+    session.commit()
     assert post_status(reviewer_client, plan, "en_revue", "valide").status_code == 303
 
+    today = date.today()
+    before = today - timedelta(days=2)
+    early = post_status(planner_client, plan, "valide", "adopte", deliberation_number="2026-014/CC-KNK",
+                        deliberation_date=before.isoformat(), council_session="Session de mars")
+    assert early.status_code == 400
+    assert (f"La délibération serait datée du {before:%d/%m/%Y}, avant la validation du plan par la DGCT le "
+            f"{today:%d/%m/%Y}") in text_of(early)
     missing = post_status(planner_client, plan, "valide", "adopte", deliberation_number="",
-                          deliberation_date="2026-03-12", council_session="Session de mars")
+                          deliberation_date=today.isoformat(), council_session="Session de mars")
     assert missing.status_code == 400
     page = missing.get_data(as_text=True)
     assert "Indiquez le numéro de la délibération d&#39;adoption." in page
-    assert 'value="2026-03-12"' in page and 'value="Session de mars"' in page  # what was typed is kept
+    assert f'value="{today.isoformat()}"' in page and 'value="Session de mars"' in page  # what was typed is kept
     adopted = post_status(planner_client, plan, "valide", "adopte", deliberation_number="2026-014/CC-KNK",
-                          deliberation_date="2026-03-12", council_session="Session de mars")
+                          deliberation_date=today.isoformat(), council_session="Session de mars")
     assert adopted.status_code == 303
     overview = text_of(planner_client.get(f"/plans/{plan.id}"))
-    assert "Statut : Adopté" in overview and "délibération n° 2026-014/CC-KNK du 12/03/2026" in overview
+    assert "Statut : Adopté" in overview and f"délibération n° 2026-014/CC-KNK du {today:%d/%m/%Y}" in overview
     assert [t.to_status for t in transitions(session, plan)] == [
         "soumis", "en_revue", "a_reviser", "soumis", "en_revue", "valide", "adopte"]
 
@@ -216,17 +229,59 @@ def test_a_comment_on_an_action_shows_on_its_page_and_the_planner_replies_and_re
     assert response.headers["Location"].endswith(f"/plans/{plan.id}/actions/{action.id}#commentaires")
     page = text_of(planner_client.get(f"/plans/{plan.id}/actions/{action.id}"))
     assert "Coût unitaire à justifier." in page and "Commenter cette action" not in page
-    assert planner_client.post(f"/plans/{plan.id}/commentaires",
-                               data={"anchor": f"action:{action.uuid}", "body": "Devis joint.",
-                                     "retour": "ancre"}).status_code == 303
     comment = session.scalar(sa.select(PlanComment).where(PlanComment.body == "Coût unitaire à justifier."))
+    assert planner_client.post(f"/plans/{plan.id}/commentaires",
+                               data={"parent": str(comment.id), "body": "Devis joint.",
+                                     "retour": "ancre"}).status_code == 303
+    reply = session.scalar(sa.select(PlanComment).where(PlanComment.body == "Devis joint."))
+    assert reply.parent_id == comment.id and reply.action_uuid == action.uuid  # in the thread, at its anchor
+    review_page = text_of(reviewer_client.get(f"/plans/{plan.id}/revue"))
+    assert "Action 1. Extension du CSCOM 1 non résolu sur 1" in review_page  # one thread, two comments
+    assert "1 réponse" in review_page
     resolved = planner_client.post(f"/plans/{plan.id}/commentaires/{comment.id}/resoudre", data={"retour": "ancre"})
     assert resolved.status_code == 303
     session.expire_all()
     assert session.get(PlanComment, comment.id).resolved
     review_page = text_of(reviewer_client.get(f"/plans/{plan.id}/revue"))
-    assert "Action 1. Extension du CSCOM 1 non résolu sur 2" in review_page
-    assert "Résolu le" in review_page and "Devis joint." in review_page
+    assert "Action 1. Extension du CSCOM 0 non résolu sur 1" in review_page
+    assert "Fil résolu le" in review_page and "Devis joint." in review_page
+    assert "Aucun commentaire de revue non résolu" in text_of(planner_client.get(f"/plans/{plan.id}"))
+
+
+def test_a_reply_to_an_unknown_comment_is_refused_and_keeps_what_was_typed(planner_client, session, plan):
+    set_status(session, plan, PlanStatus.A_REVISER)
+    response = planner_client.post(f"/plans/{plan.id}/commentaires", data={"parent": "987654", "body": "Ma réponse"})
+    assert response.status_code == 400
+    page = text_of(response)
+    assert review_service.NO_PARENT in page and "Ma réponse" in page
+    assert session.scalar(sa.select(sa.func.count()).select_from(PlanComment)) == 0
+
+
+def test_validating_with_open_points_asks_to_confirm_then_records_the_list(reviewer_client, session, complete):
+    set_status(session, complete, PlanStatus.EN_REVUE)
+    assert reviewer_client.post(f"/plans/{complete.id}/commentaires",
+                                data={"anchor": "section:suivi", "body": "Cibles à préciser."}).status_code == 303
+    page = reviewer_client.get(f"/plans/{complete.id}/revue").get_data(as_text=True)
+    # The decision comes after the checklist and the comments.
+    assert page.index('id="controle"') < page.index('id="commentaires"') < page.index('id="decision"')
+    assert page.index('id="decision"') < page.index(">Valider le plan</button>")
+    assert "Je valide malgré les points ouverts" in page
+
+    refused = post_status(reviewer_client, complete, "en_revue", "valide")
+    assert refused.status_code == 400
+    text = text_of(refused)
+    assert "Des points restent ouverts : cochez « Je valide malgré les points ouverts »" in text
+    assert "Commentaire non résolu (Section 7. Suivi-évaluation) : « Cibles à préciser. »" in text
+    assert "Point de contrôle non coché :" in text
+    session.expire_all()
+    assert session.get(Plan, complete.id).status is PlanStatus.EN_REVUE
+
+    assert post_status(reviewer_client, complete, "en_revue", "valide", confirm_open="y").status_code == 303
+    session.expire_all()
+    assert session.get(Plan, complete.id).status is PlanStatus.VALIDE
+    note = transitions(session, complete)[-1].reason
+    assert note.startswith("Validé malgré les points ouverts suivants :") and "Cibles à préciser." in note
+    assert "Validé malgré les points ouverts suivants :" in text_of(reviewer_client.get(f"/plans/{complete.id}/revue"))
 
 
 def test_a_comment_with_a_script_is_shown_as_text(planner_client, reviewer_client, session, plan):
@@ -305,3 +360,62 @@ def test_an_adopted_plan_is_revised_and_the_old_revision_stays_readable_and_froz
     session.expire_all()
     assert session.get(Plan, new_plan.id).title == "Révision 2"
     assert session.get(Plan, complete.id).title == adopted_title
+
+
+def test_the_pip_list_marks_the_commented_actions(planner_client, reviewer_client, session, complete):
+    set_status(session, complete, PlanStatus.EN_REVUE)
+    first, second = complete.actions[0], complete.actions[1]
+    assert reviewer_client.post(f"/plans/{complete.id}/commentaires",
+                                data={"anchor": f"action:{first.uuid}", "body": "Devis ?"}).status_code == 303
+    page = planner_client.get(f"/plans/{complete.id}/actions").get_data(as_text=True)
+    row = page[page.index(f'id="action-{first.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "Commentée : 1 fil non résolu" in text_of_html(row)
+    assert f'/plans/{complete.id}/actions/{first.id}#commentaires' in row
+    other = page[page.index(f'id="action-{second.id}"'):]
+    assert "Commentée" not in other[:other.index("</tr>")]
+    comment = session.scalar(sa.select(PlanComment).where(PlanComment.body == "Devis ?"))
+    reviewer_client.post(f"/plans/{complete.id}/commentaires/{comment.id}/resoudre")
+    page = planner_client.get(f"/plans/{complete.id}/actions").get_data(as_text=True)
+    assert "Commentée : 1 fil résolu" in text_of_html(page)
+
+
+def text_of_html(fragment: str) -> str:
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)))
+
+
+def test_adoption_in_one_place_then_the_transmission_after_it(planner_client, reviewer_client, session, complete):
+    set_status(session, complete, PlanStatus.VALIDE)
+    section = text_of(planner_client.get(f"/plans/{complete.id}/adoption"))
+    assert "sa délibération s'enregistre avec l'adoption" in section
+    assert "Enregistrer l'adoption par le conseil" in section
+    assert "Elle s'enregistre ici une fois le plan adopté." in section
+    today = date.today().isoformat()
+    assert post_status(planner_client, complete, "valide", "adopte", deliberation_number="2026-014/CC-KNK",
+                       deliberation_date=today).status_code == 303
+
+    page = planner_client.get(f"/plans/{complete.id}/adoption").get_data(as_text=True)
+    assert 'name="transmission_date"' in page and 'name="deliberation_number"' not in page
+    version = re.search(r'name="version" type="hidden" value="(\d+)"|name="version" value="(\d+)"', page)
+    version = next(v for v in version.groups() if v)
+    refused = planner_client.post(f"/plans/{complete.id}/transmission",
+                                  data={"version": version, "transmission_date": today,
+                                        "transmission_authority": ""})
+    assert refused.status_code == 400
+    assert "Indiquez l&#39;autorité de tutelle destinataire" in refused.get_data(as_text=True)
+    assert f'value="{today}"' in refused.get_data(as_text=True)  # what was typed is kept
+    saved = planner_client.post(f"/plans/{complete.id}/transmission",
+                                data={"version": version, "transmission_date": today,
+                                      "transmission_authority": "Préfet de Kayes"})
+    assert saved.status_code == 303
+    session.expire_all()
+    plan = session.get(Plan, complete.id)
+    assert plan.status is PlanStatus.ADOPTE and plan.transmission_authority == "Préfet de Kayes"
+    stale = planner_client.post(f"/plans/{complete.id}/transmission",
+                                data={"version": version, "transmission_date": today,
+                                      "transmission_authority": "Sous-préfet"})
+    assert stale.status_code == 409 and "Préfet de Kayes" in text_of(stale)
+    assert reviewer_client.post(f"/plans/{complete.id}/transmission",
+                                data={"version": version, "transmission_date": today}).status_code == 403
+    review = text_of(reviewer_client.get(f"/plans/{complete.id}/revue"))
+    assert f"Transmission à la tutelle le {date.today():%d/%m/%Y} à Préfet de Kayes" in review

@@ -52,6 +52,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "planning.history": {"GET": (LOGIN, 200, 200, 200)},
     "planning.versions": {"GET": (LOGIN, 200, 200, 200)},  # no snapshot yet: the list and its explanation
     "planning.restore": {"POST": (LOGIN, 302, 403, 403)},
+    "planning.transmission": {"POST": (LOGIN, 403, 403, 403)},  # the plan is a draft: nothing to transmit
     "planning.save_association": {"POST": (LOGIN, 400, 403, 403)},
     "planning.association_form_page": {"GET": (LOGIN, 200, 403, 403)},  # the form saved by save_association
     "planning.delete_association": {"POST": (LOGIN, 303, 403, 403)},
@@ -114,7 +115,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
 # Routes on a plan or an association: a planner of ANOTHER owner gets these instead of the planner column.
 OTHER_OWNER = {"planning.overview": 403, "planning.delete": 403, "planning.section": 403, "planning.history": 403,
                "planning.versions": 403,
-               "planning.restore": 403,
+               "planning.restore": 403, "planning.transmission": 403,
                "planning.save_association": 403, "planning.delete_association": 403,
                "planning.association_form_page": 403,
                "planning.action_new": 403, "planning.action_edit": 403, "planning.action_duplicate": 403,
@@ -135,7 +136,7 @@ def world(session, make_user, planner, koniakary_owner):
 
     plan = plan_service.create_plan(session, owner=koniakary_owner, title="PDESC", period_start=2025, user=planner)
     session.flush()
-    change = PlanChange(plan_id=plan.id, section="adoption", snapshot={}, summary="")
+    change = PlanChange(plan_id=plan.id, section="suivi", snapshot={}, summary="")
     association = DiasporaAssociation(owner=koniakary_owner, name="Enndam Jombuku", host_country="FR")
     grouping_owner = owners_service.commune_owner(session, "ML010101")  # any owner page works as a detail target
     from tests.factories import yelimane_grouping

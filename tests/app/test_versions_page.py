@@ -187,3 +187,18 @@ def test_cli_docx_carries_the_annex(runner, adopted_then_edited, tmp_path):
     assert result.exit_code == 0, result.output
     annex = _annex(Document(str(out)))
     assert annex[0].startswith("Action « Extension du CSCOM » : coût unitaire 45 000 000 → 47 000 000 FCFA")
+
+
+def test_default_comparison_after_a_resubmission_is_previous_to_latest_submission(planner_client, session, tc1,
+                                                                                  planner):
+    first = _snapshot(session, tc1, "soumis", datetime(2026, 1, 10, 9, 0), planner)
+    cscom = next(a for a in tc1.actions if a.title == "Extension du CSCOM")
+    cscom.unit_cost = 47_000_000
+    session.commit()
+    second = _snapshot(session, tc1, "soumis", datetime(2026, 2, 10, 9, 0), planner)
+    next(a for a in tc1.actions if a.title == "Extension du CSCOM").title = "Extension du CSCOM (après)"
+    session.commit()  # edited since the latest submission: not in the default comparison
+    html = plain(_page(planner_client, tc1.id).get_data(as_text=True))
+    assert f'<option value="{first.id}" selected>' in html and f'<option value="{second.id}" selected>' in html
+    assert "0 ajout, 0 suppression, 1 modification." in html
+    assert "47 000 000 FCFA" in html and "(après)" not in html

@@ -62,14 +62,22 @@ def test_compare_two_plans(guarded_page: Page, log_in, two_plan_ids):
     page = log_in(guarded_page, Role.REVIEWER)
     page.goto("/plans/")
     page.get_by_role("link", name="Comparer des plans").click()
-    for plan_id in two_plan_ids:
-        page.locator(f'input[name="plans"][value="{plan_id}"]').check()
-    page.get_by_role("button", name="Comparer").click()
+    # The picker narrows while typing (accents and case aside), and a click adds a plan without Ctrl.
+    page.get_by_label("Rechercher un plan (titre ou collectivité)").fill("PLAN COMPARE 2")
+    picker = page.locator("#compare-plans")
+    expect(picker.locator(f'option[value="{two_plan_ids[1]}"]')).to_have_js_property("hidden", False)
+    expect(picker.locator(f'option[value="{two_plan_ids[0]}"]')).to_have_js_property("hidden", True)
+    expect(page.get_by_role("button", name="Filtrer la liste")).to_be_hidden()  # the no-JavaScript way
+    page.get_by_label("Rechercher un plan (titre ou collectivité)").fill("")
+    picker.select_option([str(i) for i in two_plan_ids])
+    expect(page.locator("#compare-chosen")).to_contain_text("Choisis (2)")
+    page.get_by_role("button", name="Comparer", exact=True).click()
     expect(page.locator(".folium-map")).to_have_count(2)
     expect(page.locator("path.action-marker")).to_have_count(2)
     table = page.locator("table.compare-table")
-    expect(table.locator("tbody tr")).to_have_count(len(comparison_rows([])))  # one row per indicator
-    expect(table).to_contain_text("Coût par habitant")
+    for label, *_ in comparison_rows([]):  # every figure of the comparison, beside status and comments
+        expect(table.get_by_role("rowheader", name=label, exact=False).first).to_be_visible()
+    expect(table).to_contain_text("Commentaires non résolus")
     texts = []
     for i in range(2):  # one marker per map; the popup opens in the map clicked
         marker = page.locator("path.action-marker").nth(i)

@@ -160,15 +160,15 @@ def test_leaving_a_changed_form_asks_and_saving_does_not(sized_page: Page, log_i
     page.goto(plan_url + "/identification")
     seen = _dialogs(page)
     # Unchanged: leaving asks nothing.
-    _section_link(page, "Adoption").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Adoption")
+    _section_link(page, "Diagnostic migratoire").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Diagnostic migratoire")
     assert seen == []
-    page.get_by_label("Session du conseil").click()
-    page.keyboard.type("Session ordinaire de juin")
+    page.get_by_label("Source", exact=True).click()
+    page.keyboard.type("Monographie communale")
     _section_link(page, "Situation de référence").click()
     page.wait_for_timeout(300)
     assert seen == ["beforeunload"]
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Adoption")  # stayed
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Diagnostic migratoire")  # stayed
     # Closing the tab asks too.
     seen.clear()
     page.close(run_before_unload=True)
@@ -179,10 +179,10 @@ def test_leaving_a_changed_form_asks_and_saving_does_not(sized_page: Page, log_i
 def test_saving_a_changed_form_does_not_ask(sized_page: Page, log_in):
     page = log_in(sized_page)
     plan_url = _new_plan(page, "enregistrer")
-    page.goto(plan_url + "/adoption")
+    page.goto(plan_url + "/migration")
     seen = _dialogs(page)
-    page.get_by_label("Session du conseil").click()
-    page.keyboard.type("Session ordinaire de juin")
+    page.get_by_label("Source", exact=True).click()
+    page.keyboard.type("Monographie communale")
     _save_section(page)
     _section_link(page, "Situation de référence").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Situation de référence")

@@ -113,7 +113,7 @@ def test_submit_review_send_back_correct_resubmit_validate(guarded_page: Page, l
     page.get_by_role("button", name="Enregistrer l'action").click()
     expect(page.locator(".flash").first).to_contain_text("Action « Extension du CSCOM (devis joint) » enregistrée.")
     page.goto(f"/plans/{plan_id}/actions/{action_id}")
-    page.locator("#commentaires").get_by_role("button", name="Marquer comme résolu").click()
+    page.locator("#commentaires").get_by_role("button", name="Marquer le fil comme résolu").click()
     expect(page.locator(".flash").first).to_have_text("Commentaire marqué comme résolu.")
     expect(page.locator("#commentaires")).to_contain_text("0 non résolu")
     _change_status(page, plan_id, "Soumettre à nouveau le plan corrigé",
@@ -122,7 +122,11 @@ def test_submit_review_send_back_correct_resubmit_validate(guarded_page: Page, l
 
     log_in(page, Role.REVIEWER)
     _change_status(page, plan_id, "Prendre le plan en revue", "Vous avez pris ce plan en revue.", "En revue")
-    _change_status(page, plan_id, "Valider le plan", "Plan validé.", "Validé")
+    page.goto(f"/plans/{plan_id}/revue")  # the checklist left blank: the validation is confirmed
+    page.get_by_label("Je valide malgré les points ouverts ci-dessus").check()
+    page.get_by_role("button", name="Valider le plan").click()
+    expect(page.locator(".flash").first).to_have_text("Plan validé.")
+    expect(page.locator("#statut-actuel")).to_have_text("Validé")
     history = page.locator("table.transitions tbody tr")
     expect(history).to_have_count(6)
     expect(history.nth(2)).to_contain_text(REASON)

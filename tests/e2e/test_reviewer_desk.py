@@ -122,3 +122,79 @@ def test_reviewer_desk_from_the_queue_to_the_workbook(guarded_page, log_in, desk
     expect(page.locator("#dash-table").locator(f'tr[data-plan="{desk["tc2"]}"]')).to_have_count(1)
     assert "cercle=ML0107" in page.url and "region=ML01" in page.url
     _no_sideways_scroll(page)
+
+
+def _log_out(page) -> None:
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("button", name="Se connecter")).to_be_visible()
+
+
+def test_reviewer_compares_three_plans_then_validates_with_a_thread_open(guarded_page, log_in, desk):
+    page = guarded_page
+    page.set_viewport_size({"width": 1366, "height": 768})
+    log_in(page, Role.REVIEWER)
+
+    # Three plans ticked in the dashboard, compared side by side.
+    page.get_by_role("link", name="Tableau des plans").first.click()
+    for key in ("tc1", "tc2", "segou"):
+        page.locator(f'#dash-table tr[data-plan="{desk[key]}"] input[name="plans"]').check()
+    page.get_by_role("button", name="Comparer la sélection").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Comparer des plans")
+    figures = page.locator("figure.compare-plan")
+    expect(figures).to_have_count(3)
+    table = page.locator("table.compare-table")
+    expect(table.locator("tr", has=page.get_by_role("rowheader", name="Statut", exact=True))).to_contain_text("Soumis")
+    expect(table).to_contain_text("Commentaires non résolus")
+    expect(table).to_contain_text("Acquis")
+    expect(table).to_contain_text("Hydraulique (AEP, forages)")  # the sector mix
+    for width, height in ((1366, 768), (768, 1024)):
+        page.set_viewport_size({"width": width, "height": height})
+        _no_sideways_scroll(page)
+        for i in range(3):  # the legend is under its map, nothing of it over the map
+            figure = figures.nth(i)
+            expect(figure.locator(".leaflet-container")).to_be_visible()
+            assert figure.locator(".leaflet-control-layers, .map-legend, .map-filter").count() == 0
+            box = figure.locator(".compare-map").bounding_box()
+            legend = figure.locator(".compare-legend").bounding_box()
+            assert legend["y"] >= box["y"] + box["height"] - 1
+    page.set_viewport_size({"width": 1366, "height": 768})
+
+    # Through the review: taken, a comment and its reply in one thread, a validation confirmed with it open.
+    figures.nth(0).get_by_role("link", name=desk["tc1_title"]).click()
+    page.get_by_role("link", name="Revue et statut du plan").first.click()
+    page.get_by_role("button", name="Prendre le plan en revue").click()
+    expect(page.locator("#statut-actuel")).to_have_text("En revue")
+    page.get_by_label("Commentaire", exact=True).fill("Le forage de Diakandapé : joignez le devis.")
+    page.get_by_role("button", name="Publier le commentaire").click()
+    expect(page.locator(".flash").first).to_have_text("Commentaire ajouté.")
+    _log_out(page)
+
+    log_in(page, Role.PLANNER)
+    page.goto(f"/plans/{desk['tc1']}/revue")
+    thread = page.locator(".review-thread", has_text="joignez le devis")
+    thread.get_by_text("Répondre", exact=True).click()
+    thread.get_by_label("Votre réponse").fill("Devis ajouté en annexe.")
+    thread.get_by_role("button", name="Publier la réponse").click()
+    expect(page.locator(".flash").first).to_have_text("Réponse ajoutée.")
+    thread = page.locator(".review-thread", has_text="joignez le devis")
+    expect(thread.locator(".comment-replies")).to_contain_text("Devis ajouté en annexe.")
+    expect(page.locator(".review-thread")).to_have_count(1)  # the reply is in the thread, not a thread of its own
+    _log_out(page)
+
+    log_in(page, Role.REVIEWER)
+    page.goto(f"/plans/{desk['tc1']}/revue")
+    decision, comments = page.locator("#decision").bounding_box(), page.locator("#commentaires").bounding_box()
+    assert decision["y"] > comments["y"] > page.locator("#controle").bounding_box()["y"]
+    expect(page.locator("#points-ouverts")).to_contain_text("Commentaire non résolu (Le plan dans son ensemble)")
+    page.get_by_role("button", name="Valider le plan").click()
+    expect(page.locator("#points-ouverts .field-error")).to_contain_text("Des points restent ouverts")
+    expect(page.locator("#statut-actuel")).to_have_text("En revue")
+    page.problems.clear()  # the 400 of that refusal is the answer expected
+    page.get_by_label("Je valide malgré les points ouverts ci-dessus").check()
+    page.get_by_role("button", name="Valider le plan").click()
+    expect(page.locator(".flash").first).to_have_text("Plan validé.")
+    expect(page.locator("#statut-actuel")).to_have_text("Validé")
+    last = page.locator("table.transitions tbody tr").last
+    expect(last).to_contain_text("Validé malgré les points ouverts suivants")
+    expect(last).to_contain_text("joignez le devis")
+    _no_sideways_scroll(page)

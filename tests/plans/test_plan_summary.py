@@ -133,7 +133,8 @@ def test_status_moves_revisions_and_imports(session, demo_cases, make_user):
     assert _summary(session, tc1.id).status == "soumis"  # a status UPDATE, seen through its transition row
     tc1 = _tc1(session)
     workflow.transition(session, tc1, reviewer, PlanStatus.EN_REVUE, seen_status=PlanStatus.SOUMIS)
-    workflow.transition(session, tc1, reviewer, PlanStatus.VALIDE, seen_status=PlanStatus.EN_REVUE)
+    workflow.transition(session, tc1, reviewer, PlanStatus.VALIDE, seen_status=PlanStatus.EN_REVUE,
+                        confirm_open=True)  # the checklist is not the point here
     session.commit()
     assert _summary(session, tc1.id).status == "valide"
     assert_summary_is_fresh(session, tc1.id)

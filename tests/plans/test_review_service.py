@@ -197,3 +197,45 @@ def test_an_unknown_item_or_a_long_note_is_refused(session, plan, reviewer):
     with pytest.raises(ValidationError) as long_note:
         review_service.set_check(session, plan, reviewer, "participation", True, "x" * 1001)
     assert long_note.value.errors == {"participation": ["La note ne doit pas dépasser 1000 caractères."]}
+
+
+# ----- Threads -----
+
+def test_a_reply_belongs_to_its_comment_and_the_thread_is_counted_once(session, plan, reviewer, planner, action):
+    question = review_service.add_comment(session, plan, reviewer, "Coût unitaire élevé ?", f"action:{action.uuid}")
+    other = review_service.add_comment(session, plan, reviewer, "Sources ?", "section:migration")
+    reply = review_service.add_comment(session, plan, planner, "Devis joint.", "section:suivi", reply_to=question)
+    again = review_service.add_comment(session, plan, reviewer, "Merci, vu.", reply_to=reply)  # a reply's reply
+    session.commit()
+    assert (reply.parent_id, reply.action_uuid, reply.section) == (question.id, action.uuid, None)  # the anchor
+    assert again.parent_id == question.id  # of the thread, whatever was answered
+    assert review_service.unresolved_count(session, plan) == 2  # two threads, four comments
+    threads = review_service.threads(session, plan)
+    assert [(t.root.id, [r.id for r in t.replies]) for t in threads] == [(question.id, [reply.id, again.id]),
+                                                                         (other.id, [])]
+    assert review_service.commented_actions(session, plan) == {action.uuid: (1, 1)}
+
+    assert review_service.resolve(session, plan, again, planner) is True  # from a reply: the whole thread
+    session.commit()
+    assert question.resolved and not reply.resolved_at and not again.resolved_at
+    assert review_service.threads(session, plan)[0].resolved
+    assert review_service.unresolved_counts(session, [plan.id]) == {plan.id: 1}
+    assert review_service.commented_actions(session, plan) == {action.uuid: (1, 0)}
+    assert review_service.reopen(session, plan, reply, reviewer) is True
+    session.commit()
+    assert not question.resolved and review_service.unresolved_count(session, plan) == 2
+
+
+def test_a_reply_to_a_comment_of_another_plan_is_refused(session, plan, reviewer, planner, koniakary_owner):
+    from plans.planning import service as plan_service
+
+    other_plan = plan_service.create_plan(session, owner=koniakary_owner, title="Autre plan", period_start=2027)
+    foreign = review_service.add_comment(session, other_plan, reviewer, "Ailleurs.")
+    session.commit()
+    with pytest.raises(ValidationError) as refused:
+        review_service.add_comment(session, plan, planner, "Réponse.", reply_to=foreign)
+    assert refused.value.errors == {"parent": [review_service.NO_PARENT]}
+    for raw in ("abc", str(foreign.id), "99999999"):
+        with pytest.raises(ValidationError):
+            review_service.parse_parent(session, plan, raw)
+    assert review_service.parse_parent(session, plan, "") is None

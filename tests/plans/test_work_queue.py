@@ -138,3 +138,20 @@ def test_the_other_plans_come_a_page_at_a_time(session, desk, app, planner, monk
     html = client.get("/?page=2").get_data(as_text=True)
     assert 'aria-label="Pages des autres plans"' in html and 'aria-current="page">2<' in html
     assert client.get("/?page=abc").status_code == 200
+
+
+def test_replies_and_resolved_threads_do_not_count_as_open(session, desk, app):
+    """The queue and the dashboard count open threads: a reply is part of its thread, a resolved thread is not open."""
+    thread = session.scalar(sa.select(PlanComment).where(PlanComment.plan_id == desk["tc1"]))
+    session.add_all([PlanComment(plan_id=desk["tc1"], parent_id=thread.id, body="Devis joint."),
+                     PlanComment(plan_id=desk["tc1"], parent_id=thread.id, body="Merci."),
+                     PlanComment(plan_id=desk["tc1"], body="Résolu depuis.", resolved_at=NOW)])
+    session.commit()
+    (first,) = wq.work_queue(session, desk["awa"], now=NOW).groups[wq.TO_TAKE]
+    assert first.unresolved_comments == 1
+    client = app.test_client()
+    login(client, "awa@dgct.ml")
+    page = client.get("/revue/plans").get_data(as_text=True)
+    row = page[page.index(f'<tr data-plan="{desk["tc1"]}">'):]
+    row = row[:row.index("</tr>")]
+    assert row.rstrip().endswith('<td class="num">1</td>')

@@ -11,17 +11,21 @@ import sqlalchemy as sa
 from plans.accounts.models import Role
 from plans.core.audit import AuditEntry
 from plans.core.errors import ConflictError, ValidationError
+from plans.core.vocab import REVIEW_CHECKLIST
 from plans.demo import data as D
 from plans.demo import seed as demo
 from plans.owners import service as owners_service
+from plans.planning import sections
 from plans.planning.models import Plan, PlanChange, PlanStatus
+from plans.review import comments as review_comments
 from plans.review import planfile, workflow
 from plans.review.models import PlanSnapshot, PlanTransition
 from plans.territory.service import unit_by_code
 
 B, S, R, AR, V, A = (PlanStatus.BROUILLON, PlanStatus.SOUMIS, PlanStatus.EN_REVUE, PlanStatus.A_REVISER,
                      PlanStatus.VALIDE, PlanStatus.ADOPTE)
-DELIBERATION = {"deliberation_number": "2026-014/CC-KNK", "deliberation_date": date(2026, 3, 12),
+# Voted today: a deliberation is dated on or after the plan's validation (which the tests make today).
+DELIBERATION = {"deliberation_number": "2026-014/CC-KNK", "deliberation_date": date.today(),
                 "council_session": "Session ordinaire de mars 2026"}
 
 
@@ -53,6 +57,12 @@ def move(session, plan, user, target, seen=None, **kw):
     return record
 
 
+def tick_checklist(session, plan, reviewer):
+    for key in REVIEW_CHECKLIST:
+        review_comments.set_check(session, plan, reviewer, key, True)
+    session.commit()
+
+
 def set_status(session, plan, status):
     plan.status = status
     session.commit()
@@ -69,6 +79,7 @@ def test_the_whole_review_path_records_who_when_why(session, complete, planner, 
     move(session, plan, reviewer, AR, reason="Le PIP dépasse les capacités de la commune.")
     move(session, plan, planner, S)
     move(session, plan, reviewer, R)
+    tick_checklist(session, plan, reviewer)
     move(session, plan, reviewer, V)
     move(session, plan, planner, A, deliberation=DELIBERATION, ip="10.0.0.5")
 
@@ -89,7 +100,8 @@ def test_the_whole_review_path_records_who_when_why(session, complete, planner, 
     assert snapshots[0].document["plan"]["uuid"] == plan.uuid
     assert len(snapshots[0].document["plan"]["actions"]) == len(plan.actions)
     adopted = snapshots[3].document["plan"]["sections"]["adoption"]
-    assert adopted["deliberation_number"] == "2026-014/CC-KNK" and adopted["deliberation_date"] == "2026-03-12"
+    assert adopted["deliberation_number"] == "2026-014/CC-KNK"
+    assert adopted["deliberation_date"] == date.today().isoformat()
 
     entries = audit_entries(session)
     assert [(e.user_id, e.details["from"], e.details["to"]) for e in entries] == [
@@ -103,7 +115,7 @@ def test_the_adoption_records_the_deliberation_in_the_plan_and_its_history(sessi
     set_status(session, complete, V)
     move(session, complete, planner, A, deliberation=DELIBERATION)
     assert (complete.deliberation_number, complete.deliberation_date, complete.council_session) == (
-        "2026-014/CC-KNK", date(2026, 3, 12), "Session ordinaire de mars 2026")
+        "2026-014/CC-KNK", date.today(), "Session ordinaire de mars 2026")
     change = session.scalar(sa.select(PlanChange).where(PlanChange.plan_id == complete.id,
                                                         PlanChange.section == "adoption")
                             .order_by(PlanChange.id.desc()).limit(1))
@@ -170,7 +182,8 @@ ALLOWED = {(m.source, m.target): m.actor for m in workflow.MOVES}
                          ids=[f"{s.value}-{t.value}" for s, t in ALLOWED])
 def test_every_allowed_move_by_its_actor(session, complete, people, source, target, actor):
     set_status(session, complete, source)
-    extra = {"reason": "À revoir."} if target is AR else {"deliberation": DELIBERATION} if target is A else {}
+    extra = ({"reason": "À revoir."} if target is AR else {"deliberation": DELIBERATION} if target is A
+             else {"confirm_open": True} if target is V else {})  # the checklist is not the point here
     record = move(session, complete, people[actor], target, **extra)
     assert complete.status is target and (record.from_status, record.to_status) == (source.value, target.value)
 
@@ -271,6 +284,7 @@ def test_only_drafts_and_plans_sent_back_are_editable():
 def adopted(session, complete, planner, reviewer):
     move(session, complete, planner, S)
     move(session, complete, reviewer, R)
+    tick_checklist(session, complete, reviewer)
     move(session, complete, reviewer, V)
     move(session, complete, planner, A, deliberation=DELIBERATION)
     return complete
@@ -337,3 +351,102 @@ def test_the_revision_goes_through_the_workflow_again(session, adopted, planner,
                           .where(PlanSnapshot.plan_id == adopted.id)) == 3
     assert session.scalar(sa.select(sa.func.count()).select_from(PlanTransition)
                           .where(PlanTransition.plan_id == adopted.id)) == 4
+
+
+# ----- Validating with open points; a deliberation dated before the validation -----
+
+def test_validating_with_open_points_asks_for_confirmation_and_records_what_was_open(session, complete, planner,
+                                                                                    reviewer):
+    move(session, complete, planner, S)
+    move(session, complete, reviewer, R)
+    first_key, first_label = next(iter(REVIEW_CHECKLIST.items()))
+    for key in REVIEW_CHECKLIST:
+        if key != first_key:
+            review_comments.set_check(session, complete, reviewer, key, True)
+    thread = review_comments.add_comment(session, complete, reviewer, "Le coût du forage est-il réaliste ?")
+    review_comments.add_comment(session, complete, planner, "Devis joint.", reply_to=thread)
+    session.commit()
+
+    with pytest.raises(ValidationError) as refused:
+        move(session, complete, reviewer, V)
+    session.rollback()
+    messages = refused.value.errors[workflow.CONFIRM_FIELD]
+    assert messages[0] == workflow.CONFIRM_NEEDED
+    assert messages[1:] == [f"Point de contrôle non coché : {first_label}",
+                            "Commentaire non résolu (Le plan dans son ensemble) : « Le coût du forage est-il "
+                            "réaliste ? »"]  # one line for the thread, not one per reply
+    assert complete.status is R and not audit_entries(session)[-1].details["to"] == "valide"
+
+    record = move(session, complete, reviewer, V, confirm_open=True)
+    assert complete.status is V
+    assert record.reason.splitlines() == [workflow.VALIDATED_DESPITE, f"- {messages[1]}", f"- {messages[2]}"]
+    assert audit_entries(session)[-1].details["open_points"] == messages[1:]
+
+
+def test_nothing_open_no_confirmation_and_no_note(session, complete, planner, reviewer):
+    move(session, complete, planner, S)
+    move(session, complete, reviewer, R)
+    tick_checklist(session, complete, reviewer)
+    thread = review_comments.add_comment(session, complete, reviewer, "Précisez la source.")
+    review_comments.add_comment(session, complete, planner, "Fait.", reply_to=thread)
+    review_comments.resolve(session, complete, thread, planner)
+    session.commit()
+    assert workflow.transition(session, complete, reviewer, V, seen_status=R).reason == ""
+
+
+def test_a_deliberation_dated_before_the_validation_is_questioned(session, complete, planner, reviewer):
+    move(session, complete, planner, S)
+    move(session, complete, reviewer, R)
+    tick_checklist(session, complete, reviewer)
+    move(session, complete, reviewer, V)
+    before = date.today() - timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        move(session, complete, planner, A, deliberation={**DELIBERATION, "deliberation_date": before})
+    session.rollback()
+    assert refused.value.errors == {"deliberation_date": [
+        f"La délibération serait datée du {before:%d/%m/%Y}, avant la validation du plan par la DGCT le "
+        f"{date.today():%d/%m/%Y} : le conseil adopte le plan validé. Vérifiez la date."]}
+    assert complete.status is V
+    move(session, complete, planner, A, deliberation=DELIBERATION)  # the same day: adopted
+    assert complete.status is A
+
+
+# ----- The transmission to the tutelle, after the adoption -----
+
+def test_the_transmission_is_recorded_after_the_adoption(session, complete, planner, reviewer, people):
+    set_status(session, complete, V)
+    with pytest.raises(ValidationError) as refused:  # not adopted yet
+        workflow.record_transmission(session, complete, planner, {"transmission_date": date.today(),
+                                                                  "transmission_authority": "Préfet"}, 0)
+    assert "une fois le plan adopté" in refused.value.errors["transmission_date"][0]
+    move(session, complete, planner, A, deliberation=DELIBERATION)
+    version = sections.current_version(session, complete, "adoption")
+    with pytest.raises(PermissionError):
+        workflow.record_transmission(session, complete, reviewer, {"transmission_date": date.today()}, version)
+    with pytest.raises(ValidationError) as refused:
+        workflow.record_transmission(session, complete, planner, {"transmission_date": date.today()}, version)
+    assert refused.value.errors == {"transmission_authority": [
+        "Indiquez l'autorité de tutelle destinataire (préfet, sous-préfet…)."]}
+    session.rollback()
+    with pytest.raises(ValidationError) as refused:
+        workflow.record_transmission(session, complete, planner,
+                                     {"transmission_date": date.today() - timedelta(days=1),
+                                      "transmission_authority": "Préfet de Kayes"}, version)
+    assert refused.value.errors == {"transmission_date": [
+        "La transmission à la tutelle ne peut précéder la délibération."]}
+    session.rollback()
+
+    assert workflow.record_transmission(session, complete, planner, {"transmission_date": date.today(),
+                                                                     "transmission_authority": "Préfet de Kayes"},
+                                        version, ip="10.0.0.9") is True
+    session.commit()
+    assert complete.status is A and (complete.transmission_date, complete.transmission_authority) == (
+        date.today(), "Préfet de Kayes")
+    change = session.scalar(sa.select(PlanChange).where(PlanChange.plan_id == complete.id,
+                                                        PlanChange.section == "adoption")
+                            .order_by(PlanChange.id.desc()).limit(1))
+    assert change.user_id == planner.id and "autorité de tutelle" in change.summary
+    assert audit_entries(session, "plan.transmission")[-1].details["transmission_authority"] == "Préfet de Kayes"
+    with pytest.raises(ConflictError):  # the form seen before that save
+        workflow.record_transmission(session, complete, planner, {"transmission_date": date.today(),
+                                                                  "transmission_authority": "Sous-préfet"}, version)

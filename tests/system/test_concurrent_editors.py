@@ -31,7 +31,7 @@ from tests.system.server import (
 
 EDITORS = 20
 ROUNDS = 5  # saves each editor attempts
-SECTION = "adoption"
+SECTION = "identification"  # the plan's title, a field of the plan row (section 8 takes no form before adoption)
 
 
 @dataclass
@@ -86,7 +86,7 @@ def test_twenty_editors_lose_no_save_and_every_conflict_is_a_409(server, databas
     start = threading.Barrier(EDITORS)
     threads = []
     for editor in range(EDITORS):
-        url, field, target = ((f"/plans/{plan_id}/{SECTION}", "council_session", "section") if editor % 2 == 0
+        url, field, target = ((f"/plans/{plan_id}/{SECTION}", "title", "section") if editor % 2 == 0
                               else (f"/plans/{plan_id}/actions/{action_id}", "title", "action"))
         threads.append(threading.Thread(target=edit, daemon=True, args=(
             server, editor, planner.email, server.url + url, field, target, attempts, errors, start)))
@@ -109,7 +109,7 @@ def test_twenty_editors_lose_no_save_and_every_conflict_is_a_409(server, databas
     plan = session.get(Plan, plan_id)
     section_version = session.scalar(sa.select(SectionState.version).where(
         SectionState.plan_id == plan_id, SectionState.section == SECTION))
-    section_history = [c.snapshot["council_session"] for c in session.scalars(
+    section_history = [c.snapshot["title"] for c in session.scalars(
         sa.select(PlanChange).where(PlanChange.plan_id == plan_id, PlanChange.section == SECTION)
         .order_by(PlanChange.id))]
     stored_action = session.get(Action, action_id)
@@ -119,7 +119,7 @@ def test_twenty_editors_lose_no_save_and_every_conflict_is_a_409(server, databas
 
     figures = {}
     for target, first_version, final_version, history, final_text in (
-            ("section", 0, section_version, section_history, plan.council_session),
+            ("section", 0, section_version, section_history, plan.title),
             ("action", 1, stored_action.version_id, action_history, stored_action.title)):
         mine = [a for a in attempts if a.target == target]
         acknowledged = sorted((a for a in mine if a.status in (302, 303)), key=lambda a: a.loaded_version)

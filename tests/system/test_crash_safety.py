@@ -26,7 +26,7 @@ from tests.system.server import (
 )
 
 KILLS = 3
-SECTION = "adoption"
+SECTION = "identification"  # the plan's title, a field of the plan row (section 8 takes no form before adoption)
 
 
 def save_until_killed(server: Gunicorn, email: str, url: str, round_: int, kill_after: int, delay: float):
@@ -39,13 +39,13 @@ def save_until_killed(server: Gunicorn, email: str, url: str, round_: int, kill_
     deadline = time.monotonic() + 30
     for n in range(10_000):
         assert time.monotonic() < deadline, "le serveur n'a pas été arrêté en 30 s"
-        text = f"Session du conseil, tour {round_}, enregistrement {n}"
+        text = f"Titre, tour {round_}, enregistrement {n}"
         try:
             page = browser.get(url, timeout=REQUEST_TIMEOUT)
             assert page.status_code == 200, page.text[-1000:]
             fields = form_fields(page.text)
             in_flight = text
-            response = browser.post(url, data=with_values(fields, council_session=text), allow_redirects=False,
+            response = browser.post(url, data=with_values(fields, title=text), allow_redirects=False,
                                     timeout=REQUEST_TIMEOUT)
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
             break  # the server is gone; `in_flight` may or may not have been committed
@@ -77,7 +77,7 @@ def test_a_killed_server_keeps_every_acknowledged_save(server, database_url, ses
             browser = logged_in_session(server, planner.email)
             page = browser.get(server.url + url_path, timeout=REQUEST_TIMEOUT)
             assert page.status_code == 200
-            assert field_value(form_fields(page.text), "council_session") == stored
+            assert field_value(form_fields(page.text), "title") == stored
             assert field_value(form_fields(page.text), "version") == str(version)
         if round_ == KILLS:
             break
@@ -91,12 +91,12 @@ def test_a_killed_server_keeps_every_acknowledged_save(server, database_url, ses
         if database_url.startswith("sqlite"):
             check_sqlite_file(database_url)
         db.session.rollback()
-        history = [c.snapshot["council_session"] for c in db.session.scalars(
+        history = [c.snapshot["title"] for c in db.session.scalars(
             sa.select(PlanChange).where(PlanChange.plan_id == plan_id, PlanChange.section == SECTION)
             .order_by(PlanChange.id))]
         version = db.session.scalar(sa.select(SectionState.version).where(
             SectionState.plan_id == plan_id, SectionState.section == SECTION))
-        stored = db.session.scalar(sa.select(Plan.council_session).where(Plan.id == plan_id))
+        stored = db.session.scalar(sa.select(Plan.title).where(Plan.id == plan_id))
         db.session.rollback()
         db.engine.dispose()
         # Consistent: one history row per version, the content is the latest row's.
