@@ -10,7 +10,7 @@ Nothing is done to a plan already executed, already moved through the review, or
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time
 from typing import Optional
 
 import sqlalchemy as sa
@@ -25,12 +25,14 @@ from plans.execution import measures
 from plans.execution import service as execution
 from plans.execution.models import ExecutionRecord
 from plans.planning.models import Plan, PlanStatus
-from plans.review import workflow
+from plans.review import comments, workflow
 from plans.review.models import PlanTransition
 
 YEAR = 2025
 DELIBERATION = {"deliberation_number": "07/CC-KNK-2024", "deliberation_date": date(2024, 12, 20),
                 "council_session": "Session ordinaire du conseil communal de décembre 2024"}
+# Submitted, taken in review, validated: the days of the demo's review, before the deliberation.
+REVIEW_DAYS = (date(2024, 11, 12), date(2024, 11, 18), date(2024, 12, 2))
 
 # Action title → the 2025 record; "funding": (mobilised, paid) per funding line, in the action's order.
 EXECUTION_2025 = {
@@ -72,9 +74,18 @@ def _adopt(session: Session, plan: Plan) -> None:
     if planner is not None and reviewer is not None and access.can_edit_owner_plans(planner, plan.owner):
         try:
             with session.begin_nested():
+                moves = []
                 for user, seen, target in ((planner, "brouillon", "soumis"), (reviewer, "soumis", "en_revue"),
                                            (reviewer, "en_revue", "valide")):
-                    workflow.transition(session, plan, user, target, seen_status=seen)
+                    if target == "valide":  # the reviewer went through the whole checklist first
+                        for key in comments.REVIEW_CHECKLIST:
+                            comments.set_check(session, plan, reviewer, key, True)
+                    moves.append(workflow.transition(session, plan, user, target, seen_status=seen))
+                # The review happened before the council's vote of December 2024 (workflow refuses a deliberation
+                # dated before the validation): the demo's moves are dated then, not on the day of the seed.
+                for move, day in zip(moves, REVIEW_DAYS):
+                    move.at = datetime.combine(day, time(10, 0))
+                session.flush()
                 workflow.transition(session, plan, planner, "adopte", seen_status="valide",
                                     deliberation=DELIBERATION)
             return
