@@ -36,6 +36,7 @@ def build(path: Path = DEFAULT_OUTPUT) -> Path:
     for run in header.runs:
         run.font.size = Pt(9)
     _bottom_border(header)
+    b.doc.styles["Footer"].font.size = Pt(9)  # the PAGE and NUMPAGES fields take the paragraph's size
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     footer.add_run("Page ").font.size = Pt(9)
@@ -80,7 +81,7 @@ def build(path: Path = DEFAULT_OUTPUT) -> Path:
             totals=["Ensemble du plan", "{{ total_prevu }}", "{{ total_mobilise }}", "{{ total_paye }}",
                     "{{ taux_physique }}", "{{ taux_financier }}"], right=MONEY, widths=[4.6, 2.6, 2.6, 2.4, 2.2, 2.2])
     b.h("2.3 Par source de financement", 2)
-    b.p("Le prévu d'une source est le montant de ses lignes de financement.")
+    b.p("Le prévu d'une source est le montant de ses lignes de financement.", keep=True)
     b.table(["Source", "Prévu (FCFA)", "Mobilisé (FCFA)", "Payé (FCFA)", "Taux de mobilisation", "Taux financier"],
             "g in par_source", ["{{ g.libelle }}", "{{ g.prevu }}", "{{ g.mobilise }}", "{{ g.paye }}",
                                 "{{ g.taux_mobilisation }}", "{{ g.taux_financier }}"],
@@ -94,14 +95,15 @@ def build(path: Path = DEFAULT_OUTPUT) -> Path:
 
     b.h("3. Plan d'investissement annuel (PIA) {{ annee }} : réalisé et prévu", 1)
     b.p("Programmé en {{ annee }} : {{ pia_programme }} FCFA ; payé dans l'année : {{ pia_paye }} FCFA, soit "
-        "{{ pia_taux }}.")
+        "{{ pia_taux }}.", keep=True)
     b.table(["N°", "Action", "État", "Programmé {{ annee }} (FCFA)", "Payé en {{ annee }} (FCFA)"], "r in pia",
             ["{{ r.numero }}", "{{ r.action }}", "{{ r.etat }}", "{{ r.programme }}", "{{ r.paye }}"],
             totals=["", "Total", "", "{{ pia_programme }}", "{{ pia_paye }}"], right={3, 4},
             widths=[0.8, 7.4, 2.4, 3, 3])
 
     b.h("4. Contributions de la diaspora", 1)
-    b.p("Par association : montants promis dans le plan, mobilisés (reçus) et payés à la fin de {{ annee }}.")
+    b.p("Par association : montants promis dans le plan, mobilisés (reçus) et payés à la fin de {{ annee }}.",
+        keep=True)
     b.tag("{%p if diaspora %}")
     b.table(["Association", "Promis (FCFA)", "Mobilisé (FCFA)", "Payé (FCFA)", "Mobilisé / promis",
              "Payé / promis"], "d in diaspora",
@@ -136,7 +138,7 @@ def build(path: Path = DEFAULT_OUTPUT) -> Path:
     b.h("7. Ce qui est reporté sur {{ annee_suivante }}", 1)
     b.p("Les actions ni réalisées ni abandonnées à la fin de {{ annee }} qui devaient commencer au plus tard en "
         "{{ annee }} ou ont commencé se poursuivent en {{ annee_suivante }} : « en retard » est la part de leur coût "
-        "programmé jusqu'en {{ annee }} qui n'est pas payée, « reste à payer » ce qui reste de leur coût.")
+        "programmé jusqu'en {{ annee }} qui n'est pas payée, « reste à payer » ce qui reste de leur coût.", keep=True)
     b.tag("{%p if reports %}")
     b.table(["Action", "État", "Avancement", "Programmé jusqu'en {{ annee }} (FCFA)", "Payé (FCFA)",
              "En retard (FCFA)", "Reste à payer (FCFA)", "Programmé en {{ annee_suivante }} (FCFA)"], "r in reports",
@@ -157,7 +159,6 @@ def build(path: Path = DEFAULT_OUTPUT) -> Path:
     b.p("{{ o.action }} : {{ o.texte }}", "List Bullet")
     b.tag("{%p endfor %}")
     b.tag("{%p endif %}")
-    b.p("")
     b.p("Le présent bilan est soumis à l'examen de la commission de suivi et du conseil.", italic=True)
 
     b.save(path)
