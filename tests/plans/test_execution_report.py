@@ -163,3 +163,16 @@ def test_libreoffice_opens_the_review(session, tmp_path):
     assert "Bilan annuel d'exécution 2025" in text
     assert "38,13 %" in text and "Enndam Jombuku" in text
     assert "Commune de Koniakary — Bilan d'exécution 2025" in text
+
+
+def test_a_year_behind_the_programme_shows_what_is_late(session):
+    # In 2026 nothing new is recorded: Khasso's water stays « en cours » at 17 000 000 paid while 30 000 000 were
+    # programmed for 2026, so 13 000 000 are late and 43 000 000 still to pay; the training centre starts in 2027.
+    plan = _koniakary(session)
+    ex = figures.plan_execution(plan, service.records(session, plan), 2026)
+    slips = figures.slipping(ex)
+    assert [(s.action.title, s.programmed, s.late, s.remaining) for s in slips] == [
+        ("Adduction d'eau potable du quartier Khasso", 30_000_000, 13_000_000, 43_000_000)]
+    _, paragraphs, tables = _read(execution_report.render_docx(plan, session, 2026))
+    assert _table(tables, "Action", "État")[1][3:7] == ["30 000 000", "17 000 000", "13 000 000", "43 000 000"]
+    assert "7. Ce qui est reporté sur 2027" in paragraphs
