@@ -23,7 +23,6 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from plans.core.formatting import date_long, number, percent
 from plans.core.vocab import CODEV_STATES, EXECUTION_STATUSES
@@ -192,5 +191,3 @@ def docx_filename(plan, year: int) -> str:
     name = plan_document.docx_filename(plan)[len("PDESC_"):].rsplit("_", 1)[0]
     return f"Bilan_execution_{name}_{year}.docx"
 
-
-__all__: list[Any] = ["build_context", "render_docx", "docx_filename", "evidence_photos", "NotReportable"]
