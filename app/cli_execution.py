@@ -9,6 +9,7 @@ import click
 from app.extensions import db
 from plans.accounts import service as accounts_service
 from plans.core.errors import ValidationError
+from plans.documents import execution_report, template_safety
 from plans.planning import finance
 from plans.planning.models import Plan
 from plans.reporting import execution_sheet
@@ -83,6 +84,34 @@ def execution_import(path: str, as_email: str | None):
                f"enregistrée(s), {result.unchanged} inchangée(s).")
 
 
+@click.command("execution-report", help="Écrit le bilan annuel d'exécution (Word) d'un plan validé ou adopté, pour "
+                                        "le conseil et la commission de suivi. "
+                                        "Exemple : plans execution-report 12 --year 2025 -o bilan-2025.docx")
+@click.argument("plan_id", type=int)
+@click.option("--year", "year", required=True, type=int, help="L'année du bilan (dans la période du plan).")
+@click.option("-o", "--output", "output", default=None, metavar="FICHIER.docx",
+              help="Fichier à écrire (par défaut : Bilan_execution_<collectivité>_<année>.docx).")
+def execution_report_command(plan_id: int, year: int, output: str | None):
+    plan = db.session.get(Plan, plan_id, options=finance.load_options())
+    if plan is None:
+        _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
+    try:
+        data = execution_report.render_docx(plan, db.session, year)
+    except execution_report.NotReportable as error:
+        _fail(str(error))
+    except template_safety.TemplateRefused as error:
+        _fail(template_safety.export_refusal(error))
+    path = output or execution_report.docx_filename(plan, year)
+    try:
+        with open(path, "wb") as out:
+            out.write(data)
+    except OSError as error:
+        _fail(f"Écriture impossible de « {path} » : {error.strerror}.")
+    click.echo(f"{path} écrit : bilan d'exécution {year} du plan n°{plan.id} ({plan.title}, "
+               f"{len(data) // 1024} Ko).")
+
+
 def register(plans_group: click.Group) -> None:
     plans_group.add_command(execution_export)
     plans_group.add_command(execution_import)
+    plans_group.add_command(execution_report_command)

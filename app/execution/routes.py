@@ -26,6 +26,7 @@ from app.planning.fields import TrimmedStringField
 from plans.core import formatting, pool
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.vocab import CODEV_STATES, EXECUTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, SECTORS
+from plans.documents import execution_report, plan_document
 from plans.execution import figures, measures, service
 from plans.execution.models import ExecutionChange
 from plans.planning import completeness, finance, indicators
@@ -139,6 +140,23 @@ def sheet_download(plan_id: int, year: int):
     data = execution_sheet.export_bytes(db.session, plan, year)
     return send_file(io.BytesIO(data), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=execution_sheet.file_name(plan, year))
+
+
+@bp.route("/<int:plan_id>/execution/<int:year>/bilan.docx")
+@login_required
+def report_download(plan_id: int, year: int):
+    """The annual review (plans/documents/execution_report.py), through the pool of expensive work like the council
+    document (plans/core/pool.py, app/heavy.py: a French 503 or 429)."""
+    plan = readable_plan(plan_id)
+    if not service.is_open(plan):
+        abort(403, service.MSG_NOT_OPEN.format(status=plan.status.label))
+    if year not in plan.years:
+        abort(404, f"L'année {year} est hors de la période du plan ({plan.period_start}–{plan.period_end}).")
+    with pool.slot("word", user=str(current_user.id)):
+        plan = _loaded(plan)
+        data = execution_report.render_docx(plan, db.session, year)
+    return send_file(io.BytesIO(data), mimetype=plan_document.DOCX_MIMETYPE, as_attachment=True,
+                     download_name=execution_report.docx_filename(plan, year), max_age=0)
 
 
 @bp.route("/<int:plan_id>/execution/<int:year>/feuille", methods=["POST"])

@@ -294,3 +294,35 @@ def plan_execution(plan, records: Iterable[Any], year: int, pf: Optional[finance
     return PlanExecution(plan=plan, year=year, finance=pf, actions=actions, by_sector=list(sectors.values()),
                          by_axis=list(axes.values()), by_source=list(sources.values()),
                          diaspora=list(diaspora.values()), funding_states=states, status_counts=counts)
+
+
+
+@dataclass
+class Slip:
+    """An action that goes on into year N + 1 (the annual review's « ce qui est reporté »), in whole FCFA (integers:
+    no rounding): `programmed` = its cost programmed in the years up to N (finance's schedule); `late` = what of it
+    was not paid by the end of N, floored at 0 (the delay on the programme); `remaining` = its cost − paid through
+    N, floored at 0 (what is still to pay from N + 1 on)."""
+    execution: ActionExecution
+    programmed: int
+    late: int
+    remaining: int
+
+    @property
+    def action(self) -> Any:
+        return self.execution.action
+
+
+def slipping(ex: PlanExecution) -> list[Slip]:
+    """What slips to year N + 1 (plans/documents/execution_report.py): every action neither « réalisé » nor
+    « abandonné » at the end of N that was due to start by N (cost programmed in N or before) or has started
+    (progress, money paid, « en cours » or « suspendu »), in the plan's order. An action programmed only later is
+    not late and is not listed; an abandoned action slips nowhere (the review lists it with its state)."""
+    out = []
+    for a in ex.actions:
+        if a.status in ("realise", "abandonne"):
+            continue
+        programmed = sum(amount for y, amount in a.figures.schedule_by_year.items() if y <= ex.year)
+        if programmed or a.progress or a.paid or a.status in ("en_cours", "suspendu"):
+            out.append(Slip(a, programmed, max(programmed - a.paid, 0), max(a.cost - a.paid, 0)))
+    return out

@@ -109,6 +109,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "execution.restore": {"POST": (LOGIN, 403, 403, 403)},
     "execution.measure_form": {"GET": (LOGIN, 403, 403, 403), "POST": (LOGIN, 403, 403, 403)},
     "execution.sheet_download": {"GET": (LOGIN, 403, 403, 403)},
+    "execution.report_download": {"GET": (LOGIN, 403, 403, 403)},
     "execution.sheet_upload": {"POST": (LOGIN, 403, 403, 403)},
 }
 
@@ -125,7 +126,8 @@ OTHER_OWNER = {"planning.overview": 403, "planning.delete": 403, "planning.secti
                "review.page": 403, "review.transition": 403, "review.start_revision": 403, "review.add_comment": 403,
                "review.resolve_comment": 403, "review.reopen_comment": 403, "review.checklist": 403,
                "execution.page": 403, "execution.action_form": 403, "execution.restore": 403,
-               "execution.measure_form": 403, "execution.sheet_download": 403, "execution.sheet_upload": 403}
+               "execution.measure_form": 403, "execution.sheet_download": 403, "execution.sheet_upload": 403,
+               "execution.report_download": 403}
 
 
 @pytest.fixture
