@@ -51,10 +51,13 @@ def geodata_load(directory: str | None):
     started = time.perf_counter()
     report = territory_loader.load_geodata(db.session, directory or current_app.config["GEODATA_DIR"])
     renamed = owners_service.sync_collectivite_names(db.session)  # a corrected name reaches plans and documents
+    reshaped = owners_service.refresh_all_geometries(db.session)  # and a corrected boundary their groupings
     db.session.commit()
     click.echo(report.summary())
     if renamed:
         click.echo(f"Collectivités renommées d'après le territoire : {renamed}")
+    if reshaped:
+        click.echo(f"Groupements dont le territoire a changé : {reshaped}")
     click.echo(f"Durée : {time.perf_counter() - started:.1f} s")
 
 
