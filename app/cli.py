@@ -23,6 +23,7 @@ from plans.documents import template_safety
 from plans.owners import service as owners_service
 from plans.owners.models import PlanOwner
 from plans.planning import finance
+from plans.planning import location as plan_location
 from plans.planning import summary as plan_summary
 from plans.planning.models import Plan
 from plans.territory import editions as territory_editions
@@ -53,10 +54,13 @@ def geodata_load(directory: str | None):
     started = time.perf_counter()
     report = territory_loader.load_geodata(db.session, directory or current_app.config["GEODATA_DIR"])
     renamed = owners_service.sync_collectivite_names(db.session)  # a corrected name reaches plans and documents
+    reshaped = owners_service.refresh_all_geometries(db.session)  # and a corrected boundary their groupings
     db.session.commit()
     click.echo(report.summary())
     if renamed:
         click.echo(f"Collectivités renommées d'après le territoire : {renamed}")
+    if reshaped:
+        click.echo(f"Groupements dont le territoire a changé : {reshaped}")
     click.echo(f"Durée : {time.perf_counter() - started:.1f} s")
 
 
@@ -101,6 +105,22 @@ def geodata_import_edition(name, regions, cercles, communes, columns, title, val
 def geodata_editions():
     for summary in territory_editions.list_editions(db.session):
         click.echo(summary.line())
+
+
+@geodata.command("check-points", help=(
+    "Liste les actions dont le point est hors du territoire de leur plan (au-delà de la tolérance), par exemple "
+    "après le chargement d'une nouvelle édition des limites."))
+@click.option("--tolerance", default=plan_location.DEFAULT_TOLERANCE_M, show_default=True, type=click.FloatRange(0),
+              help="Tolérance en mètres, comme le formulaire d'une action.")
+def geodata_check_points(tolerance: float):
+    stray = plan_location.points_outside(db.session, tolerance_m=tolerance)
+    for point in stray:
+        click.echo(point.line())
+    if not stray:
+        click.echo("Toutes les actions placées sont dans le territoire de leur plan.")
+    else:
+        click.echo(f"{len(stray)} action(s) hors du territoire de leur plan.")
+        raise SystemExit(1)
 
 
 @click.command(help="Prépare une installation : territoire si absent, comptes et plans de démonstration si base neuve.")

@@ -166,6 +166,11 @@ def _render_succession(owner: PlanOwner, form: SuccessionForm | None = None, sta
     if form is None:
         form = SuccessionForm(formdata=None, version=str(owner.version_id))
     form.successor.choices = [(u.code, f"{u.display_name} ({u.code})") for u in found.choices]
+    if form.successor.errors and not (found.needed and found.choices and not found.orphans):
+        # the successor list is not shown (nothing to choose, or a unit without successor): its message goes above
+        # the page, where the error summary would otherwise link to a field that is not there
+        form.form_errors.extend(form.successor.errors)
+        form.successor.errors = []
     plans = db.session.scalars(sa.select(Plan).where(Plan.owner_id == owner.id).order_by(Plan.id)).all()
     return render_template("territory/succession.html", owner=owner, found=found, form=form, plans=plans), status
 

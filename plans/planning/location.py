@@ -2,6 +2,7 @@
 
     errors = check_location(plan.owner, lon, lat)          # [] when the point may be saved
     note = territory_warning(plan.owner)                    # None, or why the point cannot be checked
+    stray = points_outside(session)                         # every plan's actions outside their territory
 
 The rule
 - lon in [-180, 180], lat in [-90, 90] (decimal degrees, WGS 84).
@@ -19,23 +20,39 @@ The rule
   accepted, as before: "le lieu n'est pas encore connu").
 - An owner without any geometry (a grouping whose members are foreign units known only by name, or a unit of a
   boundary edition without polygons) cannot be checked: the point is accepted, `territory_warning` says so.
+
+In bulk: `points_outside` applies the same rule to every located action of every plan at once (`flask geodata
+check-points`): after a newer edition is loaded and owners are moved to their successor units, or the boundaries
+corrected, it lists the actions whose saved point is no longer in their plan's territory, for the planners to fix.
+It is the one place geopandas serves here: one spatial join (`geopandas.sjoin`, predicate "intersects", i.e. the
+territory covers the point, boundary included, as `distance_m`) of all the points against all the territories,
+through an STRtree, then the exact distance of the few points outside. Measured on the 2015 communes (a script,
+not a test): 6 000 points in 0.2 s against 0.3 s for a loop of `covers`; for one point (the action form,
+`check_location`) `covers` takes 0.3 ms and a join of two one-row GeoDataFrames about 30 ms, so the form keeps
+shapely.
 """
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional
 
+import geopandas as gpd
 import pyproj
 import shapely
+import sqlalchemy as sa
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy.orm import Session
 
+from plans.core import geo
 from plans.core.formatting import number
 from plans.owners.models import PlanOwner
 from plans.owners.service import owner_geometry
-from plans.territory.models import BOUNDARY_ATTRIBUTION
+from plans.planning.models import Action, Plan
+from plans.territory.models import BOUNDARY_ATTRIBUTION, AdminUnit
 
 SHOWN_PRECISIONS = ("exacte", "approximative")
 MASKED = "masquee"  # LOCATION_PRECISIONS key of a sensitive site
@@ -139,6 +156,73 @@ def check_location(owner: Optional[PlanOwner], lon: object, lat: object,
     if distance <= tolerance_m:
         return []
     return [MSG_OUTSIDE.format(name=owner.name, distance=_km(distance))]
+
+
+@dataclass(frozen=True)
+class StrayPoint:
+    """A located action outside its plan's territory, beyond the tolerance (`points_outside`)."""
+    plan_id: int
+    plan_title: str
+    owner_name: str
+    action_id: int
+    action_title: str
+    lon: float
+    lat: float
+    distance_m: float
+
+    def line(self) -> str:
+        return (f"Plan {self.plan_id} « {self.plan_title} » ({self.owner_name}) : action {self.action_id} "
+                f"« {self.action_title} » au point ({self.lon:.5f}, {self.lat:.5f}), à {_km(self.distance_m)} km "
+                f"du territoire")
+
+
+def _territories(session: Session, owner_ids: set[int]) -> dict[int, BaseGeometry]:
+    """Each owner's full geometry as `owner_geometry` gives it (unit's polygon, or grouping's cache), read in one
+    query; owners without any left out."""
+    rows = session.execute(
+        sa.select(PlanOwner.id, PlanOwner.unit_id, PlanOwner.geometry_cache, AdminUnit.geometry)
+        .outerjoin(AdminUnit, AdminUnit.id == PlanOwner.unit_id).where(PlanOwner.id.in_(owner_ids)))
+    found = {}
+    for owner_id, unit_id, cache, unit_geometry in rows:
+        geometry = geo.from_wkb(unit_geometry if unit_id is not None else cache)
+        if geometry is not None and not geometry.is_empty:
+            found[owner_id] = geometry
+    return found
+
+
+def points_outside(session: Session, tolerance_m: float = DEFAULT_TOLERANCE_M,
+                   plan_ids: Optional[set[int]] = None) -> list[StrayPoint]:
+    """Every located action (of the plans `plan_ids`, default all) whose point `check_location` would refuse today:
+    outside its plan owner's territory by more than `tolerance_m`. Owners without geometry are not checked (as
+    `check_location`). Sorted by plan, then by the action's place in its plan."""
+    query = (sa.select(Action.id, Action.title, Action.lon, Action.lat, Plan.id, Plan.title, Plan.owner_id,
+                       PlanOwner.name)
+             .join(Plan, Plan.id == Action.plan_id).join(PlanOwner, PlanOwner.id == Plan.owner_id)
+             .where(Action.lon.is_not(None), Action.lat.is_not(None))
+             .order_by(Plan.id, Action.position, Action.id))
+    if plan_ids is not None:
+        query = query.where(Plan.id.in_(plan_ids))
+    rows = [r for r in session.execute(query)
+            if -180 <= r[2] <= 180 and -90 <= r[3] <= 90]  # out of range: the form refuses them, no territory helps
+    territories = _territories(session, {r[6] for r in rows})
+    rows = [r for r in rows if r[6] in territories]
+    if not rows:
+        return []
+    points = gpd.GeoDataFrame({"row": range(len(rows)), "owner_id": [r[6] for r in rows]},
+                              geometry=gpd.points_from_xy([r[2] for r in rows], [r[3] for r in rows]),
+                              crs="EPSG:4326")
+    shapes = gpd.GeoDataFrame({"territory_of": list(territories)}, geometry=list(territories.values()),
+                              crs="EPSG:4326")
+    joined = gpd.sjoin(points, shapes, how="inner", predicate="intersects")
+    inside = set(joined.loc[joined["owner_id"] == joined["territory_of"], "row"])
+    stray = []
+    for index, (action_id, action_title, lon, lat, plan_id, plan_title, owner_id, owner_name) in enumerate(rows):
+        if index in inside:
+            continue
+        distance = distance_m(territories[owner_id], lon, lat)
+        if distance > tolerance_m:
+            stray.append(StrayPoint(plan_id, plan_title, owner_name, action_id, action_title, lon, lat, distance))
+    return stray
 
 
 SIMPLIFY_DEGREES = 0.0005  # about 50 m: as the plan map (plans/maps/plan_map.py), well inside the tolerance

@@ -15,6 +15,8 @@ from plans.core import geo
 from plans.owners import service as owners_service
 from plans.owners.service import owner_geometry
 from plans.planning import location
+from plans.planning import service as plan_service
+from plans.planning.models import Action, Plan
 from plans.territory.models import AdminUnit
 from tests.factories import YELIMANE_CODES, yelimane_grouping
 
@@ -118,3 +120,56 @@ def test_an_owner_without_geometry_is_accepted_with_a_warning(session):
         "Le territoire de GLCT de Ménaka n'a pas de contour connu : le point n'est pas vérifié. "
         "Vérifiez vous-même qu'il est bien sur le territoire.")
     assert location.check_location(owner, 300, 15.9) == [location.MSG_LON_RANGE]  # the ranges still hold
+
+
+def _actions_at(session, plan, points):
+    actions = [Action(plan=plan, position=i, sector="sante", title=title, lon=lon, lat=lat)
+               for i, (title, lon, lat) in enumerate(points)]
+    session.add_all(actions)
+    session.commit()
+    return actions
+
+
+def test_points_outside_lists_in_bulk_what_the_action_form_would_refuse(session, plan):
+    """The bulk check (`flask geodata check-points`) keeps the form's rule: boundary and tolerance included, a
+    grouping's union, owners without geometry left unchecked."""
+    geometry = owner_geometry(plan.owner)
+    lon, lat = east_vertex(geometry)
+    sicm_plan = plan_service.create_plan(session, owner=yelimane_grouping(session), title="PDESC du SICM",
+                                         period_start=2025, user=None)
+    blind = owners_service.create_grouping(session, kind="glct", name="GLCT de Ménaka",
+                                           member_codes=["ML0704-X-ALATA"], foreign_by_name=[("Tillia", "NER")])
+    blind_plan = plan_service.create_plan(session, owner=blind, title="PDESC de Ménaka", period_start=2025,
+                                          user=None)
+    session.commit()
+    _actions_at(session, plan, [("Puits du centre", -10.92288, 14.58481), ("Sans lieu", None, None),
+                                ("Au bord", lon + 0.0025, lat), ("Loin à l'est", lon + 0.11, lat),
+                                ("Sur un sommet", lon, lat)])
+    sicm_inside = _inner_point(session, YELIMANE_CODES[-1])
+    _actions_at(session, sicm_plan, [("Dans le SICM", *sicm_inside), ("À Koniakary", -10.92288, 14.58481)])
+    _actions_at(session, blind_plan, [("Nulle part", 2.0, 13.5)])
+
+    stray = location.points_outside(session)
+    assert [(p.plan_id, p.action_title) for p in stray] == [(plan.id, "Loin à l'est"), (sicm_plan.id, "À Koniakary")]
+    for point in stray:  # the same figure as the form's message
+        owner = session.get(Plan, point.plan_id).owner
+        [message] = location.check_location(owner, point.lon, point.lat)
+        assert f"à {location._km(point.distance_m)} km de sa limite" in message
+    assert stray[0].line() == (f"Plan {plan.id} « PDESC de Koniakary 2025-2029 » (Koniakary) : action "
+                               f"{stray[0].action_id} « Loin à l'est » au point ({lon + 0.11:.5f}, {lat:.5f}), "
+                               f"à {location._km(stray[0].distance_m)} km du territoire")
+    # a tighter tolerance catches the point just outside too, as the form would
+    assert [p.action_title for p in location.points_outside(session, tolerance_m=100, plan_ids={plan.id})] == [
+        "Au bord", "Loin à l'est"]
+
+
+def test_geodata_check_points_reports_the_stray_actions(runner, session, plan):
+    lon, lat = east_vertex(owner_geometry(plan.owner))
+    _actions_at(session, plan, [("Puits du centre", -10.92288, 14.58481)])
+    result = runner.invoke(args=["geodata", "check-points"])
+    assert result.exit_code == 0, result.output
+    assert "Toutes les actions placées sont dans le territoire de leur plan." in result.output
+    _actions_at(session, plan, [("Loin à l'est", lon + 0.11, lat)])
+    result = runner.invoke(args=["geodata", "check-points"])
+    assert result.exit_code == 1
+    assert "« Loin à l'est »" in result.output and "1 action(s) hors du territoire de leur plan." in result.output

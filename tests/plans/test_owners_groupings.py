@@ -339,3 +339,27 @@ def test_a_name_taken_between_check_and_write_is_still_refused_in_french(session
     assert info.value.name_taken
     session.rollback()
     assert counts(session) == before
+
+
+def test_a_corrected_boundary_reaches_every_grouping_in_one_bulk_refresh(session):
+    """`flask geodata load` with corrected boundaries calls `refresh_all_geometries`: each grouping's territory is
+    again the union of its members' geometries (one dissolve for all), and an unchanged one is not rewritten."""
+    sicm, kenedougou = yelimane_grouping(session), kenedougou_grouping(session)
+    blind = svc.create_grouping(session, kind="glct", name="GLCT de Ménaka", member_codes=["ML0704-X-ALATA"],
+                                foreign_by_name=[("Tillia", "NER")])
+    session.commit()
+    assert svc.refresh_all_geometries(session) == 0  # nothing changed since they were saved
+    corrected = session.scalar(sa.select(AdminUnit).where(AdminUnit.code == YELIMANE_CODES[0])
+                               .options(sa.orm.undefer(AdminUnit.geometry)))
+    shrunk = geo.from_wkb(corrected.geometry).buffer(-0.02)  # a corrected, smaller outline
+    corrected.geometry = geo.to_wkb(shrunk)
+    kenedougou_before = svc.owner_geometry(kenedougou)
+    assert svc.refresh_all_geometries(session) == 1
+    session.commit()
+    session.expire_all()
+    expected = geo.union([shrunk, *(full_geometry(session, c) for c in YELIMANE_CODES[1:])])
+    assert svc.owner_geometry(sicm).symmetric_difference(expected).area / expected.area < 1e-9
+    whole = full_geometry(session, YELIMANE_CODES[0])
+    assert svc.owner_geometry(sicm).area < svc.owner_geometry(sicm).union(whole).area
+    assert svc.owner_geometry(kenedougou).equals(kenedougou_before)
+    assert svc.owner_geometry(blind) is None
