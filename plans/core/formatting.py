@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from types import MappingProxyType
+from typing import Mapping
 
 from babel import Locale
 from babel.dates import format_date
@@ -133,8 +135,10 @@ def since(then: dt.datetime | dt.date | None, now: dt.datetime | dt.date | None 
     return f"depuis {number(days)} jours"
 
 
-def _territories() -> dict[str, str]:
-    return dict(Locale.parse("fr").territories)
+@lru_cache(maxsize=1)
+def _territories() -> Mapping[str, str]:
+    """Babel's French names of territories, read once (a form names ~20 countries: a copy each time cost ms)."""
+    return MappingProxyType(dict(Locale.parse("fr").territories))
 
 
 def country_name(iso2: str | None) -> str:
