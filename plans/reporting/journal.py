@@ -42,6 +42,8 @@ ACTION_LABELS = {
     "token.revoke": "Jeton d'API révoqué",
     "auth.lockout": "Connexions bloquées (trop d'échecs)",
     "territory.official_name": "Nom officiel d'une unité territoriale",
+    "execution.evidence_add": "Pièce de l'exécution ajoutée (photo ou document)",
+    "execution.evidence_delete": "Pièce de l'exécution supprimée",
 }
 
 DETAIL_LABELS = {
