@@ -440,7 +440,7 @@ def _send_evidence(plan: Plan, evidence_id: int, thumbnail: bool):
         abort(404, "Le fichier de cette pièce est introuvable sur le serveur (sauvegarde restaurée sans ses "
                    "fichiers ?).")
     response = send_file(path, mimetype=item.content_type, as_attachment=not item.is_image,
-                         download_name=("miniature-" if thumbnail else "") + item.original_name,
+                         download_name=("miniature-" if thumbnail else "") + item.download_name,
                          conditional=False, etag=False)
     response.headers["X-Content-Type-Options"] = "nosniff"
     # never run as a page, whatever a browser would make of it

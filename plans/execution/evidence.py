@@ -94,6 +94,12 @@ class ExecutionEvidence(Base):
         return KINDS[self.kind][0]
 
     @property
+    def download_name(self) -> str:
+        """The user's name for a download header: letters, digits, spaces and `.-_()` only, the extension ours."""
+        stem = re.sub(r"[^\w .()-]", "_", self.original_name.rsplit(".", 1)[0]).strip(" .") or "piece"
+        return f"{stem[:150]}.{KINDS[self.kind][1]}"
+
+    @property
     def is_image(self) -> bool:
         return self.kind != "pdf"
 

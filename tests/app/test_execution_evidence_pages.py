@@ -74,8 +74,7 @@ def test_a_planner_uploads_a_photo_and_a_reviewer_sees_its_thumbnail(planner_cli
     full = reviewer_client.get(full_url)
     assert full.status_code == 200 and full.mimetype == "image/jpeg"
     assert full.headers["X-Content-Type-Options"] == "nosniff"
-    assert full.headers["Content-Disposition"].startswith("inline;") and "IMG_2031.JPG" in full.headers[
-        "Content-Disposition"]
+    assert full.headers["Content-Disposition"] == "inline; filename=IMG_2031.jpg"
     assert "sandbox" in full.headers["Content-Security-Policy"]
     assert not Image.open(io.BytesIO(full.data)).getexif()  # what is served has no GPS
 
@@ -128,3 +127,20 @@ def test_the_owners_planner_deletes_a_piece_and_it_is_journaled(planner_client, 
         AuditEntry.action.like("execution.evidence%")).order_by(AuditEntry.id))] == [
         "execution.evidence_add", "execution.evidence_delete"]
     assert planner_client.get(f"/plans/{adopted.id}/execution/pieces/{item_id}").status_code == 404
+
+
+def test_the_file_name_and_caption_are_text_on_the_page_and_in_the_download(planner_client, reviewer_client, adopted,
+                                                                           session, tmp_path):
+    action = _cscom(adopted)
+    name = '../../<img src=x onerror=alert(1)>.jpg'
+    sent = _upload(planner_client, adopted, action, jpeg_with_gps(), name, caption="<script>alert(2)</script>")
+    assert sent.status_code == 303
+    item = session.scalars(sa.select(ExecutionEvidence)).one()
+    assert item.original_name == "<img src=x onerror=alert(1)>.jpg"  # the last part only, kept as text
+    stored = [p.name for p in (tmp_path / "evidence").rglob("*") if p.is_file()]
+    assert sorted(stored) == sorted([f"{item.uuid}.jpg", f"{item.uuid}.mini.jpg"])  # never the user's name
+    body = reviewer_client.get(_form_url(adopted, action)).get_data(as_text=True)
+    assert "<script>alert(2)" not in body and "&lt;script&gt;alert(2)&lt;/script&gt;" in body
+    assert "<img src=x" not in body and "&lt;img src=x onerror=alert(1)&gt;.jpg" in body
+    served = reviewer_client.get(f"/plans/{adopted.id}/execution/pieces/{item.id}")
+    assert served.headers["Content-Disposition"] == 'inline; filename="_img src_x onerror_alert(1)_.jpg"'
