@@ -4,13 +4,18 @@ from __future__ import annotations
 import tempfile
 import time
 from functools import lru_cache
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
 from flask_migrate import Migrate, upgrade
 
 from app.extensions import db
-from plans.core import backup
+from plans.core import backup, limits
+from plans.execution import evidence
+
+# A stored piece is at most what was sent, re-encoded: a PNG's pixels written again may take a few times more.
+STORED_FILE_BYTES = 4 * limits.EVIDENCE_BYTES
 
 
 def _database_url() -> str:
@@ -42,6 +47,10 @@ def schema_of_revision(revision: str) -> backup.Schema:
     return _schema_at(current_app.extensions["migrate"].directory, revision)
 
 
+def _evidence_folder():
+    return Path(current_app.config.get("EVIDENCE_DIR") or evidence.folder_of(current_app.instance_path))
+
+
 def _fail(message: str) -> None:
     click.echo(f"Erreur : {message}", err=True)
     raise SystemExit(1)
@@ -67,9 +76,14 @@ def backup_create(path: str):
         info = backup.create_backup(_database_url(), path)
     except backup.BackupError as error:
         _fail(str(error))
+    # after the database: a file added meanwhile is one more file, never a row without its file
+    files = backup.files_archive_path(info.path)
+    count = backup.create_files_archive(_evidence_folder(), files, evidence.STORED_NAME)
     click.echo(f"Sauvegarde écrite : {info.path} ({_size(info.size)}, schéma {info.revision or 'inconnu'}, "
                f"{time.perf_counter() - started:.1f} s).")
-    click.echo("Les fichiers du dossier instance/ (modèle Word envoyé) ne sont pas dans la sauvegarde : "
+    click.echo(f"Pièces de l'exécution (photos, documents) : {count} fichier(s) dans {files}, à garder avec "
+               "la sauvegarde.")
+    click.echo("Les autres fichiers du dossier instance/ (modèle Word envoyé) ne sont pas dans la sauvegarde : "
                "copiez-les à part.")
 
 
@@ -86,13 +100,23 @@ def backup_restore(path: str, confirmed: bool):
     db.session.remove()
     db.engine.dispose()  # no connection of this process holds the database during the restore
     known = _known_revisions()
+    files = backup.files_archive_path(path)
     try:
+        if files.is_file():  # checked whole before the database is touched
+            backup.check_files_archive(files, evidence.STORED_NAME, STORED_FILE_BYTES)
         info = backup.restore_backup(_database_url(), path, known, schema_of_revision)
+        count = backup.restore_files_archive(files, _evidence_folder(), evidence.STORED_NAME, STORED_FILE_BYTES) \
+            if files.is_file() else None
     except backup.BackupError as error:
         _fail(str(error))
     db.engine.dispose()
     click.echo(f"Base restaurée depuis {info.path} (schéma {info.revision}, "
                f"{time.perf_counter() - started:.1f} s).")
+    if count is None:
+        click.echo(f"Pas de fichier {files.name} à côté de la sauvegarde : les pièces de l'exécution (photos, "
+                   "documents) du dossier instance/ sont restées telles quelles.")
+    else:
+        click.echo(f"Pièces de l'exécution restaurées : {count} fichier(s).")
     if info.revision != known[-1]:
         click.echo(f"La sauvegarde est d'un schéma plus ancien : mise à jour vers {known[-1]}…")
         upgrade()

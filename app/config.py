@@ -44,6 +44,8 @@ def from_environment(instance_path: str) -> dict:
         "HEAVY_WAIT": float(os.environ.get("PDLM_HEAVY_WAIT", "0")),
         "HEAVY_TURNS": True,  # a user waits their turn after a long export (plans/core/pool.py)
         "HEAVY_LOCK_DIR": None,  # <instance>/verrous
+        # The photos and documents of the execution (plans/execution/evidence.py); carried by `flask backup`.
+        "EVIDENCE_DIR": os.environ.get("PDLM_EVIDENCE_DIR") or None,  # <instance>/evidence
         "WTF_CSRF_TIME_LIMIT": None,  # the session's own expiry bounds the token; a long form must not fail on save
         "DEMO_DATA": _flag("PDLM_DEMO", default=True),
         "GEODATA_DIR": os.environ.get("PDLM_GEODATA_DIR") or str(Path(__file__).resolve().parent.parent / "geodata"),

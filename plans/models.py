@@ -1,6 +1,7 @@
 """Imports every model so that one import registers them all (Alembic autogenerate, create_all in tests)."""
 from plans.accounts.models import ApiToken, LoginAttempt, LoginSession, Role, User, user_owner  # noqa: F401
 from plans.core.audit import AuditEntry  # noqa: F401
+from plans.execution.evidence import ExecutionEvidence  # noqa: F401
 from plans.execution.models import ExecutionChange, ExecutionFunding, ExecutionRecord, IndicatorMeasure  # noqa: F401
 from plans.owners.models import GroupingMember, OwnerKind, PlanOwner  # noqa: F401
 from plans.planning.models import (  # noqa: F401

@@ -46,7 +46,10 @@ def app_config(database_url: str, **extra) -> dict:
             # No LibreOffice conversion behind every .docx download: tests/app/test_export_pdf.py turns it on, and
             # never keeps a conversion in the instance folder (tests/plans/test_export_pdf.py tests the cache).
             "SOFFICE": "", "CONVERSION_CACHE_DIR": "",
-            "HEAVY_LOCK_DIR": heavy_lock_dir(database_url), "HEAVY_TURNS": False, **extra}
+            "HEAVY_LOCK_DIR": heavy_lock_dir(database_url), "HEAVY_TURNS": False,
+            # the execution's photos never land in the worktree's instance folder
+            "EVIDENCE_DIR": os.path.join(tempfile.gettempdir(), "pdlm-test-pieces",
+                                         hashlib.sha1(database_url.encode()).hexdigest()), **extra}
 
 
 @pytest.fixture(scope="session", autouse=True)

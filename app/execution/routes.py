@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, TextAreaField
@@ -23,11 +24,11 @@ from app.extensions import db
 from app.loaders import readable_plan
 from app.planning import conflicts, editors
 from app.planning.fields import TrimmedStringField
-from plans.core import formatting, pool
+from plans.core import formatting, limits, pool
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.vocab import CODEV_STATES, EXECUTION_STATUSES, FUNDING_SOURCES, FUNDING_STATUSES, SECTORS
 from plans.documents import execution_report, plan_document
-from plans.execution import figures, measures, service
+from plans.execution import evidence, figures, measures, service
 from plans.execution.models import ExecutionChange
 from plans.planning import completeness, finance, indicators
 from plans.planning.models import Action, Indicator, Plan
@@ -207,12 +208,16 @@ def _action_of(plan: Plan, action_id: int, year: int) -> Action:
     return action
 
 
-def _render_form(plan: Plan, action: Action, year: int, form, status: int = 200):
+def _render_form(plan: Plan, action: Action, year: int, form, status: int = 200, evidence_errors=(),
+                 caption: str = ""):
     records = service.records(db.session, plan)
     ax = figures.plan_execution(plan, records, year).for_action(action)
     return render_template("execution/action_form.html", action=action, year=year, form=form, ax=ax,
                            history=service.history(db.session, plan, action, year),
-                           current_version=service.version_of(ax.record), **_common(plan)), status
+                           current_version=service.version_of(ax.record),
+                           evidence=evidence.of_action(db.session, plan, action, year),
+                           evidence_errors=list(evidence_errors), evidence_caption=caption,
+                           evidence_limit_mb=limits.EVIDENCE_BYTES // 1_048_576, **_common(plan)), status
 
 
 def _conflict_page(plan: Plan, action: Action, year: int, mine_form, missing=(), choices=None):
@@ -390,4 +395,104 @@ def measure_form(plan_id: int, year: int, indicator_id: int):
         return _render_measure(plan, indicator, year, form, 409, conflict=conflict)
     flash(f"Mesure {year} de « {indicator.name} » enregistrée.", "info")
     return redirect(url_for("execution.page", plan_id=plan.id, annee=year) + f"#indicateur-{indicator.id}",
+                    code=303)
+
+
+# ----- Evidence: photos and documents of an action's year (plans/execution/evidence.py) -------------------------
+
+def _evidence_folder():
+    return Path(current_app.config.get("EVIDENCE_DIR") or evidence.folder_of(current_app.instance_path))
+
+
+@bp.route("/<int:plan_id>/execution/<int:year>/actions/<int:action_id>/pieces", methods=["POST"])
+@login_required
+def evidence_upload(plan_id: int, year: int, action_id: int):
+    plan = readable_plan(plan_id)
+    refusal = service.edit_refusal(current_user, plan)
+    if refusal:
+        abort(403, refusal)
+    plan = _loaded(plan)
+    action = _action_of(plan, action_id, year)
+    caption = request.form.get("legende", "")
+    form, _record = _stored_form(action, year)
+    if not FlaskForm().validate():  # CSRF
+        return _render_form(plan, action, year, form, 400, ["Rien n'a été envoyé : le formulaire a expiré, "
+                                                            "rechargez la page."], caption)
+    upload = request.files.get("fichier")
+    if upload is None or not upload.filename:
+        return _render_form(plan, action, year, form, 400, [evidence.MSG_NONE], caption)
+    data = upload.stream.read(limits.EVIDENCE_BYTES + 1)
+    folder = _evidence_folder()
+    try:
+        item = evidence.add(db.session, folder, plan, action, year, upload.filename, data, caption,
+                            current_user._get_current_object(), ip=request.remote_addr or "")
+    except ValidationError as error:
+        db.session.rollback()
+        return _render_form(plan, action, year, form, 400, error.messages, caption)
+    written = evidence.stored_paths(folder, plan, item)
+    name = item.original_name
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        evidence.remove_files(written)  # no file without its row
+        raise
+    flash(f"« {name} » ajouté aux pièces de l'exécution {year}.", "info")
+    return redirect(url_for("execution.action_form", plan_id=plan.id, year=year, action_id=action.id)
+                    + "#pieces", code=303)
+
+
+def _evidence_or_404(plan: Plan, evidence_id: int):
+    item = evidence.get(db.session, plan, evidence_id)
+    if item is None:
+        abort(404, "Cette pièce n'existe pas dans ce plan.")
+    return item
+
+
+def _send_evidence(plan: Plan, evidence_id: int, thumbnail: bool):
+    item = _evidence_or_404(plan, evidence_id)
+    if thumbnail and not item.is_image:
+        abort(404, "Un document PDF n'a pas de miniature.")
+    path = evidence.file_path(_evidence_folder(), plan, item, thumbnail)
+    if not path.is_file():
+        abort(404, "Le fichier de cette pièce est introuvable sur le serveur (sauvegarde restaurée sans ses "
+                   "fichiers ?).")
+    response = send_file(path, mimetype=item.content_type, as_attachment=not item.is_image,
+                         download_name=("miniature-" if thumbnail else "") + item.download_name,
+                         conditional=False, etag=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    # never run as a page, whatever a browser would make of it
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+@bp.route("/<int:plan_id>/execution/pieces/<int:evidence_id>")
+@login_required
+def evidence_file(plan_id: int, evidence_id: int):
+    return _send_evidence(readable_plan(plan_id), evidence_id, thumbnail=False)
+
+
+@bp.route("/<int:plan_id>/execution/pieces/<int:evidence_id>/miniature")
+@login_required
+def evidence_thumbnail(plan_id: int, evidence_id: int):
+    return _send_evidence(readable_plan(plan_id), evidence_id, thumbnail=True)
+
+
+@bp.route("/<int:plan_id>/execution/pieces/<int:evidence_id>/supprimer", methods=["POST"])
+@login_required
+def evidence_delete(plan_id: int, evidence_id: int):
+    plan = readable_plan(plan_id)
+    refusal = service.edit_refusal(current_user, plan)
+    if refusal:
+        abort(403, refusal)
+    item = _evidence_or_404(plan, evidence_id)
+    if not FlaskForm().validate():
+        abort(400, "Rien n'a été supprimé : le formulaire a expiré, rechargez la page.")
+    year, action_id, name = item.year, item.action_id, item.original_name
+    doomed = evidence.stored_paths(_evidence_folder(), plan, item)
+    evidence.delete(db.session, plan, item.id, current_user._get_current_object(), ip=request.remote_addr or "")
+    db.session.commit()
+    evidence.remove_files(doomed)  # once the row is gone for good
+    flash(f"« {name} » supprimé des pièces de l'exécution {year}.", "info")
+    return redirect(url_for("execution.action_form", plan_id=plan.id, year=year, action_id=action_id) + "#pieces",
                     code=303)

@@ -20,6 +20,13 @@ database): the same tables with the same columns, the same named indexes, and no
 creates — no trigger, view, function or rule, which could run code or rewrite rows once restored. An SQLite
 backup must also pass `PRAGMA integrity_check` and `PRAGMA foreign_key_check`.
 
+Files kept beside the database (the evidence of execution, plans/execution/evidence.py) travel in a second file
+next to the backup, `<backup>.fichiers.tar` (`create_files_archive`): the database is copied first, then the
+files, so a file added meanwhile is at worst one more file without its row, never a row without its file. A
+restore checks every member of that archive before anything is changed (a regular file, a name of the caller's
+pattern — no absolute path, no `..`, no link — and a bounded size), then replaces the folder's content whole
+(`restore_files_archive`): unpacked next to it, then swapped by renames.
+
 Every refusal is a BackupError with a French message.
 """
 from __future__ import annotations
@@ -30,6 +37,7 @@ import secrets
 import shutil
 import sqlite3
 import subprocess
+import tarfile
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -192,6 +200,83 @@ def restore_backup(database_url: str, source: str | Path, known_revisions: Seque
     else:
         revision = _pg_restore(url, source, known_revisions, schema_of)
     return BackupInfo(path=source, engine=url.get_backend_name(), revision=revision, size=source.stat().st_size)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Files beside the database
+
+FILES_SUFFIX = ".fichiers.tar"
+
+
+def files_archive_path(backup_path: str | Path) -> Path:
+    """Where the files of the backup `backup_path` are: beside it, its name plus FILES_SUFFIX."""
+    backup_path = Path(backup_path).resolve()
+    return backup_path.with_name(backup_path.name + FILES_SUFFIX)
+
+
+def create_files_archive(folder: str | Path, target: str | Path, allowed: re.Pattern) -> int:
+    """Writes the files of `folder` whose path (relative, with /) matches `allowed` as an uncompressed tar at
+    `target` (replaced; an empty archive when there are none, so that a restore knows there were none); returns
+    how many. Written under a temporary name, then renamed."""
+    folder, target = Path(folder), Path(target)
+    temporary = _temporary_path(target)
+    count = 0
+    try:
+        with tarfile.open(temporary, "w", format=tarfile.PAX_FORMAT) as archive:
+            if folder.is_dir():
+                for path in sorted(folder.rglob("*")):
+                    name = path.relative_to(folder).as_posix()
+                    if path.is_file() and not path.is_symlink() and allowed.match(name):
+                        archive.add(path, arcname=name, recursive=False)
+                        count += 1
+        _fsync(temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return count
+
+
+def check_files_archive(source: str | Path, allowed: re.Pattern, max_member_bytes: int) -> int:
+    """How many files the archive holds; BackupError (French) if it is not a tar of such files only."""
+    source = Path(source)
+    try:
+        with tarfile.open(source, "r:") as archive:
+            members = archive.getmembers()
+    except (tarfile.TarError, OSError) as error:
+        raise BackupError(f"« {source} » n'est pas une archive des fichiers de PDL-M ({error}). {UNCHANGED}") \
+            from None
+    for member in members:
+        if not member.isfile() or not allowed.match(member.name):
+            raise BackupError(f"« {source} » contient « {member.name[:100]} », qui n'est pas un fichier de PDL-M. "
+                              f"{UNCHANGED}")
+        if member.size > max_member_bytes:
+            raise BackupError(f"« {source} » contient « {member.name} », trop grand ({member.size} octets). "
+                              f"{UNCHANGED}")
+    return len(members)
+
+
+def restore_files_archive(source: str | Path, folder: str | Path, allowed: re.Pattern,
+                          max_member_bytes: int) -> int:
+    """Replaces the content of `folder` with the files of the archive (checked first); returns how many."""
+    source, folder = Path(source), Path(folder)
+    count = check_files_archive(source, allowed, max_member_bytes)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    unpacked = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
+    old = folder.with_name(f".{folder.name}.{secrets.token_hex(6)}.old")
+    try:
+        with tarfile.open(source, "r:") as archive:
+            for member in archive.getmembers():  # each checked above: a regular file of an allowed name
+                target = unpacked / member.name
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.extractfile(member) as data, open(target, "wb") as out:
+                    shutil.copyfileobj(data, out)
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(unpacked, folder)
+    finally:
+        shutil.rmtree(unpacked, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+    return count
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -51,6 +51,16 @@ Word export of a 1 700-action plan took 6.5 s.
   longer hold a copy. The review's frozen versions (submitted, validated, adopted) are never pruned; of the
   imports' copies of a plan file, the IMPORT_SNAPSHOTS newest of each plan are kept, and an import that changes
   nothing writes nothing.
+- Evidence of execution (photos and documents of an action's year, plans/execution/evidence.py):
+  EVIDENCE_BYTES = 10 MB per file — a phone's photo is 2 to 6 MB, a scanned report of a few dozen pages a few MB,
+  and the commune's link is slow: more would be a file nobody downloads back. An image holds at most
+  EVIDENCE_PIXELS = 40 million pixels (a 48-megapixel phone is 8000 × 6000 = 48 M: halved by its owner's
+  settings or refused with the message saying so; decoding 40 M pixels takes about 160 MB of memory, what one
+  worker may spend). Beyond it the file is a decompression bomb (a few KB of PNG inflating to gigabytes) and is
+  refused before it is decoded (Pillow's own MAX_IMAGE_PIXELS guard stays on behind it). A PDF holds at most
+  EVIDENCE_PDF_PAGES = 300 pages (a year's report with its annexes). An action's year holds at most
+  EVIDENCE_PER_RECORD = 30 files, and a thumbnail is at most EVIDENCE_THUMB = 320 pixels on its longer side
+  (four in a row on a tablet).
 """
 from __future__ import annotations
 
@@ -76,6 +86,12 @@ FORM_FIELDS = 20_000
 
 HISTORY_RESTORABLE = 30
 IMPORT_SNAPSHOTS = 10
+
+EVIDENCE_BYTES = 10 * 1024 * 1024
+EVIDENCE_PIXELS = 40_000_000
+EVIDENCE_PDF_PAGES = 300
+EVIDENCE_PER_RECORD = 30
+EVIDENCE_THUMB = 320
 
 
 @dataclass(frozen=True)

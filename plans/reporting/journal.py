@@ -43,6 +43,8 @@ ACTION_LABELS = {
     "auth.lockout": "Connexions bloquées (trop d'échecs)",
     "territory.official_name": "Nom officiel d'une unité territoriale",
     "owner.succession": "Passage aux unités d'une nouvelle édition du territoire",
+    "execution.evidence_add": "Pièce de l'exécution ajoutée (photo ou document)",
+    "execution.evidence_delete": "Pièce de l'exécution supprimée",
 }
 
 DETAIL_LABELS = {

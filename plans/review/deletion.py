@@ -71,6 +71,8 @@ _EXECUTION_RECORD = sa.table("execution_record", sa.column("id"), sa.column("pla
 _EXECUTION_FUNDING = sa.table("execution_funding", sa.column("record_id"))
 _EXECUTION_CHANGE = sa.table("execution_change", sa.column("plan_id"))
 _INDICATOR_MEASURE = sa.table("indicator_measure", sa.column("plan_id"))
+# a draft never has evidence (execution opens once validated), but the rows are listed so that none is forgotten
+_EXECUTION_EVIDENCE = sa.table("execution_evidence", sa.column("plan_id"))
 
 
 def _by_plan_id(table) -> Callable[[int], sa.Delete]:
@@ -86,6 +88,7 @@ PLAN_ROWS: tuple[tuple[sa.TableClause, Callable[[int], sa.Delete]], ...] = (
     (_EXECUTION_RECORD, _by_plan_id(_EXECUTION_RECORD)),
     (_EXECUTION_CHANGE, _by_plan_id(_EXECUTION_CHANGE)),
     (_INDICATOR_MEASURE, _by_plan_id(_INDICATOR_MEASURE)),
+    (_EXECUTION_EVIDENCE, _by_plan_id(_EXECUTION_EVIDENCE)),
     (objective_finding, lambda plan_id: sa.delete(objective_finding).where(sa.or_(
         objective_finding.c.objective_id.in_(sa.select(Objective.id).where(Objective.axis_id.in_(_axes(plan_id)))),
         objective_finding.c.finding_id.in_(sa.select(Finding.id).where(Finding.plan_id == plan_id))))),

@@ -111,6 +111,12 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "execution.sheet_download": {"GET": (LOGIN, 403, 403, 403)},
     "execution.report_download": {"GET": (LOGIN, 403, 403, 403)},
     "execution.sheet_upload": {"POST": (LOGIN, 403, 403, 403)},
+    # Evidence (photos, documents): a draft has none (404 for its readers) and nobody adds or deletes any
+    # (tests/app/test_execution_evidence_pages.py: an adopted plan).
+    "execution.evidence_upload": {"POST": (LOGIN, 403, 403, 403)},
+    "execution.evidence_file": {"GET": (LOGIN, 404, 404, 404)},
+    "execution.evidence_thumbnail": {"GET": (LOGIN, 404, 404, 404)},
+    "execution.evidence_delete": {"POST": (LOGIN, 403, 403, 403)},
 }
 
 # Routes on a plan or an association: a planner of ANOTHER owner gets these instead of the planner column.
@@ -127,7 +133,9 @@ OTHER_OWNER = {"planning.overview": 403, "planning.delete": 403, "planning.secti
                "review.resolve_comment": 403, "review.reopen_comment": 403, "review.checklist": 403,
                "execution.page": 403, "execution.action_form": 403, "execution.restore": 403,
                "execution.measure_form": 403, "execution.sheet_download": 403, "execution.sheet_upload": 403,
-               "execution.report_download": 403}
+               "execution.report_download": 403,
+               "execution.evidence_upload": 403, "execution.evidence_file": 403, "execution.evidence_thumbnail": 403,
+               "execution.evidence_delete": 403}
 
 
 @pytest.fixture
@@ -161,7 +169,7 @@ def world(session, make_user, planner, koniakary_owner):
                        "comment_id": comment.id,
                        "z": 0, "x": 0, "y": 0, "ext": "png",
                        "plan_uuid": plan.uuid, "token_id": token.id, "year": 2025,
-                       "indicator_id": 1}}
+                       "indicator_id": 1, "evidence_id": 1}}
 
 
 def _url(app, endpoint: str, values: dict) -> str:

@@ -85,6 +85,10 @@ FREE_TEXT: dict[str, tuple[str, ...]] = {
     "AdminUnit": ("official_name",),  # typed by an administrator (plans/territory/service.set_official_name)
     "User": ("full_name",),
     "ApiToken": ("name",),
+    # the name of the user's file and its caption (tests/app/test_execution_evidence_pages.py escapes them)
+    "ExecutionEvidence": ("original_name", "caption"),
+    "ExecutionRecord": ("contractor", "observations"),  # typed on the execution form (app/execution)
+    "IndicatorMeasure": ("source",),
 }
 CODED: dict[str, tuple[str, ...]] = {
     "Plan": ("uuid", "guide_version"),
@@ -110,6 +114,9 @@ CODED: dict[str, tuple[str, ...]] = {
     "User": ("email", "password_hash"),
     "LoginSession": ("token",),
     "ApiToken": ("token_hash",),
+    "ExecutionEvidence": ("uuid", "kind"),
+    "ExecutionRecord": ("status", "functioning"),  # EXECUTION_STATUSES and the functioning states' keys
+    "ExecutionChange": ("action_uuid", "summary"),  # written by the app, like PlanChange
     "PlanOwner": ("grouping_key",),
     "PlanSummary": ("owner_kind", "status"),  # copies of OwnerKind and PlanStatus values
     "TerritoryEdition": ("key", "name", "country_iso3", "attribution", "licence", "valid_on"),
