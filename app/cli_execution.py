@@ -3,13 +3,16 @@ plans/reporting/execution_sheet.py), to fill a plan's execution offline and brin
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
+from flask import current_app
 
 from app.extensions import db
 from plans.accounts import service as accounts_service
 from plans.core.errors import ValidationError
 from plans.documents import execution_report, template_safety
+from plans.execution import evidence
 from plans.planning import finance
 from plans.planning.models import Plan
 from plans.reporting import execution_sheet
@@ -96,7 +99,8 @@ def execution_report_command(plan_id: int, year: int, output: str | None):
     if plan is None:
         _fail(f"Aucun plan n°{plan_id}. La commande « plans list » donne les numéros.")
     try:
-        data = execution_report.render_docx(plan, db.session, year)
+        data = execution_report.render_docx(plan, db.session, year, evidence_folder=Path(
+            current_app.config.get("EVIDENCE_DIR") or evidence.folder_of(current_app.instance_path)))
     except execution_report.NotReportable as error:
         _fail(str(error))
     except template_safety.TemplateRefused as error:

@@ -155,7 +155,7 @@ def report_download(plan_id: int, year: int):
         abort(404, f"L'année {year} est hors de la période du plan ({plan.period_start}–{plan.period_end}).")
     with pool.slot("word", user=str(current_user.id)):
         plan = _loaded(plan)
-        data = execution_report.render_docx(plan, db.session, year)
+        data = execution_report.render_docx(plan, db.session, year, evidence_folder=_evidence_folder())
     return send_file(io.BytesIO(data), mimetype=plan_document.DOCX_MIMETYPE, as_attachment=True,
                      download_name=execution_report.docx_filename(plan, year), max_age=0)
 

@@ -7,8 +7,8 @@ council and the commission de suivi, rendered with docxtpl from templates_docx/b
 What it shows (issue 16, part 4): the physical, financial and mobilisation rates at the end of the year, overall,
 by sector, by axis and by source; each action's state; the year's PIA, programmed against paid; the diaspora's
 promised, mobilised and paid contributions by association; the indicators measured against their targets; the
-photos of realised works (the `photos` hook: `evidence_photos` returns none until the evidence of issue 16 part 2
-fills it); what slips to the next year and what was abandoned.
+photos of realised works (`evidence_photos`: those attached to the year's realised actions,
+plans/execution/evidence.py); what slips to the next year and what was abandoned.
 
 Rules:
 - Every figure comes from plans/execution/figures.py (`plan_execution`, `slipping`) and plans/execution/measures.py
@@ -24,10 +24,13 @@ import io
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+from docx.shared import Mm
+from docxtpl import InlineImage
+
 from plans.core.formatting import date_long, number, percent
 from plans.core.vocab import CODEV_STATES, EXECUTION_STATUSES
 from plans.documents import plan_document, template_safety
-from plans.execution import figures, measures, service
+from plans.execution import evidence, figures, measures, service
 from plans.planning import finance
 from plans.planning.models import Plan
 from plans.planning.sectiondata import suivi
@@ -40,6 +43,8 @@ SHARE_DIGITS = plan_document.SHARE_DIGITS
 class NotReportable(Exception):
     """The review cannot be written (plan not validated or adopted, year outside the period): a French message."""
 
+
+PHOTO_WIDTH_MM = 120  # a photo across most of the portrait page, its caption under it
 
 def _share(value) -> str:
     return percent(value, SHARE_DIGITS)
@@ -70,11 +75,15 @@ def _group(g: figures.Group, *, physical: bool) -> dict:
     return row
 
 
-def evidence_photos(session, plan, year: int, template=None) -> list[dict]:
-    """The photos of realised works shown in the review: `{action, legende, image}` (image: a docxtpl InlineImage
-    made with `template`). The hook for the evidence of issue 16 part 2 (photos attached to an action's
-    execution): none is stored yet, so the review says so."""
-    return []
+def evidence_photos(session, plan, year: int, template=None, folder: Path | None = None) -> list[dict]:
+    """The photos of the year's realised works shown in the review: `{action, legende, image}` (image: a docxtpl
+    InlineImage of the stored file, metadata already stripped, plans/execution/evidence.py), from
+    `evidence.photos_for_report`. None without the model (`template`) or the files' folder (`folder`)."""
+    if template is None or folder is None:
+        return []
+    return [{"action": p.action.title, "legende": p.evidence.caption or p.action.title,
+             "image": InlineImage(template, str(p.path), width=Mm(PHOTO_WIDTH_MM))}
+            for p in evidence.photos_for_report(session, plan, year, folder) if p.path.is_file()]
 
 
 def check_reportable(plan, year: int) -> None:
@@ -85,10 +94,10 @@ def check_reportable(plan, year: int) -> None:
                             f"({plan.period_start}–{plan.period_end}).")
 
 
-def build_context(plan, session, year: int, *, template=None) -> dict:
+def build_context(plan, session, year: int, *, template=None, evidence_folder: Path | None = None) -> dict:
     """Every value the model shows, as French strings, lists and small dicts of strings (templates_docx/README.md,
     « Bilan annuel d'exécution »). NotReportable when the plan has no execution or the year is not its."""
-    plan = session.get(Plan, plan.id, options=finance.load_options()) or plan
+    plan = session.get(Plan, plan.id, options=finance.load_options(), populate_existing=True) or plan
     check_reportable(plan, year)
     ex = figures.plan_execution(plan, service.records(session, plan), year)
     compared = measures.against_targets(plan, measures.measures(session, plan), year)
@@ -149,7 +158,7 @@ def build_context(plan, session, year: int, *, template=None) -> dict:
                          "atteinte": {True: "Oui", False: "Non"}.get(c.reached, EMPTY),
                          "source": (c.measure.source if c.measure is not None else "") or EMPTY}
                         for c in compared],
-        "photos": evidence_photos(session, plan, year, template),
+        "photos": evidence_photos(session, plan, year, template, evidence_folder),
         "reports": [{"action": s.action.title, "etat": s.execution.status_label,
                      "avancement": _share(s.execution.progress), "programme": _money(s.programmed),
                      "paye": _money(s.execution.paid), "retard": _money(s.late), "reste": _money(s.remaining),
@@ -164,11 +173,13 @@ def build_context(plan, session, year: int, *, template=None) -> dict:
     }
 
 
-def render_docx(plan, session, year: int, template_path: Path | None = None) -> bytes:
+def render_docx(plan, session, year: int, template_path: Path | None = None, *,
+                evidence_folder: Path | None = None) -> bytes:
     """The review as .docx bytes, rendered in template_safety's sandbox, its data tables laid out like the council
-    document's. NotReportable (French) when there is nothing to review; TemplateRefused for a broken model."""
+    document's. NotReportable (French) when there is nothing to review; TemplateRefused for a broken model.
+    `evidence_folder`: where the execution's photos are (the web layer's EVIDENCE_DIR); None prints none."""
     tpl = template_safety.open_template(template_path or SHIPPED_TEMPLATE)
-    context = build_context(plan, session, year, template=tpl)
+    context = build_context(plan, session, year, template=tpl, evidence_folder=evidence_folder)
     template_safety.render(tpl, context)
     document = tpl.docx
     plan_document.layout_tables(document)

@@ -10,13 +10,14 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from docx import Document
+from PIL import Image
 
 from plans.core.formatting import number, percent, plain
 from plans.demo import data as D
 from plans.demo import seed as demo
 from plans.documents import execution_report
 from plans.documents import office as office_module
-from plans.execution import figures, service
+from plans.execution import evidence, figures, service
 from plans.planning import finance
 from plans.planning.models import Plan
 from tests.conftest import require_tool
@@ -176,3 +177,22 @@ def test_a_year_behind_the_programme_shows_what_is_late(session):
     _, paragraphs, tables = _read(execution_report.render_docx(plan, session, 2026))
     assert _table(tables, "Action", "État")[1][3:7] == ["30 000 000", "17 000 000", "13 000 000", "43 000 000"]
     assert "7. Ce qui est reporté sur 2027" in paragraphs
+
+
+def test_the_photos_of_realised_works_are_printed_with_their_caption(session, tmp_path):
+    plan = _koniakary(session)
+    cscom = next(a for a in plan.actions if a.title == "Extension du CSCOM")  # realised in 2025 (the demo)
+    tata = next(a for a in plan.actions if "Tata" in a.title)  # abandoned: its photo is not a realisation
+    folder = tmp_path / "evidence"
+    image = Image.new("RGB", (800, 600), (40, 120, 200))
+    out = BytesIO()
+    image.save(out, "JPEG")
+    evidence.add(session, folder, plan, cscom, 2025, "cscom.jpg", out.getvalue(), "Le CSCOM <agrandi> & équipé", None)
+    evidence.add(session, folder, plan, tata, 2025, "tata.jpg", out.getvalue(), "Chantier arrêté", None)
+    session.commit()
+    document, paragraphs, _ = _read(execution_report.render_docx(plan, session, 2025, evidence_folder=folder))
+    assert len(document.inline_shapes) == 1  # the CSCOM's photo, not the abandoned Tata's
+    assert any("Le CSCOM <agrandi> & équipé" in p for p in paragraphs)
+    assert not any("Chantier arrêté" in p for p in paragraphs)
+    without = Document(BytesIO(execution_report.render_docx(plan, session, 2025)))  # no folder: no photo
+    assert len(without.inline_shapes) == 0
