@@ -33,6 +33,7 @@ DELIBERATION = {"deliberation_number": "07/CC-KNK-2024", "deliberation_date": da
                 "council_session": "Session ordinaire du conseil communal de décembre 2024"}
 # Submitted, taken in review, validated: the days of the demo's review, before the deliberation.
 REVIEW_DAYS = (date(2024, 11, 12), date(2024, 11, 18), date(2024, 12, 2))
+ADOPTION_RECORDED = date(2024, 12, 23)  # the deliberation of 20 December recorded in the app
 
 # Action title → the 2025 record; "funding": (mobilised, paid) per funding line, in the action's order.
 EXECUTION_2025 = {
@@ -86,8 +87,10 @@ def _adopt(session: Session, plan: Plan) -> None:
                 for move, day in zip(moves, REVIEW_DAYS):
                     move.at = datetime.combine(day, time(10, 0))
                 session.flush()
-                workflow.transition(session, plan, planner, "adopte", seen_status="valide",
-                                    deliberation=DELIBERATION)
+                adopted = workflow.transition(session, plan, planner, "adopte", seen_status="valide",
+                                              deliberation=DELIBERATION)
+                adopted.at = datetime.combine(ADOPTION_RECORDED, time(10, 0))
+                session.flush()
             return
         except (ValidationError, PermissionError):
             pass  # the demo plan was edited into something not submittable: adopted as below
