@@ -123,7 +123,13 @@ def save_section(session: Session, plan: Plan, key: str, expected_version: int |
     st = _stored_state(session, plan, key)
     if expected is None or expected != st.version:
         raise ConflictError(key)
-    summary = apply()
+    try:
+        summary = apply()
+        session.flush()
+    except sa.exc.IntegrityError as error:
+        # Two first saves of a section at once (PostgreSQL): both create its one row (the migration profile,
+        # unique per plan) and the second fails on the key. It lost the race: the user gets the 409 screen.
+        raise ConflictError(key) from error
     if unchanged is not None and unchanged():
         return None
     now = utcnow()

@@ -2,11 +2,13 @@
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import orm
 
-from plans.core.errors import ValidationError
+from app.extensions import db
+from plans.core.errors import ConflictError, ValidationError
 from plans.planning import sections
 from plans.planning import service as plan_service
-from plans.planning.models import Action, DiasporaAssociation, Finding, FundingLine
+from plans.planning.models import Action, DiasporaAssociation, Finding, FundingLine, MigrationProfile, Plan
 from plans.planning.sectiondata import migration
 
 KONIAKARY_DESTINATIONS = ["FR", "GA", "SN", "CG", "CD", "GN", "GQ", "CI", "US", "AO"]
@@ -181,3 +183,19 @@ def test_an_association_that_funds_an_action_cannot_be_deleted(session, plan, ko
     session.flush()
     migration.delete_association(session, association)
     assert session.get(DiasporaAssociation, association.id) is None
+
+
+def test_a_first_save_that_loses_the_race_for_the_profile_is_a_conflict_not_an_error(session, plan):
+    """Two planners save section 3 of a plan that has no migration profile yet: the other one's profile is
+    committed while this save still holds the plan without it. The key refuses the second profile; the save is
+    the 409 of a concurrent edit (ConflictError), not a server error, and nothing of it is written."""
+    assert plan.migration_profile is None  # loaded: the form was read before the other save
+    other = orm.Session(db.engine)
+    other.add(MigrationProfile(plan_id=plan.id, emigrants_total=5))
+    other.commit()
+    other.close()
+    with pytest.raises(ConflictError):
+        save(session, plan, koniakary())
+    session.rollback()
+    session.expire_all()
+    assert session.get(Plan, plan.id).migration_profile.emigrants_total == 5
