@@ -512,13 +512,21 @@ def _pg_restore(url: URL, archive: Path, known: Sequence[str], schema_of: Schema
     _refuse_schema(archive, revision, schema_problems(_pg_archive_schema(archive, listed), schema_of(revision)))
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
-        current = set(sa.inspect(engine).get_table_names(schema="public"))
+        inspector = sa.inspect(engine)
+        current = set(inspector.get_table_names(schema="public"))
+        # Every foreign key of the current schema, dropped first: one added by a later migration (a comment's
+        # thread, 0014, points at its own table's key) makes pg_restore --clean's DROP of that key fail. The
+        # backup's own are created again by the restore; all of it in one transaction.
+        foreign_keys = [(table, fk["name"]) for table in sorted(current)
+                        for fk in inspector.get_foreign_keys(table, schema="public") if fk.get("name")]
     finally:
         engine.dispose()
     with tempfile.TemporaryDirectory(prefix="pdlm-restore-") as workdir:
         script = Path(workdir) / "restore.sql"
         with open(script, "w", encoding="utf-8") as out:
             out.write(f"SET lock_timeout = '{LOCK_TIMEOUT}';\n")
+            for table, name in foreign_keys:
+                out.write(f'ALTER TABLE IF EXISTS public."{table}" DROP CONSTRAINT IF EXISTS "{name}";\n')
             for table in sorted(current - tables):  # from a later migration than the backup's
                 out.write(f'DROP TABLE IF EXISTS public."{table}" CASCADE;\n')
         with open(script, "ab") as out:
