@@ -149,7 +149,8 @@ def test_the_map_answers_kayes_zoom_layers_popup_png_and_sorting(guarded_page, l
     expect(page.locator("#nat-rows")).not_to_contain_text("Sikasso", timeout=20_000)  # the whole suite's plans
     page.wait_for_function("""b => { var m = window.nationalMap.map.getBounds();
         return m.getSouth() <= b[0] && m.getWest() <= b[1] && m.getNorth() >= b[2] && m.getEast() >= b[3]
-            && m.getNorth() - m.getSouth() < 2 * (b[2] - b[0]); }""", arg=[south, west, north, east])
+            && m.getNorth() - m.getSouth() < 2 * (b[2] - b[0]); }""", arg=[south, west, north, east],
+        timeout=30_000)  # the whole suite's plans, on a loaded machine
     expect(page.locator(".nat-label-cercle", has_text="Yélimané")).to_have_count(1)  # closer in: the cercles
     expect(page.locator(".nat-cluster").first).to_be_visible()
     expect(page.locator("#nat-sectors")).to_contain_text("Santé")
