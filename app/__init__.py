@@ -25,6 +25,7 @@ from app import (
     request_input,
     review,
     security,
+    static_gzip,
     territory,
     users,
 )
@@ -41,6 +42,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     security.init_app(app)
     request_input.init_app(app)
     heavy.init_app(app)
+    static_gzip.init_app(app)
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)

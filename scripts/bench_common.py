@@ -506,8 +506,9 @@ def static_links(html: str) -> list[str]:
     return list(dict.fromkeys(links))
 
 
-def fetch_bytes(client, url: str) -> bytes:
-    r = client.get(url)
+def fetch_bytes(client, url: str, gzip: bool = False) -> bytes:
+    """The body as sent: compressed when `gzip` (the request says `Accept-Encoding: gzip`, as every browser does)."""
+    r = client.get(url, headers={"Accept-Encoding": "gzip"} if gzip else {})
     try:
         if r.status_code != 200:
             raise RuntimeError(f"GET {url}: HTTP {r.status_code}")

@@ -94,6 +94,7 @@ def run(args) -> bc.Report:
     if not assets:
         raise RuntimeError("the plan map page links no script: cannot count its static files")
     asset_bytes = sum(len(bc.fetch_bytes(client, a)) for a in assets)
+    asset_gz = sum(len(bc.fetch_bytes(client, a, gzip=True)) for a in assets)
 
     with app.app_context():
         plan, entries = naive_entries(db.session, pid)
@@ -115,7 +116,7 @@ def run(args) -> bc.Report:
         f"| `{url}` (map + table twin; sent {page_state}) | {bc.kib(plain)} | {bc.kib(gz_size)} | cold "
         f"{bc.ms(measured.cold)}, warm {bc.spread(measured.warm)} |",
         f"| static JS + CSS linked by the page ({len(assets)} files, shared by every map and cached) | "
-        f"{bc.kib(asset_bytes)} | | |",
+        f"{bc.kib(asset_bytes)} | {bc.kib(asset_gz)} | |",
         f"| naive folium map: {markers} × (CircleMarker + Popup + Tooltip) + the owner's full-resolution commune"
         f" | {bc.kib(len(naive))} | {bc.kib(bc.gz(naive))} | {bc.spread(commune_times)} (render) |",
         f"| naive, with every commune of Mali at full resolution as the base | {bc.kib(len(country))} | "
