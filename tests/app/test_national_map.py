@@ -150,8 +150,7 @@ def test_a_click_on_an_action_shows_its_cost_and_funding(seeded, session, review
     plan = session.scalar(sa.select(Plan).where(Plan.uuid == D.TC1_UUID))
     points = reviewer_client.get("/api/carte-nationale/actions.json?region=ML01").get_json()
     index = [p[0] for p in points["plans"]].index(plan.id)
-    flat = points["points"]
-    lat, lon = next((flat[i], flat[i + 1]) for i in range(0, len(flat), 5) if flat[i + 2] == index)
+    lat, lon = next((p[0], p[1]) for p in nm.decoded_points(points) if p[2] == index)
     doc = reviewer_client.get(f"/api/carte-nationale/action.json?plan={plan.id}&lat={lat}&lon={lon}").get_json()
     assert doc["plan"] == [plan.id, plan.title] and doc["actions"]
     shown = doc["actions"][0]

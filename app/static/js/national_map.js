@@ -256,10 +256,12 @@
 
   function applyActions(doc) {
     state.points = doc;
-    var markers = [], pts = doc.points;
+    // Coordinates come as differences from the previous point, in 1/scale degrees (plans/maps/national.py).
+    var markers = [], pts = doc.points, lat = 0, lon = 0;
     function marker(i) {
+      lat += pts[i]; lon += pts[i + 1];
       var plan = doc.plans[pts[i + 2]], sector = doc.sectors[pts[i + 3]] || ["", "Autre", "#bdbdbd"];
-      var m = L.circleMarker([pts[i], pts[i + 1]], { radius: 5, weight: pts[i + 4] ? 2 : 1,
+      var m = L.circleMarker([lat / doc.scale, lon / doc.scale], { radius: 5, weight: pts[i + 4] ? 2 : 1,
         color: pts[i + 4] ? "#e0a100" : "#333", fillColor: sector[2], fillOpacity: 0.9, className: "action-point" });
       m.bindTooltip(function () { return el("span", plan[1] + " — " + sector[1]); });
       m._nat = plan;
