@@ -66,7 +66,8 @@ from plans.territory.models import MALI, AdminUnit, TerritoryEdition
 
 RECOMPUTE = "carte-nationale"  # the kind of work of plans/core/pool.py
 GAP_THRESHOLD_PER_MILLE = indicators.STRONG_EMIGRATION_PER_MILLE  # the legend's threshold (the rule is indicators')
-COORD_DECIMALS = 4  # ~11 m: the communes layer and grouping outlines
+COORD_DECIMALS = 3  # ~110 m: the communes layer and grouping outlines, already simplified at 0.0035° (~390 m,
+#                     plans/territory/edition_files.py SIMPLIFY_TOLERANCE): a finer grid adds bytes, not shape
 POINT_DECIMALS = 3  # ~110 m: the clustered actions of a national view (a third lighter than 4)
 POINT_SCALE = 10 ** POINT_DECIMALS
 GROUPING_SIMPLIFY = 0.005  # degrees, grouping outlines (unions of full-resolution members)
