@@ -584,6 +584,9 @@ def _canonical_uuids(document: dict) -> None:
     p["uuid"] = canonical_uuid(p["uuid"])
     for action in p["actions"]:
         action["uuid"] = canonical_uuid(action["uuid"])
+    execution = p.get("execution") or {}
+    for row in execution.get("records", []) + execution.get("evidence", []):
+        row["action"] = canonical_uuid(row["action"])
 
 
 def _rows(value: Any) -> list:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from hypothesis import given, settings
 from jsonschema import Draft202012Validator
 from PIL import Image
 
@@ -23,6 +24,7 @@ from plans.execution.models import ExecutionChange, ExecutionRecord
 from plans.planning import finance
 from plans.planning.models import Plan, PlanStatus
 from plans.review import planfile, planfile_import
+from tests.app.test_input_fuzz import FUZZ, mutated_files
 
 V1_FILE = Path(__file__).parent / "fixtures" / "koniakary-plan-v1.json"  # exported before version 2 existed
 
@@ -259,3 +261,44 @@ def test_the_counts_of_the_execution_are_bounded_before_anything_is_read(session
     document["plan"]["execution"]["records"] = [record] * 5_001
     error = _refused(session, document)
     assert "Trop d'enregistrements d'exécution" in error.errors["plan.execution.records"][0]
+
+
+def test_an_uppercase_action_uuid_in_the_execution_is_the_same_action(session, executed):
+    document = planfile.export_document(session, executed)
+    stored = _figures(session, executed)
+    cscom = service.record_of(session, next(a for a in executed.actions if a.title == "Extension du CSCOM"), 2026)
+    service.save(session, executed, cscom.action, 2026, {"status": "en_cours", "progress": "10", "funding": []},
+                 cscom.version, None)
+    session.commit()
+    for row in document["plan"]["execution"]["records"]:
+        row["action"] = row["action"].upper()
+    planfile_import.import_document(session, document, None)
+    session.commit()
+    assert _figures(session, executed) == stored
+
+
+def test_a_mangled_execution_is_imported_or_refused_never_a_crash(session, executed):
+    """Changes anywhere in plan.execution (types, values, rows copied or dropped, bytes cut): the import either
+    writes it or refuses it with a ValidationError, on both databases (a value past a column's range would be a
+    database error, a 500)."""
+    document = planfile.export_document(session, executed)
+    outcomes = []
+
+    @settings(FUZZ, max_examples=40)
+    @given(mutated_files({"execution": document["plan"]["execution"]}))
+    def fuzz(data):
+        try:
+            part = json.loads(data)
+        except ValueError:
+            return  # a cut or a splice: the plan file's own fuzz (tests/app/test_input_fuzz.py) covers the bytes
+        mangled = copy.deepcopy(document)
+        mangled["plan"]["execution"] = part.get("execution", part) if isinstance(part, dict) else part
+        try:
+            planfile_import.import_document(session, mangled, None, source="plan.json")
+            outcomes.append("imported")
+        except ValidationError:
+            outcomes.append("refused")
+        session.rollback()
+
+    fuzz()
+    assert "refused" in outcomes and "imported" in outcomes
