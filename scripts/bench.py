@@ -6,7 +6,8 @@ Prepares the benchmark database once (scripts/bench_common.py: migrated, territo
 one random plan of --actions actions on every commune without a plan — or --plans N —, and a plan of
 --big-actions actions; each step timed), re-times the territory load on it, then runs each bench script with
 `--db` and `--write`: national map, plan map, Word export, comparison, plan file, pages and saves, the national
-desk (dashboard, exports, territory totals, the national map after a save), load test (gunicorn + wrk), the
+desk (dashboard, exports, territory totals, the national map after a save), the execution (its page and
+the annual review of the big plan with a year recorded on every action), load test (gunicorn + wrk), the
 bounds (bench_limits.py: the largest allowed plan, another user's page beside looping Word exports).
 Each script replaces its own section of docs/BENCHMARKS.md; this one writes "Machine", "Résumé" (every budget
 and ratio) and "Territoire et données de démonstration". Names (`national_map docx`) run only those scripts (and
@@ -35,7 +36,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 import bench_common as bc  # noqa: E402
 
-SCRIPTS = ("national_map", "plan_map", "docx", "compare", "planfile", "pages", "desk", "load", "limits")
+SCRIPTS = ("national_map", "plan_map", "docx", "compare", "planfile", "pages", "desk", "execution", "load",
+           "limits")
 # With --postgresql, these run a second time on a PostgreSQL copy of the benchmark database (issue 12 asks both).
 POSTGRESQL_SCRIPTS = ("pages", "desk")
 LOAD_OPTIONS = ("duration", "connections", "threads")

@@ -42,7 +42,8 @@ BENCHMARKS = ROOT / "docs" / "BENCHMARKS.md"
 # The order of the sections in docs/BENCHMARKS.md; a section not listed goes after them.
 SECTION_ORDER = ("Machine", "Résumé", "Territoire et données de démonstration", "Carte nationale", "Carte d'un plan",
                  "Export Word", "Comparaison de plans", "Fichier du plan (JSON)", "Pages et enregistrements (SQLite)",
-                 "Pages et enregistrements (PostgreSQL)", "Charge (gunicorn + wrk)", "Limites")
+                 "Pages et enregistrements (PostgreSQL)", "Exécution (suivi et bilan annuel)",
+                 "Charge (gunicorn + wrk)", "Limites")
 
 PASSWORD = "Banc-de-mesure-Kx7-2026!"
 ADMIN_EMAIL = "admin@banc.ml"

@@ -1,5 +1,5 @@
 """The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. The plan document's schema is the plan
-file's JSON Schema (schemas/pdl-m-plan.v1.schema.json), so the API and the plan file cannot drift apart."""
+file's JSON Schema (schemas/pdl-m-plan.v2.schema.json), so the API and the plan file cannot drift apart."""
 from __future__ import annotations
 
 import copy

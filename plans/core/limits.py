@@ -139,6 +139,13 @@ ROWS: dict[str, Bound] = {
     "members": Bound(200, "membres", "par groupement"),
     "changes": Bound(2_000, "entrées d'historique", "par fichier de plan"),
     "transitions": Bound(500, "changements de statut", "par fichier de plan"),
+    # a plan file's execution (schema_version 2): one record per action and year, one measure per indicator and
+    # year, the evidence's descriptions (at most EVIDENCE_PER_RECORD per record)
+    "execution_records": Bound(ACTIONS_PER_PLAN * MAX_PLAN_YEARS, "enregistrements d'exécution",
+                               "par fichier de plan"),
+    "measures": Bound(200 * MAX_PLAN_YEARS, "mesures d'indicateurs", "par fichier de plan"),
+    "evidence": Bound(ACTIONS_PER_PLAN * MAX_PLAN_YEARS * EVIDENCE_PER_RECORD, "pièces justificatives",
+                      "par fichier de plan"),
 }
 
 

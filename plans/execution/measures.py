@@ -127,8 +127,14 @@ def save(session: Session, plan: Plan, indicator: Indicator, year: int, data: di
     refusal = service.edit_refusal(user, plan)
     if refusal:
         raise PermissionError(refusal)
-    expected = parse_version(expected_version)
-    clean = check(plan, indicator, year, data)
+    return write(session, plan, indicator, year, check(plan, indicator, year, data), parse_version(expected_version),
+                 user, ip=ip)
+
+
+def write(session: Session, plan: Plan, indicator: Indicator, year: int, clean: dict, expected: Optional[int],
+          user: Optional[User], *, ip: str = "", journal: Optional[str] = "indicator.measure") -> IndicatorMeasure:
+    """Writes a measure `check` returned over the version `expected` (who may: the caller's to ask, as `save` does;
+    `journal` None: no entry of its own)."""
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(insert(IndicatorMeasure).values(
         plan_id=plan.id, indicator_id=indicator.id, year=year, breakdown={}, source="", version=0)
@@ -148,10 +154,18 @@ def save(session: Session, plan: Plan, indicator: Indicator, year: int, data: di
     row.value, row.breakdown = clean["value"], clean["breakdown"]
     row.source, row.measured_on = clean["source"], clean["measured_on"]
     session.flush()
-    audit.record(session, user, "indicator.measure", target=f"plan:{plan.id}",
-                 details={"indicator": indicator.name[:100], "year": year,
-                          "value": suivi.decimal_text(clean["value"]), "version": row.version}, ip=ip)
+    if journal:
+        audit.record(session, user, journal, target=f"plan:{plan.id}",
+                     details={"indicator": indicator.name[:100], "year": year,
+                              "value": suivi.decimal_text(clean["value"]), "version": row.version}, ip=ip)
     return row
+
+
+def same_as_stored(row: Optional[IndicatorMeasure], clean: dict) -> bool:
+    """Whether writing `clean` would leave the stored measure as it is."""
+    return (row is not None and row.value is not None and clean["value"] is not None
+            and Decimal(row.value) == clean["value"] and (row.breakdown or {}) == clean["breakdown"]
+            and row.source == clean["source"] and row.measured_on == clean["measured_on"])
 
 
 @dataclass

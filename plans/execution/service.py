@@ -301,6 +301,15 @@ def save(session: Session, plan: Plan, action: Action, year: int, data: dict, ex
         raise ValidationError({"": "Cette action n'appartient pas à ce plan."})
     expected = parse_version(expected_version)
     clean = check(plan, action, year, data, _other_years(session, action, year))
+    return write(session, plan, action, year, clean, expected, user, ip=ip, journal=journal)
+
+
+def write(session: Session, plan: Plan, action: Action, year: int, clean: dict, expected: Optional[int],
+          user: Optional[User], *, ip: str = "", journal: Optional[str] = "execution.save",
+          summary: Optional[str] = None) -> ExecutionRecord:
+    """Writes a record `check` returned (`clean`) over the version `expected`, kept in the history. Who may is the
+    caller's to ask (`save`; a plan file's import, plans/review/planfile_execution.py, which checks a file's years
+    together). `journal` None: no entry of its own (the import journals itself); `summary`: the history's line."""
     record = _stored_record(session, plan, action, year)
     if expected is None or expected != record.version:
         raise ConflictError("execution")
@@ -323,16 +332,26 @@ def save(session: Session, plan: Plan, action: Action, year: int, data: dict, ex
         kept.append(row)
     record.funding[:] = kept
     session.flush()
-    summary = _summary(action, year, clean)
+    summary = summary or _summary(action, year, clean)
     session.add(ExecutionChange(plan_id=plan.id, action_uuid=action.uuid, year=year,
                                 user_id=user.id if user else None, at=now, summary=summary,
                                 snapshot=dump(action, year, record)))
     session.flush()
     _prune(session, plan.id, action.uuid, year)
-    audit.record(session, user, journal, target=f"plan:{plan.id}",
-                 details={"action": action.uuid, "year": year, "status": clean["status"],
-                          "progress": clean["progress"], "version": record.version}, ip=ip)
+    if journal:
+        audit.record(session, user, journal, target=f"plan:{plan.id}",
+                     details={"action": action.uuid, "year": year, "status": clean["status"],
+                              "progress": clean["progress"], "version": record.version}, ip=ip)
     return record
+
+
+def same_as_stored(action: Action, record: Optional[ExecutionRecord], clean: dict) -> bool:
+    """Whether writing `clean` would leave the stored record as it is (an import skips such a record)."""
+    if record is None:
+        return False
+    money = {f.funding_line_id: (int(f.mobilised), int(f.paid)) for f in record.funding}
+    return (all(getattr(record, name) == clean[name] for name in FIELDS)
+            and all(money.get(line.id, (0, 0)) == clean["money"][line.id] for line in action.funding_lines))
 
 
 def _prune(session: Session, plan_id: int, action_uuid: str, year: int) -> None:

@@ -1,9 +1,10 @@
 """The plan file: one JSON document holding a whole plan, which travels between a commune's laptop and the
 national server (`flask plans export` / `plans import`, the download and upload pages).
 
-Contract (schema_version 1; the JSON Schema is schemas/pdl-m-plan.v1.schema.json, the prose docs/plan-format.md):
+Contract (schema_version 2; the JSON Schema is schemas/pdl-m-plan.v2.schema.json, the prose docs/plan-format.md; a
+file of version 1, the same without "execution", is still read with schemas/pdl-m-plan.v1.schema.json):
 
-    {"format": "pdl-m-plan", "schema_version": 1, "exported_at": "2026-03-01T09:30:00Z",
+    {"format": "pdl-m-plan", "schema_version": 2, "exported_at": "2026-03-01T09:30:00Z",
      "plan": {
        "uuid", "revision", "status", "title", "period": {"start", "end"}, "guide_version",
        "owner": {"kind": "commune" | "cercle" | "region", "name", "pcode", "territory_edition"}
@@ -17,6 +18,10 @@ Contract (schema_version 1; the JSON Schema is schemas/pdl-m-plan.v1.schema.json
        "diaspora_associations": [{"ref", "name", "host_country", …}],
        "actions": [{"uuid", "objective": objective ref | null, …, "schedule": {"2025": FCFA},
                     "funding_lines": [{"source_type", "association": association ref | null, "amount", …}]}],
+       "execution": {"records": [{"action": action uuid, "year", "status", "progress", …,
+                                  "funding": [{"mobilised", "paid"}]  (one per funding line of the action)}],
+                     "measures": [{"indicator": indicator ref, "year", "value", "groups", …}],
+                     "evidence": [{"action", "year", "uuid", "kind", "name", …}]},   (a description, not the file)
        "history": {"changes": [{"at", "section", "user", "summary"}],
                    "transitions": [{"at", "from", "to", "user", "reason"}],
                    "claimed": {"changes": […], "transitions": […]}}}}      (optional)
@@ -43,7 +48,8 @@ Import (`import_document`): size, JSON, format and version, then the JSON Schema
 ValidationError whose keys are JSON paths ("plan.actions[3].funding_lines[0].amount") and messages French.
 The owner is found by P-code (a grouping by its name). A plan already here with the same uuid is updated (its
 latest revision, if editable), or gets a new revision when that revision is adopted; else the plan is created.
-Nothing is half-imported: on any refusal the session is rolled back. The caller commits on success.
+Nothing is half-imported: on any refusal the session is rolled back. The caller commits on success. The execution a
+file carries is checked and written by plans/review/planfile_execution.py (where it may go: its docstring).
 """
 from __future__ import annotations
 
@@ -68,6 +74,9 @@ from plans.core.errors import ConflictError, ValidationError
 from plans.core.ids import canonical_uuid
 from plans.core.text import without_control_characters
 from plans.core.vocab import MIGRATION_TAGS
+from plans.execution import measures as execution_measures
+from plans.execution import service as execution_service
+from plans.execution.evidence import ExecutionEvidence
 from plans.owners.models import PlanOwner
 from plans.planning import actions as actions_service
 from plans.planning import location, sections
@@ -76,11 +85,13 @@ from plans.planning.sectiondata import adoption, identification, migration, orie
 from plans.review.models import PlanSnapshot, PlanTransition
 
 FORMAT = "pdl-m-plan"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2 carries the execution ("execution"); a file of version 1 (without it) is still read
+READABLE_VERSIONS = (1, 2)
 MAX_DOCUMENT_BYTES = limits.PLAN_FILE_BYTES
 MAX_DOCUMENT_MB = MAX_DOCUMENT_BYTES // (1024 * 1024)
 MAX_MESSAGES = 50  # a file broken everywhere: the first problems are enough to act on
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / f"pdl-m-plan.v{SCHEMA_VERSION}.schema.json"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
+SCHEMA_PATH = SCHEMA_DIR / f"pdl-m-plan.v{SCHEMA_VERSION}.schema.json"
 IMPORT_MARK = "_import"  # key of the PlanChange snapshots an import records: left out of the history summary
 SNAPSHOT_KIND = "import"
 MEDIA_TYPE = "application/json"
@@ -295,6 +306,44 @@ def _actions_part(plan: Plan, refs: _Refs, reveal_masked: bool) -> list[dict]:
     return out
 
 
+def _execution_part(session: Session, plan: Plan, refs: _Refs) -> dict:
+    """The plan's execution (schema_version 2): each action's records per year, its money per funding line in the
+    order of the action's lines; the indicators' measures; what is known of the evidence (never the files, which
+    travel with the backup: docs/plan-format.md). Empty lists for a plan without execution."""
+    empty: dict[str, list] = {"records": [], "measures": [], "evidence": []}
+    if plan.id is None:
+        return empty
+    actions = sorted(plan.actions, key=lambda a: (a.position if a.position is not None else 0, a.id or 0))
+    order = {a.id: n for n, a in enumerate(actions)}
+    by_id = {a.id: a for a in actions}
+    records = []
+    for record in sorted(execution_service.records(session, plan), key=lambda r: (order.get(r.action_id, 0),
+                                                                                    r.year)):
+        action = by_id.get(record.action_id)
+        if action is None:
+            continue
+        d = execution_service.dump(action, record.year, record)
+        records.append({"action": action.uuid, "year": record.year,
+                        **{n: d[n] for n in execution_service.FIELDS},
+                        "funding": [{"mobilised": f["mobilised"], "paid": f["paid"]} for f in d["funding"]]})
+    indicator_order = {i.id: n for n, i in enumerate(plan.indicators)}
+    measures = [{"indicator": refs.get("indicator", m.indicator_id), "year": m.year,
+                 "value": suivi.decimal_text(m.value),
+                 "groups": {k: (m.breakdown or {})[k] for k in sorted(m.breakdown or {})},
+                 "source": m.source, "measured_on": m.measured_on.isoformat() if m.measured_on else None}
+                for m in sorted(execution_measures.measures(session, plan),
+                                key=lambda m: (indicator_order.get(m.indicator_id, 0), m.year))
+                if refs.get("indicator", m.indicator_id)]
+    evidence = [{"action": by_id[e.action_id].uuid, "year": e.year, "uuid": e.uuid, "kind": e.kind,
+                 "name": e.original_name, "caption": e.caption, "size": e.size, "width": e.width,
+                 "height": e.height, "added_at": instant(e.created_at)}
+                for e in sorted(session.scalars(sa.select(ExecutionEvidence).where(
+                    ExecutionEvidence.plan_id == plan.id)),
+                    key=lambda e: (order.get(e.action_id, 0), e.year, e.created_at, e.uuid))
+                if e.action_id in by_id]
+    return {"records": records, "measures": measures, "evidence": evidence}
+
+
 def _change_key(c: dict) -> tuple:
     return (c.get("at") or "", c.get("section") or "", c.get("user") or "", c.get("summary") or "")
 
@@ -375,6 +424,7 @@ def export_document(session: Session, plan: Plan, *, reveal_masked: bool = True)
             "sections": sections_part,
             "diaspora_associations": associations,
             "actions": _actions_part(plan, refs, reveal_masked),
+            "execution": _execution_part(session, plan, refs),
             "history": _history_part(session, plan),
         },
     }
@@ -389,9 +439,10 @@ def without_timestamp(document: dict) -> dict:
 # Reading a file: size, JSON, format, version, schema
 
 
-@lru_cache(maxsize=1)
-def schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+@lru_cache(maxsize=len(READABLE_VERSIONS))
+def schema(version: int = SCHEMA_VERSION) -> dict:
+    """The JSON Schema of a readable version (the current one by default: what an export follows)."""
+    return json.loads((SCHEMA_DIR / f"pdl-m-plan.v{version}.schema.json").read_text(encoding="utf-8"))
 
 
 def _reject_constant(name: str):
@@ -489,15 +540,15 @@ def check_schema(document: Any) -> None:
     if document.get("format") != FORMAT:
         raise ValidationError(MSG_NOT_PLAN)
     version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or version not in READABLE_VERSIONS:
         if isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION:
             raise ValidationError({"schema_version": [
-                f"Version de format inconnue : ce fichier est en version {version}, cette application lit la "
-                f"version {SCHEMA_VERSION}. Mettez l'application à jour pour l'importer."]})
+                f"Version de format inconnue : ce fichier est en version {version}, cette application lit les "
+                f"versions 1 à {SCHEMA_VERSION}. Mettez l'application à jour pour l'importer."]})
         raise ValidationError({"schema_version": [
-            f"Version de format inconnue : {_shown(version)} (version {SCHEMA_VERSION} attendue, en nombre "
+            f"Version de format inconnue : {_shown(version)} (version 1 à {SCHEMA_VERSION} attendue, en nombre "
             "entier)."]})
-    validator = Draft202012Validator(schema())
+    validator = Draft202012Validator(schema(version))
     errors: dict[str, list[str]] = {}
     count = 0
     for error in sorted(validator.iter_errors(document), key=lambda e: [str(p) for p in e.absolute_path]):
@@ -533,6 +584,9 @@ def _canonical_uuids(document: dict) -> None:
     p["uuid"] = canonical_uuid(p["uuid"])
     for action in p["actions"]:
         action["uuid"] = canonical_uuid(action["uuid"])
+    execution = p.get("execution") or {}
+    for row in execution.get("records", []) + execution.get("evidence", []):
+        row["action"] = canonical_uuid(row["action"])
 
 
 def _rows(value: Any) -> list:
@@ -573,7 +627,12 @@ def check_counts(document: Any) -> None:
         ("criteria", "plan.sections.orientations.criteria", _part(sections, "orientations", "criteria")),
         ("priorities", "plan.sections.orientations.priorities", _part(sections, "orientations", "priorities")),
         ("indicators", "plan.sections.suivi.indicators", _part(sections, "suivi", "indicators")),
+        ("execution_records", "plan.execution.records", _part(plan, "execution", "records")),
+        ("measures", "plan.execution.measures", _part(plan, "execution", "measures")),
+        ("evidence", "plan.execution.evidence", _part(plan, "execution", "evidence")),
     ]
+    for i, record in enumerate(_rows(_part(plan, "execution", "records"))[:limits.ROWS["execution_records"].limit + 1]):
+        lists.append(("funding_lines", json_path("plan.execution.records", i, "funding"), _part(record, "funding")))
     for i, action in enumerate(_rows(plan.get("actions"))[:limits.ACTIONS_PER_PLAN + 1]):
         lists.append(("funding_lines", json_path("plan.actions", i, "funding_lines"), _part(action, "funding_lines")))
     for i, axis in enumerate(_rows(_part(sections, "orientations", "axes"))[:limits.ROWS["axes"].limit + 1]):

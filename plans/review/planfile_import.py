@@ -30,10 +30,11 @@ from plans.core.db import serialize, utcnow
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.ids import derived_uuid
 from plans.core.text import without_control_characters
+from plans.execution import service as execution_service
 from plans.owners import service as owners_service
 from plans.owners.models import COLLECTIVITE_LEVEL, OwnerKind, PlanOwner
 from plans.planning.models import Action, Plan, PlanStatus
-from plans.review import workflow
+from plans.review import planfile_execution, workflow
 from plans.review.models import PlanSnapshot
 from plans.review.planfile import (
     SNAPSHOT_KIND,
@@ -149,21 +150,23 @@ def _check_user(user: Optional[User], owner: PlanOwner) -> None:
             "importer que les plans de vos collectivités."]})
 
 
-def _keep_action_uuids_to_this_plan(session: Session, plan: Plan, rows: list[dict], warnings: list[str]) -> None:
+def _keep_action_uuids_to_this_plan(session: Session, plan: Plan, rows: list[dict],
+                                    warnings: list[str]) -> dict[str, str]:
     """An action uuid belongs to one plan (all its revisions): the dashboard's exports key an action by (uuid,
     revision) and the API lists them. A file's action whose uuid is already another plan's (a file copied from a
     neighbour, or forged) takes the uuid derived from this plan's and its own (plans.core.ids.derived_uuid): the
-    same at every import of that file, so the action is matched again next time. The rows are changed in place."""
+    same at every import of that file, so the action is matched again next time. The rows are changed in place;
+    returns the uuids changed (file's → this plan's)."""
     wanted = [row["uuid"] for row in rows]
     if not wanted:
-        return
+        return {}
     elsewhere = set()
     for chunk in range(0, len(wanted), 500):
         elsewhere.update(session.scalars(
             sa.select(Action.uuid).join(Plan, Plan.id == Action.plan_id)
             .where(Action.uuid.in_(wanted[chunk:chunk + 500]), Plan.uuid != plan.uuid)))
     if not elsewhere:
-        return
+        return {}
     moved = {old: derived_uuid(plan.uuid, old) for old in elsewhere}
     taken = set(session.scalars(sa.select(Action.uuid).join(Plan, Plan.id == Action.plan_id)
                                 .where(Action.uuid.in_(list(moved.values())), Plan.uuid != plan.uuid)))
@@ -182,6 +185,7 @@ def _keep_action_uuids_to_this_plan(session: Session, plan: Plan, rows: list[dic
     warnings.append(f"{count} action{'s' if count > 1 else ''} du fichier portai{'en' if count > 1 else ''}t "
                     f"l'identifiant d'une action d'un autre plan : ell{'es' if count > 1 else 'e'} reçoi"
                     f"{'ven' if count > 1 else ''}t un identifiant propre à ce plan.")
+    return moved
 
 
 def import_document(session: Session, document_or_bytes: dict | bytes | str, user: Optional[User], *,
@@ -219,14 +223,20 @@ def _import(session: Session, document_or_bytes, user: Optional[User], source: s
     summary = f"Import du fichier « {source} »" if source else "Import d'un fichier de plan"
 
     existing = workflow.latest_revision(session, p["uuid"])
-    created = new_revision = False
+    created = new_revision = execution_only = False
     if existing is not None:
         if existing.owner_id != owner.id:
             # the other owner is not named: the importer may not be allowed to read that plan
             raise ValidationError({"plan.uuid": [
                 f"Un plan de même identifiant ({p['uuid']}) existe déjà ici pour une autre collectivité que "
                 f"« {owner.name} » : un fichier ne change pas le propriétaire d'un plan."]})
-        if existing.status is PlanStatus.ADOPTE:
+        if (execution_service.is_open(existing) and planfile_execution.has_any(document)
+                and p["revision"] == existing.revision
+                and planfile_execution.same_content(session, existing, document)):
+            # the validated or adopted revision itself, unchanged: the file brings its execution, no revision
+            plan = existing
+            execution_only = True
+        elif existing.status is PlanStatus.ADOPTE:
             plan = workflow.open_revision(
                 session, existing, user, title=p["title"], period_start=p["period"]["start"],
                 period_end=p["period"]["end"], guide_version=p["guide_version"], ip=ip,
@@ -261,18 +271,33 @@ def _import(session: Session, document_or_bytes, user: Optional[User], source: s
             warnings.append(f"Le plan est créé en brouillon (le fichier le dit « {PlanStatus(p['status']).label} ») : "
                             "le statut change par la revue.")
 
-    _keep_action_uuids_to_this_plan(session, plan, p["actions"], warnings)
-    changed = write_content(session, plan, content, user, summary, warnings)
+    changed = executed = 0
+    if not execution_only:
+        moved = _keep_action_uuids_to_this_plan(session, plan, p["actions"], warnings)
+        for row in planfile_execution.carried(document)["records"] + planfile_execution.carried(document)["evidence"]:
+            row["action"] = moved.get(row["action"], row["action"])
+        changed = write_content(session, plan, content, user, summary, warnings)
+    if planfile_execution.has_any(document):
+        if execution_service.is_open(plan):
+            executed = planfile_execution.apply(session, plan, document, user, summary)
+        else:
+            part = planfile_execution.carried(document)
+            warnings.append(
+                f"L'exécution que porte le fichier ({len(part['records'])} enregistrement(s), "
+                f"{len(part['measures'])} mesure(s) d'indicateurs) n'est pas reprise : elle se suit sur un plan "
+                f"validé ou adopté dont le contenu est celui du fichier, et le plan importé est « "
+                f"{plan.status.label} » ici.")
     if changed:
         plan.updated_at = utcnow()
-    if changed or created or new_revision or not _same_as_last_import(session, plan, document):
+    if changed or executed or created or new_revision or not _same_as_last_import(session, plan, document):
         session.add(PlanSnapshot(plan_id=plan.id, kind=SNAPSHOT_KIND, label=summary, at=utcnow(),
                                  user_id=user.id if user else None, document=document))
         session.flush()
         _prune_import_copies(session, plan)
     audit_service.record(session, user, "plan.import", plan.uuid,
                          {"revision": plan.revision, "file": source or "", "created": created,
-                          "new_revision": new_revision, "sections_changed": changed}, ip)
+                          "new_revision": new_revision, "sections_changed": changed,
+                          "execution_written": executed}, ip)
     session.flush()
     return ImportResult(plan=plan, created=created, new_revision=new_revision, warnings=warnings)
 

@@ -165,8 +165,8 @@ def test_cli_import_refusals_exit_non_zero_and_change_nothing(session, runner, t
     result = runner.invoke(args=["plans", "import", str(path)])
     assert result.exit_code == 1 and "plan.owner.pcode : Commune inconnue" in result.stderr
 
-    newer = tmp_path / "v2.json"
-    newer.write_bytes(planfile.document_bytes({**document, "schema_version": 2}))
+    newer = tmp_path / "v3.json"
+    newer.write_bytes(planfile.document_bytes({**document, "schema_version": 3}))
     result = runner.invoke(args=["plans", "import", str(newer)])
     assert result.exit_code == 1 and "Version de format inconnue" in result.stderr
 

@@ -62,7 +62,7 @@ def test_the_three_test_cases_export_valid_documents(session, seeded):
     for uuid, plan in seeded.items():
         document = planfile.export_document(session, plan)
         assert list(validator.iter_errors(document)) == []
-        assert document["format"] == "pdl-m-plan" and document["schema_version"] == 1
+        assert document["format"] == "pdl-m-plan" and document["schema_version"] == planfile.SCHEMA_VERSION == 2
         assert document["exported_at"].endswith("Z")
         assert document["plan"]["uuid"] == uuid
         json.loads(planfile.document_bytes(document))  # serialisable as is
@@ -270,9 +270,9 @@ def test_oversized_file_refused_before_reading(session, seeded):
 
 
 def test_unknown_schema_version_refused(session, koniakary_doc):
-    document = {**koniakary_doc, "schema_version": 2}
+    document = {**koniakary_doc, "schema_version": 3}
     error = _refused(session, document)
-    assert "version 2" in error.errors["schema_version"][0] and "mettez l'application à jour" in \
+    assert "version 3" in error.errors["schema_version"][0] and "mettez l'application à jour" in \
         error.errors["schema_version"][0].lower()
 
 
