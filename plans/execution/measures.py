@@ -34,6 +34,7 @@ from plans.core.money import AmountError, parse_decimal
 from plans.core.text import search_key
 from plans.execution import service
 from plans.execution.models import IndicatorMeasure
+from plans.planning import summary
 from plans.planning.models import Indicator, Plan
 from plans.planning.sectiondata import suivi
 from plans.planning.sections import parse_version
@@ -148,6 +149,7 @@ def save(session: Session, plan: Plan, indicator: Indicator, year: int, data: di
     row.value, row.breakdown = clean["value"], clean["breakdown"]
     row.source, row.measured_on = clean["source"], clean["measured_on"]
     session.flush()
+    summary.mark(session, plan.id)  # the desk's figures are recomputed by their next reader (plans/planning/summary.py)
     audit.record(session, user, "indicator.measure", target=f"plan:{plan.id}",
                  details={"indicator": indicator.name[:100], "year": year,
                           "value": suivi.decimal_text(clean["value"]), "version": row.version}, ip=ip)

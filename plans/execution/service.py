@@ -45,7 +45,7 @@ from plans.core.formatting import fcfa
 from plans.core.money import AmountError, parse_decimal, parse_fcfa
 from plans.core.vocab import CODEV_STATES, EXECUTION_STATUSES, FUNDING_SOURCES
 from plans.execution.models import ExecutionChange, ExecutionFunding, ExecutionRecord
-from plans.planning import finance
+from plans.planning import finance, summary
 from plans.planning.models import Action, Plan, PlanStatus
 from plans.planning.sections import parse_version
 
@@ -323,9 +323,10 @@ def save(session: Session, plan: Plan, action: Action, year: int, data: dict, ex
         kept.append(row)
     record.funding[:] = kept
     session.flush()
-    summary = _summary(action, year, clean)
+    # The plan's summary (its exec_* figures) is recomputed by the desk's next reader: counted in this transaction.
+    summary.mark(session, plan.id)
     session.add(ExecutionChange(plan_id=plan.id, action_uuid=action.uuid, year=year,
-                                user_id=user.id if user else None, at=now, summary=summary,
+                                user_id=user.id if user else None, at=now, summary=_summary(action, year, clean),
                                 snapshot=dump(action, year, record)))
     session.flush()
     _prune(session, plan.id, action.uuid, year)
