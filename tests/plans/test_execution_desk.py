@@ -6,15 +6,26 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from plans.demo import data as D
-from plans.demo import seed as demo
+from plans.demo import execution as demo_execution
 from plans.execution import figures, measures, service
+from plans.maps import national as nm
 from plans.planning import finance
 from plans.planning import summary as plan_summary
 from plans.planning.models import Plan
 from plans.planning.summary import PlanSummary
+
+
+@pytest.fixture
+def executed(session, demo_cases):
+    """The three test cases, Koniakary's plan adopted with its 2025 execution (what `flask setup` seeds)."""
+    assert demo_execution.seed_koniakary_execution(session)
+    session.commit()
+    nm.clear_caches()
+    return session
 
 
 def _koniakary(session) -> Plan:
@@ -40,9 +51,8 @@ def _assert_summary_is(s: PlanSummary, ex: figures.PlanExecution) -> None:
     assert Decimal(s.exec_diaspora_rate) == ex.diaspora_mobilised_rate
 
 
-def test_the_desk_reads_koniakarys_execution_as_figures_computes_it(session):
-    demo.seed_new_install(session)
-    session.commit()
+def test_the_desk_reads_koniakarys_execution_as_figures_computes_it(executed):
+    session = executed
     plan = _koniakary(session)
     s = _read(session, plan.id)
     ex = figures.plan_execution(plan, service.records(session, plan), 2025)
@@ -61,9 +71,8 @@ def test_the_desk_reads_koniakarys_execution_as_figures_computes_it(session):
                           for o in others)
 
 
-def test_an_execution_save_changes_the_desks_figure_at_its_next_read(session):
-    demo.seed_new_install(session)
-    session.commit()
+def test_an_execution_save_changes_the_desks_figure_at_its_next_read(executed):
+    session = executed
     plan = _koniakary(session)
     before = _read(session, plan.id)
     changes = before.changes
@@ -85,9 +94,8 @@ def test_an_execution_save_changes_the_desks_figure_at_its_next_read(session):
     _assert_summary_is(after, figures.plan_execution(plan, service.records(session, plan), 2025))
 
 
-def test_a_first_record_in_a_later_year_moves_the_desk_to_that_year(session):
-    demo.seed_new_install(session)
-    session.commit()
+def test_a_first_record_in_a_later_year_moves_the_desk_to_that_year(executed):
+    session = executed
     plan = _koniakary(session)
     cscom = next(a for a in plan.actions if a.title == "Extension du CSCOM")
     data = {**service.dump(cscom, 2026, None),
@@ -104,9 +112,8 @@ def test_a_first_record_in_a_later_year_moves_the_desk_to_that_year(session):
     assert (s.exec_year, s.exec_diaspora_mobilised) == (2026, 4_500_000)
 
 
-def test_an_indicator_measured_counts_a_change(session):
-    demo.seed_new_install(session)
-    session.commit()
+def test_an_indicator_measured_counts_a_change(executed):
+    session = executed
     plan = _koniakary(session)
     changes = _read(session, plan.id).changes
     plan = _koniakary(session)
@@ -116,3 +123,67 @@ def test_an_indicator_measured_counts_a_change(session):
                                                                   "measured_on": "2025-12-31"}, row.version, None)
     session.commit()
     assert session.scalar(sa.select(PlanSummary.changes).where(PlanSummary.plan_id == plan.id)) == changes + 1
+
+
+def _national_row(session, indicator: str, **filters) -> nm.Row:
+    _read(session, _koniakary(session).id)
+    view = nm.national_view(nm.national_base(session), nm.Filters(**filters), indicator)
+    return next(r for r in view.communes if r.code == D.KONIAKARY_PCODE)
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def test_the_national_map_colours_koniakary_by_its_execution_and_the_others_not_at_all(executed):
+    session = executed
+    row = _national_row(session, "execution_financiere")
+    assert (row.exec_year, row.financial_rate, row.physical_rate, row.diaspora_mobilised_rate) == (
+        2025, Decimal("38.13"), Decimal("38.28"), Decimal("16.13"))
+    doc = nm.view_document(nm.national_base(session), nm.national_view(nm.national_base(session), nm.Filters(),
+                                                                         "execution_financiere"))
+    colour, text = doc["communes"][D.KONIAKARY_PCODE]
+    assert _plain(text) == "38,13 % (fin 2025)" and colour == nm.colour_for("execution_financiere", Decimal("38.13"))
+    assert colour != nm.NO_DATA_COLOUR
+    # The other plans (the groupings') have no execution: « — », not 0 %, no colour; the legend says why.
+    others = [r for r in doc["rows"] if r["code"] != D.KONIAKARY_PCODE]
+    assert others and all(r["texts"]["execution_financiere"] == "—" for r in others)
+    assert doc["groupings"] and all(g["text"] == "—" for g in doc["groupings"])
+    assert nm.colour_for("execution_financiere", None) == nm.NO_DATA_COLOUR
+    assert doc["legend"][-1] == {"colour": nm.NO_DATA_COLOUR, "label": "pas d'exécution saisie (ou pas de plan)"}
+    assert "dernière année saisie" in doc["note"]
+    texts = next(r for r in doc["rows"] if r["code"] == D.KONIAKARY_PCODE)["texts"]
+    assert [_plain(texts[k]) for k in ("execution_annee", "execution_physique", "execution_financiere",
+                                       "diaspora_mobilisee")] == ["2025", "38,28 %", "38,13 %", "16,13 %"]
+
+
+def test_a_sector_filter_reads_figures_sector_group(executed):
+    session = executed
+    plan = _koniakary(session)
+    ex = figures.plan_execution(plan, service.records(session, plan), 2025)
+    health = next(g for g in ex.by_sector if g.key == plan.actions[0].sector)
+    row = _national_row(session, "execution_physique", secteur=health.key)
+    assert (row.physical_rate, row.financial_rate) == (health.physical_rate, health.financial_rate)
+
+
+def test_an_execution_save_changes_the_national_map_at_its_next_read(executed):
+    session = executed
+    assert _national_row(session, "execution_financiere").financial_rate == Decimal("38.13")
+    plan = _koniakary(session)
+    khasso = next(a for a in plan.actions if a.title == "Adduction d'eau potable du quartier Khasso")
+    record = service.record_of(session, khasso, 2025)
+    data = {**service.dump(khasso, 2025, record),
+            "funding": [{"mobilised": 30_000_000, "paid": 30_000_000}, {"mobilised": 2_000_000, "paid": 2_000_000},
+                        {"mobilised": 0, "paid": 0}]}
+    service.save(session, plan, khasso, 2025, data, record.version, None)
+    session.commit()
+    assert _national_row(session, "execution_financiere").financial_rate == Decimal("47.50")
+
+
+def test_a_minimum_on_an_execution_rate_is_read_in_percent(executed):
+    assert nm.parse_minimum("30 %", "execution_financiere") == Decimal("30")
+    _read(executed, _koniakary(executed).id)
+    base = nm.national_base(executed)
+    kept = nm.national_view(base, nm.Filters(minimum=Decimal("30")), "execution_financiere")
+    assert [r.code for r in kept.rows] == [D.KONIAKARY_PCODE]  # 38,13 %; the plans without execution are left out
+    assert nm.national_view(base, nm.Filters(minimum=Decimal("40")), "execution_financiere").rows == []
