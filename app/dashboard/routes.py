@@ -48,8 +48,8 @@ COLUMNS = [("plan", "Plan", False), ("region", "Région, cercle", False), ("stat
            ("ecart", "Écart", False), ("acquis", "Acquis", True), ("promis", "Promis", True),
            ("a_rechercher", "À rechercher", True), ("non_couvert", "Non couvert", True),
            ("migration", "Actions migration", True), ("completude", "Complétude", True),
-           ("commentaires", "Comment. ouverts", True), ("execution_physique", "Exéc. physique", True),
-           ("execution_financiere", "Exéc. financière", True), ("diaspora_mobilisee", "Diaspora mobilisée", True)]
+           ("execution_physique", "Exéc. physique", True), ("execution_financiere", "Exéc. financière", True),
+           ("diaspora_mobilisee", "Diaspora mobilisée", True), ("commentaires", "Comment. ouverts", True)]
 # A header's full meaning, for its title and the note under the table.
 COLUMN_TITLES = {"ecart": "Forte émigration sans action financée par la diaspora",
                  "emigres": "Émigrés pour 1 000 habitants", "investissement": "Investissement par habitant (FCFA)",
