@@ -90,8 +90,9 @@ INDICATORS: dict[str, str] = {
     "diaspora_mobilisee": "Diaspora : part mobilisée de ses promesses",
 }
 EXECUTION_INDICATORS = ("execution_financiere", "execution_physique", "diaspora_mobilisee")
-EXECUTION_NOTE = ("Exécution cumulée jusqu'à la fin de la dernière année saisie pour chaque plan (l'année est "
-                  "indiquée au survol). Sans exécution saisie, la commune reste sans couleur : ce n'est pas 0 %.")
+EXECUTION_NOTE = ("Exécution cumulée jusqu'à la fin de la dernière année saisie pour chaque plan (l'année figure "
+                  "dans le tableau et au survol). Sans exécution saisie, la commune reste sans couleur : ce n'est "
+                  "pas 0 %.")
 DEFAULT_INDICATOR = "investissement"
 
 # Fixed steps (not quantiles) so that two filtered views compare: a colour means the same value everywhere.

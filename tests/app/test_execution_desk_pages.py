@@ -115,3 +115,9 @@ def test_a_save_changes_the_dashboard_and_the_map_at_their_next_read(executed, s
     assert "47,50 %" in _row_html(html, executed[D.TC1_UUID])
     page = _plain(reviewer_client.get("/carte-nationale?indicateur=execution_financiere").get_data(as_text=True))
     assert "47,50 %" in page and "ce n'est pas 0 %" in page
+
+
+def test_the_maps_png_draws_an_execution_indicator(executed, reviewer_client):
+    response = reviewer_client.get("/carte-nationale.png?indicateur=execution_physique&region=ML01")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    assert response.data[:8] == b"\x89PNG\r\n\x1a\n"
