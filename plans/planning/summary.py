@@ -4,7 +4,9 @@ The national map, the reviewers' dashboard and its plan table, the work queue an
 these rows instead of loading every plan's actions (700 plans × 40 actions took seconds). A row holds nothing of
 its own: every value is what plans/planning/finance.py (`plan_finance`), plans/planning/indicators.py
 (`plan_indicators`, `funding_states`, `is_diaspora_funded`), plans/planning/completeness.py (`check_plan`) and
-plans/accounts/access.py (`owner_region_ids`) give for the plan as saved — `compute` calls them and copies.
+plans/accounts/access.py (`owner_region_ids`) give for the plan as saved — `compute` calls them and copies. The
+execution's figures (the exec_* columns) are plans/execution/figures.py's, which this area sits below: the
+execution area registers a contributor (`register`; plans/execution/desk_summary.py) whose values `compute` copies.
 
 Who writes it, when (docs/ARCHITECTURE.md, "The plan summaries"):
 - a save never recomputes: a session hook notes, after each flush, the plans whose rows changed (the plan, any row
