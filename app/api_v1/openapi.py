@@ -40,7 +40,39 @@ REVISION = {"name": "revision", "in": "query", "required": False,
 PLAN_UUID = {"name": "plan_uuid", "in": "path", "required": True, "description": "L'UUID du plan.",
              "schema": {"type": "string", "format": "uuid"}}
 
+YEAR = {"name": "year", "in": "query", "required": False,
+        "description": "Une seule année de la période du plan (par défaut : chaque année dont l'exécution est saisie).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": 9999}}
+
 LINK = {"type": ["string", "null"], "format": "uri-reference"}
+RATE = {"type": "string", "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
+NULLABLE_RATE = {"type": ["string", "null"], "pattern": r"^-?[0-9]+\.[0-9]{2}$"}
+FCFA = {"type": "integer", "minimum": 0}
+
+# One year of a plan's execution (plans/reporting/api.py, `execution_year`; figures of plans/execution/figures.py).
+EXECUTION_YEAR_PROPERTIES = {
+    "year": {"type": "integer"},
+    "physical_rate": {**RATE, "description": "Exécution physique : avancement des actions pondéré par leur coût, "
+                                             "en %, à la fin de l'année."},
+    "financial_rate": {**RATE, "description": "Exécution financière : payé jusqu'à la fin de l'année ÷ coût total, "
+                                              "en %."},
+    "mobilised_rate": {**RATE, "description": "Mobilisé (reçu) jusqu'à la fin de l'année ÷ coût total, en %."},
+    "planned": {**FCFA, "description": "Coût total du PIP, en FCFA."},
+    "mobilised": {**FCFA, "description": "Reçu jusqu'à la fin de l'année, en FCFA."},
+    "paid": {**FCFA, "description": "Payé jusqu'à la fin de l'année, en FCFA."},
+    "pia_planned": {**FCFA, "description": "Coût programmé dans l'année (PIA), en FCFA."},
+    "pia_paid": {**FCFA, "description": "Payé dans l'année elle-même, en FCFA."},
+    "diaspora": {
+        "type": "object", "additionalProperties": False,
+        "required": ["promised", "mobilised", "paid", "mobilised_rate"],
+        "description": "Les lignes des associations de la diaspora : promis (leurs montants), mobilisé et payé "
+                       "jusqu'à la fin de l'année.",
+        "properties": {"promised": FCFA, "mobilised": FCFA, "paid": FCFA,
+                       "mobilised_rate": {**NULLABLE_RATE, "description": "Mobilisé ÷ promis, en % ; null sans "
+                                                                          "promesse de la diaspora."}},
+    },
+}
+EXECUTION_YEAR_REQUIRED = list(EXECUTION_YEAR_PROPERTIES)
 
 SCHEMAS = {
     "Erreur": {
@@ -51,7 +83,8 @@ SCHEMAS = {
         "type": "object", "additionalProperties": False,
         "required": ["uuid", "revision", "title", "status", "status_label", "period", "owner", "total_cost", "funded",
                      "diaspora_amount", "diaspora_share", "funding_states", "population", "population_year",
-                     "investment_per_inhabitant", "diaspora_funded_actions", "updated_at", "revisions", "links"],
+                     "investment_per_inhabitant", "diaspora_funded_actions", "updated_at", "revisions", "execution",
+                     "links"],
         "properties": {
             "uuid": {"type": "string", "format": "uuid"},
             "revision": {"type": "integer", "minimum": 1, "description": "La dernière version du plan."},
@@ -102,7 +135,70 @@ SCHEMAS = {
                 "type": "object", "additionalProperties": False, "required": ["revision", "status"],
                 "properties": {"revision": {"type": "integer", "minimum": 1},
                                "status": {"type": "string", "enum": STATUSES}}}},
+            "execution": {
+                "type": ["object", "null"], "additionalProperties": False, "required": ["latest_year", "years"],
+                "description": "L'exécution du plan, pour chaque année saisie (chiffres cumulés jusqu'à la fin de "
+                               "l'année) ; null quand aucune exécution n'est saisie.",
+                "properties": {
+                    "latest_year": {"type": "integer"},
+                    "years": {"type": "array", "items": {"$ref": "#/components/schemas/ExecutionYear"}},
+                },
+            },
             "links": {"type": "object", "required": ["self"], "properties": {"self": {"type": "string"}}},
+        },
+    },
+    "ExecutionYear": {"type": "object", "additionalProperties": False, "required": EXECUTION_YEAR_REQUIRED,
+                      "properties": EXECUTION_YEAR_PROPERTIES},
+    "ActionExecution": {
+        "type": "object", "additionalProperties": False,
+        "required": ["uuid", "title", "recorded", "status", "status_label", "progress", "start_date", "end_date",
+                     "functioning", "cost", "mobilised_year", "paid_year", "mobilised", "paid", "financial_rate",
+                     "funding"],
+        "properties": {
+            "uuid": {"type": "string", "format": "uuid"},
+            "title": {"type": "string"},
+            "recorded": {"type": "boolean", "description": "Une exécution est saisie pour cette année."},
+            "status": {"type": "string", "description": "prevu, en_cours, realise, suspendu ou abandonne : celui de "
+                                                         "la dernière saisie jusqu'à cette année (prevu sans saisie)."},
+            "status_label": {"type": "string"},
+            "progress": {"type": "integer", "minimum": 0, "maximum": 100,
+                         "description": "Avancement physique atteint, en %."},
+            "start_date": {"type": ["string", "null"], "format": "date"},
+            "end_date": {"type": ["string", "null"], "format": "date"},
+            "functioning": {"type": ["string", "null"], "description": "État de fonctionnement d'un ouvrage réalisé."},
+            "cost": {**FCFA, "description": "Coût de l'action, en FCFA."},
+            "mobilised_year": {**FCFA, "description": "Reçu dans l'année."},
+            "paid_year": {**FCFA, "description": "Payé dans l'année."},
+            "mobilised": {**FCFA, "description": "Reçu jusqu'à la fin de l'année."},
+            "paid": {**FCFA, "description": "Payé jusqu'à la fin de l'année."},
+            "financial_rate": {**RATE, "description": "Payé ÷ coût, en %."},
+            "funding": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["source", "funder", "amount", "mobilised_year", "paid_year", "mobilised", "paid",
+                             "state"],
+                "properties": {
+                    "source": {"type": ["string", "null"]}, "funder": {"type": "string"},
+                    "amount": {**FCFA, "description": "Montant de la ligne au plan."},
+                    "mobilised_year": FCFA, "paid_year": FCFA, "mobilised": FCFA, "paid": FCFA,
+                    "state": {"type": "string", "description": "acquis, promis ou a_rechercher, une fois l'argent "
+                                                               "reçu (la part reçue est acquise)."},
+                }}},
+        },
+    },
+    "PlanExecution": {
+        "type": "object", "additionalProperties": False,
+        "required": ["uuid", "revision", "title", "status", "years_recorded", "years"],
+        "properties": {
+            "uuid": {"type": "string", "format": "uuid"},
+            "revision": {"type": "integer", "minimum": 1},
+            "title": {"type": "string"},
+            "status": {"type": "string", "enum": STATUSES},
+            "years_recorded": {"type": "array", "items": {"type": "integer"}},
+            "years": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False, "required": [*EXECUTION_YEAR_REQUIRED, "actions"],
+                "properties": {**EXECUTION_YEAR_PROPERTIES,
+                               "actions": {"type": "array",
+                                           "items": {"$ref": "#/components/schemas/ActionExecution"}}}}},
         },
     },
     "PlanList": {
@@ -194,6 +290,22 @@ def openapi_document(region_codes: list[str]) -> dict:
                             "content": {"application/json": {
                                 "schema": {"$ref": "#/components/schemas/PlanDocument"}}}},
                     "400": _error("Numéro de version incorrect."),
+                    "401": UNAUTHORIZED,
+                    "404": _error("Plan inconnu ou non accessible avec ce jeton (les deux ne sont pas distingués)."),
+                },
+            }},
+            "/api/v1/plans/{plan_uuid}/execution": {"get": {
+                "operationId": "getPlanExecution",
+                "summary": "L'exécution d'un plan validé ou adopté, année par année : taux physique et financier, "
+                           "montants mobilisés et payés, part mobilisée de la diaspora, et pour chaque action son "
+                           "état, son avancement et ses montants.",
+                "parameters": [PLAN_UUID, REVISION, YEAR],
+                "responses": {
+                    "200": {"description": "L'exécution du plan (years vide : aucune exécution saisie).",
+                            "content": {"application/json": {
+                                "schema": {"$ref": "#/components/schemas/PlanExecution"}}}},
+                    "400": _error("Numéro de version ou année incorrects (l'année doit être dans la période du "
+                                  "plan)."),
                     "401": UNAUTHORIZED,
                     "404": _error("Plan inconnu ou non accessible avec ce jeton (les deux ne sont pas distingués)."),
                 },

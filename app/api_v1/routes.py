@@ -1,5 +1,6 @@
-"""GET /api/v1/plans, /api/v1/plans/<uuid>, /api/v1/openapi.json. Only `Authorization: Bearer <jeton>` opens the
-plans: a browser's session cookie is never looked at. Every refusal is `{"erreur": "<message en français>"}`."""
+"""GET /api/v1/plans, /api/v1/plans/<uuid>, /api/v1/plans/<uuid>/execution, /api/v1/openapi.json. Only
+`Authorization: Bearer <jeton>` opens the plans: a browser's session cookie is never looked at. Every refusal is
+`{"erreur": "<message en français>"}`."""
 from __future__ import annotations
 
 import logging
@@ -151,6 +152,26 @@ def get_plan(plan_uuid: str):
     if plan is None:
         return api_error(404, REVISION_NOT_FOUND if revision is not None else PLAN_NOT_FOUND)
     return jsonify(planfile.export_for(db.session, plan, g.api_user))
+
+
+@bp.get("/plans/<plan_uuid>/execution")
+@token_required
+def get_plan_execution(plan_uuid: str):
+    """The plan's execution, year by year (plans/reporting/api.py, `execution_document`)."""
+    revision = None
+    if request.args.get("revision"):
+        try:
+            revision = api_plans.positive_int(request.args, "revision")
+        except ValidationError as error:
+            return _bad_request(error)
+    plan = api_plans.find_plan(db.session, g.api_user, plan_uuid, revision)
+    if plan is None:
+        return api_error(404, REVISION_NOT_FOUND if revision is not None else PLAN_NOT_FOUND)
+    try:
+        year = api_plans.parse_year(request.args, plan)
+    except ValidationError as error:
+        return _bad_request(error)
+    return jsonify(api_plans.execution_document(db.session, plan, year))
 
 
 @bp.get("/openapi.json")

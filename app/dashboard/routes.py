@@ -48,12 +48,18 @@ COLUMNS = [("plan", "Plan", False), ("region", "Région, cercle", False), ("stat
            ("ecart", "Écart", False), ("acquis", "Acquis", True), ("promis", "Promis", True),
            ("a_rechercher", "À rechercher", True), ("non_couvert", "Non couvert", True),
            ("migration", "Actions migration", True), ("completude", "Complétude", True),
-           ("commentaires", "Comment. ouverts", True)]
+           ("execution_physique", "Exéc. physique", True), ("execution_financiere", "Exéc. financière", True),
+           ("diaspora_mobilisee", "Diaspora mobilisée", True), ("commentaires", "Comment. ouverts", True)]
 # A header's full meaning, for its title and the note under the table.
 COLUMN_TITLES = {"ecart": "Forte émigration sans action financée par la diaspora",
                  "emigres": "Émigrés pour 1 000 habitants", "investissement": "Investissement par habitant (FCFA)",
                  "commentaires": "Commentaires de relecture non résolus",
-                 "diaspora": "Part de la diaspora dans le coût"}
+                 "diaspora": "Part de la diaspora dans le coût",
+                 "execution_physique": "Exécution physique (avancement pondéré par le coût), cumulée jusqu'à la "
+                                       "dernière année saisie",
+                 "execution_financiere": "Exécution financière (payé ÷ coût total), cumulée jusqu'à la dernière "
+                                         "année saisie",
+                 "diaspora_mobilisee": "Part mobilisée des promesses de la diaspora (reçu ÷ promis)"}
 
 
 # What the table is sorted by, for its caption (every sort key, those without a column of their own too).

@@ -123,7 +123,7 @@ def national_map():
         "maps/national.html", rows_html=rows_html, n_communes=n_communes, n_others=n_others, filters=filters,
         indicator=indicator, indicators=nm.INDICATORS, choices=nm.filter_choices(base, filters.region),
         minimum_text=request.args.get("min", "")[:40], minimum_error=minimum_error, legend=nm.legend(indicator),
-        threshold=nm.GAP_THRESHOLD_PER_MILLE, attribution=BOUNDARY_ATTRIBUTION,
+        legend_note=nm.legend_note(indicator), threshold=nm.GAP_THRESHOLD_PER_MILLE, attribution=BOUNDARY_ATTRIBUTION,
         plan_url=plan_url, labels=nm.labels_document(nm.territory_frames(db.session)),
         png_url=url_for("maps.national_png") + ("?" + request.query_string.decode("latin-1")
                                                 if request.query_string else ""),

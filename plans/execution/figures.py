@@ -170,8 +170,13 @@ class PlanExecution:
         return sum(a.paid for a in self.actions)
 
     @property
+    def weighted_progress(self) -> int:
+        """Σ cost × progress % of the actions: the physical rate's numerator (summed by the desk's totals)."""
+        return sum(a.cost * a.progress for a in self.actions)
+
+    @property
     def physical_rate(self) -> Decimal:
-        return _ratio(sum(a.cost * a.progress for a in self.actions), self.planned)
+        return _ratio(self.weighted_progress, self.planned)
 
     @property
     def financial_rate(self) -> Decimal:
@@ -207,8 +212,31 @@ class PlanExecution:
     def diaspora_paid(self) -> int:
         return sum(r.paid for r in self.diaspora)
 
+    @property
+    def diaspora_mobilised_rate(self) -> Optional[Decimal]:
+        """The diaspora's mobilised share: mobilised through the year ÷ promised (its lines' amounts), as each
+        association's DiasporaRow.mobilised_rate; None when the plan programs no diaspora money."""
+        return diaspora_rate(self.diaspora_mobilised, self.diaspora_promised)
+
     def for_action(self, action) -> ActionExecution:
         return next(a for a in self.actions if a.action is action)
+
+
+def diaspora_rate(mobilised: int, promised: int) -> Optional[Decimal]:
+    """Mobilised ÷ promised (the rule of DiasporaRow.mobilised_rate), None without a promise: a plan or a
+    territory's total (plans/reporting/territory_totals.py) shows « — », not 0 %."""
+    return share_of(mobilised, promised) if promised else None
+
+
+def latest_year(records: Iterable[Any]) -> Optional[int]:
+    """The year the desk shows (national map, dashboard, partner API's summary): the latest with a record."""
+    return max((r.year for r in records), default=None)
+
+
+def totals(planned: int, mobilised: int, paid: int, weighted_progress: int) -> Group:
+    """Sums over many plans (a région's, the country's) read through the rates of a Group: financial = paid ÷
+    planned, mobilised ÷ planned, physical = Σ cost × progress ÷ Σ cost."""
+    return Group("", "", planned, mobilised, paid, weighted_progress)
 
 
 def _ratio(weighted: int, whole: int) -> Decimal:

@@ -34,6 +34,7 @@ from plans.core.money import AmountError, parse_decimal
 from plans.core.text import search_key
 from plans.execution import service
 from plans.execution.models import IndicatorMeasure
+from plans.planning import summary
 from plans.planning.models import Indicator, Plan
 from plans.planning.sectiondata import suivi
 from plans.planning.sections import parse_version
@@ -154,6 +155,7 @@ def write(session: Session, plan: Plan, indicator: Indicator, year: int, clean: 
     row.value, row.breakdown = clean["value"], clean["breakdown"]
     row.source, row.measured_on = clean["source"], clean["measured_on"]
     session.flush()
+    summary.mark(session, plan.id)  # the desk's figures are recomputed by their next reader (plans/planning/summary.py)
     if journal:
         audit.record(session, user, journal, target=f"plan:{plan.id}",
                      details={"indicator": indicator.name[:100], "year": year,

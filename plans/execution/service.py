@@ -46,6 +46,7 @@ from plans.core.money import AmountError, parse_decimal, parse_fcfa
 from plans.core.vocab import CODEV_STATES, EXECUTION_STATUSES, FUNDING_SOURCES
 from plans.execution.models import ExecutionChange, ExecutionFunding, ExecutionRecord
 from plans.planning import finance
+from plans.planning import summary as plan_summary
 from plans.planning.models import Action, Plan, PlanStatus
 from plans.planning.sections import parse_version
 
@@ -333,6 +334,8 @@ def write(session: Session, plan: Plan, action: Action, year: int, clean: dict, 
     record.funding[:] = kept
     session.flush()
     summary = summary or _summary(action, year, clean)
+    # The plan's summary (its exec_* figures) is recomputed by the desk's next reader: counted in this transaction.
+    plan_summary.mark(session, plan.id)
     session.add(ExecutionChange(plan_id=plan.id, action_uuid=action.uuid, year=year,
                                 user_id=user.id if user else None, at=now, summary=summary,
                                 snapshot=dump(action, year, record)))

@@ -17,8 +17,15 @@ id; the others are listed so a click offers them all):
   plan's PlanFinance.diaspora_share when no sector is chosen (TC1 Koniakary: 9,69 %);
 - "emigres": emigrants (migration profile, emigrants_total) per 1 000 inhabitants (indicators.per_thousand);
 - "ecart": the gap flag, indicators.emigration_gap: emigration ≥ STRONG_EMIGRATION_PER_MILLE ‰ but no
-  diaspora-funded action (indicators' rule) among the actions counted.
-A sector filter restricts the actions counted (actions, investment, diaspora share, gap flag) to that sector.
+  diaspora-funded action (indicators' rule) among the actions counted;
+- "execution_financiere", "execution_physique", "diaspora_mobilisee": the execution's financial rate (paid ÷ planned
+  cost), physical rate (progress weighted by cost) and the diaspora's mobilised share (mobilised ÷ promised),
+  plans/execution/figures.py's `plan_execution` at the end of the latest year with an execution record, money and
+  progress cumulated through it (the summary's exec_* columns, plans/execution/desk_summary.py). A plan without any
+  record has no value: no colour, « — », and the legend says why (never 0 %).
+A sector filter restricts the actions counted (actions, investment, diaspora share, gap flag, the execution's
+physical and financial rates: figures' by_sector groups) to that sector; the diaspora's mobilised share stays the
+whole plan's (the execution's figures hold no diaspora total per sector).
 
 Every figure comes from the plans' summaries (plans/planning/summary.py: one row per plan, written in the
 transaction of each save from plans.planning.finance and plans.planning.indicators): the whole plan's figures as
@@ -56,6 +63,7 @@ from plans.core import pool
 from plans.core.errors import ValidationError
 from plans.core.formatting import fcfa, number, percent
 from plans.core.vocab import SECTORS
+from plans.execution import figures as execution_figures
 from plans.maps import sector_colour
 from plans.maps.plan_map import map_actions
 from plans.owners.models import GroupingMember, OwnerKind, PlanOwner
@@ -79,7 +87,14 @@ INDICATORS: dict[str, str] = {
     "ecart": "Forte émigration sans action financée par la diaspora",
     "actions": "Nombre d'actions",
     "statut": "Statut du plan",
+    "execution_financiere": "Exécution financière (payé ÷ coût prévu)",
+    "execution_physique": "Exécution physique (avancement pondéré par le coût)",
+    "diaspora_mobilisee": "Diaspora : part mobilisée de ses promesses",
 }
+EXECUTION_INDICATORS = ("execution_financiere", "execution_physique", "diaspora_mobilisee")
+EXECUTION_NOTE = ("Exécution cumulée jusqu'à la fin de la dernière année saisie pour chaque plan (l'année figure "
+                  "dans le tableau et au survol). Sans exécution saisie, la commune reste sans couleur : ce n'est "
+                  "pas 0 %.")
 DEFAULT_INDICATOR = "investissement"
 
 # Fixed steps (not quantiles) so that two filtered views compare: a colour means the same value everywhere.
@@ -89,6 +104,9 @@ STEPS: dict[str, list[float]] = {  # lower bounds of classes 2…6
     "diaspora": [1, 5, 10, 20, 35],
     "emigres": [25, 50, 100, 200, 400],
     "actions": [5, 10, 20, 40, 80],
+    "execution_financiere": [10, 25, 50, 75, 90],
+    "execution_physique": [10, 25, 50, 75, 90],
+    "diaspora_mobilisee": [10, 25, 50, 75, 90],
 }
 STATUS_COLOURS = {"brouillon": "#d9d9d9", "soumis": "#9ecae1", "en_revue": "#fdd0a2", "a_reviser": "#fc8d59",
                   "valide": "#74c476", "adopte": "#238b45"}
@@ -96,6 +114,11 @@ GAP_COLOURS = {"oui": "#d7301f", "non": "#c6dbef"}
 NO_DATA_COLOUR = "#f0f0f0"  # a commune without a plan, or without the data the indicator needs
 NO_PLAN_LABEL = "pas de plan pour ces filtres"
 NO_DATA_LABEL = "pas de plan ou donnée manquante"
+NO_EXECUTION_LABELS = {
+    "execution_financiere": "pas d'exécution saisie (ou pas de plan)",
+    "execution_physique": "pas d'exécution saisie (ou pas de plan)",
+    "diaspora_mobilisee": "pas d'exécution saisie, aucune promesse de la diaspora, ou pas de plan",
+}
 
 
 # --- the filters ----------------------------------------------------------------------------------------------
@@ -104,11 +127,12 @@ MINIMUM_PARAM = "min"
 # The unit a value of each numeric indicator may be typed with (« 20 % », « 150 ‰ », « 25 000 FCFA »).
 MINIMUM_UNITS: dict[str, tuple[str, ...]] = {"investissement": ("fcfa", "f cfa"), "diaspora": ("%",),
                                               "emigres": ("‰", "pour mille", "pour 1000", "pour 1 000"),
-                                              "actions": ()}
+                                              "actions": (), **{k: ("%",) for k in EXECUTION_INDICATORS}}
 _MINIMUM_NUMBER = re.compile(r"[0-9]{1,16}(?:[.,][0-9]{1,6})?|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3}){1,5}"
                              r"(?:[.,][0-9]{1,6})?")
 MINIMUM_EXAMPLES = "par exemple 20, 20 % ou 20,5"
-MINIMUM_SHOWN_UNITS = {"investissement": "\u00a0FCFA", "diaspora": "\u00a0%", "emigres": "\u00a0‰", "actions": ""}
+MINIMUM_SHOWN_UNITS = {"investissement": "\u00a0FCFA", "diaspora": "\u00a0%", "emigres": "\u00a0‰", "actions": "",
+                       **{k: "\u00a0%" for k in EXECUTION_INDICATORS}}
 
 
 def parse_minimum(text: str, indicator: str = DEFAULT_INDICATOR) -> Optional[Decimal]:
@@ -209,6 +233,13 @@ class PlanInfo:
     gap: Optional[bool] = None
     # per sector: (actions, total cost, diaspora amount), Σ of finance.action_figures over the sector's actions
     sectors: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    # the execution (summary's exec_* columns; None without any record): the year, the rates, and per sector
+    # [planned, mobilised, paid, Σ cost × progress] (figures' by_sector groups)
+    exec_year: Optional[int] = None
+    exec_physical_rate: Optional[Decimal] = None
+    exec_financial_rate: Optional[Decimal] = None
+    exec_diaspora_rate: Optional[Decimal] = None
+    exec_sectors: dict[str, list[int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -280,7 +311,9 @@ def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
     for r in session.execute(
             sa.select(S.plan_id, Plan.title, S.status, S.period_start, S.period_end, S.revision, S.owner_id,
                       S.population, S.population_year, S.emigrants, S.actions, S.total_cost, S.diaspora_amount,
-                      S.cost_per_inhabitant, S.diaspora_share, S.emigrants_per_mille, S.gap, S.by_sector, S.points)
+                      S.cost_per_inhabitant, S.diaspora_share, S.emigrants_per_mille, S.gap, S.by_sector, S.points,
+                      S.exec_year, S.exec_physical_rate, S.exec_financial_rate, S.exec_diaspora_rate,
+                      S.exec_by_sector)
             .join(Plan, Plan.id == S.plan_id).order_by(S.plan_id)):
         pop = r.population if r.population and r.population > 0 else None
         plans.append(PlanInfo(
@@ -289,7 +322,10 @@ def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
             investment_per_inhabitant=r.cost_per_inhabitant,
             diaspora_share=Decimal(r.diaspora_share) if r.total_cost else None,
             emigrants_per_mille=Decimal(r.emigrants_per_mille) if r.emigrants_per_mille is not None else None,
-            gap=r.gap, sectors={k: tuple(v) for k, v in (r.by_sector or {}).items()}))
+            gap=r.gap, sectors={k: tuple(v) for k, v in (r.by_sector or {}).items()},
+            exec_year=r.exec_year, exec_physical_rate=_decimal(r.exec_physical_rate),
+            exec_financial_rate=_decimal(r.exec_financial_rate), exec_diaspora_rate=_decimal(r.exec_diaspora_rate),
+            exec_sectors=dict(r.exec_by_sector or {})))
         for sector, lat, lon, diaspora in r.points or ():
             points.append((r.plan_id, sector, round(lat, POINT_DECIMALS), round(lon, POINT_DECIMALS),
                            bool(diaspora)))
@@ -305,6 +341,10 @@ def load_base(session: Session, fingerprint: tuple = ()) -> NationalBase:
                 geom = shapely.transform(geom, lambda c: c.round(COORD_DECIMALS))
                 owners[owner_id].outline = shapely.geometry.mapping(geom)
     return NationalBase(fingerprint, units, owners, plans, points)
+
+
+def _decimal(value) -> Optional[Decimal]:
+    return Decimal(value) if value is not None else None
 
 
 _CACHE_LOCK = threading.Lock()
@@ -370,11 +410,18 @@ class Row:
     gap: Optional[bool]
     plans: list[tuple[int, str]]  # every matching plan of the territory, latest first: (id, "title (period)")
     owner_id: int = 0
+    # the execution at the end of exec_year (None: no execution recorded)
+    exec_year: Optional[int] = None
+    physical_rate: Optional[Decimal] = None
+    financial_rate: Optional[Decimal] = None
+    diaspora_mobilised_rate: Optional[Decimal] = None
 
     def value(self, indicator: str):
         return {"investissement": self.investment_per_inhabitant, "diaspora": self.diaspora_share,
                 "emigres": self.emigrants_per_mille, "actions": self.actions, "statut": self.status,
-                "ecart": None if self.gap is None else ("oui" if self.gap else "non")}[indicator]
+                "ecart": None if self.gap is None else ("oui" if self.gap else "non"),
+                "execution_financiere": self.financial_rate, "execution_physique": self.physical_rate,
+                "diaspora_mobilisee": self.diaspora_mobilised_rate}[indicator]
 
     def texts(self) -> dict[str, str]:
         """Every indicator as French text (formatted once here, for the page, the JSON and the tooltip)."""
@@ -387,7 +434,17 @@ class Row:
             "statut": self.status_label,
             "ecart": "—" if self.gap is None else ("Oui" if self.gap else "Non"),
             "total": fcfa(self.total),
+            "execution_annee": str(self.exec_year) if self.exec_year is not None else "—",
+            **{k: percent(self.value(k), 2) if self.value(k) is not None else "—" for k in EXECUTION_INDICATORS},
         }
+
+    def map_text(self, indicator: str) -> str:
+        """The indicator's text where the map shows it (the commune's or grouping's tooltip): an execution's
+        rate says its year."""
+        text = self.texts()[indicator]
+        if indicator in EXECUTION_INDICATORS and self.exec_year is not None and self.value(indicator) is not None:
+            return f"{text} (fin {self.exec_year})"
+        return text
 
 
 def _row(base: NationalBase, kind: str, unit: Optional[UnitInfo], owner: OwnerInfo, plans: list[PlanInfo],
@@ -402,6 +459,12 @@ def _row(base: NationalBase, kind: str, unit: Optional[UnitInfo], owner: OwnerIn
         per_inhabitant = indicators.per_inhabitant(total, pop)
         share = finance.share_of(diaspora, total) if total else None
         gap = indicators.emigration_gap(plan.emigrants_per_mille, indicators.has_diaspora_funding(diaspora))
+    physical, financial = plan.exec_physical_rate, plan.exec_financial_rate
+    if secteur:  # that sector's execution: figures' group rates over its stored sums
+        sums = plan.exec_sectors.get(secteur) if plan.exec_year is not None else None
+        group = execution_figures.totals(*sums) if sums else None
+        physical = group.physical_rate if group is not None else None
+        financial = group.financial_rate if group is not None else None
     uid = unit.id if unit is not None else (owner.unit_id or (owner.member_unit_ids or [None])[0])
     cercle = base.cercle_of(uid) if kind != "groupement" else None
     region = base.region_of(uid)
@@ -413,7 +476,9 @@ def _row(base: NationalBase, kind: str, unit: Optional[UnitInfo], owner: OwnerIn
                status=status.value, status_label=status.label, actions=count, total=total,
                population=pop, investment_per_inhabitant=per_inhabitant, diaspora_share=share,
                emigrants_per_mille=plan.emigrants_per_mille, gap=gap,
-               plans=[(p.id, f"{p.title} ({p.period_start}-{p.period_end})") for p in plans], owner_id=owner.id)
+               plans=[(p.id, f"{p.title} ({p.period_start}-{p.period_end})") for p in plans], owner_id=owner.id,
+               exec_year=plan.exec_year, physical_rate=physical, financial_rate=financial,
+               diaspora_mobilised_rate=plan.exec_diaspora_rate)
 
 
 @dataclass
@@ -511,15 +576,21 @@ def legend(indicator: str) -> list[dict[str, str]]:
                 {"colour": GAP_COLOURS["non"], "label": "Non"},
                 {"colour": NO_DATA_COLOUR, "label": NO_DATA_LABEL}]
     fmt = {"investissement": lambda v: fcfa(int(v)), "diaspora": lambda v: percent(v, 0),
-           "emigres": lambda v: number(int(v)) + " ‰", "actions": lambda v: number(int(v))}[indicator]
+           "emigres": lambda v: number(int(v)) + " ‰", "actions": lambda v: number(int(v)),
+           **{k: (lambda v: percent(v, 0)) for k in EXECUTION_INDICATORS}}[indicator]
     steps = STEPS[indicator]
     out = [{"colour": STEP_COLOURS[0], "label": f"moins de {fmt(steps[0])}"}]
     for i, lo in enumerate(steps):
         hi = steps[i + 1] if i + 1 < len(steps) else None
         out.append({"colour": STEP_COLOURS[i + 1],
                     "label": f"{fmt(lo)} à {fmt(hi)}" if hi is not None else f"{fmt(lo)} et plus"})
-    out.append({"colour": NO_DATA_COLOUR, "label": NO_DATA_LABEL})
+    out.append({"colour": NO_DATA_COLOUR, "label": NO_EXECUTION_LABELS.get(indicator, NO_DATA_LABEL)})
     return out
+
+
+def legend_note(indicator: str) -> str:
+    """What the legend adds under its classes (the execution's year rule), "" for the others."""
+    return EXECUTION_NOTE if indicator in EXECUTION_INDICATORS else ""
 
 
 def row_json(row: Row) -> dict[str, Any]:
@@ -535,11 +606,11 @@ def view_document(base: NationalBase, view: NationalView) -> dict[str, Any]:
     for row in view.others:
         owner = base.owners.get(row.owner_id)
         if row.kind == "groupement" and owner is not None and owner.outline is not None:
-            groupings.append({"name": row.name, "text": row.texts()[ind], "plans": [[i, t] for i, t in row.plans],
+            groupings.append({"name": row.name, "text": row.map_text(ind), "plans": [[i, t] for i, t in row.plans],
                               "geometry": owner.outline})
     return {
-        "indicator": ind, "label": INDICATORS[ind], "legend": legend(ind),
-        "communes": {r.code: [colour_for(ind, r.value(ind)), r.texts()[ind]] for r in view.communes},
+        "indicator": ind, "label": INDICATORS[ind], "legend": legend(ind), "note": legend_note(ind),
+        "communes": {r.code: [colour_for(ind, r.value(ind)), r.map_text(ind)] for r in view.communes},
         "groupings": groupings, "rows": [row_json(r) for r in view.rows],
     }
 

@@ -380,6 +380,9 @@ def build_national_png(session, base: "nm.NationalBase", view: "nm.NationalView"
         handles.append(Patch(facecolor="none", edgecolor=GROUPING_EDGE, linestyle="--", label="Groupement (contour)"))
     fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.71, 0.93), fontsize=6.5, frameon=False,
                title=_safe(doc["label"]), title_fontsize=7.5, alignment="left")
+    if doc.get("note"):  # the execution's year rule (plans/maps/national.py, legend_note)
+        fig.text(0.715, 0.05, textwrap.fill(doc["note"], LEGEND_WRAP + 8), fontsize=6, va="bottom", color="#444",
+                 parse_math=False)
     if not doc["rows"]:
         ax.text(0.5, 0.5, "Aucun plan ne répond à ces filtres", transform=ax.transAxes, ha="center", va="center",
                 fontsize=11, color="#444", parse_math=False,

@@ -4,7 +4,9 @@ The national map, the reviewers' dashboard and its plan table, the work queue an
 these rows instead of loading every plan's actions (700 plans × 40 actions took seconds). A row holds nothing of
 its own: every value is what plans/planning/finance.py (`plan_finance`), plans/planning/indicators.py
 (`plan_indicators`, `funding_states`, `is_diaspora_funded`), plans/planning/completeness.py (`check_plan`) and
-plans/accounts/access.py (`owner_region_ids`) give for the plan as saved — `compute` calls them and copies.
+plans/accounts/access.py (`owner_region_ids`) give for the plan as saved — `compute` calls them and copies. The
+execution's figures (the exec_* columns) are plans/execution/figures.py's, which this area sits below: the
+execution area registers a contributor (`register`; plans/execution/desk_summary.py) whose values `compute` copies.
 
 Who writes it, when (docs/ARCHITECTURE.md, "The plan summaries"):
 - a save never recomputes: a session hook notes, after each flush, the plans whose rows changed (the plan, any row
@@ -27,7 +29,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 from itertools import chain
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional
 
 import sqlalchemy as sa
 from sqlalchemy import event, orm
@@ -40,13 +42,15 @@ from plans.planning import completeness, finance, indicators, location
 from plans.planning.models import FCFA, Action, Axis, Plan
 
 # Bump when a stored figure's rule changes: rows of an older formula are recomputed by `refresh_stale`.
-FORMULA = 1
+# 2: the execution's figures (issue 16, the exec_* columns).
+FORMULA = 2
 
 # Rows of these tables change no figure of a summary (the summaries' own, the review's comments and checklist,
-# the snapshots, the journal; the execution of plans/execution/, which no summary figure reads yet): a comment
-# does not recompute the plan.
+# the snapshots, the journal, an execution record's history): a comment does not recompute the plan. The
+# execution's records (execution_record, with a plan_id; their money, execution_funding, saved with them) and the
+# indicators measured do count: plans/execution/service.py and measures.py also `mark` the plan in each save.
 _INERT_TABLES = frozenset({"plan_summary", "plan_summary_place", "plan_comment", "review_check", "plan_snapshot",
-                           "audit_entry", "execution_record", "execution_change", "indicator_measure"})
+                           "audit_entry", "execution_change"})
 _PLANS, _ACTIONS, _AXES, _OWNERS = "summary.plans", "summary.actions", "summary.axes", "summary.owners"
 
 
@@ -91,6 +95,22 @@ class PlanSummary(Base):
     by_source: orm.Mapped[dict] = orm.mapped_column(sa.JSON, default=dict)  # PlanFinance.by_source
     # located actions, withheld ones left out: [[sector, lat, lon, 1 if diaspora-funded else 0], …] in PIP order
     points: orm.Mapped[list] = orm.mapped_column(sa.JSON, default=list)
+    # The execution (plans/execution/figures.py, `plan_execution`, at the end of `exec_year`: the latest year with
+    # an execution record, money and progress cumulated through it). All NULL for a plan without any record: the
+    # desk shows « — », never 0 %. Filled by the contributor plans/execution/desk_summary.py registers (`register`:
+    # this area sits below plans/execution and cannot call it).
+    exec_year: orm.Mapped[Optional[int]]
+    exec_physical_rate: orm.Mapped[Optional[Decimal]] = orm.mapped_column(sa.Numeric(7, 2))
+    exec_financial_rate: orm.Mapped[Optional[Decimal]] = orm.mapped_column(sa.Numeric(7, 2))
+    exec_mobilised_rate: orm.Mapped[Optional[Decimal]] = orm.mapped_column(sa.Numeric(7, 2))
+    exec_mobilised: orm.Mapped[Optional[int]] = orm.mapped_column(FCFA)
+    exec_paid: orm.Mapped[Optional[int]] = orm.mapped_column(FCFA)
+    exec_weighted_progress: orm.Mapped[Optional[int]] = orm.mapped_column(FCFA)  # Σ cost × progress %
+    exec_diaspora_promised: orm.Mapped[Optional[int]] = orm.mapped_column(FCFA)
+    exec_diaspora_mobilised: orm.Mapped[Optional[int]] = orm.mapped_column(FCFA)
+    exec_diaspora_rate: orm.Mapped[Optional[Decimal]] = orm.mapped_column(sa.Numeric(7, 2))  # NULL: none promised
+    # {sector: [planned, mobilised, paid, Σ cost × progress]}: figures.plan_execution's by_sector groups
+    exec_by_sector: orm.Mapped[Optional[dict]] = orm.mapped_column(sa.JSON)
 
     places: orm.Mapped[list["PlanSummaryPlace"]] = orm.relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="PlanSummaryPlace.id")
@@ -110,6 +130,29 @@ class PlanSummaryPlace(Base):
 
 
 # --- computing one plan's summary -----------------------------------------------------------------------------
+
+# Areas above this one add their figures to a summary: each contributor takes the session and the plans being
+# computed (loaded with `load_options`) and returns {plan id: {column: value}} (plans/execution/desk_summary.py).
+Contributor = Callable[[Session, list[Plan]], dict[int, dict]]
+_CONTRIBUTORS: list[Contributor] = []
+
+
+def register(contributor: Contributor) -> None:
+    """Adds a contributor (once); plans/execution/__init__.py registers the execution's."""
+    if contributor not in _CONTRIBUTORS:
+        _CONTRIBUTORS.append(contributor)
+
+
+def contributed(session: Optional[Session], plans: list[Plan]) -> dict[int, dict]:
+    """Every registered contributor's values for these plans, by plan id."""
+    out: dict[int, dict] = {p.id: {} for p in plans}
+    if session is None:
+        return out
+    for contributor in _CONTRIBUTORS:
+        for plan_id, values in contributor(session, plans).items():
+            out.setdefault(plan_id, {}).update(values)
+    return out
+
 
 def load_options():
     """Everything `compute` reads (finance's options, the sections completeness checks, the owner's units)."""
@@ -136,8 +179,11 @@ def places(owner: PlanOwner) -> list[tuple[int, Optional[int]]]:
     return out
 
 
-def compute(plan: Plan, summary: Optional[PlanSummary] = None) -> PlanSummary:
-    """The plan's summary (a new row, or `summary` updated in place), from the functions that own each figure."""
+def compute(plan: Plan, summary: Optional[PlanSummary] = None, extra: Optional[dict] = None) -> PlanSummary:
+    """The plan's summary (a new row, or `summary` updated in place), from the functions that own each figure;
+    `extra`: the contributors' values for it (computed here from the plan's session when not given)."""
+    if extra is None:
+        extra = contributed(orm.object_session(plan), [plan]).get(plan.id, {})
     pf = finance.plan_finance(plan)
     ind = indicators.plan_indicators(plan, pf)
     states = indicators.funding_states(pf)
@@ -169,6 +215,7 @@ def compute(plan: Plan, summary: Optional[PlanSummary] = None) -> PlanSummary:
         emigrants_per_mille=ind.emigrants_per_thousand, gap=ind.emigration_gap,
         completeness_pct=completeness.check_plan(plan).percent, by_sector=by_sector,
         by_source={k: v for k, v in pf.by_source.items() if v}, points=points)
+    values.update(extra)
     for key, value in values.items():
         setattr(s, key, value)
     wanted = places(plan.owner)
@@ -190,8 +237,9 @@ def refresh(session: Session, plan_ids: Iterable[int]) -> int:
         .execution_options(populate_existing=True))}
     plans = session.scalars(sa.select(Plan).where(Plan.id.in_(ids)).options(*load_options())
                             .execution_options(populate_existing=True)).unique().all()
+    extras = contributed(session, list(plans))
     for plan in plans:
-        summary = compute(plan, existing.get(plan.id))
+        summary = compute(plan, existing.get(plan.id), extras.get(plan.id, {}))
         summary.computed_changes = summary.changes or 0
         if plan.id not in existing:
             session.add(summary)

@@ -1,7 +1,10 @@
 """What the partner API reads: the plans an account may read (latest revision of each), filtered and paged, as
-JSON-ready summaries, and one revision of one plan. Figures come from plans.planning.finance and
-plans.planning.indicators (population, investment per inhabitant, funding states, diaspora-funded actions);
-visibility from plans.accounts.access."""
+JSON-ready summaries, one revision of one plan, and its execution. Figures come from plans.planning.finance and
+plans.planning.indicators (population, investment per inhabitant, funding states, diaspora-funded actions), the
+execution's from plans.execution.figures (`plan_execution` at the end of each year recorded: rates, money mobilised
+and paid, cumulated through that year; per action its state, progress and money); visibility from
+plans.accounts.access. Rates are strings with two decimals (as "diaspora_share"), null where there is nothing to
+divide by (no diaspora money programmed)."""
 from __future__ import annotations
 
 import math
@@ -19,6 +22,8 @@ from plans.accounts import access
 from plans.accounts import service as accounts_service
 from plans.accounts.models import User
 from plans.core.errors import ValidationError
+from plans.execution import figures as execution_figures
+from plans.execution.models import ExecutionRecord
 from plans.owners.models import GroupingMember, PlanOwner
 from plans.planning import finance, indicators
 from plans.planning import service as plan_service
@@ -132,7 +137,94 @@ def iso_utc(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
-def plan_summary(plan: Plan, figures: finance.PlanFinance, revisions: list[Plan]) -> dict:
+def _rate(value) -> Optional[str]:
+    return str(value) if value is not None else None
+
+
+def recorded_years(records: list) -> list[int]:
+    return sorted({r.year for r in records})
+
+
+def execution_year(ex: execution_figures.PlanExecution) -> dict:
+    """One year of a plan's execution as the API gives it (plans/execution/figures.py's figures, copied)."""
+    return {
+        "year": ex.year,
+        "physical_rate": _rate(ex.physical_rate),
+        "financial_rate": _rate(ex.financial_rate),
+        "mobilised_rate": _rate(ex.mobilised_rate),
+        "planned": ex.planned,
+        "mobilised": ex.mobilised,
+        "paid": ex.paid,
+        "pia_planned": ex.pia_planned,
+        "pia_paid": ex.pia_paid,
+        "diaspora": {"promised": ex.diaspora_promised, "mobilised": ex.diaspora_mobilised,
+                     "paid": ex.diaspora_paid, "mobilised_rate": _rate(ex.diaspora_mobilised_rate)},
+    }
+
+
+def execution_summary(plan: Plan, pf: finance.PlanFinance, records: list) -> Optional[dict]:
+    """The list's "execution": every year recorded (cumulated through each), None without any record."""
+    years = recorded_years(records)
+    if not years:
+        return None
+    return {"latest_year": years[-1],
+            "years": [execution_year(execution_figures.plan_execution(plan, records, y, pf)) for y in years]}
+
+
+def _action_year(a: execution_figures.ActionExecution) -> dict:
+    record = a.record
+    return {
+        "uuid": a.action.uuid,
+        "title": a.action.title,
+        "recorded": record is not None,
+        "status": a.status,
+        "status_label": a.status_label,
+        "progress": a.progress,
+        "start_date": record.start_date.isoformat() if record is not None and record.start_date else None,
+        "end_date": record.end_date.isoformat() if record is not None and record.end_date else None,
+        "functioning": record.functioning if record is not None else None,
+        "cost": a.cost,
+        "mobilised_year": a.mobilised_year,
+        "paid_year": a.paid_year,
+        "mobilised": a.mobilised,
+        "paid": a.paid,
+        "financial_rate": _rate(a.financial_rate),
+        "funding": [{"source": x.line.source_type, "funder": x.line.source_name or "", "amount": x.amount,
+                     "mobilised_year": x.mobilised_year, "paid_year": x.paid_year, "mobilised": x.mobilised,
+                     "paid": x.paid, "state": x.state} for x in a.lines],
+    }
+
+
+def execution_document(session: Session, plan: Plan, year: Optional[int] = None) -> dict:
+    """GET /api/v1/plans/<uuid>/execution: per year recorded (or the one `year`), the plan's rates and each action's
+    state, progress and money (the year's flows and the totals through it)."""
+    plan = _with_finance(session, [plan.id])[plan.id]
+    records = _records_by_plan(session, [plan.id]).get(plan.id, [])
+    pf = finance.plan_finance(plan)
+    years = recorded_years(records)
+    if year is not None:
+        years = [year]
+    out = []
+    for y in years:
+        ex = execution_figures.plan_execution(plan, records, y, pf)
+        out.append({**execution_year(ex), "actions": [_action_year(a) for a in ex.actions]})
+    return {"uuid": plan.uuid, "revision": plan.revision, "title": plan.title, "status": plan.status.value,
+            "years_recorded": recorded_years(records), "years": out}
+
+
+def parse_year(args: Mapping[str, str], plan: Plan) -> Optional[int]:
+    """?year=YYYY: a year of the plan's period, None when absent."""
+    if not args.get("year"):
+        return None
+    year = positive_int(args, "year", maximum=9999)
+    if not plan.period_start <= year <= plan.period_end:
+        raise ValidationError({"year": [f"L'année {year} n'est pas dans la période du plan "
+                                        f"({plan.period_start}-{plan.period_end})."]})
+    return year
+
+
+def plan_summary(plan: Plan, figures: finance.PlanFinance, revisions: list[Plan],
+                 records: Optional[list] = None) -> dict:
     owner = plan.owner
     ind = indicators.plan_indicators(plan, figures)
     states = ind.funding.by_key()
@@ -156,6 +248,7 @@ def plan_summary(plan: Plan, figures: finance.PlanFinance, revisions: list[Plan]
         "diaspora_funded_actions": [a.uuid for a in ind.diaspora_funded_actions],
         "updated_at": iso_utc(plan.updated_at),
         "revisions": [{"revision": r.revision, "status": r.status.value} for r in revisions],
+        "execution": execution_summary(plan, figures, records or []),
     }
 
 
@@ -184,7 +277,9 @@ def list_plans(session: Session, user: User, query: PlanQuery) -> PlanPage:
     start = (query.page - 1) * query.per_page
     page = latest[start:start + query.per_page]
     with_figures = _with_finance(session, [p.id for p in page])
-    summaries = [plan_summary(p, finance.plan_finance(with_figures[p.id]), grouped[p.uuid]) for p in page]
+    records = _records_by_plan(session, [p.id for p in page])
+    summaries = [plan_summary(with_figures[p.id], finance.plan_finance(with_figures[p.id]), grouped[p.uuid],
+                              records.get(p.id, [])) for p in page]
     return PlanPage(summaries, query.page, query.per_page, len(latest))
 
 
@@ -212,6 +307,17 @@ def _with_finance(session: Session, plan_ids: list[int]) -> dict[int, Plan]:
     plans = session.scalars(sa.select(Plan).where(Plan.id.in_(plan_ids)).options(
         *finance.load_options(), orm.selectinload(Plan.population_records), orm.selectinload(Plan.migration_profile)))
     return {p.id: p for p in plans}
+
+
+def _records_by_plan(session: Session, plan_ids: list[int]) -> dict[int, list[ExecutionRecord]]:
+    """The plans' execution records with their money, in one query."""
+    out: dict[int, list[ExecutionRecord]] = {}
+    if plan_ids:
+        for record in session.scalars(sa.select(ExecutionRecord).where(ExecutionRecord.plan_id.in_(plan_ids))
+                                      .options(orm.selectinload(ExecutionRecord.funding))
+                                      .order_by(ExecutionRecord.action_id, ExecutionRecord.year)):
+            out.setdefault(record.plan_id, []).append(record)
+    return out
 
 
 def _load_owner_units(session: Session, owner_ids: set[int]) -> None:

@@ -15,8 +15,10 @@ Filters (the national map's query parameters, plans.maps.national.Filters, plus 
 - statut, periode (a year the plan's period covers), type (the owner's kind), secteur (plans with at least one
   action of that sector), ecart (« oui »: strong emigration and no diaspora-funded action; « non »);
 - min with its indicateur: the plan's own figure (investment per inhabitant, diaspora share, emigrants per 1 000,
-  actions) is at least the minimum, read by plans.maps.national.parse_minimum. The map colours each commune by its
-  latest plan and, with a sector, by that sector's actions; a table of plans reads each plan's whole figure.
+  actions, the execution's financial or physical rate, the diaspora's mobilised share) is at least the minimum (a
+  plan without execution has no rate: left out), read by plans.maps.national.parse_minimum. The map colours each
+  commune by its latest plan and, with a sector, by that sector's actions; a table of plans reads each plan's
+  whole figure.
 Sorts: every column of the page; empty values last in both directions; ties by région, cercle, collectivité,
 period, revision, plan number.
 """
@@ -120,7 +122,9 @@ class TableFilters:
 
 
 MINIMUM_COLUMNS = {"investissement": S.cost_per_inhabitant, "diaspora": S.diaspora_share,
-                   "emigres": S.emigrants_per_mille, "actions": S.actions}
+                   "emigres": S.emigrants_per_mille, "actions": S.actions,
+                   "execution_financiere": S.exec_financial_rate, "execution_physique": S.exec_physical_rate,
+                   "diaspora_mobilisee": S.exec_diaspora_rate}
 
 
 def _in_places(column, codes_or_ids, by_code: bool):
@@ -178,7 +182,8 @@ def _order_of(values: list[str], column):
 
 SORT_KEYS = ("plan", "collectivite", "type", "region", "cercle", "statut", "periode", "cout", "investissement",
              "diaspora", "emigres", "ecart", "identifie", "acquis", "promis", "a_rechercher", "non_couvert",
-             "migration", "completude", "commentaires")
+             "migration", "completude", "commentaires", "execution_physique", "execution_financiere",
+             "diaspora_mobilisee")
 DEFAULT_SORT = "region"
 
 
@@ -192,6 +197,8 @@ def sort_expression(key: str):
         "emigres": S.emigrants_per_mille, "ecart": S.gap, "identifie": S.identified, "acquis": S.secured,
         "promis": S.promised, "a_rechercher": S.to_find, "non_couvert": S.not_covered,
         "migration": S.migration_actions, "completude": S.completeness_pct, "commentaires": _unresolved(),
+        "execution_physique": S.exec_physical_rate, "execution_financiere": S.exec_financial_rate,
+        "diaspora_mobilisee": S.exec_diaspora_rate,
     }[key if key in SORT_KEYS else DEFAULT_SORT]
 
 
@@ -208,7 +215,9 @@ def _ordering(sort: str, descending: bool) -> list:
 _COLUMNS = (S.plan_id, S.owner_id, S.owner_kind, S.status, S.revision, S.period_start, S.period_end, S.population,
             S.population_year, S.emigrants, S.emigrants_per_mille, S.gap, S.total_cost, S.identified, S.secured,
             S.promised, S.to_find, S.not_covered, S.excess, S.cost_per_inhabitant, S.diaspora_amount,
-            S.diaspora_share, S.actions, S.diaspora_actions, S.migration_actions, S.completeness_pct, S.by_sector)
+            S.diaspora_share, S.actions, S.diaspora_actions, S.migration_actions, S.completeness_pct, S.by_sector,
+            S.exec_year, S.exec_physical_rate, S.exec_financial_rate, S.exec_mobilised_rate, S.exec_mobilised,
+            S.exec_paid, S.exec_diaspora_promised, S.exec_diaspora_mobilised, S.exec_diaspora_rate)
 
 
 def _query(filters: TableFilters, regions: Optional[set[int]]):
@@ -273,6 +282,10 @@ def _day(value: Optional[datetime]):
     return value.date() if isinstance(value, datetime) else value
 
 
+def _pct(value) -> Optional[Decimal]:
+    return Decimal(value) if value is not None else None
+
+
 def _rows(session: Session, result, secteur: str) -> list[dict[str, Any]]:
     records = list(result)
     place, pcodes = places(session, [r.plan_id for r in records], sorted({r.owner_id for r in records}))
@@ -299,6 +312,12 @@ def _rows(session: Session, result, secteur: str) -> list[dict[str, Any]]:
             "cout_secteur_fcfa": (sector[1] if sector else 0) if secteur else None,
             "completude_pct": r.completeness_pct, "commentaires_non_resolus": r.unresolved or 0,
             "mise_a_jour": _day(r.updated_at),
+            # The execution (summary's exec_* columns, plans/execution/figures.py): None without any record.
+            "annee_execution": r.exec_year, "execution_physique_pct": _pct(r.exec_physical_rate),
+            "execution_financiere_pct": _pct(r.exec_financial_rate), "mobilise_fcfa": r.exec_mobilised,
+            "mobilise_pct": _pct(r.exec_mobilised_rate), "paye_fcfa": r.exec_paid,
+            "diaspora_promis_fcfa": r.exec_diaspora_promised, "diaspora_mobilise_fcfa": r.exec_diaspora_mobilised,
+            "diaspora_mobilise_pct": _pct(r.exec_diaspora_rate),
         })
     return rows
 

@@ -185,6 +185,20 @@ PLAN_COLUMNS = _cols(
     ("completude_pct", "Complétude (%)", "part des sections complètes", INT),
     ("commentaires_non_resolus", "Commentaires non résolus", "commentaires de relecture non résolus", INT),
     ("mise_a_jour", "Dernière modification", DATE),
+    # The execution (plans/execution/figures.py, through the plan summaries): cumulated through the latest year
+    # recorded; empty for a plan without any execution record.
+    ("annee_execution", "Année d'exécution",
+     "dernière année dont l'exécution est saisie ; les chiffres d'exécution sont cumulés jusqu'à sa fin (vide : "
+     "aucune exécution saisie)", INT),
+    ("execution_physique_pct", "Exécution physique (%)", "avancement des actions pondéré par leur coût", PCT),
+    ("execution_financiere_pct", "Exécution financière (%)", "montants payés ÷ coût total", PCT),
+    ("mobilise_fcfa", "Mobilisé (FCFA)", "montants reçus", FCFA),
+    ("mobilise_pct", "Mobilisé (%)", "montants reçus ÷ coût total", PCT),
+    ("paye_fcfa", "Payé (FCFA)", "montants décaissés", FCFA),
+    ("diaspora_promis_fcfa", "Diaspora : promis (FCFA)", "lignes des associations de la diaspora", FCFA),
+    ("diaspora_mobilise_fcfa", "Diaspora : mobilisé (FCFA)", "reçu des associations de la diaspora", FCFA),
+    ("diaspora_mobilise_pct", "Diaspora : part mobilisée (%)",
+     "reçu ÷ promis par la diaspora (vide : aucune exécution saisie ou aucune promesse)", PCT),
 )
 ACTION_COLUMNS = _cols(
     ("action_uuid", "Identifiant de l'action", "stable ; avec la révision du plan, la clé d'une action"),

@@ -14,7 +14,12 @@ plans.planning.indicators and plans.planning.finance, never divided here):
   grouping's or a cercle council's population overlaps its communes'); per inhabitant = Σ cost ÷ Σ population of
   the commune plans that have a population (indicators.per_inhabitant), per 1 000 likewise with the émigrés
   (indicators.per_thousand);
-- communes with strong emigration and no diaspora-funded action: commune plans (current) whose gap flag is set.
+- communes with strong emigration and no diaspora-funded action: commune plans (current) whose gap flag is set;
+- the execution: the current plans that have one (the summary's exec_* columns: plans/execution/figures.py at the
+  end of each plan's latest year recorded, cumulated); their planned cost, mobilised, paid, Σ cost × progress and
+  the diaspora's promised and mobilised are added up and read through figures' rates (`totals`: financial = Σ paid
+  ÷ Σ cost, physical = Σ cost × progress ÷ Σ cost; `diaspora_rate`: Σ mobilised ÷ Σ promised). A plan without
+  execution counts in neither term (its « — » is not a 0 %); a territory without any: « — ».
 Each row links to the next level (région → its cercles) and to the dashboard filtered on it.
 """
 from __future__ import annotations
@@ -27,6 +32,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from plans.core.vocab import FUNDING_SOURCES
+from plans.execution import figures as execution_figures
 from plans.owners.models import OwnerKind
 from plans.planning import finance, indicators
 from plans.planning.models import PlanStatus
@@ -51,6 +57,26 @@ class TerritoryRow:
     emigrants: int = 0  # Σ émigrés of the current commune plans that have both émigrés and a population
     emigrants_population: int = 0  # Σ population of those
     gap_communes: int = 0
+    exec_plans: int = 0  # current plans with an execution recorded
+    exec_planned: int = 0  # Σ their cost
+    exec_mobilised: int = 0
+    exec_paid: int = 0
+    exec_weighted_progress: int = 0  # Σ cost × progress %
+    exec_diaspora_promised: int = 0
+    exec_diaspora_mobilised: int = 0
+
+    @property
+    def execution(self) -> Optional[execution_figures.Group]:
+        """The execution's rates over the plans that have one (figures.totals), None without any."""
+        if not self.exec_plans:
+            return None
+        return execution_figures.totals(self.exec_planned, self.exec_mobilised, self.exec_paid,
+                                        self.exec_weighted_progress)
+
+    @property
+    def diaspora_mobilised_rate(self) -> Optional[Decimal]:
+        return execution_figures.diaspora_rate(self.exec_diaspora_mobilised, self.exec_diaspora_promised) \
+            if self.exec_plans else None
 
     @property
     def per_inhabitant(self) -> Optional[int]:
@@ -95,6 +121,14 @@ def _add(row: TerritoryRow, s, current: bool) -> None:
     row.diaspora_amount += s.diaspora_amount
     for source, amount in (s.by_source or {}).items():
         row.by_source[source] = row.by_source.get(source, 0) + amount
+    if s.exec_year is not None:
+        row.exec_plans += 1
+        row.exec_planned += s.total_cost
+        row.exec_mobilised += s.exec_mobilised or 0
+        row.exec_paid += s.exec_paid or 0
+        row.exec_weighted_progress += s.exec_weighted_progress or 0
+        row.exec_diaspora_promised += s.exec_diaspora_promised or 0
+        row.exec_diaspora_mobilised += s.exec_diaspora_mobilised or 0
     if s.owner_kind != OwnerKind.COMMUNE.value:
         return
     row.commune_plans += 1
@@ -126,7 +160,8 @@ def territory_totals(session: Session, regions: Optional[set[int]] = None, regio
     S = PlanSummary
     summaries = {s.plan_id: s for s in session.execute(
         sa.select(S.plan_id, S.owner_id, S.owner_kind, S.status, S.period_start, S.revision, S.total_cost,
-                  S.diaspora_amount, S.population, S.emigrants, S.gap, S.by_source))}
+                  S.diaspora_amount, S.population, S.emigrants, S.gap, S.by_source, S.exec_year, S.exec_mobilised,
+                  S.exec_paid, S.exec_weighted_progress, S.exec_diaspora_promised, S.exec_diaspora_mobilised))}
     places = session.execute(sa.select(PlanSummaryPlace.plan_id, PlanSummaryPlace.region_id,
                                        PlanSummaryPlace.cercle_id)).all()
     allowed = {u[0] for u in region_units}

@@ -9,9 +9,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import func, select
 
+from app.api_v1.routes import PLAN_NOT_FOUND
 from plans.accounts import api_tokens as api_tokens_service
 from plans.accounts.models import Role
 from plans.demo import data as D
+from plans.demo import execution as demo_execution
+from plans.execution import figures as execution_figures
+from plans.execution import service as execution_service
 from plans.owners import service as owners_service
 from plans.planning import finance
 from plans.planning.models import Plan, PlanStatus
@@ -323,7 +327,8 @@ def test_the_openapi_document_is_public_and_describes_the_api(client, session):
     assert response.status_code == 200
     doc = response.get_json()
     assert doc["openapi"].startswith("3.1")
-    assert set(doc["paths"]) == {"/api/v1/plans", "/api/v1/plans/{plan_uuid}", "/api/v1/openapi.json"}
+    assert set(doc["paths"]) == {"/api/v1/plans", "/api/v1/plans/{plan_uuid}", "/api/v1/plans/{plan_uuid}/execution",
+                                 "/api/v1/openapi.json"}
     assert doc["components"]["securitySchemes"]["jeton"] == {
         "type": "http", "scheme": "bearer", "description": doc["components"]["securitySchemes"]["jeton"]["description"]}
     region = next(p for p in doc["paths"]["/api/v1/plans"]["get"]["parameters"] if p["name"] == "region")
@@ -349,3 +354,53 @@ def _resolves(doc: dict, ref: str) -> bool:
             return False
         node = node[part]
     return True
+
+
+# --- the execution (issue 16, item 6) ------------------------------------------------------------------------------
+
+def test_the_api_gives_the_execution_of_each_recorded_year(client, session, cases, reviewer, bearer):
+    assert demo_execution.seed_koniakary_execution(session)
+    session.commit()
+    headers = bearer(reviewer)
+    summaries = {p["uuid"]: p for p in client.get("/api/v1/plans", headers=headers).get_json()["plans"]}
+    koniakary = summaries[cases["koniakary"]]
+    plan = session.get(Plan, _plan(session, cases["koniakary"]).id, options=finance.load_options())
+    ex = execution_figures.plan_execution(plan, execution_service.records(session, plan), 2025)
+    assert koniakary["execution"]["latest_year"] == 2025
+    (year,) = koniakary["execution"]["years"]
+    assert (year["year"], year["physical_rate"], year["financial_rate"], year["paid"]) == (
+        2025, str(ex.physical_rate), str(ex.financial_rate), ex.paid) == (2025, "38.28", "38.13", 61_000_000)
+    assert year["diaspora"] == {"promised": 15_500_000, "mobilised": 2_500_000, "paid": 2_500_000,
+                                "mobilised_rate": "16.13"}
+    assert summaries[cases["sicm"]]["execution"] is None  # no execution: null, never 0 %
+
+    doc = client.get(f"/api/v1/plans/{cases['koniakary']}/execution", headers=headers).get_json()
+    assert doc["years_recorded"] == [2025] and doc["uuid"] == cases["koniakary"]
+    (year,) = doc["years"]
+    assert year["financial_rate"] == "38.13"
+    by_title = {a["title"]: a for a in year["actions"]}
+    cscom = by_title["Extension du CSCOM"]
+    assert (cscom["status"], cscom["progress"], cscom["paid"], cscom["mobilised_year"], cscom["functioning"]) == (
+        "realise", 100, 43_000_000, 43_000_000, "fonctionnel")
+    khasso = by_title["Adduction d'eau potable du quartier Khasso"]
+    assert (khasso["status"], khasso["progress"], khasso["mobilised"], khasso["paid"]) == (
+        "en_cours", 25, 26_000_000, 17_000_000)
+    assert [(f["mobilised"], f["paid"]) for f in khasso["funding"]] == [(24_000_000, 15_000_000),
+                                                                        (2_000_000, 2_000_000), (0, 0)]
+    centre = by_title["Centre de formation des jeunes et des migrants de retour"]
+    assert (centre["recorded"], centre["status"], centre["progress"]) == (False, "prevu", 0)
+
+    # One year on request; a year outside the period is a French 400; a plan without execution has no year.
+    later = client.get(f"/api/v1/plans/{cases['koniakary']}/execution?year=2026", headers=headers).get_json()
+    assert [y["year"] for y in later["years"]] == [2026] and later["years"][0]["paid"] == 61_000_000
+    assert "période du plan" in _refused(
+        client.get(f"/api/v1/plans/{cases['koniakary']}/execution?year=2040", headers=headers), 400)
+    assert client.get(f"/api/v1/plans/{cases['sicm']}/execution", headers=headers).get_json()["years"] == []
+
+
+def test_the_execution_is_read_only_by_those_who_read_the_plan(client, session, cases, planner, bearer):
+    assert demo_execution.seed_koniakary_execution(session)
+    session.commit()
+    assert "Authorization: Bearer" in _refused(client.get(f"/api/v1/plans/{cases['koniakary']}/execution"), 401)
+    response = client.get(f"/api/v1/plans/{cases['sicm']}/execution", headers=bearer(planner))
+    assert _refused(response, 404) == PLAN_NOT_FOUND

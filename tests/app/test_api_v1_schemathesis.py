@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import (
 from plans.accounts import api_tokens as api_tokens_service
 from plans.accounts.models import Role
 from plans.demo import data as D
+from plans.demo import execution as demo_execution
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 CONFIG = {"generation": {"deterministic": True, "database": "none"}}  # no example database written to disk
@@ -24,7 +25,9 @@ CONFIG = {"generation": {"deterministic": True, "database": "none"}}  # no examp
 
 @pytest.fixture
 def api_headers(session, make_user, demo_cases):
-    """A national reviewer's token (reads every plan), over the three test cases of docs/DOMAIN.md §14."""
+    """A national reviewer's token (reads every plan), over the three test cases of docs/DOMAIN.md §14, Koniakary's
+    adopted with its 2025 execution (the demo's)."""
+    assert demo_execution.seed_koniakary_execution(session)
     issued = api_tokens_service.create_token(session, make_user(Role.REVIEWER, email="schemathesis@dgct.ml"),
                                              "Schemathesis")
     session.commit()
@@ -32,11 +35,13 @@ def api_headers(session, make_user, demo_cases):
 
 
 # Schemathesis leaves out the operation that serves the document it was loaded from (/api/v1/openapi.json).
-OPERATIONS = [("GET", "/api/v1/plans"), ("GET", "/api/v1/plans/{plan_uuid}")]
+OPERATIONS = [("GET", "/api/v1/plans"), ("GET", "/api/v1/plans/{plan_uuid}"),
+              ("GET", "/api/v1/plans/{plan_uuid}/execution")]
 # Generated uuids name no plan (404 every time): the third target pins a real one so that 200 answers, the plan
 # document included, are checked against the schema too.
 TARGETS = [("GET", "/api/v1/plans", None), ("GET", "/api/v1/plans/{plan_uuid}", None),
-           ("GET", "/api/v1/plans/{plan_uuid}", D.TC3_UUID)]
+           ("GET", "/api/v1/plans/{plan_uuid}", D.TC3_UUID), ("GET", "/api/v1/plans/{plan_uuid}/execution", None),
+           ("GET", "/api/v1/plans/{plan_uuid}/execution", D.TC1_UUID)]
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 

@@ -84,6 +84,7 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     # The partner API (app/api_v1) opens only with a bearer token: a logged-in session is not enough.
     "api_v1.list_plans": {"GET": (401, 401, 401, 401)},
     "api_v1.get_plan": {"GET": (401, 401, 401, 401)},
+    "api_v1.get_plan_execution": {"GET": (401, 401, 401, 401)},
     "api_v1.openapi": {"GET": (200, 200, 200, 200)},
     "api_tokens.index": {"GET": (LOGIN, 403, 403, 200)},
     "api_tokens.create": {"POST": (LOGIN, 403, 403, 400)},  # no name

@@ -196,13 +196,13 @@ def test_a_save_committed_while_a_reader_computes_leaves_the_summary_behind(app,
     compute = plan_summary.compute
     other = orm.Session(db.engine)  # another worker's save, committed after the reader read the plan
 
-    def compute_while_a_save_commits(p, s=None):
+    def compute_while_a_save_commits(p, s=None, extra=None):
         if not getattr(compute_while_a_save_commits, "done", False):
             compute_while_a_save_commits.done = True
             mine = other.get(Plan, plan.id)
             mine.title = "PDESC de Koniakary 2025-2029 (modifié ailleurs)"
             other.commit()
-        return compute(p, s)
+        return compute(p, s, extra)
 
     monkeypatch.setattr(plan_summary, "compute", compute_while_a_save_commits)
     assert plan_summary.refresh_stale(session) == 1

@@ -139,6 +139,8 @@
       var li = el("li"); var key = el("span", null, "nat-key"); key.style.background = item.colour;
       li.appendChild(key); li.appendChild(document.createTextNode(item.label)); ul.appendChild(li);
     });
+    var note = document.getElementById("nat-legend-note");
+    note.textContent = doc.note || ""; note.hidden = !doc.note;
     var others = doc.rows.filter(function (r) { return r.kind !== "commune"; }).length;
     var communes = doc.rows.length - others;
     document.getElementById("nat-count").textContent = communes + " commune" + (communes > 1 ? "s" : "") +
@@ -149,7 +151,7 @@
     var tbody = document.getElementById("nat-rows");
     tbody.replaceChildren();
     if (!doc.rows.length) {
-      var tr0 = el("tr"); var td0 = el("td", "Aucun plan ne répond à ces filtres."); td0.colSpan = 11;
+      var tr0 = el("tr"); var td0 = el("td", "Aucun plan ne répond à ces filtres."); td0.colSpan = 15;
       tr0.appendChild(td0); tbody.appendChild(tr0); return;
     }
     doc.rows.forEach(function (r) {
@@ -169,6 +171,9 @@
         tr.appendChild(el("td", r.texts[k], "num"));
       });
       tr.appendChild(el("td", r.texts.ecart));
+      ["execution_annee", "execution_physique", "execution_financiere", "diaspora_mobilisee"].forEach(function (k) {
+        tr.appendChild(el("td", r.texts[k], "num"));
+      });
       tbody.appendChild(tr);
     });
     tbody.parentNode.dispatchEvent(new Event("rows-changed"));  // table_sort.js keeps the order chosen
