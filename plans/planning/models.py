@@ -75,6 +75,8 @@ class Plan(Base):
     facilitators: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
     process_funders: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
     summary: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")  # résumé / contexte
+    # « Bilan du plan précédent »: pre-filled from the last plan's execution (plans/execution/nextplan.py), editable
+    previous_review: orm.Mapped[str] = orm.mapped_column(sa.Text, default="", server_default="")
     # Adoption
     deliberation_number: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(100))
     deliberation_date: orm.Mapped[Optional[date]]
