@@ -3,8 +3,11 @@
 and its unrealised actions are carried over with what is still to pay."""
 from __future__ import annotations
 
+import io
+
 import pytest
 import sqlalchemy as sa
+from docx import Document
 
 from plans.accounts.models import User
 from plans.accounts.service import DEMO_PLANNER_EMAIL
@@ -13,6 +16,7 @@ from plans.core.errors import ConflictError, ValidationError
 from plans.core.formatting import plain
 from plans.demo import data as D
 from plans.demo import seed as demo
+from plans.documents import plan_document
 from plans.execution import figures, nextplan, service
 from plans.planning import finance, sections
 from plans.planning import service as plan_service
@@ -149,3 +153,20 @@ def test_refusals_not_a_draft_stale_nothing_ticked_forged(session, adopted, plan
     with pytest.raises(ValidationError, match="« Adopté » : on ne reprend des actions que dans un plan en brouillon"):
         nextplan.carry_over(session, adopted, [view.candidates[1].key],
                             sections.current_version(session, adopted, "actions"), planner)
+
+
+def test_the_word_document_of_the_new_plan_prints_the_bilan(session, adopted, planner):
+    plan = new_plan(session, adopted, planner)
+    doc = Document(io.BytesIO(plan_document.render_docx(plan, session, with_map=False)))
+    texts = [plain(p.text) for p in doc.paragraphs]
+    # the section, after its line in the sommaire
+    heading = next(i for i, p in enumerate(doc.paragraphs)
+                   if p.text == "1.3 Bilan du plan précédent" and p.style.name == "Heading 2")
+    assert texts[heading + 1].startswith("Bilan du plan précédent « PDESC de la commune de Koniakary 2025-2029 »")
+    assert ("À la fin de 2025 : réalisation physique 38,28 % ; exécution financière 38,13 % (61 000 000 FCFA payés "
+            "sur un coût prévu de 160 000 000 FCFA) ; mobilisation 43,75 % (70 000 000 FCFA mobilisés).") in texts
+    assert ("– Enndam Jombuku : promis 15 500 000 FCFA, mobilisé 2 500 000 FCFA, payé 2 500 000 FCFA (16,13 % du "
+            "promis).") in texts
+    # A plan without a bilan has no section 1.3.
+    adopted_doc = Document(io.BytesIO(plan_document.render_docx(adopted, session, with_map=False)))
+    assert "1.3 Bilan du plan précédent" not in [p.text for p in adopted_doc.paragraphs]
