@@ -1,4 +1,5 @@
-"""The next plan starts from the last one (issue 16, item 7; docs/DOMAIN.md §15, « Le plan suivant »).
+"""The next plan starts from the last one (issue 16, item 7; docs/DOMAIN.md §15, « The next plan
+starts from the last one »).
 
 When a planner opens the next plan of a collectivité — a new plan of the same owner, or a revision of an adopted
 plan — and the previous plan has an execution recorded:
