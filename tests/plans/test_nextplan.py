@@ -21,6 +21,7 @@ from plans.execution import figures, nextplan, service
 from plans.planning import finance, sections
 from plans.planning import service as plan_service
 from plans.planning.models import Plan, PlanChange, PlanStatus
+from plans.review import diff as plandiff
 from plans.review import planfile, workflow
 
 KHASSO = "Adduction d'eau potable du quartier Khasso"
@@ -85,6 +86,10 @@ def test_a_revision_opens_with_the_bilan_and_has_nothing_to_carry(session, adopt
     assert nextplan.prefill(session, revision, planner).id == adopted.id
     session.commit()
     assert "exécution financière 38,13 % (61 000 000 FCFA payés" in plain(revision.previous_review)
+    # The comparison with the adopted version names the bilan among what changed.
+    changes = plandiff.diff_documents(planfile.export_document(session, adopted),
+                                      planfile.export_document(session, revision))
+    assert any("bilan du plan précédent" in plain(line) for line in changes.lines())
     # Its actions are the adopted plan's (same uuids): nothing to carry over.
     view = nextplan.carry_over_view(session, revision)
     assert [(c.action.title, c.already) for c in view.candidates] == [(KHASSO, True), (CENTRE, True)]
