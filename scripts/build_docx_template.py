@@ -492,6 +492,10 @@ def build(path: Path = DEFAULT_OUTPUT) -> Path:
             ["{{ e.numero }}", "{{ e.etape }}", "{{ e.date }}", "{{ e.lieu }}", "{{ e.total }}"],
             totals=["", "Total des participants", "", "", "{{ demarche_totaux.total }}"],
             right={4}, widths=[0.8, 5, 2.8, 5.8, 2.2])
+    b.tag("{%p if bilan_precedent %}")
+    b.h("1.3 Bilan du plan précédent", 2)
+    b.paragraphs("texte in bilan_precedent", "{{ texte }}")
+    b.tag("{%p endif %}")
 
     # II Territory
     b.h("II. Présentation du territoire", 1)

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("execution", __name__, url_prefix="/plans")
 
-from app.execution import routes  # noqa: E402,F401
+from app.execution import carry_over, routes  # noqa: E402,F401

@@ -148,6 +148,7 @@ def _identification_data(form) -> dict:
                       "diaspora": row.diaspora.data or 0})
     return {"title": form.title.data, "period_start": form.period_start.data, "period_end": form.period_end.data,
             "guide_version": form.guide_version.data, "summary": form.summary.data or "",
+            "previous_review": form.previous_review.data or "",
             "facilitators": form.facilitators.data or "", "process_funders": form.process_funders.data or "",
             "process_steps": steps}
 

@@ -48,6 +48,7 @@ class IdentificationForm(VersionedForm):
     period_end = FrenchIntegerField("Année de fin", validators=[InputRequired("Indiquez l'année de fin.")])
     guide_version = SelectField("Version du guide national", choices=select_choices(GUIDE_VERSIONS.items()))
     summary = TextAreaField("Résumé et contexte")
+    previous_review = TextAreaField("Bilan du plan précédent")
     facilitators = TextAreaField("Facilitateurs (bureau d'études, ADR, PTF…)")
     process_funders = TextAreaField("Financeurs de la démarche")
     process_steps = FieldList(FormField(ProcessStepForm), min_entries=0)

@@ -15,10 +15,14 @@ from plans.accounts import access
 from plans.accounts.models import Role
 from plans.core import limits
 from plans.core.errors import ConflictError, ValidationError
+from plans.execution import nextplan
 from plans.planning import completeness, period, sections, succession
 from plans.planning import service as plan_service
 from plans.planning.models import PlanChange
 from plans.review import deletion
+
+PREFILLED = ("Le bilan du plan précédent « {title} » a été repris de son exécution (section 1, modifiable) ; "
+             "ses actions non réalisées peuvent être reprises : « Reprendre les actions du plan précédent ».")
 
 
 @bp.route("/")
@@ -45,12 +49,15 @@ def new():
                 db.session, owner=owner, title=form.title.data, period_start=form.period_start.data,
                 period_end=form.period_start.data + form.years.data - 1, guide_version=form.guide_version.data,
                 user=current_user)
+            previous = nextplan.prefill(db.session, plan, current_user)
             db.session.commit()
         except ValidationError as error:
             db.session.rollback()
             editors.attach_errors(form, error, aliases={"period_end": "years", "owner": "owner_id"})
             return render_template("planning/new.html", form=form), 400
         flash("Plan créé. Remplissez les sections dans l'ordre qui vous convient.", "info")
+        if previous is not None:
+            flash(PREFILLED.format(title=previous.title), "info")
         return redirect(url_for("planning.overview", plan_id=plan.id))
     status = 400 if request.method == "POST" else 200
     return render_template("planning/new.html", form=form), status

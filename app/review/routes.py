@@ -16,6 +16,7 @@ from app.review import bp
 from app.review.forms import ChecklistForm, CommentForm, CommentStateForm, StartRevisionForm, TransitionForm
 from plans.core.errors import ConflictError, ValidationError
 from plans.core.vocab import REVIEW_CHECKLIST
+from plans.execution import nextplan
 from plans.planning import completeness
 from plans.planning.models import Plan, PlanStatus
 from plans.review import comments as review_service
@@ -144,6 +145,7 @@ def start_revision(plan_id: int):
     plan = readable_plan(plan_id)
     try:
         new_plan = workflow.start_revision(db.session, plan, current_user, ip=_ip())
+        previous = nextplan.prefill(db.session, new_plan, current_user)
         db.session.commit()
     except (PermissionError, ConflictError) as error:
         return _refused(plan_id, error)
@@ -156,6 +158,9 @@ def start_revision(plan_id: int):
                            conflict="Une révision de ce plan vient d'être ouverte : rechargez la page.")
     flash(f"Révision {new_plan.revision} ouverte : elle reprend le plan adopté, qui reste consultable et "
           f"inchangé.", "info")
+    if previous is not None:
+        flash("Le bilan d'exécution du plan adopté a été repris dans la section 1 (« Bilan du plan précédent », "
+              "modifiable).", "info")
     return redirect(url_for("planning.overview", plan_id=new_plan.id), code=303)
 
 

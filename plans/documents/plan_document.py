@@ -88,10 +88,10 @@ LEGAL_BASIS = "Vu la loi n° 2017-051 du 2 octobre 2017 portant Code des collect
 
 # Every variable a model may use (templates_docx/README.md documents each one).
 VARIABLES = frozenset({
-    "actions_diaspora", "adopte", "annees", "associations", "axes", "carte", "carte_legende", "cercle",
-    "chiffres_cles", "codev", "collectivite", "constats", "contexte", "criteres", "date_edition", "deliberation",
-    "demarche", "demarche_textes", "demarche_totaux", "destinations", "destinations_total", "diagnostics",
-    "diaspora_montant", "diaspora_part", "etats_financement", "fiches", "fiches_texte", "financement",
+    "actions_diaspora", "adopte", "annees", "associations", "axes", "bilan_precedent", "carte", "carte_legende",
+    "cercle", "chiffres_cles", "codev", "collectivite", "constats", "contexte", "criteres", "date_edition",
+    "deliberation", "demarche", "demarche_textes", "demarche_totaux", "destinations", "destinations_total",
+    "diagnostics", "diaspora_montant", "diaspora_part", "etats_financement", "fiches", "fiches_texte", "financement",
     "financement_part", "financement_textes", "financement_total", "financement_totaux_annees", "grille_texte",
     "indicateurs", "localites_textes", "membres", "membres_table", "mention_projet", "migration_chiffres",
     "migration_textes", "modifications", "par_axe", "par_secteur", "par_secteur_part_totale", "participants_texte",
@@ -307,6 +307,8 @@ def build_context(plan, session, *, template=None, with_map: bool = True, change
         for key, value in (("hommes", men), ("femmes", women), ("jeunes", youth), ("diaspora", diaspora)):
             totals[key] += value
     ctx["demarche"] = steps
+    # The review of the previous plan as typed (pre-filled by plans/execution/nextplan.py): one paragraph per line
+    ctx["bilan_precedent"] = [line.strip() for line in (plan.previous_review or "").splitlines() if line.strip()]
     ctx["demarche_totaux"] = {k: number(v) for k, v in totals.items()} | {
         "total": number(totals["hommes"] + totals["femmes"])}
     ctx["participants_texte"] = (

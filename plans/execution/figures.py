@@ -50,6 +50,16 @@ class LineExecution:
         return max(self.amount - self.mobilised, 0)
 
     @property
+    def unspent(self) -> int:
+        """Received and not paid out (paid ≤ mobilised is plans/execution/service.py's rule; floored at 0)."""
+        return max(self.mobilised - self.paid, 0)
+
+    @property
+    def to_pay(self) -> int:
+        """The line's amount still to pay: amount − paid, floored at 0 (= unspent + to_receive)."""
+        return max(self.amount - self.paid, 0)
+
+    @property
     def mobilised_before(self) -> int:
         """Mobilised in the years before the year."""
         return self.mobilised - self.mobilised_year
@@ -69,6 +79,16 @@ class ActionExecution:
     progress: int
     lines: list[LineExecution]
     planned_year: int  # the cost programmed in the year
+    latest: Any = None  # its latest record up to the year (its state, progress, observations), or None
+
+    @property
+    def remaining(self) -> int:
+        """Its cost − paid through the year, floored at 0 (`Slip.remaining`): what is still to pay."""
+        return max(self.cost - self.paid, 0)
+
+    @property
+    def observations(self) -> str:
+        return (self.latest.observations or "").strip() if self.latest is not None else ""
 
     @property
     def cost(self) -> int:
@@ -274,7 +294,7 @@ def action_execution(action, figures, year: int, by_year: dict[int, Any]) -> Act
         action=action, figures=figures, year=year, record=by_year.get(year),
         status=latest.status if latest is not None else DEFAULT_STATUS,
         progress=latest.progress if latest is not None else 0, lines=lines,
-        planned_year=figures.schedule_by_year.get(year, 0))
+        planned_year=figures.schedule_by_year.get(year, 0), latest=latest)
 
 
 def plan_execution(plan, records: Iterable[Any], year: int, pf: Optional[finance.PlanFinance] = None
@@ -352,5 +372,28 @@ def slipping(ex: PlanExecution) -> list[Slip]:
             continue
         programmed = sum(amount for y, amount in a.figures.schedule_by_year.items() if y <= ex.year)
         if programmed or a.progress or a.paid or a.status in ("en_cours", "suspendu"):
-            out.append(Slip(a, programmed, max(programmed - a.paid, 0), max(a.cost - a.paid, 0)))
+            out.append(Slip(a, programmed, max(programmed - a.paid, 0), a.remaining))
     return out
+
+
+UNREALISED = ("prevu", "en_cours", "suspendu")  # what the next plan may carry over (plans/execution/nextplan.py)
+
+
+@dataclass
+class CarriedLine:
+    """A funding line's part still to pay, as the next plan carries it: `unspent` (received, not paid: now
+    « acquis ») and `to_receive` (not received yet: the line keeps its status). unspent + to_receive = to_pay."""
+    execution: LineExecution
+    unspent: int
+    to_receive: int
+
+
+def carried_lines(a: ActionExecution) -> list[CarriedLine]:
+    """The lines of an unrealised action with something still to pay, in the action's order."""
+    return [CarriedLine(x, x.unspent, min(x.to_receive, x.to_pay)) for x in a.lines if x.to_pay]
+
+
+def unrealised(ex: PlanExecution) -> list[ActionExecution]:
+    """The actions neither « réalisé » nor « abandonné » at the end of the year (prévu, en cours, suspendu), in the
+    plan's order: unlike `slipping`, also those programmed only later (the plan is over for the next one)."""
+    return [a for a in ex.actions if a.status in UNREALISED]

@@ -503,12 +503,15 @@ def check_plan_lines(session: Session, plan: Plan, lines: int, action: Optional[
         raise ValidationError({"funding_lines": [message]})
 
 
-def create_action(session: Session, plan: Plan, data: dict, user: Optional[User] = None) -> Action:
-    """A new action at the end of the PIP. ValidationError when refused. The caller commits."""
+def create_action(session: Session, plan: Plan, data: dict, user: Optional[User] = None, *,
+                  uuid: Optional[str] = None, summary: Optional[str] = None) -> Action:
+    """A new action at the end of the PIP. ValidationError when refused. The caller commits. `uuid`: the one it
+    takes (an action carried over from the previous plan, plans/execution/nextplan.py), else a new one; `summary`:
+    the history's line, else « Action « … » ajoutée »."""
     check_room(session, plan)
     cleaned, _ = check(session, plan, data)
     check_plan_lines(session, plan, len(cleaned.lines))
-    action = Action(plan_id=plan.id, uuid=new_uuid())
+    action = Action(plan_id=plan.id, uuid=uuid or new_uuid())
     holder: dict[str, Action] = {}
 
     def apply() -> str:
@@ -518,7 +521,7 @@ def create_action(session: Session, plan: Plan, data: dict, user: Optional[User]
         _flush(session)
         session.expire(plan, ["actions"])
         holder["a"] = action
-        return f"Action « {action.title} » ajoutée"
+        return summary or f"Action « {action.title} » ajoutée"
 
     _record(session, plan, user, apply, lambda: _snapshot(holder["a"], "create"))
     return action

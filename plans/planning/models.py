@@ -55,6 +55,11 @@ class PlanStatus(str, enum.Enum):
                 "valide": "Validé", "adopte": "Adopté"}[self.value]
 
 
+# Content can change only in a draft or a plan sent back for revision (plans/review/workflow.py's moves; read here
+# so that an area below review, plans/execution/nextplan.py, asks the same question).
+EDITABLE_STATUSES = frozenset({PlanStatus.BROUILLON, PlanStatus.A_REVISER})
+
+
 def _enum(cls):
     return sa.Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
 
@@ -75,6 +80,8 @@ class Plan(Base):
     facilitators: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
     process_funders: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")
     summary: orm.Mapped[str] = orm.mapped_column(sa.Text, default="")  # résumé / contexte
+    # « Bilan du plan précédent »: pre-filled from the last plan's execution (plans/execution/nextplan.py), editable
+    previous_review: orm.Mapped[str] = orm.mapped_column(sa.Text, default="", server_default="")
     # Adoption
     deliberation_number: orm.Mapped[Optional[str]] = orm.mapped_column(sa.String(100))
     deliberation_date: orm.Mapped[Optional[date]]

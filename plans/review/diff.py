@@ -543,7 +543,8 @@ def _plan_view(p: dict) -> View:
             L["period_end"]: _year(period.get("end")),
             L["guide_version"]: _vocab(GUIDE_VERSIONS)(p.get("guide_version")),
             L["facilitators"]: _quoted(ident.get("facilitators")),
-            L["process_funders"]: _quoted(ident.get("process_funders")), L["summary"]: _quoted(ident.get("summary"))}
+            L["process_funders"]: _quoted(ident.get("process_funders")), L["summary"]: _quoted(ident.get("summary")),
+            L["previous_review"]: _quoted(ident.get("previous_review"))}
 
 
 def _profile_view(p: dict) -> View:

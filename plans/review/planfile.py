@@ -107,6 +107,8 @@ MSG_WITHHELD_ALONE = ("« location_withheld » ne va qu'avec une localisation ma
 # the indicators and the actions are checked against; findings before the objectives that point at them).
 CONTENT_SECTIONS = ("identification", "situation", "migration", "orientations", "suivi", "adoption")
 IDENTIFICATION_TEXTS = ("facilitators", "process_funders", "summary")
+# Optional in the file (added after version 1 was published): a file without it leaves the plan's text as it is.
+OPTIONAL_IDENTIFICATION_TEXTS = ("previous_review",)
 
 MSG_NOT_JSON = "Ce fichier n'est pas un document JSON : choisissez le fichier .json exporté par PDL-M."
 MSG_NOT_PLAN = "Ce fichier n'est pas un fichier de plan PDL-M (format « pdl-m-plan » attendu)."
@@ -243,7 +245,7 @@ def _sections_part(plan: Plan, refs: _Refs) -> dict:
                   for i in suivi.dump(plan)["indicators"]]
     return {
         "identification": {
-            **{n: ident[n] or "" for n in IDENTIFICATION_TEXTS},
+            **{n: ident[n] or "" for n in IDENTIFICATION_TEXTS + OPTIONAL_IDENTIFICATION_TEXTS},
             "process_steps": [{"ref": refs.add("step", s["id"]), **{n: s[n] for n in identification.STEP_FIELDS}}
                               for s in ident["process_steps"]]},
         "situation": {
@@ -829,6 +831,7 @@ def _module_data(doc: dict, finding_rows: dict, *, placeholder_findings: bool = 
         "identification": {"title": p["title"], "period_start": p["period"]["start"],
                            "period_end": p["period"]["end"], "guide_version": p["guide_version"],
                            **{n: ident[n] for n in IDENTIFICATION_TEXTS},
+                           **{n: ident[n] for n in OPTIONAL_IDENTIFICATION_TEXTS if n in ident},
                            "process_steps": [{n: row[n] for n in identification.STEP_FIELDS}
                                              for row in ident["process_steps"]]},
         "situation": {

@@ -44,14 +44,13 @@ from plans.core.errors import ConflictError, ValidationError
 from plans.core.formatting import date_short
 from plans.core.ids import canonical_uuid
 from plans.planning import completeness, sections
-from plans.planning.models import Plan, PlanStatus
+from plans.planning.models import EDITABLE_STATUSES, Plan, PlanStatus
 from plans.planning.sectiondata import adoption
 from plans.review import comments, planfile
 from plans.review.models import PlanSnapshot, PlanTransition
 
 PLANNER, REVIEWER = "planner", "reviewer"
 MAX_REASON = limits.REASON_CHARS
-EDITABLE_STATUSES = frozenset({PlanStatus.BROUILLON, PlanStatus.A_REVISER})
 SNAPSHOT_STATUSES = frozenset({PlanStatus.SOUMIS, PlanStatus.VALIDE, PlanStatus.ADOPTE})
 # The deliberation is voted after validation: the submission gate checks every other section.
 SECTIONS_CHECKED_AT_SUBMISSION = tuple(s.key for s in sections.SECTIONS if s.key != "adoption")

@@ -118,6 +118,9 @@ TABLE: dict[str, dict[str, tuple[int, int, int, int]]] = {
     "execution.evidence_file": {"GET": (LOGIN, 404, 404, 404)},
     "execution.evidence_thumbnail": {"GET": (LOGIN, 404, 404, 404)},
     "execution.evidence_delete": {"POST": (LOGIN, 403, 403, 403)},
+    # The next plan carries actions over (app/execution/carry_over.py): read by its readers; the owner's planners
+    # carry, and a post without the version its page showed is stale (409); others are refused.
+    "execution.carry_over": {"GET": (LOGIN, 200, 200, 200), "POST": (LOGIN, 409, 403, 403)},
 }
 
 # Routes on a plan or an association: a planner of ANOTHER owner gets these instead of the planner column.
@@ -136,7 +139,7 @@ OTHER_OWNER = {"planning.overview": 403, "planning.delete": 403, "planning.secti
                "execution.measure_form": 403, "execution.sheet_download": 403, "execution.sheet_upload": 403,
                "execution.report_download": 403,
                "execution.evidence_upload": 403, "execution.evidence_file": 403, "execution.evidence_thumbnail": 403,
-               "execution.evidence_delete": 403}
+               "execution.evidence_delete": 403, "execution.carry_over": 403}
 
 
 @pytest.fixture

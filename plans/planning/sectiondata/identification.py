@@ -1,4 +1,5 @@
-"""Section 1 — Identification et démarche."""
+"""Section 1 — Identification et démarche, with the review of the previous plan (« bilan du plan précédent »,
+`previous_review`: pre-filled by plans/execution/nextplan.py, edited here like any text)."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -18,12 +19,14 @@ from plans.planning.sectiondata.common import (
 )
 from plans.planning.sections import sync_rows
 
-PLAN_FIELDS = ("title", "period_start", "period_end", "guide_version", "facilitators", "process_funders", "summary")
+PLAN_FIELDS = ("title", "period_start", "period_end", "guide_version", "facilitators", "process_funders", "summary",
+               "previous_review")
 STEP_FIELDS = ("step", "date", "place", "place_country", "men", "women", "youth", "diaspora")
-LONG_TEXTS = ("facilitators", "process_funders", "summary")
+LONG_TEXTS = ("facilitators", "process_funders", "summary", "previous_review")
 FIELD_LABELS = {"title": "titre", "period_start": "année de début", "period_end": "année de fin",
                 "guide_version": "version du guide", "facilitators": "facilitateurs",
-                "process_funders": "financeurs de la démarche", "summary": "résumé"}
+                "process_funders": "financeurs de la démarche", "summary": "résumé",
+                "previous_review": "bilan du plan précédent"}
 
 
 def dump(plan: Plan) -> dict:
