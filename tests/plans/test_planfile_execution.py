@@ -181,6 +181,8 @@ def test_a_file_of_version_1_still_imports(session, demo_cases):
     again = planfile.export_document(session, result.plan)
     assert again["schema_version"] == 2
     assert again["plan"]["execution"] == {"records": [], "measures": [], "evidence": []}
+    # version 2's new text of section 1, the bilan of the previous plan: empty, as version 1 had none
+    assert again["plan"]["sections"]["identification"].pop("previous_review") == ""
     for key in ("title", "period", "sections", "diaspora_associations", "actions"):
         assert again["plan"][key] == document["plan"][key], key
 
