@@ -1,7 +1,8 @@
 """Issue 16's browser test: in chromium, a planner records Koniakary's 2025 execution through the forms — two actions
 realised, each with a photo sent through the form, one in progress, the diaspora association's contribution partly
 received — then downloads the annual review (bilan .docx) through its link and reads it back with python-docx: the
-rates it prints are those computed here, by hand, from the amounts typed, to the franc and the hundredth of a percent.
+rates it prints are those computed here, by hand, from the amounts typed, to the franc and the hundredth of a percent;
+then a DGCT reviewer finds the same financial rate on the national map (table twin, colour, tooltip).
 
 The plan is a copy of Koniakary's demo plan (docs/DOMAIN.md §14, plans/demo/data.py TC1) under its own uuid, adopted:
 the session's other tests keep the demo plan itself as a draft. Its PIP, as adopted (cost; funding lines in order):
@@ -24,6 +25,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
+from plans.accounts.models import Role
 from tests.e2e.test_plan_map import _live_app
 
 pytestmark = pytest.mark.e2e
@@ -199,3 +201,22 @@ def test_a_planner_records_2025_and_the_annual_review_prints_the_rates_to_the_fr
     for spec in TYPED.values():
         if "photo" in spec:
             assert any(spec["photo"][1] in t for t in texts), spec["photo"][1]
+
+    # The DGCT sees it on the national map: Koniakary coloured by this plan's financial rate, the same 49,06 %.
+    page.get_by_role("button", name="Se déconnecter").click()
+    log_in(page, Role.REVIEWER)
+    page.goto(f"/carte-nationale?statut=adopte&periode={YEAR}&region=ML01")
+    expect(page.locator("path.commune-shape")).to_have_count(701, timeout=30_000)
+    page.get_by_label("Indicateur", exact=True).select_option(label="Exécution financière (payé ÷ coût prévu)")
+    row = page.locator("#nat-rows tr", has=page.get_by_role("rowheader", name="Koniakary", exact=True))
+    expect(row.get_by_role("link").first).to_have_attribute("href", f"/plans/{adopted_copy}")
+    cells = row.locator("td.num")
+    expect(cells.nth(-4)).to_have_text(str(YEAR))
+    expect(cells.nth(-3)).to_have_text(_rate(weighted, planned * 100).replace(" ", "\u00a0"))
+    expect(cells.nth(-2)).to_have_text(_rate(paid, planned).replace(" ", "\u00a0"))
+    fill = page.evaluate("""() => { var out = null;
+        window.nationalMap.state.communes.eachLayer(l => {
+            if (l.feature.properties.c === 'ML010115') { out = l.options.fillColor; l.openTooltip(); } });
+        return out; }""")
+    assert fill == "#feb24c"  # 25 to 50 %: the third class of the legend
+    expect(page.locator(".leaflet-tooltip")).to_contain_text(_rate(paid, planned).replace(" ", "\u00a0") + " (fin ")
