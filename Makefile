@@ -37,7 +37,7 @@ run: setup
 # PYTEST_ARGS: any other pytest argument, e.g. make test PYTEST_ARGS="tests/plans -x".
 PYTEST_WORKERS ?= auto
 test: venv-dev
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The rules a machine checks (docs/ARCHITECTURE.md): ruff (ruff.toml), then the import contracts (.importlinter).
 lint: venv-dev

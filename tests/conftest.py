@@ -10,6 +10,7 @@ import tempfile
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.routing.rules import Rule
 
 from app import create_app
 from app.extensions import db
@@ -20,6 +21,31 @@ TEST_PASSWORD = "Motdepasse-solide-2026"
 # Production hashes with scrypt (~0.2 s a hash, and as much to check one); the tests hash with one round of
 # PBKDF2, which werkzeug checks just as well. tests/plans/test_password_hashing.py proves production's scrypt.
 TEST_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1"
+
+
+# The modules whose tests take longest, run first, each in its usual order (then every other module, as collected).
+# `make test` runs pytest-xdist with --dist worksteal: each worker takes half the list, and a worker that runs out
+# takes the end of the other's queue. With the long tests at the start, what is left to share at the end is short
+# tests, and the two workers end together instead of one waiting alone on a one-minute test. The order: the
+# longest single tests first (four LibreOffice conversions, gunicorn under twenty editors and kill -9, the largest
+# plan, a fresh interpreter hashing with scrypt), then the browser tests, then the hypothesis and upload-bomb tests.
+RUN_FIRST = (
+    "tests/plans/test_export_pdf.py", "tests/system/", "tests/plans/test_largest_plan.py",
+    "tests/plans/test_password_hashing.py", "tests/e2e/", "tests/plans/test_properties.py",
+    "tests/app/test_form_fuzz.py", "tests/app/test_input_fuzz.py", "tests/app/test_template_upload_safety.py",
+    "tests/plans/test_template_safety.py", "tests/plans/test_official_names.py", "tests/app/test_export_docx.py",
+    "tests/plans/test_export_docx.py", "tests/plans/test_execution_report.py", "tests/app/test_security_headers.py",
+    "tests/plans/test_figures_agree.py", "tests/plans/test_identity.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """RUN_FIRST's modules first, in its order; a stable sort keeps every module's own tests together and in order."""
+    def rank(item) -> int:
+        path = item.path.relative_to(config.rootpath).as_posix()
+        return next((n for n, prefix in enumerate(RUN_FIRST) if path.startswith(prefix)), len(RUN_FIRST))
+
+    items.sort(key=rank)
 
 
 def require_tool(name: str, debian_package: str) -> str:
@@ -61,6 +87,30 @@ def cheap_password_hashing():
     accounts_service.PASSWORD_HASH_METHOD = TEST_PASSWORD_HASH_METHOD
     yield
     accounts_service.PASSWORD_HASH_METHOD = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
+def url_builders_compiled_once():
+    """The suite makes an app per test (`app`, below): werkzeug compiles each of its ~450 URL rules into a URL
+    builder with `compile()` every time (Rule._compile_builder), most of create_app's time. The builder's code
+    depends only on what the key below holds (the rule's text, its parts, its defaults as the converter writes
+    them), so the suite compiles each once and binds the same function to every app's rule, as werkzeug binds a
+    fresh one; URLs are built exactly as in production (werkzeug 3.1, requirements.txt)."""
+    compiled: dict[tuple, object] = {}
+    original = Rule._compile_builder
+
+    def compile_builder(rule: Rule, append_unknown: bool = True):
+        defaults = rule.defaults or {}
+        key = (rule.rule, tuple(rule._trace), tuple(defaults), append_unknown,
+               tuple((name, rule._converters[name].to_url(defaults[name]))
+                     for dynamic, name in rule._trace if dynamic and name in defaults))
+        if key not in compiled:
+            compiled[key] = original(rule, append_unknown)
+        return compiled[key]
+
+    Rule._compile_builder = compile_builder
+    yield
+    Rule._compile_builder = original
 
 
 @pytest.fixture(scope="session")

@@ -63,8 +63,10 @@ class Gunicorn:
                "PDLM_HEAVY_SLOTS": "0"}
         # --preload: the app is imported once, then the workers fork (half the start-up on a 2-core machine);
         # create_app opens no database connection, so no connection is shared across the fork.
+        # --graceful-timeout 1: stop() comes at a test's teardown, after its last check; the default wait let the
+        # master linger about 5 s on each stop (the kill -9 of tests/system/test_crash_safety.py is kill()).
         command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--threads", str(self.threads),
-                   "--bind", f"127.0.0.1:{self.port}", "--preload", "--timeout", "60", "--graceful-timeout", "5",
+                   "--bind", f"127.0.0.1:{self.port}", "--preload", "--timeout", "60", "--graceful-timeout", "1",
                    "--access-logfile", "-", "--error-logfile", "-", "--log-level", "info", "wsgi:app"]
         with open(self.log_path, "ab") as log:
             log.write(f"\n===== start n°{self.starts}: {' '.join(command[2:])}\n".encode())
