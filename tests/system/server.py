@@ -65,8 +65,12 @@ class Gunicorn:
         # create_app opens no database connection, so no connection is shared across the fork.
         # --graceful-timeout 1: stop() comes at a test's teardown, after its last check; the default wait let the
         # master linger about 5 s on each stop (the kill -9 of tests/system/test_crash_safety.py is kill()).
+        # --keep-alive 30: a test's clients log in one after another, then wait; gunicorn's 2 s default closed their
+        # idle connections just as a client reused one (« Connection reset by peer » on a loaded machine). A browser
+        # retries such a request itself; requests does not, and a POST must not be retried blindly.
         command = [sys.executable, "-m", "gunicorn", "--workers", str(self.workers), "--threads", str(self.threads),
                    "--bind", f"127.0.0.1:{self.port}", "--preload", "--timeout", "60", "--graceful-timeout", "1",
+                   "--keep-alive", "30",
                    "--access-logfile", "-", "--error-logfile", "-", "--log-level", "info", "wsgi:app"]
         with open(self.log_path, "ab") as log:
             log.write(f"\n===== start n°{self.starts}: {' '.join(command[2:])}\n".encode())
