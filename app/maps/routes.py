@@ -44,7 +44,7 @@ def plan_map(plan_id: int):
                                                 basemap=basemap_spec()))
     summary = member_summary(owner) if owner.is_grouping else None
     return render_template(
-        "maps/plan_map.html", plan=plan, check=completeness.check_plan(plan), section=None, map=components,
+        "maps/plan_map.html", plan=plan, check=completeness.check_plan(plan, fin), section=None, map=components,
         entries=entries, placed=[e for e in entries if e.placed],
         masked=[e for e in entries if e.location == MASKED and not e.placed],
         masked_shown=[e for e in entries if e.location == MASKED and e.placed],
