@@ -38,6 +38,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy.orm import selectinload
 
 from plans.core import geo
 from plans.core.formatting import fcfa
@@ -62,6 +63,7 @@ from plans.maps.basemap import add_tile_layer
 from plans.maps.offline import js_json, js_safe_text, offline_map
 from plans.planning import indicators, location
 from plans.planning.finance import PlanFinance, plan_finance
+from plans.planning.models import Action, FundingLine, Plan
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 SIMPLIFY_DEGREES = 0.0005
@@ -134,6 +136,12 @@ def _location(action, reveal_masked: bool) -> tuple[str, float | None, float | N
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         return (MASKED if precision == MASKED else NOT_LOCATED), None, None
     return precision, lat, lon
+
+
+def load_options():
+    """SQLAlchemy loader options for a Plan whose map is about to be drawn, beside finance's: the associations the
+    popups name as funders, in one query (read line by line, one query per association)."""
+    return (selectinload(Plan.actions).selectinload(Action.funding_lines).selectinload(FundingLine.association),)
 
 
 def _funder_name(line) -> str:
