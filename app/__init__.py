@@ -1,6 +1,7 @@
-"""The web layer: create_app() builds the Flask application."""
+"""The web layer: create_app() builds the Flask application; a server process then calls freeze_startup_heap()."""
 from __future__ import annotations
 
+import gc
 import os
 from typing import Any, Mapping
 
@@ -48,6 +49,17 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     register_commands(app)
     filters.register(app)
     return app
+
+
+def freeze_startup_heap() -> None:
+    """Moves every object alive once the app is built (about 260 000: the modules of Flask, SQLAlchemy, geopandas,
+    folium, Babel…, which live as long as the process) out of the cyclic garbage collector's reach (gc.freeze).
+    Without it each full collection, every few requests of a plan page, walked them all: hundreds of
+    milliseconds on a loaded machine, a plan page or a save in twenty (issue 12's p95). Called by a server
+    process (wsgi.py) and the benchmarks that stand for one (scripts/bench_common.py), not by create_app: the
+    tests build many apps in one process, and what they drop must stay collectable."""
+    gc.collect()
+    gc.freeze()
 
 
 def register_extensions(app: Flask) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from flask import abort
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from plans.accounts import access
@@ -26,8 +27,8 @@ from plans.review import workflow
 
 def readable_plan(plan_id: int, options=()) -> Plan:
     """`options`: SQLAlchemy loader options, e.g. plans.planning.completeness.load_options() for a page that
-    shows the checklist."""
-    plan = db.session.get(Plan, plan_id, options=options)
+    shows the checklist. The owner comes in the plan's own query: every caller checks access against it."""
+    plan = db.session.get(Plan, plan_id, options=(joinedload(Plan.owner), *options))
     if plan is None:
         abort(404, "Ce plan n'existe pas.")
     if not access.can_read_owner(current_user, plan.owner):

@@ -242,16 +242,19 @@ def _environment(instance: Path) -> None:
 
 
 def bench_app(url: str, **overrides):
-    """The Flask app on the benchmark database, for the test client (no CSRF, no Word template upload folder)."""
+    """The Flask app on the benchmark database, for the test client (no CSRF, no Word template upload folder),
+    with the startup heap frozen as a server process's (wsgi.py, app.freeze_startup_heap)."""
     instance = Path(tempfile.gettempdir()) / "pdlm_bench_instance"
     instance.mkdir(exist_ok=True)
     _environment(instance)
-    from app import create_app
+    from app import create_app, freeze_startup_heap
 
     config = {"SQLALCHEMY_DATABASE_URI": url, "WTF_CSRF_ENABLED": False, "TESTING": True, "SECRET_KEY": SECRET_KEY,
               "DEMO_DATA": False, "SERVER_NAME": None, "DOCX_TEMPLATE_DIR": str(instance / "no-upload")}
     config.update(overrides)
-    return create_app(config)
+    app = create_app(config)
+    freeze_startup_heap()
+    return app
 
 
 @dataclass

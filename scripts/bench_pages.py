@@ -8,7 +8,8 @@ plan holds 150), with the Flask test client (pages read by an admin, saves made 
 owner, an account this script adds): the server time of the big plan's overview,
 actions list, financing page and map page — one cold request, then the median and the slowest of --runs warm
 ones — and the p95 of --saves saves of a section (Identification, its summary changed each time) and of an action
-(its description changed each time), each a POST of the whole form as the browser sends it (the form parsed from
+(its expected results changed each time: the action form has no « description » field, and a post of one
+changed nothing), each a POST of the whole form as the browser sends it (the form parsed from
 the page, with its version for the concurrency check: tests/system/html_forms.py), answered by the redirect of a
 save that was accepted (302 or 303); the GET of the form before each save is not timed.
 Budgets (issue 12): each page ≤ 150 ms warm (median), each save p95 ≤ 50 ms. Naive baseline: the same page
@@ -115,7 +116,7 @@ def run(args) -> bc.Report:
                                 ratio=f"{bc.ratio(warm, base)} × the small plan"))
     lines += ["", "| save | saves | median | p95 | slowest |", "|---|---:|---:|---:|---:|"]
     for label, url, field in (("section Identification", f"/plans/{pid}/identification", "summary"),
-                              ("action", f"/plans/{pid}/actions/{action_id}", "description")):
+                              ("action", f"/plans/{pid}/actions/{action_id}", "expected_results")):
         times = time_saves(planner, url, field, args.saves)
         shown = url.replace(f"/{pid}/", "/<id>/").replace(f"/{action_id}", "/<action>")
         lines.append(f"| {label} (`{shown}`) | {len(times)} | "

@@ -17,6 +17,7 @@ from app.loaders import readable_plan
 from app.maps import bp
 from app.maps.tiles import basemap_spec
 from plans.accounts import access
+from plans.maps import plan_map as plan_map_module
 from plans.maps.offline import map_components
 from plans.maps.plan_map import MASKED, NOT_LOCATED, build_plan_map, map_actions, territory_shapes
 from plans.maps.static_map import build_static_map_png, neighbour_geometries
@@ -27,8 +28,9 @@ from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 
 def _plan(plan_id: int) -> Plan:
-    # Actions, schedules, lines and the sections the checklist reads: a few queries (not one per action).
-    return readable_plan(plan_id, completeness.load_options())
+    # Actions, schedules, lines, their associations and the sections the checklist reads: a few queries (not one
+    # per action or per association).
+    return readable_plan(plan_id, (*completeness.load_options(), *plan_map_module.load_options()))
 
 
 @bp.get("/plans/<int:plan_id>/carte")
@@ -44,7 +46,7 @@ def plan_map(plan_id: int):
                                                 basemap=basemap_spec()))
     summary = member_summary(owner) if owner.is_grouping else None
     return render_template(
-        "maps/plan_map.html", plan=plan, check=completeness.check_plan(plan), section=None, map=components,
+        "maps/plan_map.html", plan=plan, check=completeness.check_plan(plan, fin), section=None, map=components,
         entries=entries, placed=[e for e in entries if e.placed],
         masked=[e for e in entries if e.location == MASKED and not e.placed],
         masked_shown=[e for e in entries if e.location == MASKED and e.placed],

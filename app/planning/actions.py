@@ -231,7 +231,7 @@ def render_list(plan: Plan):
     grouped = request.args.get("vue") == "axes"
     groups = _groups(plan, ordered, fin) if grouped else [SimpleNamespace(title=None, total=None, actions=ordered)]
     return render_template(
-        "planning/section_actions.html", plan=plan, check=completeness.check_plan(plan),
+        "planning/section_actions.html", plan=plan, check=completeness.check_plan(plan, fin),
         state=sections.state(db.session, plan, SECTION), conflict=None, section=sections.section(SECTION),
         fin=fin, groups=groups, grouped=grouped, numbers=numbers, count=len(ordered),
         association_names=association_names, can_edit=can_edit(plan), sector_labels=SECTORS,
@@ -372,11 +372,16 @@ def _handle(plan: Plan, action: Action | None):
         flash("L'action n'a pas été enregistrée : le formulaire a expiré, rechargez la page.", "error")
         return _render_form(plan, form, action, status=400)
     data = _to_data(form, plan)
+    by_id = {a.id: a for a in associations}
     try:
         if action is None:
-            saved = actions_service.create_action(db.session, plan, data, current_user)
+            saved = actions_service.create_action(db.session, plan, data, current_user, associations=by_id)
         else:
-            saved = actions_service.update_action(db.session, plan, action, data, form.version.data, current_user)
+            saved = actions_service.update_action(db.session, plan, action, data, form.version.data, current_user,
+                                                  associations=by_id)
+        # Read before the commit, which expires every row: after it, each would be loaded again (4 queries).
+        figures = finance.action_figures(saved, plan.years)
+        title, list_url = saved.title, _list_url(plan, saved)
         db.session.commit()
     except ValidationError as error:
         db.session.rollback()
@@ -392,21 +397,21 @@ def _handle(plan: Plan, action: Action | None):
         # The 409 screen: the saved action and the user's, field by field; its form alone carries the new
         # version, with the user's choice for each difference (app/planning/conflicts.py).
         return _conflict_page(plan, _conflict(plan, action.id)["action"], form)
-    figures = finance.action_figures(saved, plan.years)
-    message = f"Action « {saved.title} » enregistrée."
+    message = f"Action « {title} » enregistrée."
     if figures.gap:
         label = indicators.FUNDING_STATES[indicators.NOT_COVERED].label
         message += f" {label} : {formatting.fcfa(figures.gap, plain=True)}."
     flash(message, "info")
     for key, m in figures.warnings:
         flash(f"{finance.field_label(key)} : {m}", "warning")
-    return redirect(_list_url(plan, saved), code=303)
+    return redirect(list_url, code=303)
 
 
 @bp.route("/<int:plan_id>/actions/nouvelle", methods=["GET", "POST"])
 @login_required
 def action_new(plan_id: int):
-    plan = editable_plan(plan_id, completeness.load_options() if request.method != "POST" else ())
+    plan = editable_plan(plan_id, completeness.load_options() if request.method != "POST"
+                         else actions_service.save_options())
     return _handle(plan, None)
 
 
@@ -414,7 +419,8 @@ def action_new(plan_id: int):
 @login_required
 def action_edit(plan_id: int, action_id: int):
     # The form page shows the checklist (every action's figures): loaded in a few queries; a save reads little.
-    plan = editable_plan(plan_id) if request.method == "POST" else readable_plan(plan_id, completeness.load_options())
+    plan = editable_plan(plan_id, actions_service.save_options()) if request.method == "POST" \
+        else readable_plan(plan_id, completeness.load_options())
     return _handle(plan, _action_of(plan, action_id))
 
 

@@ -28,11 +28,12 @@ def render(plan: Plan):
                                description="Le financement se calcule à partir des actions : "
                                            "il ne se saisit pas. Modifiez les actions (section 5).")
     # The plan comes loaded with completeness.load_options() (app/planning/routes.py, section).
-    return render_financement(plan, completeness.check_plan(plan), sections.state(db.session, plan, SECTION_KEY))
+    return render_financement(plan, sections.state(db.session, plan, SECTION_KEY))
 
 
-def render_financement(plan: Plan, check, state):
+def render_financement(plan: Plan, state):
     fin = finance.plan_finance(plan)
+    check = completeness.check_plan(plan, fin)  # the checklist reads the figures computed just above
     in_error = [f for f in fin.figures if f.errors]
     return render_template(
         "planning/section_financement.html", plan=plan, check=check, state=state, conflict=None,

@@ -120,8 +120,9 @@ def section(plan_id: int, section_key: str):
                                                             current_user)
             if question is None:  # else asked (or refused): nothing saved, the form comes back as typed
                 try:
-                    sections.save_section(db.session, plan, section_key, form.version.data, current_user,
-                                          apply=apply, snapshot=lambda: editor.module.dump(plan))
+                    change = sections.save_section(db.session, plan, section_key, form.version.data, current_user,
+                                                   apply=apply, snapshot=lambda: editor.module.dump(plan))
+                    saved_at = change.at  # the section's new saved_at; read before the commit expires it
                     db.session.commit()
                 except ValidationError as error:
                     db.session.rollback()
@@ -135,9 +136,8 @@ def section(plan_id: int, section_key: str):
                     return _conflict_page(plan, section_key, editors.conflict_view(db.session, plan, section_key,
                                                                                    editor, form))
                 else:
-                    saved = sections.state(db.session, plan, section_key)
-                    flash(f"Enregistré à {saved.saved_at:%H:%M}.", "info")
-                    return redirect(url_for("planning.section", plan_id=plan.id, section_key=section_key))
+                    flash(f"Enregistré à {saved_at:%H:%M}.", "info")
+                    return redirect(url_for("planning.section", plan_id=plan_id, section_key=section_key))
         else:
             status = 400
     if status == 400 and not conflict and question is None:

@@ -30,7 +30,8 @@ from typing import Any
 
 import folium
 import markupsafe
-from branca.element import CssLink, JavascriptLink
+from branca.element import CssLink, Element, JavascriptLink
+from folium.elements import ElementAddToElement
 from folium.plugins import MarkerCluster
 
 VENDOR = "/static/vendor"  # where the app serves app/static/vendor/ (Flask's static folder)
@@ -120,6 +121,49 @@ def _check_offline(links: list[str], script: str = "", allowed: tuple[str, ...] 
     found = [u for u in external_references(links, script) if u not in allowed]
     if found:
         raise OfflineError(f"the map refers to other hosts (vendor the files, see URL_REWRITES): {found[:5]}")
+
+
+class RenderedText(Element):
+    """Text already rendered, added to a figure as it is. branca's MacroElement.render wraps the output of each
+    macro (header, html, script) in Element(text), which compiles that text as a Jinja template once more
+    (docs/ARCHITECTURE.md, pitfall 4): about half a millisecond for each element of a map, ten for the JSON of the
+    actions of a 150-action plan. A text without Jinja syntax (every user string reaches a map escaped) renders
+    as itself, less one trailing newline (Jinja's keep_trailing_newline is off): that is what this gives."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text[:-1] if text.endswith("\n") else text
+
+    def render(self, **kwargs) -> str:
+        return self._text
+
+
+class PreRendered:
+    """Mixin for a MacroElement (listed before it): MacroElement.render, its macros' output added as RenderedText."""
+
+    def render(self, **kwargs) -> None:
+        figure = self.get_root()
+        macros = self._template.module.__dict__
+        for part in ("header", "html", "script"):
+            macro = macros.get(part)
+            if macro is not None:
+                getattr(figure, part).add_child(RenderedText(macro(self, kwargs)), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
+
+
+class _AddToParent(PreRendered, ElementAddToElement):
+    """folium's `<layer>.addTo(<map>)` statement, PreRendered."""
+
+
+class FeatureGroup(PreRendered, folium.FeatureGroup):
+    """folium.FeatureGroup, PreRendered (folium's Layer.render adds its addTo statement, then renders)."""
+
+    def render(self, **kwargs) -> None:
+        if self.show:
+            self.add_child(_AddToParent(element_name=self.get_name(), element_parent_name=self._parent.get_name()),
+                           name=self.get_name() + "_add")
+        super().render(**kwargs)
 
 
 @dataclass

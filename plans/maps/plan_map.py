@@ -38,6 +38,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
+from sqlalchemy.orm import selectinload
 
 from plans.core import geo
 from plans.core.formatting import fcfa
@@ -59,9 +60,10 @@ from plans.maps import (
     sector_colour,
 )
 from plans.maps.basemap import add_tile_layer
-from plans.maps.offline import js_json, js_safe_text, offline_map
+from plans.maps.offline import FeatureGroup, PreRendered, js_json, js_safe_text, offline_map
 from plans.planning import indicators, location
 from plans.planning.finance import PlanFinance, plan_finance
+from plans.planning.models import Action, FundingLine, Plan
 from plans.territory.models import BOUNDARY_ATTRIBUTION
 
 SIMPLIFY_DEGREES = 0.0005
@@ -134,6 +136,12 @@ def _location(action, reveal_masked: bool) -> tuple[str, float | None, float | N
     if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
         return (MASKED if precision == MASKED else NOT_LOCATED), None, None
     return precision, lat, lon
+
+
+def load_options():
+    """SQLAlchemy loader options for a Plan whose map is about to be drawn, beside finance's: the associations the
+    popups name as funders, in one query (read line by line, one query per association)."""
+    return (selectinload(Plan.actions).selectinload(Action.funding_lines).selectinload(FundingLine.association),)
 
 
 def _funder_name(line) -> str:
@@ -224,7 +232,7 @@ def territory_features(owner_geometry: BaseGeometry | None, members: Sequence[Te
 
 # --- folium elements ------------------------------------------------------------------------------------------------
 
-class ActionLayer(MacroElement):
+class ActionLayer(PreRendered, MacroElement):
     """The CircleMarkers of the plan's actions, drawn from one JSON array (see the module's docstring).
 
     `groups`: the FeatureGroup of each sector, in order; `sectors`: [{"label", "colour"}] in the same order;
@@ -402,7 +410,7 @@ class ActionLayer(MacroElement):
         return js_json(self.points)
 
 
-class Legend(MacroElement):
+class Legend(PreRendered, MacroElement):
     """A small HTML legend in a Leaflet control, built with textContent (no branca colormap, hence no d3).
 
     `items`: [{"kind": "dot"|"ring"|"area"|"foreign"|"approx"|"masked"|"line"|"dashed", "colour", "label"}] (a
@@ -456,7 +464,7 @@ class Legend(MacroElement):
         return js_json(self.items)
 
 
-class MetricScale(MacroElement):
+class MetricScale(PreRendered, MacroElement):
     """Leaflet's scale bar in kilometres only (folium's control_scale adds miles)."""
 
     _template = Template("""
@@ -470,7 +478,7 @@ class MetricScale(MacroElement):
         self._name = "MetricScale"
 
 
-class Attribution(MacroElement):
+class Attribution(PreRendered, MacroElement):
     """The boundaries' attribution in Leaflet's attribution control, with a plain "Leaflet" prefix (Leaflet's
     default prefix is a link to leafletjs.com: this map has no link to another host)."""
 
@@ -559,14 +567,14 @@ def build_plan_map(plan, owner_geometry: BaseGeometry | None, *, members: Sequen
     for sector in sorted(by_sector, key=lambda k: (order.get(k, len(order)), k)):
         group_entries = by_sector[sector]
         name = f"{group_entries[0].sector_label} ({len(group_entries)})"
-        groups.append(folium.FeatureGroup(name=js_safe_text(name)).add_to(m))
+        groups.append(FeatureGroup(name=js_safe_text(name)).add_to(m))
         sectors.append({"label": group_entries[0].sector_label, "colour": group_entries[0].colour})
         by_group.append(group_entries)
     diaspora = sum(1 for e in placed if e.diaspora)
     ring_group = None
     if diaspora:  # highlighted in the layer control too (Leaflet shows layer names as HTML)
         name = f'<strong style="color:#8a6100">{js_safe_text(f"{DIASPORA_GROUP} ({diaspora})")}</strong>'
-        ring_group = folium.FeatureGroup(name=name).add_to(m)
+        ring_group = FeatureGroup(name=name).add_to(m)
     if placed:
         axis_order = [axis.title for axis in plan.axes] + [NO_AXIS_LABEL]
         layer = ActionLayer(groups, sectors, ring_group, filter_order=(axis_order, list(ACTION_STATUSES.values())),

@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any, Iterable, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -55,7 +55,7 @@ from plans.core.vocab import (
 from plans.planning import finance, indicators, sections
 from plans.planning.cofinancing import SCHEMES
 from plans.planning.location import check_location
-from plans.planning.models import Action, DiasporaAssociation, FundingLine, Plan, ScheduleEntry, new_uuid
+from plans.planning.models import Action, Axis, DiasporaAssociation, FundingLine, Plan, ScheduleEntry, new_uuid
 from plans.planning.sectiondata import migration
 
 SECTION = "actions"
@@ -475,8 +475,10 @@ def _set_positions(session: Session, plan: Plan, ordered: list[Action]) -> None:
 
 
 def _record(session: Session, plan: Plan, user: Optional[User], apply, snapshot) -> None:
-    sections.save_section(session, plan, SECTION, sections.current_version(session, plan, SECTION), user,
-                          apply=apply, snapshot=snapshot)
+    # The state row is held while saving: the session keeps rows by weak reference, and save_section reads it
+    # again (a version read and dropped was a second query).
+    state = sections.state(session, plan, SECTION)
+    sections.save_section(session, plan, SECTION, state.version, user, apply=apply, snapshot=snapshot)
 
 
 def _snapshot(action: Action, operation: str) -> dict:
@@ -503,13 +505,21 @@ def check_plan_lines(session: Session, plan: Plan, lines: int, action: Optional[
         raise ValidationError({"funding_lines": [message]})
 
 
+def save_options():
+    """SQLAlchemy loader options for the Plan an action form is saved into: the axes and their objectives, which the
+    form's choices and `clean` read (lazily, one query per axis)."""
+    return (selectinload(Plan.axes).selectinload(Axis.objectives),)
+
+
 def create_action(session: Session, plan: Plan, data: dict, user: Optional[User] = None, *,
-                  uuid: Optional[str] = None, summary: Optional[str] = None) -> Action:
-    """A new action at the end of the PIP. ValidationError when refused. The caller commits. `uuid`: the one it
-    takes (an action carried over from the previous plan, plans/execution/nextplan.py), else a new one; `summary`:
-    the history's line, else « Action « … » ajoutée »."""
+                  associations: Optional[dict[int, DiasporaAssociation]] = None, uuid: Optional[str] = None,
+                  summary: Optional[str] = None) -> Action:
+    """A new action at the end of the PIP. ValidationError when refused. The caller commits. `associations`: the
+    owner's, by id, when the caller has read them already (`check`). `uuid`: the one it takes (an action carried
+    over from the previous plan, plans/execution/nextplan.py), else a new one; `summary`: the history's line, else
+    « Action « … » ajoutée »."""
     check_room(session, plan)
-    cleaned, _ = check(session, plan, data)
+    cleaned, _ = check(session, plan, data, associations=associations)
     check_plan_lines(session, plan, len(cleaned.lines))
     action = Action(plan_id=plan.id, uuid=uuid or new_uuid())
     holder: dict[str, Action] = {}
@@ -528,12 +538,13 @@ def create_action(session: Session, plan: Plan, data: dict, user: Optional[User]
 
 
 def update_action(session: Session, plan: Plan, action: Action, data: dict, expected_version: int | str | None,
-                  user: Optional[User] = None) -> Action:
+                  user: Optional[User] = None, *,
+                  associations: Optional[dict[int, DiasporaAssociation]] = None) -> Action:
     """Saves the form over `action` if it is still at `expected_version` (else ConflictError; a version that is
-    not a number: ValidationError, plans.planning.sections.parse_version)."""
+    not a number: ValidationError, plans.planning.sections.parse_version). `associations`: as `create_action`."""
     if sections.parse_version(expected_version) != action.version_id:
         raise ConflictError(SECTION)
-    cleaned, _ = check(session, plan, data)
+    cleaned, _ = check(session, plan, data, associations=associations)
     check_plan_lines(session, plan, len(cleaned.lines), action)
     before = dump_action(action)
 

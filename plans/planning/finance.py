@@ -43,7 +43,7 @@ from plans.core.money import MSG_SHARE_RANGE, round_half_up
 from plans.core.vocab import DIASPORA_SOURCES, FUNDING_SOURCES, FUNDING_STATUSES, INTERNAL_SOURCES, SECTORS
 from plans.planning import indicators
 from plans.planning.cofinancing import BELOW, BELOW_MINIMUM, scheme_issues
-from plans.planning.models import Action, Objective, Plan
+from plans.planning.models import Action, Axis, Plan
 
 NO_AXIS = "Sans axe"
 DEFAULT_STATUS = "promis"
@@ -487,10 +487,12 @@ def field_label(field_name: str) -> str:
 def load_options():
     """SQLAlchemy loader options for a Plan whose finance is about to be computed: schedules, funding lines and
     objectives/axes of every action in a handful of queries, e.g.
-    `session.get(Plan, plan_id, options=finance.load_options())`."""
+    `session.get(Plan, plan_id, options=finance.load_options())`. An action's objective and that objective's axis
+    are the plan's own, loaded with its axes: SQLAlchemy finds a many-to-one by its key in the session without a
+    query (loading them through the actions as well read the same rows twice, two queries per page)."""
     actions = selectinload(Plan.actions)
     return (actions.selectinload(Action.schedule), actions.selectinload(Action.funding_lines),
-            actions.selectinload(Action.objective).selectinload(Objective.axis))
+            selectinload(Plan.axes).selectinload(Axis.objectives))
 
 
 def _spread(f: ActionFigures, years: list[int], first_year: int, matrix: dict, year_totals: dict) -> None:

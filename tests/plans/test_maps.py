@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import folium
 import pytest
+from branca.element import MacroElement
 from PIL import Image
 from shapely.geometry import box
 
@@ -308,3 +309,20 @@ def test_jinja_tags_typed_by_users_are_not_evaluated_when_branca_renders_the_scr
     assert "{{ 7*7 }} {# c #}" in json.loads(layer.strings_json)
     assert js_json("{{ x }}") == '"\\u007b{ x }}"' and json.loads(js_json({"a": "{%"})) == {"a": "{%"}
     assert js_safe_text("{{ x }}") == "&#123;&#123; x &#125;&#125;"
+
+
+def _components_without_ids(plan) -> str:
+    c = map_components(build_plan_map(plan, KONIAKARY))
+    return re.sub(r"_[0-9a-f]{32}", "_ID", "\n".join([c.html, c.script, *c.js, *c.css]))
+
+
+def test_the_plan_map_reads_the_same_as_rendered_by_branca_itself(plan, monkeypatch):
+    """The plan map's elements add their rendered text as it is (offline.PreRendered) instead of branca compiling it
+    as a template once more (issue 12: a third of the map page's time). The page must not change: the same map
+    rendered by branca's own MacroElement.render and folium's FeatureGroup.render, ids aside, is the same text —
+    a folium or branca upgrade that renders differently fails here."""
+    ours = _components_without_ids(plan)
+    monkeypatch.setattr(offline.PreRendered, "render", MacroElement.render)
+    monkeypatch.setattr(offline.FeatureGroup, "render", folium.FeatureGroup.render)
+    assert _components_without_ids(plan) == ours
+    assert "alert(1)" in ours and XSS not in ours  # the user's title is there, escaped
