@@ -60,8 +60,8 @@ PAYLOADS: list[str] = [
 # code, a key or machine data (CODED). A column in neither fails test_every_text_column_is_classified: a new
 # field cannot escape the corpus.
 FREE_TEXT: dict[str, tuple[str, ...]] = {
-    "Plan": ("title", "facilitators", "process_funders", "summary", "deliberation_number", "council_session",
-             "transmission_authority"),
+    "Plan": ("title", "facilitators", "process_funders", "summary", "previous_review", "deliberation_number",
+             "council_session", "transmission_authority"),
     "ProcessStep": ("place",),
     "PopulationRecord": ("note",),
     "SectorDiagnostic": ("sub_sector", "findings_text", "assets", "constraints", "potentials"),
