@@ -430,13 +430,14 @@ class Bench:
         return Report(title, f"{intro}\n\n{table}\n\n{measured_under(self.db.url, self.load_start)}", checks)
 
 
-def start(args) -> Bench:
+def start(args, **overrides) -> Bench:
+    """`overrides`: app settings of this benchmark (bench_app)."""
     load_start = load_average()
     bench_db = open_database(args)
 
     from app.extensions import db
 
-    app = bench_app(bench_db.url)
+    app = bench_app(bench_db.url, **overrides)
     with app.app_context():
         found = contents(db.session)
         db.session.remove()
