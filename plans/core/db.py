@@ -26,14 +26,21 @@ def utcnow() -> datetime:
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, _record):
-    """Foreign keys enforced, WAL so readers do not block the writer, and a wait instead of 'database is locked'."""
+def _connection_settings(dbapi_connection, _record):
+    """SQLite: foreign keys enforced, WAL so readers do not block the writer, and a wait instead of 'database is
+    locked'. PostgreSQL: no JIT compilation. The desk's queries over every plan's summary cost more than
+    jit_above_cost, and compiling them took 0.9 s for a query that runs in 15 ms (the dashboard's first page,
+    docs/BENCHMARKS.md « Bureau national (PostgreSQL) »); the app's queries are short, JIT never pays."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+    elif type(dbapi_connection).__module__.startswith("psycopg"):
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SET jit = off")
+        dbapi_connection.commit()
 
 
 def serialize(session: orm.Session, key: str) -> None:
