@@ -139,18 +139,26 @@ def list_plans():
                                                  "pages": page.pages}, links=links)
 
 
-@bp.get("/plans/<plan_uuid>")
-@token_required
-def get_plan(plan_uuid: str):
+def _requested_plan(plan_uuid: str):
+    """(the plan of `plan_uuid` at `?revision=` or its latest readable revision, None) or (None, the 400/404)."""
     revision = None
     if request.args.get("revision"):
         try:
             revision = api_plans.positive_int(request.args, "revision")
         except ValidationError as error:
-            return _bad_request(error)
+            return None, _bad_request(error)
     plan = api_plans.find_plan(db.session, g.api_user, plan_uuid, revision)
     if plan is None:
-        return api_error(404, REVISION_NOT_FOUND if revision is not None else PLAN_NOT_FOUND)
+        return None, api_error(404, REVISION_NOT_FOUND if revision is not None else PLAN_NOT_FOUND)
+    return plan, None
+
+
+@bp.get("/plans/<plan_uuid>")
+@token_required
+def get_plan(plan_uuid: str):
+    plan, refusal = _requested_plan(plan_uuid)
+    if refusal is not None:
+        return refusal
     return jsonify(planfile.export_for(db.session, plan, g.api_user))
 
 
@@ -158,15 +166,9 @@ def get_plan(plan_uuid: str):
 @token_required
 def get_plan_execution(plan_uuid: str):
     """The plan's execution, year by year (plans/reporting/api.py, `execution_document`)."""
-    revision = None
-    if request.args.get("revision"):
-        try:
-            revision = api_plans.positive_int(request.args, "revision")
-        except ValidationError as error:
-            return _bad_request(error)
-    plan = api_plans.find_plan(db.session, g.api_user, plan_uuid, revision)
-    if plan is None:
-        return api_error(404, REVISION_NOT_FOUND if revision is not None else PLAN_NOT_FOUND)
+    plan, refusal = _requested_plan(plan_uuid)
+    if refusal is not None:
+        return refusal
     try:
         year = api_plans.parse_year(request.args, plan)
     except ValidationError as error:
