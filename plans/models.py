@@ -26,5 +26,6 @@ from plans.planning.models import (  # noqa: F401
     SectorDiagnostic,
 )
 from plans.planning.summary import PlanSummary, PlanSummaryPlace  # noqa: F401  (and its session hook)
+from plans.reporting.export_parts import ExportPart, PreparedWorkbook  # noqa: F401
 from plans.review.models import PlanComment, PlanSnapshot, PlanTransition, ReviewCheck  # noqa: F401
 from plans.territory.models import AdminUnit, TerritoryEdition, UnitSuccession  # noqa: F401

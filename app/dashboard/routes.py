@@ -1,4 +1,5 @@
-"""The reviewers' dashboard and its exports: thin views over plans.reporting (desk, tables, spreadsheet).
+"""The reviewers' dashboard and its exports: thin views over plans.reporting (desk, tables, spreadsheet; the
+exports' stored parts and workbooks: export_parts).
 
     GET /revue/plans                      the table: filters (a GET form), sortable headers, 50 plans a page
     GET /revue/export/<entity>.csv        one entity (plans, actions, financements, indicateurs, associations)
@@ -24,7 +25,7 @@ from flask_login import current_user
 from app.dashboard import bp
 from app.extensions import db
 from app.guards import role_required
-from app.summaries import ensure_summaries
+from app.summaries import commit_kept_work, ensure_summaries
 from plans.accounts import access
 from plans.accounts.models import Role
 from plans.core import pool
@@ -32,7 +33,7 @@ from plans.core.errors import ValidationError
 from plans.core.vocab import FUNDING_SOURCES
 from plans.maps import national as nm
 from plans.planning.models import PlanStatus
-from plans.reporting import desk, spreadsheet, territory_charts, territory_totals
+from plans.reporting import desk, export_parts, spreadsheet, territory_charts, territory_totals
 from plans.reporting import tables as tabular
 from plans.territory import editions as territory_editions
 
@@ -162,8 +163,8 @@ def export_csv(entity: str):
     sort, descending = _sort_state()
     # every plan read: bounded on the whole server, one turn per user (plans/core/pool.py)
     with pool.slot("tableaux", user=str(current_user.id)):
-        table = tabular.table(db.session, _selection(filters), entity, sort, descending)
-        data = spreadsheet.csv_bytes(table)
+        data = export_parts.csv_export(db.session, _selection(filters), entity, sort, descending)
+        commit_kept_work()
     return _download(data, spreadsheet.CSV_MIMETYPE, entity, "csv")
 
 
@@ -173,11 +174,11 @@ def export_xlsx():
     filters = _filters_or_400()
     sort, descending = _sort_state()
     with pool.slot("tableaux", user=str(current_user.id)):
-        tables = tabular.all_tables(db.session, _selection(filters), sort, descending)
         notes = [f"Export PDL-M du {date.today().strftime('%d/%m/%Y')}.",
                  "Filtres : " + (", ".join(filters.describe(db.session)) or "aucun (tous les plans lisibles)") + ".",
                  tabular.IDENTITY_NOTE]
-        data = spreadsheet.xlsx_bytes(tables, notes)
+        data = export_parts.workbook(db.session, _selection(filters), notes, sort, descending)
+        commit_kept_work()
     return _download(data, spreadsheet.XLSX_MIMETYPE, "plans", "xlsx")
 
 

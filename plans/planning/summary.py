@@ -23,6 +23,8 @@ Who writes it, when (docs/ARCHITECTURE.md, "The plan summaries"):
   reader recomputes it — a summary is never taken for fresh when it is not.
 A bulk UPDATE or DELETE of plan content that bypasses the ORM is not seen: none exists (plans/review/workflow.py's
 status UPDATE is followed by its PlanTransition row, which is), and a new one must call `mark(session, plan_id)`.
+A diaspora association belongs to its owner, not to one plan: its change counts for every plan of the owner (their
+exports show it: plans/reporting/export_parts.py keeps them under the summaries' generations).
 """
 from __future__ import annotations
 
@@ -39,18 +41,19 @@ from plans.accounts import access
 from plans.core.db import Base, utcnow
 from plans.owners.models import GroupingMember, PlanOwner
 from plans.planning import completeness, finance, indicators, location
-from plans.planning.models import FCFA, Action, Axis, Plan
+from plans.planning.models import FCFA, Action, Axis, DiasporaAssociation, Plan
 
 # Bump when a stored figure's rule changes: rows of an older formula are recomputed by `refresh_stale`.
 # 2: the execution's figures (issue 16, the exec_* columns).
 FORMULA = 2
 
 # Rows of these tables change no figure of a summary (the summaries' own, the review's comments and checklist,
-# the snapshots, the journal, an execution record's history): a comment does not recompute the plan. The
+# the snapshots, the journal, an execution record's history, the exports' stored parts written from the summary:
+# plans/reporting/export_parts.py): a comment does not recompute the plan. The
 # execution's records (execution_record, with a plan_id; their money, execution_funding, saved with them) and the
 # indicators measured do count: plans/execution/service.py and measures.py also `mark` the plan in each save.
 _INERT_TABLES = frozenset({"plan_summary", "plan_summary_place", "plan_comment", "review_check", "plan_snapshot",
-                           "audit_entry", "execution_change"})
+                           "audit_entry", "execution_change", "export_part"})
 _PLANS, _ACTIONS, _AXES, _OWNERS = "summary.plans", "summary.actions", "summary.axes", "summary.owners"
 
 
@@ -288,7 +291,7 @@ def _note(session: Session, objects: Iterable[object]) -> None:
             info.setdefault(_PLANS, set()).add(obj.id)
         elif isinstance(obj, PlanOwner):
             info.setdefault(_OWNERS, set()).add(obj.id)
-        elif isinstance(obj, GroupingMember):
+        elif isinstance(obj, (GroupingMember, DiasporaAssociation)):  # an association serves its owner's plans
             info.setdefault(_OWNERS, set()).add(obj.owner_id)
         elif getattr(obj, "plan_id", None) is not None:
             info.setdefault(_PLANS, set()).add(obj.plan_id)

@@ -107,16 +107,31 @@ def _csv_converter(kind: str):
 
 # --- CSV ---------------------------------------------------------------------------------------------------------
 
-def csv_bytes(table: Table) -> bytes:
-    """The table as CSV (UTF-8 with BOM, ";" separator, header row of French column headers)."""
+def _csv_writer(out):
+    return csv.writer(out, delimiter=CSV_SEPARATOR, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+
+
+def csv_head(columns: list[Column]) -> str:
+    """The start of a CSV file: the byte-order mark and the header row of French column headers."""
     out = io.StringIO()
     out.write(BOM)
-    writer = csv.writer(out, delimiter=CSV_SEPARATOR, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    writer.writerow([neutralise(c.header) for c in table.columns])
-    converters = [(c.key, _csv_converter(c.kind)) for c in table.columns]
-    writer.writerows(["" if (v := row.get(key)) is None or v == "" else convert(v) for key, convert in converters]
-                     for row in table.rows)
-    return out.getvalue().encode("utf-8")
+    _csv_writer(out).writerow([neutralise(c.header) for c in columns])
+    return out.getvalue()
+
+
+def csv_lines(columns: list[Column], rows: Iterable[dict[str, Any]]) -> str:
+    """The rows as CSV lines (each ending with CRLF): the file is csv_head + the lines, which may be written in
+    parts (plans/reporting/export_parts.py keeps each plan's)."""
+    out = io.StringIO()
+    converters = [(c.key, _csv_converter(c.kind)) for c in columns]
+    _csv_writer(out).writerows(["" if (v := row.get(key)) is None or v == "" else convert(v)
+                                for key, convert in converters] for row in rows)
+    return out.getvalue()
+
+
+def csv_bytes(table: Table) -> bytes:
+    """The table as CSV (UTF-8 with BOM, ";" separator, header row of French column headers)."""
+    return (csv_head(table.columns) + csv_lines(table.columns, table.rows)).encode("utf-8")
 
 
 # --- XLSX --------------------------------------------------------------------------------------------------------

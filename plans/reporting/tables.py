@@ -375,6 +375,10 @@ def _figures(session: Session, selection: Selection):
 
 
 def action_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
+    return [row for _, row in _action_rows(session, selection)]
+
+
+def _action_rows(session: Session, selection: Selection) -> list[tuple[int, dict[str, Any]]]:
     keys, records = _figures(session, selection)
     rows = []
     for rank, action, f in records:
@@ -382,7 +386,7 @@ def action_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
         # Gathered across plans, for anyone: a masked site's point never (access.PUBLIC).
         lon, lat = location.shown_point(action.lon, action.lat, action.location_precision, reveal_masked=False)
         tags = indicators.migration_tags(f)
-        rows.append({
+        rows.append((action.plan_id, {
             "action_uuid": action.uuid, "plan_uuid": uuid, "revision": revision,
             "plan_id": action.plan_id, "rang": rank, "secteur": action.sector,
             "secteur_libelle": label(SECTORS, action.sector), "sous_secteur": action.sub_sector,
@@ -398,17 +402,21 @@ def action_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
             "localisation": action.location_precision,
             "localisation_libelle": label(LOCATION_PRECISIONS, action.location_precision),
             "lon": lon, "lat": lat,
-        })
+        }))
     return rows
 
 
 def funding_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
+    return [row for _, row in _funding_rows(session, selection)]
+
+
+def _funding_rows(session: Session, selection: Selection) -> list[tuple[int, dict[str, Any]]]:
     keys, records = _figures(session, selection)
     rows = []
     for _, action, f in records:
         uuid, revision = keys[action.plan_id]
         for rank, (line, amount) in enumerate(zip(action.funding_lines, f.line_amounts), start=1):
-            rows.append({
+            rows.append((action.plan_id, {
                 "financement_id": line.id, "rang": rank, "action_uuid": action.uuid, "plan_uuid": uuid,
                 "revision": revision, "source": line.source_type,
                 "source_libelle": label(FUNDING_SOURCES, line.source_type), "nom_source": line.source_name,
@@ -417,7 +425,7 @@ def funding_rows(session: Session, selection: Selection) -> list[dict[str, Any]]
                 "statut": line.status or finance.DEFAULT_STATUS,
                 "statut_libelle": label(FUNDING_STATUSES, line.status or finance.DEFAULT_STATUS),
                 "en_nature": bool(line.in_kind),
-            })
+            }))
     return rows
 
 
@@ -431,6 +439,10 @@ def _decimal(value) -> Optional[Decimal]:
 
 
 def indicator_rows(session: Session, selection: Selection) -> list[dict[str, Any]]:
+    return [row for _, row in _indicator_rows(session, selection)]
+
+
+def _indicator_rows(session: Session, selection: Selection) -> list[tuple[int, dict[str, Any]]]:
     ids = selection.plan_ids
     if not ids:
         return []
@@ -444,14 +456,14 @@ def indicator_rows(session: Session, selection: Selection) -> list[dict[str, Any
         targets = sorted((int(y), v) for y, v in (ind.targets or {}).items()
                          if str(y).isdecimal() and v not in (None, ""))
         final_year, final_value = targets[-1] if targets else (None, None)
-        rows.append({
+        rows.append((ind.plan_id, {
             "indicateur_id": ind.id, "rang": rank, "plan_uuid": uuid, "revision": revision,
             "categorie": ind.category, "categorie_libelle": label(INDICATOR_CATEGORIES, ind.category),
             "nom": ind.name, "unite": ind.unit, "valeur_reference": ind.baseline_value,
             "annee_reference": ind.baseline_year,
             "cibles": LIST_SEPARATOR.join(f"{y} : {str(v).replace('.', ',')}" for y, v in targets),
             "annee_cible_finale": final_year, "cible_finale": _decimal(final_value), "source": ind.source,
-        })
+        }))
     return rows
 
 
@@ -501,6 +513,18 @@ def table(session: Session, selection: Selection, entity: str, sort: str = DEFAU
     else:
         rows = association_rows(session, selection)
     return Table(entity, title, columns, rows)
+
+
+# The tables whose rows each belong to one plan, in plan order: plans/reporting/export_parts.py keeps them per plan.
+PER_PLAN = {"actions": _action_rows, "financements": _funding_rows, "indicateurs": _indicator_rows}
+
+
+def rows_by_plan(session: Session, selection: Selection, entity: str) -> dict[int, list[dict[str, Any]]]:
+    """Each selected plan's rows of a PER_PLAN table (a plan without any: an empty list)."""
+    out: dict[int, list[dict[str, Any]]] = {plan_id: [] for plan_id in selection.plan_ids}
+    for plan_id, row in PER_PLAN[entity](session, selection):
+        out[plan_id].append(row)
+    return out
 
 
 def all_tables(session: Session, selection: Selection, sort: str = DEFAULT_SORT,

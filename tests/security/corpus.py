@@ -119,6 +119,10 @@ CODED: dict[str, tuple[str, ...]] = {
     "ExecutionChange": ("action_uuid", "summary"),  # written by the app, like PlanChange
     "PlanOwner": ("grouping_key",),
     "PlanSummary": ("owner_kind", "status"),  # copies of OwnerKind and PlanStatus values
+    # an export's stored CSV lines: written by plans/reporting/spreadsheet.py csv_lines from the tables (user text
+    # neutralised and quoted there; test_injection checks the files), never typed; the key and layout are digests
+    "ExportPart": ("entity", "layout", "body"),
+    "PreparedWorkbook": ("key",),
     "TerritoryEdition": ("key", "name", "country_iso3", "attribution", "licence", "valid_on"),
     "AdminUnit": ("country_iso3", "code", "name", "name_fr", "alt_names", "search_key", "kind", "licence"),
 }
