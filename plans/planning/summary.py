@@ -311,8 +311,13 @@ def _pending_plan_ids(session: Session) -> set[int]:
     info = session.info
     ids = set(info.pop(_PLANS, ()))
     actions, axes, owners = info.pop(_ACTIONS, ()), info.pop(_AXES, ()), info.pop(_OWNERS, ())
-    if actions:
-        ids.update(session.scalars(sa.select(Action.plan_id).where(Action.id.in_(sorted(actions)))))
+    if actions:  # the action is usually in the session with its plan_id loaded (its form was saved): no query
+        known = {i: plan_id for i in actions
+                 if (a := session.identity_map.get(session.identity_key(Action, i))) is not None
+                 and (plan_id := sa.inspect(a).dict.get("plan_id")) is not None}  # never loads an expired one
+        ids.update(known.values())
+        if unknown := sorted(set(actions) - set(known)):
+            ids.update(session.scalars(sa.select(Action.plan_id).where(Action.id.in_(unknown))))
     if axes:
         ids.update(session.scalars(sa.select(Axis.plan_id).where(Axis.id.in_(sorted(axes)))))
     if owners:

@@ -15,7 +15,7 @@ from tests.conftest import login
 from tests.system.html_forms import FormFields
 
 PAGES = {"": 23, "/actions": 21, "/financement": 18, "/carte": 19}  # overview, PIP, section 6, map
-ACTION_SAVE = 21
+ACTION_SAVE = 19
 
 
 class Statements:
