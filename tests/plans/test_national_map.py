@@ -12,6 +12,7 @@ from plans.core.errors import ValidationError
 from plans.demo import data as D
 from plans.demo import seed as demo
 from plans.maps import national as nm
+from plans.owners import service as owners_service
 from plans.owners.models import PlanOwner
 from plans.planning import finance
 from plans.planning import service as plan_service
@@ -254,3 +255,19 @@ def test_an_owner_change_reloads_everything(seeded):
     assert not any(p is q for p, q in zip(before.plans, after.plans))
     groupings = [r.name for r in nm.national_view(after, nm.Filters()).others if r.kind == "groupement"]
     assert "SICM renommé" in groupings and D.YELIMANE_NAME not in groupings
+
+
+def test_a_groupings_first_plan_brings_its_outline(seeded):
+    grouping = owners_service.create_grouping(seeded, kind="syndicat", name="Syndicat de la carte",
+                                              member_codes=D.YELIMANE_CODES[:2])
+    seeded.commit()
+    before = nm.national_base(seeded)  # a new owner: everything read; the grouping has no plan, no outline
+    assert before.owners[grouping.id].outline is None
+    plan_service.create_plan(seeded, owner=grouping, title="Plan du syndicat de la carte", period_start=2026)
+    commit_then_read_desk(seeded)
+    after = nm.national_base(seeded)
+    assert after.owners[grouping.id].outline is not None and before.owners[grouping.id].outline is None
+    assert all(after.owners[i] is o for i, o in before.owners.items() if i != grouping.id)
+    doc = nm.view_document(after, nm.national_view(after, nm.Filters()))
+    assert any(g["name"] == "Syndicat de la carte" and g["geometry"]["type"] in ("Polygon", "MultiPolygon")
+               for g in doc["groupings"])
