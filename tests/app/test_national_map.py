@@ -6,10 +6,12 @@ import json
 import re
 
 import pytest
+import sqlalchemy as sa
 
 from plans.accounts.models import Role
 from plans.demo import data as D
 from plans.maps import national as nm
+from plans.planning.models import Plan
 from tests.offline import assert_no_external_refs
 
 
@@ -186,3 +188,22 @@ def test_the_current_view_downloads_as_a_png(seeded, reviewer_client, planner_cl
     assert planner_client.get("/carte-nationale.png").status_code == 403
     refused = reviewer_client.get("/carte-nationale.png?indicateur=diaspora&min=beaucoup")
     assert refused.status_code == 400 and "nombre lisible" in refused.get_data(as_text=True)
+
+
+def test_a_save_shows_on_the_map_and_reloads_that_plan_only(seeded, session, reviewer_client):
+    """Issue 15: the first request after one plan's save reads that plan's summary again, not every plan's."""
+    url = "/api/carte-nationale/indicateurs.json?indicateur=emigres"
+
+    def koniakary_text():
+        return reviewer_client.get(url).get_json()["communes"][D.KONIAKARY_PCODE][1].replace("\u202f", " ")
+
+    assert koniakary_text() != "1 000,0 ‰"
+    before = nm.national_base(session)
+    plan = session.scalar(sa.select(Plan).where(Plan.uuid == D.TC1_UUID))
+    plan.migration_profile.emigrants_total = 20143  # its population: 1 000 ‰
+    session.commit()  # the save; the map's request brings the plan's summary up to date (app/summaries.py)
+    assert koniakary_text() == "1 000,0 ‰"
+    after = nm.national_base(session)
+    assert after is not before
+    old = {p.id: p for p in before.plans}
+    assert [p.id for p in after.plans if p is not old.get(p.id)] == [plan.id]

@@ -7,13 +7,18 @@ from decimal import Decimal
 import pytest
 import sqlalchemy as sa
 
+from plans.accounts.models import Role
 from plans.core.errors import ValidationError
 from plans.demo import data as D
 from plans.demo import seed as demo
 from plans.maps import national as nm
+from plans.owners import service as owners_service
+from plans.owners.models import PlanOwner
 from plans.planning import finance
+from plans.planning import service as plan_service
 from plans.planning import summary as plan_summary
 from plans.planning.models import Plan
+from plans.review import deletion
 from tests.factories import commit_then_read_desk
 
 
@@ -183,3 +188,86 @@ def test_an_unreadable_minimum_is_refused_in_french(typed, indicator, message):
 @pytest.mark.parametrize("typed", ["²⁰²⁵", "9" * 5000, "٢٠٢٥x", "-2025"])
 def test_a_strange_period_is_ignored_not_an_error(typed):
     assert nm.Filters.from_args({"periode": typed}).periode is None
+
+
+# --- issue 15: after a save, the base reads again only the plans whose summary changed ---------------------------
+
+def _same_as_a_full_load(session, base: nm.NationalBase) -> None:
+    full = nm.load_base(session)
+    assert base.plans == full.plans and base.points == full.points
+    assert [p.id for p in base.plans] == sorted(p.id for p in base.plans)
+
+
+def test_a_save_reloads_that_plan_only(seeded):
+    before = nm.national_base(seeded)
+    tc1 = seeded.get(Plan, _tc1(seeded).id, options=finance.load_options())
+    old_total = next(p for p in before.plans if p.id == tc1.id).total
+    tc1.actions[0].unit_cost += 1_000_000
+    added = finance.plan_finance(tc1).total - old_total
+    commit_then_read_desk(seeded)
+
+    after = nm.national_base(seeded)
+    assert after is not before and after.fingerprint != before.fingerprint
+    row = next(r for r in nm.national_view(after, nm.Filters()).communes if r.code == D.KONIAKARY_PCODE)
+    assert row.total == old_total + added and added > 0
+    old = {p.id: p for p in before.plans}
+    new = {p.id: p for p in after.plans}
+    assert new.keys() == old.keys()
+    assert new[tc1.id] is not old[tc1.id] and old[tc1.id].total == old_total  # the old base is left as it was
+    assert all(new[i] is old[i] for i in new if i != tc1.id)  # the other plans were not read again
+    assert after.units is before.units and after.owners is before.owners
+    _same_as_a_full_load(seeded, after)
+
+
+def test_a_new_plan_appears_and_a_deleted_one_vanishes(seeded, make_user):
+    tc1 = _tc1(seeded)
+    before = nm.national_base(seeded)
+    plan = plan_service.create_plan(seeded, owner=tc1.owner, title="PDESC suivant de Koniakary",
+                                    period_start=tc1.period_end + 1)
+    commit_then_read_desk(seeded)
+    added = nm.national_base(seeded)
+    assert added.owners is before.owners  # the same frame: only the new plan's row was read
+    assert all(p is q for p, q in zip(before.plans, added.plans)) and added.plans[-1].id == plan.id
+    row = next(r for r in nm.national_view(added, nm.Filters()).communes if r.code == D.KONIAKARY_PCODE)
+    assert row.plan_title == "PDESC suivant de Koniakary"  # the commune's latest plan
+    _same_as_a_full_load(seeded, added)
+
+    # Deleted, and another created at once (SQLite may give it the same id, its summary the same generation).
+    admin = make_user(Role.ADMIN, email="admin-carte@dgct.ml")
+    deletion.delete_plan(seeded, plan, admin, seen_actions=0, seen_total=0)
+    other = plan_service.create_plan(seeded, owner=tc1.owner, title="Autre plan de Koniakary",
+                                     period_start=tc1.period_end + 1)
+    commit_then_read_desk(seeded)
+    replaced = nm.national_base(seeded)
+    titles = {p.id: p.title for p in replaced.plans}
+    assert titles[other.id] == "Autre plan de Koniakary" and "PDESC suivant de Koniakary" not in titles.values()
+    assert all(p is q for p, q in zip(before.plans, replaced.plans))
+    _same_as_a_full_load(seeded, replaced)
+
+
+def test_an_owner_change_reloads_everything(seeded):
+    before = nm.national_base(seeded)
+    sicm = seeded.scalar(sa.select(PlanOwner).where(PlanOwner.name == D.YELIMANE_NAME))
+    sicm.name = "SICM renommé"
+    seeded.commit()
+    after = nm.national_base(seeded)
+    assert after.frame != before.frame and after.owners is not before.owners
+    assert not any(p is q for p, q in zip(before.plans, after.plans))
+    groupings = [r.name for r in nm.national_view(after, nm.Filters()).others if r.kind == "groupement"]
+    assert "SICM renommé" in groupings and D.YELIMANE_NAME not in groupings
+
+
+def test_a_groupings_first_plan_brings_its_outline(seeded):
+    grouping = owners_service.create_grouping(seeded, kind="syndicat", name="Syndicat de la carte",
+                                              member_codes=D.YELIMANE_CODES[:2])
+    seeded.commit()
+    before = nm.national_base(seeded)  # a new owner: everything read; the grouping has no plan, no outline
+    assert before.owners[grouping.id].outline is None
+    plan_service.create_plan(seeded, owner=grouping, title="Plan du syndicat de la carte", period_start=2026)
+    commit_then_read_desk(seeded)
+    after = nm.national_base(seeded)
+    assert after.owners[grouping.id].outline is not None and before.owners[grouping.id].outline is None
+    assert all(after.owners[i] is o for i, o in before.owners.items() if i != grouping.id)
+    doc = nm.view_document(after, nm.national_view(after, nm.Filters()))
+    assert any(g["name"] == "Syndicat de la carte" and g["geometry"]["type"] in ("Polygon", "MultiPolygon")
+               for g in doc["groupings"])
