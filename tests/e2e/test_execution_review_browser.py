@@ -214,9 +214,11 @@ def test_a_planner_records_2025_and_the_annual_review_prints_the_rates_to_the_fr
     expect(cells.nth(-4)).to_have_text(str(YEAR))
     expect(cells.nth(-3)).to_have_text(_rate(weighted, planned * 100).replace(" ", "\u00a0"))
     expect(cells.nth(-2)).to_have_text(_rate(paid, planned).replace(" ", "\u00a0"))
-    fill = page.evaluate("""() => { var out = null;
+    # 25 to 50 %: the third class of the legend (the communes are restyled once the indicator's figures arrive)
+    page.wait_for_function("""() => { var out = null;
         window.nationalMap.state.communes.eachLayer(l => {
-            if (l.feature.properties.c === 'ML010115') { out = l.options.fillColor; l.openTooltip(); } });
-        return out; }""")
-    assert fill == "#feb24c"  # 25 to 50 %: the third class of the legend
+            if (l.feature.properties.c === 'ML010115') { out = l.options.fillColor; } });
+        return out === '#feb24c'; }""", timeout=15_000)
+    page.evaluate("""() => window.nationalMap.state.communes.eachLayer(l => {
+        if (l.feature.properties.c === 'ML010115') { l.openTooltip(); } })""")
     expect(page.locator(".leaflet-tooltip")).to_contain_text(_rate(paid, planned).replace(" ", "\u00a0") + " (fin ")
