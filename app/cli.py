@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import date
 
 import click
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from plans.planning import finance
 from plans.planning import location as plan_location
 from plans.planning import summary as plan_summary
 from plans.planning.models import Plan
+from plans.reporting import export_parts
 from plans.territory import editions as territory_editions
 from plans.territory import loader as territory_loader
 from plans.territory.edition_files import EditionFileError, Source, parse_columns
@@ -348,6 +350,21 @@ def plans_refresh_summaries(everything: bool):
     count = plan_summary.refresh_all(session) if everything else plan_summary.refresh_stale(session)
     session.commit()
     click.echo(f"{count} synthèse(s) de plan calculée(s) en {time.perf_counter() - started:.1f} s.")
+
+
+@plans_group.command("prepare-exports", help="Prépare les exports du pays entier (les lignes CSV de chaque plan et "
+                                             "le classeur XLSX sans filtre) pour que leur téléchargement soit "
+                                             "immédiat. À lancer après une mise à jour, puis par un minuteur.")
+def plans_prepare_exports():
+    session = db.session
+    started = time.perf_counter()
+    plan_summary.refresh_stale(session)
+    session.commit()
+    prepared = export_parts.prepare_national(session, date.today())
+    session.commit()
+    state = "écrit" if prepared.workbook else "déjà à jour"
+    click.echo(f"{prepared.plans} plan(s) : {prepared.parts} partie(s) CSV écrite(s), classeur {state}, "
+               f"en {time.perf_counter() - started:.1f} s.")
 
 
 def _council_files(plan_id: int):

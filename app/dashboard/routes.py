@@ -174,9 +174,7 @@ def export_xlsx():
     filters = _filters_or_400()
     sort, descending = _sort_state()
     with pool.slot("tableaux", user=str(current_user.id)):
-        notes = [f"Export PDL-M du {date.today().strftime('%d/%m/%Y')}.",
-                 "Filtres : " + (", ".join(filters.describe(db.session)) or "aucun (tous les plans lisibles)") + ".",
-                 tabular.IDENTITY_NOTE]
+        notes = export_parts.workbook_notes(db.session, filters, date.today())
         data = export_parts.workbook(db.session, _selection(filters), notes, sort, descending)
         commit_kept_work()
     return _download(data, spreadsheet.XLSX_MIMETYPE, "plans", "xlsx")

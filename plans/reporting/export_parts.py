@@ -31,7 +31,8 @@ theirs (plans/planning/summary.py), so the associations sheet of a kept workbook
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Iterable
 
 import sqlalchemy as sa
@@ -100,9 +101,14 @@ def csv_export(session: Session, selection: tabular.Selection, entity: str, sort
 
 def plan_lines(session: Session, selection: tabular.Selection, entity: str) -> dict[int, str]:
     """Each selected plan's CSV lines of the table: the stored part when it is current, else written now."""
+    return _plan_lines(session, selection, entity)[0]
+
+
+def _plan_lines(session: Session, selection: tabular.Selection, entity: str) -> tuple[dict[int, str], int]:
+    """(plan_lines, how many parts were written now)."""
     ids = selection.plan_ids
     if not ids:
-        return {}
+        return {}, 0
     wanted, generations = layout(entity), _generations(session, ids)
     lines: dict[int, str] = {}
     for plan_id, generation, part_layout, body in session.execute(
@@ -119,7 +125,7 @@ def plan_lines(session: Session, selection: tabular.Selection, entity: str) -> d
                  for i, rows in tabular.rows_by_plan(session, part, entity).items()}
         lines.update(fresh)
         _store_parts(session, entity, wanted, generations, fresh)
-    return lines
+    return lines, len(behind)
 
 
 def _store_parts(session: Session, entity: str, wanted: str, generations: dict[int, int],
@@ -135,6 +141,12 @@ def _store_parts(session: Session, entity: str, wanted: str, generations: dict[i
 
 
 # --- the workbook ----------------------------------------------------------------------------------------------
+
+def workbook_notes(session: Session, filters: tabular.TableFilters, today: date) -> list[str]:
+    """What the workbook's « Colonnes » sheet starts with: the day, the filters, the sum every row satisfies."""
+    described = ", ".join(filters.describe(session)) or "aucun (tous les plans lisibles)"
+    return [f"Export PDL-M du {today.strftime('%d/%m/%Y')}.", f"Filtres : {described}.", tabular.IDENTITY_NOTE]
+
 
 def workbook_key(session: Session, selection: tabular.Selection, notes: Iterable[str], sort: str,
                  descending: bool) -> str:
@@ -168,3 +180,27 @@ def workbook(session: Session, selection: tabular.Selection, notes: list[str], s
     except IntegrityError:
         pass
     return data
+
+
+# --- prepared ahead -------------------------------------------------------------------------------------------
+
+@dataclass
+class Prepared:
+    plans: int
+    parts: int  # parts written now (the others were current)
+    workbook: bool  # the workbook written now (False: the kept one was current)
+
+
+def prepare_national(session: Session, today: date) -> Prepared:
+    """Writes what the whole country's downloads read, as a national reviewer asks for them from the dashboard
+    without filter nor sort (`flask plans prepare-exports`, run after an update and by a timer: README): every
+    plan's parts, and the workbook under the key the download computes. The caller commits."""
+    filters = tabular.TableFilters.from_args({})
+    selection = tabular.select(session, filters, None)
+    parts = sum(_plan_lines(session, selection, entity)[1] for entity in tabular.PER_PLAN)
+    notes = workbook_notes(session, filters, today)
+    key = workbook_key(session, selection, notes, tabular.DEFAULT_SORT, False)
+    kept = session.scalar(sa.select(sa.func.count()).select_from(PreparedWorkbook).where(PreparedWorkbook.key == key))
+    if not kept:
+        workbook(session, selection, notes, tabular.DEFAULT_SORT, False)
+    return Prepared(len(selection.plan_ids), parts, not kept)

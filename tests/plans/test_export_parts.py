@@ -151,3 +151,21 @@ def test_only_the_newest_workbooks_are_kept(seeded):
         _workbook(seeded, notes=(f"Export PDL-M du {day + 1:02d}/12/2026.",))
         seeded.commit()
     assert seeded.scalar(sa.select(sa.func.count()).select_from(PreparedWorkbook)) == export_parts.KEEP_WORKBOOKS
+
+
+def test_prepared_exports_are_what_the_dashboards_downloads_read(app, seeded, admin_client):
+    """`flask plans prepare-exports` writes the parts and the whole country's workbook under the key the download
+    computes: the reviewer's download is the prepared file, and a second run has nothing to write."""
+    result = app.test_cli_runner().invoke(args=["plans", "prepare-exports"])
+    assert result.exit_code == 0, result.output
+    assert "3 plan(s) : 9 partie(s) CSV écrite(s), classeur écrit" in result.output
+    prepared = seeded.scalar(sa.select(PreparedWorkbook.body))
+    seeded.commit()
+
+    response = admin_client.get("/revue/export/plans.xlsx")
+    assert response.status_code == 200
+    assert response.data == prepared
+    assert seeded.scalar(sa.select(sa.func.count()).select_from(PreparedWorkbook)) == 1  # read, not written again
+
+    again = app.test_cli_runner().invoke(args=["plans", "prepare-exports"])
+    assert "0 partie(s) CSV écrite(s), classeur déjà à jour" in again.output
