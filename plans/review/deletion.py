@@ -75,6 +75,10 @@ _INDICATOR_MEASURE = sa.table("indicator_measure", sa.column("plan_id"))
 _EXECUTION_EVIDENCE = sa.table("execution_evidence", sa.column("plan_id"))
 
 
+# The national exports' stored lines (plans/reporting/export_parts.py, an area above): written from the plan's rows.
+_EXPORT_PART = sa.table("export_part", sa.column("plan_id"))
+
+
 def _by_plan_id(table) -> Callable[[int], sa.Delete]:
     return lambda plan_id: sa.delete(table).where(table.c.plan_id == plan_id)
 
@@ -114,6 +118,7 @@ PLAN_ROWS: tuple[tuple[sa.TableClause, Callable[[int], sa.Delete]], ...] = (
     (ReviewCheck.__table__, _by_plan(ReviewCheck)),
     (PlanChange.__table__, _by_plan(PlanChange)),
     (SectionState.__table__, _by_plan(SectionState)),
+    (_EXPORT_PART, _by_plan_id(_EXPORT_PART)),
     (PlanSummaryPlace.__table__, _by_plan(PlanSummaryPlace)),
     (PlanSummary.__table__, _by_plan(PlanSummary)),
 )
