@@ -165,10 +165,16 @@ def workbook(session: Session, selection: tabular.Selection, notes: list[str], s
              descending: bool) -> bytes:
     """The selection's XLSX workbook (plans/reporting/spreadsheet.py `xlsx_bytes`): the kept one when its key is
     current, else written now and kept."""
+    return _workbook(session, selection, notes, sort, descending)[0]
+
+
+def _workbook(session: Session, selection: tabular.Selection, notes: list[str], sort: str,
+              descending: bool) -> tuple[bytes, bool]:
+    """(workbook, whether it was written now)."""
     key = workbook_key(session, selection, notes, sort, descending)
     kept = session.scalar(sa.select(PreparedWorkbook.body).where(PreparedWorkbook.key == key))
     if kept is not None:
-        return kept
+        return kept, False
     data = spreadsheet.xlsx_bytes(tabular.all_tables(session, selection, sort, descending), notes)
     try:
         with session.begin_nested():
@@ -179,7 +185,7 @@ def workbook(session: Session, selection: tabular.Selection, notes: list[str], s
             session.execute(sa.delete(PreparedWorkbook).where(PreparedWorkbook.key.not_in(newest)))
     except IntegrityError:
         pass
-    return data
+    return data, True
 
 
 # --- prepared ahead -------------------------------------------------------------------------------------------
@@ -198,9 +204,5 @@ def prepare_national(session: Session, today: date) -> Prepared:
     filters = tabular.TableFilters.from_args({})
     selection = tabular.select(session, filters, None)
     parts = sum(_plan_lines(session, selection, entity)[1] for entity in tabular.PER_PLAN)
-    notes = workbook_notes(session, filters, today)
-    key = workbook_key(session, selection, notes, tabular.DEFAULT_SORT, False)
-    kept = session.scalar(sa.select(sa.func.count()).select_from(PreparedWorkbook).where(PreparedWorkbook.key == key))
-    if not kept:
-        workbook(session, selection, notes, tabular.DEFAULT_SORT, False)
-    return Prepared(len(selection.plan_ids), parts, not kept)
+    written = _workbook(session, selection, workbook_notes(session, filters, today), tabular.DEFAULT_SORT, False)[1]
+    return Prepared(len(selection.plan_ids), parts, written)
